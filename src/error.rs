@@ -116,6 +116,12 @@ impl From<FieldViolation> for Error {
     }
 }
 
+impl From<FieldViolation> for Status {
+    fn from(v: FieldViolation) -> Self {
+        Error::from(v).into()
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         match &err {

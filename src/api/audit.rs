@@ -69,7 +69,7 @@ impl AuditService for Api {
         request: Request<pb::GetAuditEventRequest>,
     ) -> Result<Response<pb::AuditEvent>, Status> {
         let req = request.into_inner();
-        let id = parse_name(&req.name).map_err(crate::Error::from)?;
+        let id = parse_name(&req.name)?;
         let event = audit::get(self.pool(), id, &req.name).await?;
         Ok(Response::new(message(event)))
     }
@@ -79,7 +79,7 @@ impl AuditService for Api {
         request: Request<pb::ListAuditEventsRequest>,
     ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
         let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter").map_err(crate::Error::from)?;
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
         let page = PageRequest::<i64>::parse(
             self.page_key(),
             req.page_size,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod convert;
 pub mod organizations;
 pub mod page;
+pub mod refs;
 
 use std::sync::Arc;
 
@@ -45,6 +46,16 @@ impl Api {
 
     pub fn page_key(&self) -> &PageKey {
         &self.inner.page_key
+    }
+
+    /// Resolves the `as_of` of a read: now when unset, else a settled past instant.
+    pub async fn read_instant(
+        &self,
+        as_of: Option<&prost_types::Timestamp>,
+        field: &str,
+    ) -> Result<crate::store::AsOf> {
+        let requested = convert::instant(as_of, field)?;
+        crate::store::resolve_as_of(self.pool(), requested, field).await
     }
 
     /// Runs one mutation inside the write envelope (idempotency, history clock, audit, commit).

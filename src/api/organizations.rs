@@ -123,9 +123,8 @@ impl OrganizationService for Api {
     ) -> Result<Response<pb::Organization>, Status> {
         let caller = Caller::of(&request);
         let req = request.into_inner();
-        let id = Id::parse(&req.organization_id, "organization_id").map_err(Error::from)?;
-        let org =
-            organization(id, req.organization.as_ref(), "organization").map_err(Error::from)?;
+        let id = Id::parse(&req.organization_id, "organization_id")?;
+        let org = organization(id, req.organization.as_ref(), "organization")?;
         let method = rpc_method!("OrganizationService", "CreateOrganization");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
@@ -149,9 +148,8 @@ impl OrganizationService for Api {
         request: Request<pb::GetOrganizationRequest>,
     ) -> Result<Response<pb::Organization>, Status> {
         let req = request.into_inner();
-        let id = parse_name(&req.name, "name").map_err(Error::from)?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of").map_err(Error::from)?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let id = parse_name(&req.name, "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
         let mut conn = self.pool().acquire().await.map_err(Error::from)?;
         let found = organizations::get(&mut conn, &id, as_of)
             .await?
@@ -164,8 +162,8 @@ impl OrganizationService for Api {
         request: Request<pb::ListOrganizationsRequest>,
     ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
         let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter").map_err(Error::from)?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of").map_err(Error::from)?;
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
         let page = PageRequest::<String>::parse(
             self.page_key(),
             req.page_size,
@@ -198,8 +196,8 @@ impl OrganizationService for Api {
         let given = req.organization.as_ref().ok_or_else(|| {
             Error::invalid("organization", "REQUIRED", "the organization is required")
         })?;
-        let id = parse_name(&given.name, "organization.name").map_err(Error::from)?;
-        let org = organization(id, Some(given), "organization").map_err(Error::from)?;
+        let id = parse_name(&given.name, "organization.name")?;
+        let org = organization(id, Some(given), "organization")?;
         let etag = given.etag.clone();
         let method = rpc_method!("OrganizationService", "UpdateOrganization");
         let (response, _) = self
@@ -223,19 +221,5 @@ impl OrganizationService for Api {
             })
             .await?;
         Ok(Response::new(response))
-    }
-}
-
-/// Checks that a referenced organization exists, naming the referring field when it does not.
-pub async fn require_exists(conn: &mut sqlx::PgConnection, name: &str, field: &str) -> Result<Id> {
-    let id = parse_name(name, field)?;
-    if organizations::exists(conn, &id).await? {
-        Ok(id)
-    } else {
-        Err(Error::invalid(
-            field,
-            "UNKNOWN_ORGANIZATION",
-            format!("{name} does not exist"),
-        ))
     }
 }

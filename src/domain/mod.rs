@@ -6,6 +6,7 @@ pub mod filter;
 pub mod geo;
 pub mod money;
 pub mod organization;
+pub mod session;
 pub mod text;
 
 /// A refusal of one input field: which field, a stable reason, and a sentence for people.

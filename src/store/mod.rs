@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod organizations;
+pub mod refs;
 pub mod write;
 
 use chrono::{DateTime, Utc};

@@ -208,13 +208,3 @@ async fn lock_current(conn: &mut PgConnection, id: &Id) -> Result<Versioned<Orga
         .ok_or_else(|| Error::not_found(format!("organizations/{id}")))?
         .try_into()
 }
-
-/// Whether an organization exists now (for references from other resources).
-pub async fn exists(conn: &mut PgConnection, id: &Id) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)")
-            .bind(id.as_str())
-            .fetch_one(conn)
-            .await?,
-    )
-}
