@@ -77,7 +77,7 @@ impl Api {
             actor: caller.actor.clone(),
             method,
             request_id: request_id.as_str().to_owned(),
-            fingerprint: Sha256::digest(request.encode_to_vec()).into(),
+            fingerprint: fingerprint(request),
         };
         match Write::begin(self.pool(), ctx).await? {
             Begun::Replay(bytes) => {
@@ -92,6 +92,30 @@ impl Api {
                 Ok((response, false))
             }
         }
+    }
+}
+
+/// SHA-256 of a request's encoding (deterministic: maps are generated as BTreeMaps), so that the
+/// same request_id with a different payload can be told from a replay.
+pub fn fingerprint<M: Message>(request: &M) -> [u8; 32] {
+    Sha256::digest(request.encode_to_vec()).into()
+}
+
+/// The per-row result of a bulk import for a row that was refused.
+pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
+    let field = match &err {
+        Error::Invalid(v) => v.field.clone(),
+        _ => String::new(),
+    };
+    let code = err.code() as i32;
+    let message = tonic::Status::from(err).message().to_owned();
+    crate::pb::ImportRowResult {
+        row,
+        name: String::new(),
+        replayed: false,
+        code,
+        message,
+        field,
     }
 }
 

@@ -74,13 +74,7 @@ impl Write {
                 .await?;
             tx.rollback().await?;
             if method != ctx.method || fingerprint != ctx.fingerprint {
-                return Err(Error::FailedPrecondition {
-                    reason: "REQUEST_ID_REUSED",
-                    message: format!(
-                        "request_id {:?} was already used for a different request ({method}); use a new request_id for a new request",
-                        ctx.request_id
-                    ),
-                });
+                return Err(reused(&ctx.request_id, &method));
             }
             // A claimed key always has its response: both are written in one transaction.
             let response = response.ok_or_else(|| {
@@ -145,5 +139,220 @@ impl Write {
             .execute(&mut *self.tx)
             .await?;
         self.tx.commit().await.map_err(super::map_db_error)
+    }
+}
+
+/// One row's claim in a batch: its request_id and the fingerprint of its payload.
+#[derive(Debug, Clone)]
+pub struct RowClaim {
+    pub request_id: String,
+    pub fingerprint: [u8; 32],
+}
+
+/// What claiming a row's request_id found.
+#[derive(Debug)]
+pub enum RowOutcome {
+    /// First time seen: write the row in this batch.
+    Fresh,
+    /// Applied before (in an earlier call); here is its response.
+    Replay(Vec<u8>),
+    /// The same request_id and payload as an earlier row of this batch: answer as that row does.
+    SameAs(usize),
+    /// The request_id was used for a different request.
+    Reused(Error),
+}
+
+/// One audit event of a batch.
+#[derive(Debug, Clone)]
+pub struct BatchAudit {
+    pub request_id: String,
+    pub resource: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub reason: Option<String>,
+}
+
+/// The envelope of a bulk import: like [`Write`], but claiming, auditing and storing responses
+/// for many rows with one statement each, in one transaction. Rows that fail after being claimed
+/// must be [`Batch::release`]d so that their request_id can be used again.
+pub struct Batch {
+    tx: Transaction<'static, Postgres>,
+    now: DateTime<Utc>,
+    actor: String,
+    method: &'static str,
+    claimed: Vec<String>,
+}
+
+impl Batch {
+    /// Opens the transaction and claims every row's request_id at once.
+    pub async fn begin(
+        pool: &PgPool,
+        actor: &str,
+        method: &'static str,
+        claims: &[RowClaim],
+    ) -> Result<(Batch, Vec<RowOutcome>)> {
+        let mut outcomes = Vec::with_capacity(claims.len());
+        let mut first_of: std::collections::HashMap<&str, usize> = Default::default();
+        let mut unique = Vec::new();
+        for (i, claim) in claims.iter().enumerate() {
+            match first_of.get(claim.request_id.as_str()) {
+                Some(&first) if claims[first].fingerprint == claim.fingerprint => {
+                    outcomes.push(RowOutcome::SameAs(first));
+                }
+                Some(_) => outcomes.push(RowOutcome::Reused(reused(&claim.request_id, method))),
+                None => {
+                    first_of.insert(&claim.request_id, i);
+                    unique.push(i);
+                    outcomes.push(RowOutcome::Fresh);
+                }
+            }
+        }
+
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+            .bind(HISTORY_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let ids: Vec<&str> = unique
+            .iter()
+            .map(|&i| claims[i].request_id.as_str())
+            .collect();
+        let fingerprints: Vec<&[u8]> = unique.iter().map(|&i| &claims[i].fingerprint[..]).collect();
+        let claimed: Vec<String> = sqlx::query_scalar(
+            "INSERT INTO idempotency_keys (request_id, method, fingerprint, actor)
+             SELECT id, $3, fp, $4 FROM UNNEST($1::text[], $2::bytea[]) AS t (id, fp)
+             ON CONFLICT (request_id) DO NOTHING
+             RETURNING request_id",
+        )
+        .bind(&ids)
+        .bind(&fingerprints)
+        .bind(method)
+        .bind(actor)
+        .fetch_all(&mut *tx)
+        .await?;
+        let fresh: std::collections::HashSet<&str> = claimed.iter().map(String::as_str).collect();
+        let earlier: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !fresh.contains(id))
+            .collect();
+        if !earlier.is_empty() {
+            let rows: Vec<(String, String, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+                "SELECT request_id, method, fingerprint, response FROM idempotency_keys
+                 WHERE request_id = ANY($1)",
+            )
+            .bind(&earlier)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (request_id, stored_method, fingerprint, response) in rows {
+                let i = first_of[request_id.as_str()];
+                outcomes[i] = match response {
+                    Some(bytes)
+                        if stored_method == method && fingerprint == claims[i].fingerprint =>
+                    {
+                        RowOutcome::Replay(bytes)
+                    }
+                    _ => RowOutcome::Reused(reused(&request_id, &stored_method)),
+                };
+            }
+        }
+        let now: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let batch = Batch {
+            tx,
+            now,
+            actor: actor.to_owned(),
+            method,
+            claimed,
+        };
+        Ok((batch, outcomes))
+    }
+
+    /// The instant every version written in this batch is stamped with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// Gives back the claims of rows that were refused after claiming.
+    pub async fn release(&mut self, request_ids: &[String]) -> Result<()> {
+        if request_ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL")
+            .bind(request_ids)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the audit events of the written rows.
+    pub async fn audit(&mut self, events: &[BatchAudit]) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO audit_events (event_time, actor, method, resource, request_id, reason, before, after)
+             SELECT $1, $2, $3, r, q, why, b, a
+               FROM UNNEST($4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+                    AS t (r, q, why, b, a)",
+        )
+        .bind(self.now)
+        .bind(&self.actor)
+        .bind(self.method)
+        .bind(events.iter().map(|e| e.resource.as_str()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.request_id.as_str()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.reason.as_deref()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores each written row's response for replays and commits everything.
+    pub async fn commit(mut self, responses: &[(String, Vec<u8>)]) -> Result<()> {
+        if !responses.is_empty() {
+            sqlx::query(
+                "UPDATE idempotency_keys k SET response = t.response
+                   FROM UNNEST($1::text[], $2::bytea[]) AS t (request_id, response)
+                  WHERE k.request_id = t.request_id",
+            )
+            .bind(
+                responses
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                responses
+                    .iter()
+                    .map(|(_, r)| r.as_slice())
+                    .collect::<Vec<_>>(),
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        // Claims still without a response belong to rows that failed without being released:
+        // drop them rather than leave request_ids that could never be replayed.
+        sqlx::query("DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL")
+            .bind(&self.claimed)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await.map_err(super::map_db_error)
+    }
+}
+
+fn reused(request_id: &str, method: &str) -> Error {
+    Error::FailedPrecondition {
+        reason: "REQUEST_ID_REUSED",
+        message: format!(
+            "request_id {request_id:?} was already used for a different request ({method}); use a new request_id for a new request"
+        ),
     }
 }
