@@ -237,14 +237,20 @@ impl Batch {
             .filter(|id| !fresh.contains(id))
             .collect();
         if !earlier.is_empty() {
-            let rows: Vec<(String, String, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+            let rows: Vec<StoredKey> = sqlx::query_as(
                 "SELECT request_id, method, fingerprint, response FROM idempotency_keys
                  WHERE request_id = ANY($1)",
             )
             .bind(&earlier)
             .fetch_all(&mut *tx)
             .await?;
-            for (request_id, stored_method, fingerprint, response) in rows {
+            for StoredKey {
+                request_id,
+                method: stored_method,
+                fingerprint,
+                response,
+            } in rows
+            {
                 let i = first_of[request_id.as_str()];
                 outcomes[i] = match response {
                     Some(bytes)
@@ -346,6 +352,14 @@ impl Batch {
             .await?;
         self.tx.commit().await.map_err(super::map_db_error)
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredKey {
+    request_id: String,
+    method: String,
+    fingerprint: Vec<u8>,
+    response: Option<Vec<u8>>,
 }
 
 fn reused(request_id: &str, method: &str) -> Error {
