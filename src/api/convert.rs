@@ -1,9 +1,6 @@
 //! Conversions shared by every service: timestamps, dates, money, etags, canonical JSON.
 
-use std::sync::OnceLock;
-
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
-use prost_reflect::{DescriptorPool, DynamicMessage};
 
 use crate::{
     domain::{
@@ -88,23 +85,9 @@ pub fn check_etag(name: &str, given: &str, current_revision: i32) -> Result<()> 
     }
 }
 
-fn descriptor_pool() -> &'static DescriptorPool {
-    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        DescriptorPool::decode(pb::FILE_DESCRIPTOR_SET)
-            .expect("the build embeds a valid descriptor set")
-    })
-}
-
-/// A message as its canonical protobuf JSON (lowerCamelCase names, enums by name, defaults
-/// omitted), for the audit trail and the JSON export.
+/// A message as its canonical protobuf JSON, for the audit trail.
 pub fn canonical_json<M: prost::Message + prost::Name>(message: &M) -> serde_json::Value {
-    let descriptor = descriptor_pool()
-        .get_message_by_name(&M::full_name())
-        .expect("every generated message is in the descriptor set");
-    let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
-        .expect("a message decodes as itself");
-    serde_json::to_value(&dynamic).expect("protobuf JSON serializes")
+    pb::json::value(message)
 }
 
 /// A JSON value as a `google.protobuf.Struct`, for audit events.

@@ -9,6 +9,8 @@
 pub mod audit;
 pub mod organizations;
 pub mod refs;
+pub mod report_data;
+pub mod reports;
 pub mod write;
 
 use chrono::{DateTime, Utc};
@@ -229,6 +231,10 @@ pub(crate) fn map_db_error(err: sqlx::Error) -> Error {
                 .as_database_error()
                 .map(|e| e.message().to_owned())
                 .unwrap_or_default(),
+        },
+        Some("SC002") => Error::FailedPrecondition {
+            reason: "REPORT_ALREADY_FINAL",
+            message: "a final report never changes".to_owned(),
         },
         Some("SC003") => Error::invalid(
             "installments",

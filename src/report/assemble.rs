@@ -1,0 +1,738 @@
+//! Builds the nine sections of a session report from the figures PostgreSQL aggregates.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use crate::{
+    api::convert,
+    domain::{
+        money::{Currency, Money},
+        reporting::{self, Direction},
+        session::SessionKey,
+    },
+    error::{Error, Result},
+    pb,
+    report::figures,
+    store::{
+        report_data::{self as data, MoneyLine, RateRef, Window},
+        reports,
+    },
+};
+
+/// The currency of the Operational Part, in which voluntary money is reported.
+const OPERATIONAL: Currency = Currency::USD;
+/// The currency of the Administrative Part.
+const ADMINISTRATIVE: Currency = Currency::CHF;
+
+/// Computes the report of `session` from the data as of `as_of` (a settled instant).
+pub async fn assemble(
+    pool: &PgPool,
+    session: SessionKey,
+    as_of: DateTime<Utc>,
+) -> Result<pb::ReportContent> {
+    let mut conn = pool.acquire().await?;
+    let s = reports::session_as_of(&mut conn, &session.id(), as_of)
+        .await?
+        .ok_or_else(|| Error::not_found(session.name()))?;
+    let w = Window {
+        as_of,
+        as_of_date: as_of.date_naive(),
+        period_start: s.reporting_period_start,
+        period_end: s.reporting_period_end,
+    };
+    let usd = OPERATIONAL.code();
+    let usd_units = OPERATIONAL.minor_units() as i32;
+
+    let paid = data::paid_lines(&mut conn, &w, usd, usd_units).await?;
+    let committed = data::committed_lines(&mut conn, &w, usd, usd_units).await?;
+    let pledges = data::pledges(&mut conn, &w, &session.id()).await?;
+    let assessed = data::assessed(&mut conn, &w, w.as_of_date.year()).await?;
+    let installments = data::installments(&mut conn, &w, usd, usd_units).await?;
+    let allocations = data::allocations(&mut conn, &w).await?;
+    let indicators = data::indicators(&mut conn, &w).await?;
+    let results = data::result_figures(&mut conn, &w).await?;
+    let doubts = data::doubts(&mut conn, &w).await?;
+    let previous = reports::previous_final(&mut conn, &s.body, s.number, as_of).await?;
+
+    let mut quality = Quality::default();
+    let mut rates = Rates::default();
+
+    let voluntary = voluntary(&paid, &committed, &pledges, &mut rates, &mut quality)?;
+    let flexibility = flexibility(&paid);
+    let multi_year = multi_year(&installments, &w, &mut rates, &mut quality)?;
+    let unearmarked = unearmarked(&allocations, &flexibility);
+    let programme_results = programme_results(&indicators, &results, &mut quality);
+    for d in &doubts {
+        quality.doubt(d)?;
+    }
+
+    let mut content = pb::ReportContent {
+        header: Some(header(&session, &s, as_of, rates.used())),
+        assessed_contributions: Some(assessed_section(&assessed, w.as_of_date.year())),
+        voluntary_contributions: Some(voluntary),
+        flexibility: Some(flexibility),
+        multi_year_commitments: Some(multi_year),
+        use_of_unearmarked_funding: Some(unearmarked),
+        programme_results: Some(programme_results),
+        changes_since_previous: None,
+        data_quality: Some(quality.section()),
+    };
+    content.changes_since_previous = Some(match previous {
+        Some(prev) => {
+            let old: pb::ReportContent = pb::json::from_str(&prev.content).map_err(|e| {
+                Error::Internal(anyhow::anyhow!("stored report does not parse: {e}"))
+            })?;
+            pb::ChangesSincePrevious {
+                previous_report: format!("sessions/{}/reports/{}", prev.session_id, prev.revision),
+                changes: figures::diff(&old, &content, figures::Scope::Summary),
+            }
+        }
+        None => pb::ChangesSincePrevious::default(),
+    });
+    Ok(content)
+}
+
+fn amount(value: Decimal, currency: Currency) -> String {
+    Money::from_decimal(value, currency).amount().to_string()
+}
+
+fn money(value: Decimal, code: &str) -> Result<pb::Money> {
+    let currency = Currency::parse(code, "currency")
+        .map_err(|_| Error::Internal(anyhow::anyhow!("stored currency {code} is unknown")))?;
+    Ok(convert::money_message(Money::from_decimal(value, currency)))
+}
+
+fn category(value: Option<i16>) -> i32 {
+    value.map(i32::from).unwrap_or_default()
+}
+
+fn modality(value: Option<&str>) -> i32 {
+    // A..L are 1..12 in the proto enum.
+    value
+        .and_then(|m| m.bytes().next())
+        .filter(|b| (b'A'..=b'L').contains(b))
+        .map_or(0, |b| i32::from(b - b'A') + 1)
+}
+
+fn ordinal(n: i32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+fn header(
+    session: &SessionKey,
+    s: &reports::SessionAsOf,
+    as_of: DateTime<Utc>,
+    rates_used: Vec<pb::RateUsed>,
+) -> pb::ReportHeader {
+    let (body, body_name) = match s.body.as_str() {
+        "council" => (pb::GoverningBody::Council, "the Council"),
+        _ => (
+            pb::GoverningBody::Scpf,
+            "the Standing Committee on Programmes and Finance",
+        ),
+    };
+    pb::ReportHeader {
+        session: session.name(),
+        body: body.into(),
+        session_number: s.number,
+        title: format!("{} session of {body_name}", ordinal(s.number)),
+        session_start_date: convert::date(s.start_date),
+        session_end_date: convert::date(s.end_date),
+        reporting_period_start: convert::date(s.reporting_period_start),
+        reporting_period_end: convert::date(s.reporting_period_end),
+        as_of: Some(convert::timestamp(as_of)),
+        administrative_currency_code: ADMINISTRATIVE.code().to_owned(),
+        operational_currency_code: OPERATIONAL.code().to_owned(),
+        rates_used,
+    }
+}
+
+/// The rates a report used, by name.
+#[derive(Default)]
+struct Rates(BTreeMap<String, pb::RateUsed>);
+
+impl Rates {
+    /// Notes the rate of a converted amount and returns its name ("" when none was used).
+    fn note(&mut self, rate: &RateRef, month: chrono::NaiveDate) -> String {
+        let (Some(base), Some(quote), Some(value)) = (&rate.rate_base, &rate.rate_quote, rate.rate)
+        else {
+            return String::new();
+        };
+        let name = format!("exchangeRates/{base}-{quote}-{}", month.format("%Y-%m"));
+        self.0.entry(name.clone()).or_insert_with(|| pb::RateUsed {
+            exchange_rate: name.clone(),
+            rate: value.normalize().to_string(),
+            source: rate.rate_source.clone().unwrap_or_default(),
+            revision: rate.rate_revision.map(i64::from).unwrap_or_default(),
+        });
+        name
+    }
+
+    fn used(self) -> Vec<pb::RateUsed> {
+        self.0.into_values().collect()
+    }
+}
+
+/// Data-quality entries, kept sorted and without duplicates.
+#[derive(Default)]
+struct Quality(BTreeMap<(i32, String, String), ()>);
+
+impl Quality {
+    fn add(&mut self, kind: pb::DataQualityKind, subject: String, message: String) {
+        self.0.insert((kind as i32, subject, message), ());
+    }
+
+    fn missing_rate(&mut self, currency: &str, month: chrono::NaiveDate, what: &str) {
+        let month = month.format("%Y-%m");
+        self.add(
+            pb::DataQualityKind::MissingRate,
+            format!("exchangeRates/{currency}-{}-{month}", OPERATIONAL.code()),
+            format!(
+                "no {currency}/{} rate for {month}: {what} left out of the USD totals",
+                OPERATIONAL.code()
+            ),
+        );
+    }
+
+    fn doubt(&mut self, d: &data::Doubt) -> Result<()> {
+        let subject = format!("contributions/{}", d.contribution_id);
+        let total = money(d.total, &d.currency)?;
+        let received = money(d.received, &d.currency)?;
+        let (kind, message) = match d.kind.as_str() {
+            "earmarked_without_programme" => (
+                pb::DataQualityKind::EarmarkedWithoutProgramme,
+                format!(
+                    "{}: earmarked (category {}) but tied to no programme",
+                    d.donor_name,
+                    d.earmarking_category.unwrap_or_default()
+                ),
+            ),
+            "overpaid" => (
+                pb::DataQualityKind::OverpaidContribution,
+                format!(
+                    "{}: {} {} received against a total of {} {}",
+                    d.donor_name,
+                    received.currency_code,
+                    received.amount,
+                    total.currency_code,
+                    total.amount
+                ),
+            ),
+            _ => (
+                pb::DataQualityKind::PledgeWithReceipts,
+                format!(
+                    "{}: {} {} received against a contribution still recorded as a pledge",
+                    d.donor_name, received.currency_code, received.amount
+                ),
+            ),
+        };
+        self.add(kind, subject, message);
+        Ok(())
+    }
+
+    fn section(self) -> pb::DataQuality {
+        pb::DataQuality {
+            issues: self
+                .0
+                .into_keys()
+                .map(|(kind, subject, message)| pb::DataQualityIssue {
+                    kind,
+                    subject,
+                    message,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn assessed_section(rows: &[data::Assessed], year: i32) -> pb::AssessedContributions {
+    let chf = ADMINISTRATIVE;
+    let mut totals = [Decimal::ZERO; 4];
+    let mut flagged = 0;
+    let member_states = rows
+        .iter()
+        .map(|r| {
+            let outstanding = r.assessed - r.received;
+            let arrears = reporting::arrears(r.due_before_year, r.received);
+            let article_4 = reporting::article_4(arrears, r.due_two_preceding_years);
+            flagged += i32::from(article_4);
+            // Sum the rounded figures shown, so that the totals are the sums of the lines.
+            let shown = [r.assessed, r.received, outstanding, arrears]
+                .map(|v| Money::from_decimal(v, chf).amount());
+            for (t, v) in totals.iter_mut().zip(shown) {
+                *t += v;
+            }
+            pb::AssessedLine {
+                member_state: format!("organizations/{}", r.donor_id),
+                display_name: r.donor_name.clone(),
+                assessed: shown[0].to_string(),
+                received: shown[1].to_string(),
+                outstanding: shown[2].to_string(),
+                arrears: shown[3].to_string(),
+                due_two_preceding_years: amount(r.due_two_preceding_years, chf),
+                article_4,
+            }
+        })
+        .collect();
+    pb::AssessedContributions {
+        currency_code: chf.code().to_owned(),
+        year,
+        member_states,
+        total_assessed: amount(totals[0], chf),
+        total_received: amount(totals[1], chf),
+        total_outstanding: amount(totals[2], chf),
+        total_arrears: amount(totals[3], chf),
+        article_4_count: flagged,
+    }
+}
+
+fn converted_lines(
+    lines: &[MoneyLine],
+    what: &str,
+    rates: &mut Rates,
+    quality: &mut Quality,
+) -> Result<(Vec<pb::ConvertedLine>, usize)> {
+    let mut missing = 0;
+    let out = lines
+        .iter()
+        .map(|l| {
+            if l.converted.is_none() {
+                missing += 1;
+                quality.missing_rate(&l.currency, l.month, what);
+            }
+            Ok(pb::ConvertedLine {
+                donor: format!("organizations/{}", l.donor_id),
+                donor_name: l.donor_name.clone(),
+                earmarking_category: category(l.earmarking_category),
+                earmarking_modality: modality(l.earmarking_modality.as_deref()),
+                month: l.month.format("%Y-%m").to_string(),
+                original: Some(money(l.original, &l.currency)?),
+                exchange_rate: rates.note(&l.rate, l.month),
+                amount: l
+                    .converted
+                    .map(|c| amount(c, OPERATIONAL))
+                    .unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((out, missing))
+}
+
+fn sum_converted(lines: &[MoneyLine]) -> Decimal {
+    lines
+        .iter()
+        .filter_map(|l| l.converted)
+        .map(|c| Money::from_decimal(c, OPERATIONAL).amount())
+        .sum()
+}
+
+fn voluntary(
+    paid: &[MoneyLine],
+    committed: &[MoneyLine],
+    pledges: &[data::Pledge],
+    rates: &mut Rates,
+    quality: &mut Quality,
+) -> Result<pb::VoluntaryContributions> {
+    let (paid_lines, paid_missing) = converted_lines(paid, "money received", rates, quality)?;
+    let (committed_lines, committed_missing) =
+        converted_lines(committed, "commitments", rates, quality)?;
+
+    // Donors in name order, with the sums of their lines.
+    let mut donors: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();
+    for l in paid {
+        let entry = donors
+            .entry((l.donor_name.clone(), l.donor_id.clone()))
+            .or_default();
+        entry.0 += l.converted.map(amount_decimal).unwrap_or_default();
+    }
+    for l in committed {
+        let entry = donors
+            .entry((l.donor_name.clone(), l.donor_id.clone()))
+            .or_default();
+        entry.1 += l.converted.map(amount_decimal).unwrap_or_default();
+    }
+    Ok(pb::VoluntaryContributions {
+        currency_code: OPERATIONAL.code().to_owned(),
+        paid: paid_lines,
+        committed: committed_lines,
+        donors: donors
+            .into_iter()
+            .map(|((name, id), (p, c))| pb::DonorTotal {
+                donor: format!("organizations/{id}"),
+                donor_name: name,
+                paid: amount(p, OPERATIONAL),
+                committed: amount(c, OPERATIONAL),
+            })
+            .collect(),
+        total_paid: amount(sum_converted(paid), OPERATIONAL),
+        total_committed: amount(sum_converted(committed), OPERATIONAL),
+        pledges: pledges
+            .iter()
+            .map(|p| {
+                Ok(pb::PledgeLine {
+                    contribution: format!("contributions/{}", p.contribution_id),
+                    donor: format!("organizations/{}", p.donor_id),
+                    donor_name: p.donor_name.clone(),
+                    amount: Some(money(p.total, &p.currency)?),
+                    agreement_date: convert::date(p.agreement_date),
+                    earmarking_category: category(p.earmarking_category),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+        lines_without_rate: (paid_missing + committed_missing) as i32,
+    })
+}
+
+fn amount_decimal(value: Decimal) -> Decimal {
+    Money::from_decimal(value, OPERATIONAL).amount()
+}
+
+fn share_strings(amounts: &[Decimal]) -> Vec<String> {
+    match reporting::shares(amounts) {
+        Some(shares) => shares.into_iter().map(|s| s.to_string()).collect(),
+        None => vec![String::new(); amounts.len()],
+    }
+}
+
+fn flexibility(paid: &[MoneyLine]) -> pb::Flexibility {
+    let mut by_category = [Decimal::ZERO; 4];
+    let mut by_modality: BTreeMap<(i32, i32), Decimal> = BTreeMap::new();
+    for l in paid {
+        let (Some(c), Some(value)) = (l.earmarking_category, l.converted) else {
+            continue;
+        };
+        let value = amount_decimal(value);
+        if let Some(slot) = usize::try_from(c - 1)
+            .ok()
+            .and_then(|i| by_category.get_mut(i))
+        {
+            *slot += value;
+        }
+        *by_modality
+            .entry((modality(l.earmarking_modality.as_deref()), i32::from(c)))
+            .or_default() += value;
+    }
+    let category_shares = share_strings(&by_category);
+    let modality_amounts: Vec<Decimal> = by_modality.values().copied().collect();
+    let modality_shares = share_strings(&modality_amounts);
+    let total: Decimal = by_category.iter().sum();
+    let flexible = by_category[0] + by_category[1];
+    let flexible_share = match reporting::shares(&by_category) {
+        Some(s) => (s[0] + s[1]).to_string(),
+        None => String::new(),
+    };
+    pb::Flexibility {
+        currency_code: OPERATIONAL.code().to_owned(),
+        categories: by_category
+            .iter()
+            .zip(category_shares)
+            .enumerate()
+            .map(|(i, (value, share))| pb::CategoryShare {
+                category: i as i32 + 1,
+                amount: amount(*value, OPERATIONAL),
+                share,
+            })
+            .collect(),
+        modalities: by_modality
+            .iter()
+            .zip(modality_shares)
+            .map(
+                |((&(modality, category), value), share)| pb::ModalityShare {
+                    modality,
+                    category,
+                    amount: amount(*value, OPERATIONAL),
+                    share,
+                },
+            )
+            .collect(),
+        total: amount(total, OPERATIONAL),
+        flexible_amount: amount(flexible, OPERATIONAL),
+        flexible_share,
+    }
+}
+
+fn multi_year(
+    rows: &[data::Installment],
+    w: &Window,
+    rates: &mut Rates,
+    quality: &mut Quality,
+) -> Result<pb::MultiYearCommitments> {
+    let as_of_month = w.as_of_date.with_day(1).unwrap_or(w.as_of_date);
+    let mut schedules: Vec<pb::Schedule> = Vec::new();
+    let mut total_outstanding = Decimal::ZERO;
+    for r in rows {
+        let name = format!("contributions/{}", r.contribution_id);
+        if r.paid < r.amount && r.due_date < w.as_of_date {
+            let unpaid = money(r.amount - r.paid, &r.currency)?;
+            quality.add(
+                pb::DataQualityKind::OverdueInstallment,
+                name.clone(),
+                format!(
+                    "{}: installment due {} has {} {} unpaid",
+                    r.donor_name,
+                    convert::date(r.due_date),
+                    unpaid.currency_code,
+                    unpaid.amount
+                ),
+            );
+        }
+        if !r.multi_year {
+            continue;
+        }
+        if schedules.last().is_none_or(|s| s.contribution != name) {
+            let outstanding = (r.total - r.received).max(Decimal::ZERO);
+            if r.converted.is_none() && !outstanding.is_zero() {
+                quality.missing_rate(&r.currency, as_of_month, "outstanding multi-year balances");
+            }
+            let converted = r.converted.map(amount_decimal);
+            total_outstanding += converted.unwrap_or_default();
+            schedules.push(pb::Schedule {
+                contribution: name.clone(),
+                donor: format!("organizations/{}", r.donor_id),
+                donor_name: r.donor_name.clone(),
+                earmarking_category: category(r.earmarking_category),
+                total: Some(money(r.total, &r.currency)?),
+                received: Some(money(r.received, &r.currency)?),
+                outstanding: Some(money(outstanding, &r.currency)?),
+                outstanding_converted: converted
+                    .map(|c| amount(c, OPERATIONAL))
+                    .unwrap_or_default(),
+                exchange_rate: rates.note(&r.rate, as_of_month),
+                installments: Vec::new(),
+            });
+        }
+        let status = if r.paid >= r.amount {
+            pb::InstallmentStatus::Paid
+        } else if r.due_date <= w.as_of_date {
+            pb::InstallmentStatus::Due
+        } else {
+            pb::InstallmentStatus::Future
+        };
+        if let Some(schedule) = schedules.last_mut() {
+            schedule.installments.push(pb::ScheduledInstallment {
+                due_date: convert::date(r.due_date),
+                amount: Some(money(r.amount, &r.currency)?),
+                paid: Some(money(r.paid, &r.currency)?),
+                status: status.into(),
+            });
+        }
+    }
+    Ok(pb::MultiYearCommitments {
+        currency_code: OPERATIONAL.code().to_owned(),
+        schedules,
+        total_outstanding: amount(total_outstanding, OPERATIONAL),
+    })
+}
+
+fn unearmarked(rows: &[data::Allocation], flexibility: &pb::Flexibility) -> pb::UnearmarkedUse {
+    let received = flexibility
+        .categories
+        .first()
+        .and_then(|c| c.amount.parse::<Decimal>().ok())
+        .unwrap_or_default();
+    let mut by_objective: BTreeMap<i32, Decimal> = BTreeMap::new();
+    let mut total = Decimal::ZERO;
+    let allocations = rows
+        .iter()
+        .map(|a| {
+            let value = amount_decimal(a.amount);
+            let objective = a
+                .srf_objective
+                .or(a.programme_objective)
+                .map(i32::from)
+                .unwrap_or_default();
+            *by_objective.entry(objective).or_default() += value;
+            total += value;
+            pb::AllocationLine {
+                allocation: format!("allocations/{}", a.id),
+                allocation_date: convert::date(a.allocation_date),
+                programme: a
+                    .programme_id
+                    .as_ref()
+                    .map(|p| format!("programmes/{p}"))
+                    .unwrap_or_default(),
+                programme_code: a.programme_code.clone().unwrap_or_default(),
+                srf_objective: objective,
+                amount: amount(value, OPERATIONAL),
+                description: a.description.clone(),
+            }
+        })
+        .collect();
+    let amounts: Vec<Decimal> = by_objective.values().copied().collect();
+    let shares = share_strings(&amounts);
+    pb::UnearmarkedUse {
+        currency_code: OPERATIONAL.code().to_owned(),
+        unearmarked_received: amount(received, OPERATIONAL),
+        allocations,
+        objectives: by_objective
+            .iter()
+            .zip(shares)
+            .map(|((&srf_objective, value), share)| pb::ObjectiveTotal {
+                srf_objective,
+                amount: amount(*value, OPERATIONAL),
+                share,
+            })
+            .collect(),
+        total_allocated: amount(total, OPERATIONAL),
+        unallocated: amount(received - total, OPERATIONAL),
+    }
+}
+
+fn figure(value: Option<Decimal>) -> String {
+    value.map(|v| v.normalize().to_string()).unwrap_or_default()
+}
+
+fn programme_results(
+    indicators: &[data::Indicator],
+    results: &[data::ResultFigures],
+    quality: &mut Quality,
+) -> pb::ProgrammeResults {
+    let mut programmes: Vec<pb::ProgrammeResult> = Vec::new();
+    for ind in indicators {
+        let indicator_name = format!(
+            "programmes/{}/indicators/{}",
+            ind.programme_id, ind.indicator_id
+        );
+        let direction = if ind.direction == "decreasing" {
+            Direction::Decreasing
+        } else {
+            Direction::Increasing
+        };
+        let comparable = !matches!(ind.measure.as_str(), "nominal" | "qualitative");
+        let make_figures = |r: &data::ResultFigures| pb::ResultFigures {
+            target: figure(r.target),
+            actual: figure(r.actual),
+            achievement: if comparable {
+                figure(reporting::achievement(
+                    direction,
+                    ind.baseline_value,
+                    r.target,
+                    r.actual,
+                ))
+            } else {
+                String::new()
+            },
+            verified: r.verified,
+        };
+        let rows: Vec<&data::ResultFigures> = results
+            .iter()
+            .filter(|r| r.programme_id == ind.programme_id && r.indicator_id == ind.indicator_id)
+            .collect();
+        if rows.is_empty() {
+            quality.add(
+                pb::DataQualityKind::NoResultsInPeriod,
+                indicator_name.clone(),
+                format!("{}: no measurement for the reporting period", ind.title),
+            );
+        }
+        for r in &rows {
+            for id in &r.unverified {
+                quality.add(
+                    pb::DataQualityKind::UnverifiedResult,
+                    format!("{indicator_name}/measurements/{id}"),
+                    format!(
+                        "{}: figures for {} to {} are not verified",
+                        ind.title,
+                        convert::date(r.period_start),
+                        convert::date(r.period_end)
+                    ),
+                );
+            }
+        }
+        let total = rows.iter().find(|r| r.dimension_key.is_empty());
+        let result = pb::IndicatorResult {
+            indicator: indicator_name,
+            title: ind.title.clone(),
+            result_level: result_level(&ind.result_level),
+            measure: measure(&ind.measure),
+            direction: match direction {
+                Direction::Increasing => pb::IndicatorDirection::Increasing,
+                Direction::Decreasing => pb::IndicatorDirection::Decreasing,
+            }
+            .into(),
+            cumulative: ind.cumulative,
+            unit: ind.unit.clone(),
+            baseline: figure(ind.baseline_value),
+            baseline_date: convert::optional_date(ind.baseline_date),
+            period_start: total
+                .map(|r| convert::date(r.period_start))
+                .unwrap_or_default(),
+            period_end: total
+                .map(|r| convert::date(r.period_end))
+                .unwrap_or_default(),
+            total: total.map(|r| make_figures(r)),
+            disaggregation: rows
+                .iter()
+                .filter(|r| !r.dimension_key.is_empty())
+                .map(|r| pb::DisaggregatedResult {
+                    dimensions: dimension_values(&r.dimensions),
+                    figures: Some(make_figures(r)),
+                })
+                .collect(),
+        };
+        let programme_name = format!("programmes/{}", ind.programme_id);
+        if programmes
+            .last()
+            .is_none_or(|p| p.programme != programme_name)
+        {
+            programmes.push(pb::ProgrammeResult {
+                programme: programme_name,
+                code: ind.programme_code.clone(),
+                title: ind.programme_title.clone(),
+                srf_objective: ind.programme_objective.map(i32::from).unwrap_or_default(),
+                indicators: Vec::new(),
+            });
+        }
+        if let Some(p) = programmes.last_mut() {
+            p.indicators.push(result);
+        }
+    }
+    pb::ProgrammeResults { programmes }
+}
+
+fn dimension_values(value: &serde_json::Value) -> Vec<pb::DimensionValue> {
+    // serde_json's map is ordered by key, so the values come out sorted by dimension name.
+    value
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(name, v)| pb::DimensionValue {
+                    name: name.clone(),
+                    value: v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn result_level(db: &str) -> i32 {
+    match db {
+        "output" => pb::ResultLevel::Output,
+        "outcome" => pb::ResultLevel::Outcome,
+        "impact" => pb::ResultLevel::Impact,
+        _ => pb::ResultLevel::Unspecified,
+    }
+    .into()
+}
+
+fn measure(db: &str) -> i32 {
+    match db {
+        "unit" => pb::IndicatorMeasure::Unit,
+        "percentage" => pb::IndicatorMeasure::Percentage,
+        "nominal" => pb::IndicatorMeasure::Nominal,
+        "ordinal" => pb::IndicatorMeasure::Ordinal,
+        "qualitative" => pb::IndicatorMeasure::Qualitative,
+        _ => pb::IndicatorMeasure::Unspecified,
+    }
+    .into()
+}

@@ -1,0 +1,503 @@
+//! The figures behind a report, aggregated in PostgreSQL as of one instant.
+//!
+//! Every query reads the versions in force at `$1` (the report's instant) and dates up to `$2`
+//! (the instant's UTC date). Money is summed and converted in SQL with NUMERIC arithmetic:
+//! each converted line is `round(amount * rate, minor_units)` (or `/ rate` for a rate quoted the
+//! other way), rounded once, half away from zero. The service only adds rounded lines.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+use crate::error::Result;
+
+/// The common table expressions: versions as of `$1`, receipts up to `$2`.
+macro_rules! as_of_ctes {
+    () => {
+        "WITH cv AS (
+            SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
+                   v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
+                   v.total, v.agreement_date, v.announced_session_id
+              FROM contributions c
+              JOIN contribution_versions v ON v.contribution_id = c.id
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
+         rv AS (
+            SELECT r.id, r.contribution_id, v.received_date, v.amount
+              FROM receipts r
+              JOIN receipt_versions v ON v.receipt_id = r.id
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+               AND NOT v.withdrawn AND v.received_date <= $2),
+         ov AS (
+            SELECT organization_id AS id, display_name
+              FROM organization_versions
+             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
+         rates AS (
+            SELECT base_currency, quote_currency, month, rate, source, revision
+              FROM exchange_rate_versions
+             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))"
+    };
+}
+
+/// Converts `x.amt` in currency `x.cur` for month `x.m` into the currency `$5` with `$6`
+/// decimals: the rate quoted as cur→target, else target→cur (divided), else none.
+macro_rules! conversion_columns {
+    () => {
+        "CASE WHEN x.cur = $5 THEN round(x.amt, $6)
+              WHEN d.rate IS NOT NULL THEN round(x.amt * d.rate, $6)
+              WHEN i.rate IS NOT NULL THEN round(x.amt / i.rate, $6)
+         END AS converted,
+         coalesce(d.base_currency, i.base_currency)::text AS rate_base,
+         coalesce(d.quote_currency, i.quote_currency)::text AS rate_quote,
+         coalesce(d.rate, i.rate) AS rate,
+         coalesce(d.source, i.source) AS rate_source,
+         coalesce(d.revision, i.revision) AS rate_revision"
+    };
+}
+
+macro_rules! conversion_joins {
+    () => {
+        "LEFT JOIN rates d ON x.cur <> $5 AND d.base_currency = x.cur AND d.quote_currency = $5
+                         AND d.month = x.m
+         LEFT JOIN rates i ON x.cur <> $5 AND d.rate IS NULL AND i.base_currency = $5
+                         AND i.quote_currency = x.cur AND i.month = x.m"
+    };
+}
+
+/// The instants and dates every query is bound to.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub as_of: DateTime<Utc>,
+    pub as_of_date: NaiveDate,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+}
+
+/// The rate a converted amount used, when it needed one and one existed.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RateRef {
+    pub rate_base: Option<String>,
+    pub rate_quote: Option<String>,
+    pub rate: Option<Decimal>,
+    pub rate_source: Option<String>,
+    pub rate_revision: Option<i32>,
+}
+
+/// One converted line of voluntary money (paid or committed).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MoneyLine {
+    pub donor_id: String,
+    pub donor_name: String,
+    pub earmarking_category: Option<i16>,
+    pub earmarking_modality: Option<String>,
+    pub currency: String,
+    pub month: NaiveDate,
+    pub original: Decimal,
+    pub converted: Option<Decimal>,
+    #[sqlx(flatten)]
+    pub rate: RateRef,
+}
+
+/// Voluntary money received in the period, per donor, earmarking, currency and month.
+pub async fn paid_lines(
+    conn: &mut PgConnection,
+    w: &Window,
+    target: &str,
+    minor_units: i32,
+) -> Result<Vec<MoneyLine>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", x AS (
+            SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
+                   cv.currency_code::text AS cur,
+                   date_trunc('month', rv.received_date)::date AS m, sum(rv.amount) AS amt
+              FROM rv JOIN cv ON cv.id = rv.contribution_id
+             WHERE cv.funding_type = 'voluntary' AND rv.received_date BETWEEN $3 AND $4
+             GROUP BY 1, 2, 3, 4, 5)
+        SELECT x.donor_id, ov.display_name AS donor_name, x.earmarking_category,
+               x.earmarking_modality::text AS earmarking_modality, x.cur AS currency,
+               x.m AS month, x.amt AS original, ",
+        conversion_columns!(),
+        " FROM x JOIN ov ON ov.id = x.donor_id ",
+        conversion_joins!(),
+        " ORDER BY ov.display_name, x.donor_id, x.earmarking_category, x.earmarking_modality,
+                   x.cur, x.m"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(target)
+    .bind(minor_units)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Voluntary commitments signed in the period, per donor, earmarking, currency and month of
+/// signature, converted at that month's rate. Pledges are not among them.
+pub async fn committed_lines(
+    conn: &mut PgConnection,
+    w: &Window,
+    target: &str,
+    minor_units: i32,
+) -> Result<Vec<MoneyLine>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", x AS (
+            SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
+                   cv.currency_code::text AS cur,
+                   date_trunc('month', cv.agreement_date)::date AS m, sum(cv.total) AS amt
+              FROM cv
+             WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
+               AND cv.agreement_date BETWEEN $3 AND $4 AND cv.agreement_date <= $2
+             GROUP BY 1, 2, 3, 4, 5)
+        SELECT x.donor_id, ov.display_name AS donor_name, x.earmarking_category,
+               x.earmarking_modality::text AS earmarking_modality, x.cur AS currency,
+               x.m AS month, x.amt AS original, ",
+        conversion_columns!(),
+        " FROM x JOIN ov ON ov.id = x.donor_id ",
+        conversion_joins!(),
+        " ORDER BY ov.display_name, x.donor_id, x.earmarking_category, x.earmarking_modality,
+                   x.cur, x.m"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(target)
+    .bind(minor_units)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A pledge to list (never to count).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Pledge {
+    pub contribution_id: String,
+    pub donor_id: String,
+    pub donor_name: String,
+    pub currency: String,
+    pub total: Decimal,
+    pub agreement_date: NaiveDate,
+    pub earmarking_category: Option<i16>,
+}
+
+/// Voluntary pledges announced in the period or at the session itself.
+pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        " SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
+                 cv.currency_code::text AS currency, cv.total, cv.agreement_date,
+                 cv.earmarking_category
+            FROM cv JOIN ov ON ov.id = cv.donor_id
+           WHERE cv.funding_type = 'voluntary' AND cv.status = 'pledge'
+             AND cv.agreement_date <= $2
+             AND (cv.agreement_date BETWEEN $3 AND $4 OR cv.announced_session_id = $5)
+           ORDER BY ov.display_name, cv.donor_id, cv.id"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(session_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One Member State's assessed contributions, in CHF.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Assessed {
+    pub donor_id: String,
+    pub donor_name: String,
+    pub assessed: Decimal,
+    pub received: Decimal,
+    pub due_before_year: Decimal,
+    pub due_two_preceding_years: Decimal,
+}
+
+/// Assessed contributions per Member State: due up to the date, received, due before this year
+/// and due in the two preceding years.
+pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<Vec<Assessed>> {
+    let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.as_of_date);
+    let two_years_before = NaiveDate::from_ymd_opt(year - 2, 1, 1).unwrap_or(w.as_of_date);
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", due AS (
+            SELECT cv.donor_id,
+                   coalesce(sum(i.amount) FILTER (WHERE i.due_date <= $2), 0) AS assessed,
+                   coalesce(sum(i.amount) FILTER (WHERE i.due_date < $3), 0) AS due_before_year,
+                   coalesce(sum(i.amount) FILTER (WHERE i.due_date >= $4 AND i.due_date < $3), 0)
+                       AS due_two_preceding_years
+              FROM cv
+              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             WHERE cv.funding_type = 'assessed' AND cv.status = 'commitment'
+             GROUP BY cv.donor_id),
+         paid AS (
+            SELECT cv.donor_id, sum(rv.amount) AS received
+              FROM rv JOIN cv ON cv.id = rv.contribution_id
+             WHERE cv.funding_type = 'assessed'
+             GROUP BY cv.donor_id)
+        SELECT due.donor_id, ov.display_name AS donor_name, due.assessed,
+               coalesce(paid.received, 0) AS received, due.due_before_year,
+               due.due_two_preceding_years
+          FROM due
+          JOIN ov ON ov.id = due.donor_id
+          LEFT JOIN paid ON paid.donor_id = due.donor_id
+         ORDER BY ov.display_name, due.donor_id"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(year_start)
+    .bind(two_years_before)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// One installment of a voluntary commitment, with what receipts (settling installments in due
+/// order) have paid of it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Installment {
+    pub contribution_id: String,
+    pub donor_id: String,
+    pub donor_name: String,
+    pub earmarking_category: Option<i16>,
+    pub currency: String,
+    pub total: Decimal,
+    pub received: Decimal,
+    pub due_date: NaiveDate,
+    pub amount: Decimal,
+    pub paid: Decimal,
+    /// True when the schedule falls in more than one calendar year.
+    pub multi_year: bool,
+    /// `max(total - received, 0)` converted at the rate of the report's month.
+    pub converted: Option<Decimal>,
+    #[sqlx(flatten)]
+    pub rate: RateRef,
+}
+
+/// Installments of every multi-year voluntary commitment, and the overdue installments of every
+/// other voluntary commitment, in schedule order.
+pub async fn installments(
+    conn: &mut PgConnection,
+    w: &Window,
+    target: &str,
+    minor_units: i32,
+) -> Result<Vec<Installment>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", inst AS (
+            SELECT cv.id AS contribution_id, cv.donor_id, cv.earmarking_category,
+                   cv.currency_code::text AS cur, cv.total, i.position, i.due_date, i.amount,
+                   sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
+                       AS running
+              FROM cv
+              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'),
+         years AS (
+            SELECT contribution_id, count(DISTINCT date_part('year', due_date)) > 1 AS multi_year
+              FROM inst GROUP BY contribution_id),
+         paid AS (
+            SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
+         x AS (
+            SELECT inst.*, years.multi_year, coalesce(paid.received, 0) AS received,
+                   least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
+                         inst.amount) AS paid,
+                   greatest(inst.total - coalesce(paid.received, 0), 0) AS amt,
+                   date_trunc('month', $2::date)::date AS m
+              FROM inst
+              JOIN years ON years.contribution_id = inst.contribution_id
+              LEFT JOIN paid ON paid.contribution_id = inst.contribution_id)
+        SELECT x.contribution_id, x.donor_id, ov.display_name AS donor_name,
+               x.earmarking_category, x.cur AS currency, x.total, x.received, x.due_date,
+               x.amount, x.paid, x.multi_year, ",
+        conversion_columns!(),
+        " FROM x JOIN ov ON ov.id = x.donor_id ",
+        conversion_joins!(),
+        " WHERE x.multi_year OR (x.paid < x.amount AND x.due_date < $2)
+          ORDER BY ov.display_name, x.donor_id, x.contribution_id, x.due_date, x.position"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(target)
+    .bind(minor_units)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// An allocation of unearmarked money decided in the period.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Allocation {
+    pub id: String,
+    pub allocation_date: NaiveDate,
+    pub amount: Decimal,
+    pub programme_id: Option<String>,
+    pub programme_code: Option<String>,
+    pub srf_objective: Option<i16>,
+    pub programme_objective: Option<i16>,
+    pub description: String,
+}
+
+pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allocation>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, v.allocation_date, v.amount, v.programme_id, pv.code AS programme_code,
+                v.srf_objective, pv.srf_objective AS programme_objective, v.description
+           FROM allocations a
+           JOIN allocation_versions v ON v.allocation_id = a.id
+           LEFT JOIN programme_versions pv ON pv.programme_id = v.programme_id
+                AND pv.valid_from <= $1 AND (pv.valid_to IS NULL OR pv.valid_to > $1)
+          WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+            AND v.allocation_date BETWEEN $3 AND $4 AND v.allocation_date <= $2
+          ORDER BY v.allocation_date, a.id",
+    )
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// An indicator with its programme, as of the report's instant.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Indicator {
+    pub programme_id: String,
+    pub programme_code: String,
+    pub programme_title: String,
+    pub programme_objective: Option<i16>,
+    pub indicator_id: String,
+    pub title: String,
+    pub result_level: String,
+    pub measure: String,
+    pub direction: String,
+    pub cumulative: bool,
+    pub unit: String,
+    pub baseline_value: Option<Decimal>,
+    pub baseline_date: Option<NaiveDate>,
+}
+
+pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indicator>> {
+    Ok(sqlx::query_as(
+        "SELECT pv.programme_id, pv.code AS programme_code, pv.title AS programme_title,
+                pv.srf_objective AS programme_objective, iv.indicator_id, iv.title,
+                iv.result_level, iv.measure, iv.direction, iv.cumulative, iv.unit,
+                iv.baseline_value, iv.baseline_date
+           FROM programme_versions pv
+           JOIN indicator_versions iv ON iv.programme_id = pv.programme_id
+          WHERE pv.valid_from <= $1 AND (pv.valid_to IS NULL OR pv.valid_to > $1)
+            AND iv.valid_from <= $1 AND (iv.valid_to IS NULL OR iv.valid_to > $1)
+          ORDER BY pv.code, pv.programme_id, iv.indicator_id",
+    )
+    .bind(w.as_of)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The figures of one indicator for one combination of disaggregation values: for a cumulative
+/// indicator the latest period ending by the end of the reporting period; otherwise the sums
+/// over the periods inside the reporting period.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResultFigures {
+    pub programme_id: String,
+    pub indicator_id: String,
+    pub dimension_key: String,
+    pub dimensions: serde_json::Value,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub target: Option<Decimal>,
+    pub actual: Option<Decimal>,
+    pub verified: bool,
+    /// Ids of the unverified measurements behind these figures.
+    pub unverified: Vec<String>,
+}
+
+pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<ResultFigures>> {
+    Ok(sqlx::query_as(
+        "WITH iv AS (
+            SELECT programme_id, indicator_id, cumulative FROM indicator_versions
+             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
+         mv AS (
+            SELECT m.id, m.programme_id, m.indicator_id, m.period_start, m.period_end,
+                   m.dimensions, m.dimension_key, v.target, v.actual, v.verified, iv.cumulative
+              FROM measurements m
+              JOIN measurement_versions v ON v.measurement_id = m.id
+              JOIN iv ON iv.programme_id = m.programme_id AND iv.indicator_id = m.indicator_id
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+               AND m.period_end <= $3),
+         latest AS (
+            SELECT DISTINCT ON (programme_id, indicator_id, dimension_key)
+                   programme_id, indicator_id, dimension_key, dimensions, period_start,
+                   period_end, target, actual, verified,
+                   CASE WHEN verified THEN ARRAY[]::text[] ELSE ARRAY[id] END AS unverified
+              FROM mv WHERE cumulative
+             ORDER BY programme_id, indicator_id, dimension_key, period_end DESC,
+                      period_start DESC, id),
+         summed AS (
+            SELECT programme_id, indicator_id, dimension_key,
+                   (array_agg(dimensions))[1] AS dimensions,
+                   min(period_start) AS period_start, max(period_end) AS period_end,
+                   sum(target) AS target, sum(actual) AS actual, bool_and(verified) AS verified,
+                   coalesce(array_agg(id ORDER BY id) FILTER (WHERE NOT verified),
+                            ARRAY[]::text[]) AS unverified
+              FROM mv WHERE NOT cumulative AND period_start >= $2
+             GROUP BY programme_id, indicator_id, dimension_key)
+        SELECT * FROM latest
+        UNION ALL
+        SELECT * FROM summed
+        ORDER BY programme_id, indicator_id, dimension_key",
+    )
+    .bind(w.as_of)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A contribution with something doubtful about it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Doubt {
+    /// `earmarked_without_programme`, `overpaid` or `pledge_with_receipts`.
+    pub kind: String,
+    pub contribution_id: String,
+    pub donor_name: String,
+    pub currency: String,
+    pub total: Decimal,
+    pub received: Decimal,
+    pub earmarking_category: Option<i16>,
+}
+
+/// Contributions whose data is doubtful: earmarked (category 2 or more) without a programme and
+/// active in the period, received beyond their total, or pledges with money received.
+pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", paid AS (
+            SELECT contribution_id, sum(amount) AS received,
+                   bool_or(received_date BETWEEN $3 AND $4) AS in_period
+              FROM rv GROUP BY contribution_id),
+         c AS (
+            SELECT cv.*, ov.display_name AS donor_name, coalesce(paid.received, 0) AS received,
+                   coalesce(paid.in_period, false) AS paid_in_period
+              FROM cv JOIN ov ON ov.id = cv.donor_id
+              LEFT JOIN paid ON paid.contribution_id = cv.id
+             WHERE cv.funding_type = 'voluntary')
+        SELECT kind, id AS contribution_id, donor_name, currency_code::text AS currency, total,
+               received, earmarking_category
+          FROM (
+            SELECT 'earmarked_without_programme' AS kind, c.* FROM c
+             WHERE c.earmarking_category >= 2 AND c.programme_id IS NULL
+               AND (c.paid_in_period OR c.agreement_date BETWEEN $3 AND $4)
+            UNION ALL
+            SELECT 'overpaid', c.* FROM c WHERE c.received > c.total
+            UNION ALL
+            SELECT 'pledge_with_receipts', c.* FROM c WHERE c.status = 'pledge' AND c.received > 0
+          ) doubtful
+         ORDER BY kind, contribution_id"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .fetch_all(conn)
+    .await?)
+}

@@ -1,0 +1,229 @@
+//! Stored report revisions. The content is kept byte for byte as generated; the database checks
+//! its hash and refuses any change but draft → final.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+
+use super::write::Write;
+use crate::error::{Error, Result};
+
+/// One stored revision.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredReport {
+    pub session_id: String,
+    pub revision: i32,
+    pub as_of: DateTime<Utc>,
+    pub state: String,
+    /// Canonical JSON of the content; empty when the listing left it out.
+    pub content: String,
+    pub content_sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub finalized_at: Option<DateTime<Utc>>,
+    pub finalized_by: Option<String>,
+}
+
+impl StoredReport {
+    pub fn is_final(&self) -> bool {
+        self.state == "final"
+    }
+}
+
+/// A session as it was at an instant, for a report's header.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionAsOf {
+    pub id: String,
+    pub body: String,
+    pub number: i32,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub reporting_period_start: NaiveDate,
+    pub reporting_period_end: NaiveDate,
+}
+
+/// Reads a session as of an instant.
+pub async fn session_as_of(
+    conn: &mut PgConnection,
+    session_id: &str,
+    as_of: DateTime<Utc>,
+) -> Result<Option<SessionAsOf>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, s.body, s.number, v.start_date, v.end_date, v.reporting_period_start,
+                v.reporting_period_end
+           FROM sessions s JOIN session_versions v ON v.session_id = s.id
+          WHERE s.id = $1 AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2)",
+    )
+    .bind(session_id)
+    .bind(as_of)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The final report of the session of the same body just before `session` (the highest number
+/// below), as it stood at `as_of`: a report finalized later does not count.
+pub async fn previous_final(
+    conn: &mut PgConnection,
+    body: &str,
+    number: i32,
+    as_of: DateTime<Utc>,
+) -> Result<Option<StoredReport>> {
+    Ok(sqlx::query_as(
+        "SELECT r.* FROM reports r
+          WHERE r.session_id = (
+                SELECT id FROM sessions
+                 WHERE body = $1 AND number < $2 AND created_at <= $3
+                 ORDER BY number DESC LIMIT 1)
+            AND r.state = 'final' AND r.finalized_at <= $3",
+    )
+    .bind(body)
+    .bind(number)
+    .bind(as_of)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Stores a new draft revision: the next number for the session.
+pub async fn insert(
+    w: &mut Write,
+    session_id: &str,
+    as_of: DateTime<Utc>,
+    content: &str,
+    content_sha256: &str,
+) -> Result<StoredReport> {
+    // Lock the session's identity row: revisions of one session are numbered one at a time.
+    let locked: Option<String> =
+        sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
+            .bind(session_id)
+            .fetch_optional(w.conn())
+            .await?;
+    if locked.is_none() {
+        return Err(Error::not_found(format!("sessions/{session_id}")));
+    }
+    let now = w.now();
+    let actor = w.actor().to_owned();
+    let stored: StoredReport = sqlx::query_as(
+        "INSERT INTO reports (session_id, revision, as_of, state, content, content_sha256,
+                              created_at, created_by)
+         SELECT $1, coalesce(max(revision), 0) + 1, $2, 'draft', $3, $4, $5, $6
+           FROM reports WHERE session_id = $1
+         RETURNING *",
+    )
+    .bind(session_id)
+    .bind(as_of)
+    .bind(content)
+    .bind(content_sha256)
+    .bind(now)
+    .bind(actor)
+    .fetch_one(w.conn())
+    .await
+    .map_err(super::map_db_error)?;
+    Ok(stored)
+}
+
+/// Reads one revision.
+pub async fn get(
+    conn: &mut PgConnection,
+    session_id: &str,
+    revision: i32,
+) -> Result<Option<StoredReport>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM reports WHERE session_id = $1 AND revision = $2")
+            .bind(session_id)
+            .bind(revision)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Where a listing continues: after this session (by id) and revision (newest first).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Cursor {
+    pub session_id: String,
+    pub revision: i32,
+}
+
+/// Lists revisions ordered by session id, newest revision first.
+pub async fn list(
+    pool: &PgPool,
+    session_id: Option<&str>,
+    state: Option<&str>,
+    after: Option<&Cursor>,
+    limit: i64,
+    omit_content: bool,
+) -> Result<Vec<StoredReport>> {
+    let columns = if omit_content {
+        "session_id, revision, as_of, state, '' AS content, content_sha256, created_at, created_by,
+         finalized_at, finalized_by"
+    } else {
+        "*"
+    };
+    let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT {columns} FROM reports WHERE true"));
+    if let Some(session_id) = session_id {
+        qb.push(" AND session_id = ")
+            .push_bind(session_id.to_owned());
+    }
+    if let Some(state) = state {
+        qb.push(" AND state = ").push_bind(state.to_owned());
+    }
+    if let Some(after) = after {
+        qb.push(" AND (session_id > ")
+            .push_bind(after.session_id.clone())
+            .push(" OR (session_id = ")
+            .push_bind(after.session_id.clone())
+            .push(" AND revision < ")
+            .push_bind(after.revision)
+            .push("))");
+    }
+    qb.push(" ORDER BY session_id, revision DESC LIMIT ")
+        .push_bind(limit);
+    Ok(qb.build_query_as().fetch_all(pool).await?)
+}
+
+/// Makes a draft final, after `check` has seen it (for the etag). A session has one final
+/// report: finalizing a second is refused.
+pub async fn finalize(
+    w: &mut Write,
+    session_id: &str,
+    revision: i32,
+    check: impl FnOnce(&StoredReport) -> Result<()>,
+) -> Result<StoredReport> {
+    let name = format!("sessions/{session_id}/reports/{revision}");
+    let current: StoredReport =
+        sqlx::query_as("SELECT * FROM reports WHERE session_id = $1 AND revision = $2 FOR UPDATE")
+            .bind(session_id)
+            .bind(revision)
+            .fetch_optional(w.conn())
+            .await?
+            .ok_or_else(|| Error::not_found(&name))?;
+    check(&current)?;
+    if current.is_final() {
+        return Err(Error::FailedPrecondition {
+            reason: "REPORT_ALREADY_FINAL",
+            message: format!("{name} is already final"),
+        });
+    }
+    let now = w.now();
+    let actor = w.actor().to_owned();
+    sqlx::query_as(
+        "UPDATE reports SET state = 'final', finalized_at = $3, finalized_by = $4
+          WHERE session_id = $1 AND revision = $2 RETURNING *",
+    )
+    .bind(session_id)
+    .bind(revision)
+    .bind(now)
+    .bind(actor)
+    .fetch_one(w.conn())
+    .await
+    .map_err(|e| {
+        if e.as_database_error().and_then(|d| d.constraint()) == Some("reports_one_final") {
+            Error::FailedPrecondition {
+                reason: "SESSION_ALREADY_HAS_FINAL_REPORT",
+                message: format!(
+                    "sessions/{session_id} already has a final report; a session has one report of record"
+                ),
+            }
+        } else {
+            super::map_db_error(e)
+        }
+    })
+}
