@@ -1,5 +1,8 @@
 //! The command line: one binary, one subcommand per job.
 
+pub mod client;
+pub mod report;
+
 use clap::{Parser, Subcommand};
 
 use crate::{
@@ -34,6 +37,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations (creating the database if it does not exist) and exit.
     Migrate(MigrateArgs),
+    /// Generate a session's report through a running server, optionally finalize it, and write
+    /// its exports to files (the scheduled job).
+    Report(report::ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +54,7 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
+            Command::Report(args) => report::run(args).await,
         }
     }
 }

@@ -1,0 +1,124 @@
+//! Connecting to a running server, for the commands that act as gRPC clients (report, import).
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use tonic::{
+    Request,
+    metadata::{Ascii, MetadataValue},
+    transport::{Certificate, Channel, ClientTlsConfig, Identity},
+};
+
+/// Where the server is and how to prove who we are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClientArgs {
+    /// Address of the scpf-reports server (https:// for TLS).
+    #[arg(long, env = "SCPF_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+
+    /// File holding the bearer token to send (a mounted Secret).
+    #[arg(long, env = "SCPF_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// CA certificate (PEM) that signed the server's certificate, for https:// servers.
+    #[arg(long, env = "SCPF_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Client certificate (PEM), for servers that require mutual TLS.
+    #[arg(long, env = "SCPF_CLIENT_CERT_FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+
+    /// Client private key (PEM), with --cert-file.
+    #[arg(long, env = "SCPF_CLIENT_KEY_FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+
+    /// Longest time one call may take.
+    #[arg(long, env = "SCPF_CALL_TIMEOUT", default_value = "300s", value_parser = humantime::parse_duration)]
+    pub call_timeout: Duration,
+}
+
+/// A connection with the caller's credential attached to every request.
+#[derive(Clone)]
+pub struct Client {
+    pub channel: Channel,
+    token: Option<MetadataValue<Ascii>>,
+    timeout: Duration,
+}
+
+impl Client {
+    pub async fn connect(args: &ClientArgs) -> anyhow::Result<Client> {
+        let mut endpoint = Channel::from_shared(args.server.clone())
+            .with_context(|| format!("{:?} is not a server address", args.server))?
+            .connect_timeout(Duration::from_secs(10));
+        if args.server.starts_with("https://") || args.ca_file.is_some() {
+            let mut tls = ClientTlsConfig::new();
+            if let Some(ca) = &args.ca_file {
+                tls = tls.ca_certificate(Certificate::from_pem(read(ca)?));
+            }
+            if let (Some(cert), Some(key)) = (&args.cert_file, &args.key_file) {
+                tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
+            }
+            endpoint = endpoint.tls_config(tls).context("configuring TLS")?;
+        }
+        let channel = endpoint
+            .connect()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", args.server))?;
+        let token = match &args.token_file {
+            Some(path) => {
+                let token = SecretString::from(
+                    String::from_utf8(read(path)?)
+                        .context("the token file is not text")?
+                        .trim()
+                        .to_owned(),
+                );
+                Some(
+                    format!("Bearer {}", token.expose_secret())
+                        .parse()
+                        .map_err(|_| {
+                            anyhow::anyhow!("the token file holds characters a header cannot carry")
+                        })?,
+                )
+            }
+            None => None,
+        };
+        Ok(Client {
+            channel,
+            token,
+            timeout: args.call_timeout,
+        })
+    }
+
+    /// Wraps a message with the credential and the call's deadline.
+    pub fn request<T>(&self, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        request.set_timeout(self.timeout);
+        if let Some(token) = &self.token {
+            request
+                .metadata_mut()
+                .insert("authorization", token.clone());
+        }
+        request
+    }
+}
+
+fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// A gRPC error as one plain sentence for a person at a terminal.
+pub fn explain(status: &tonic::Status) -> String {
+    use tonic::Code;
+    let what = match status.code() {
+        Code::Unavailable => "the server is unavailable",
+        Code::Unauthenticated => "the server did not accept the credential",
+        Code::PermissionDenied => "the credential's role does not allow this",
+        Code::NotFound => "not found",
+        Code::FailedPrecondition => "refused",
+        Code::InvalidArgument => "invalid request",
+        Code::DeadlineExceeded | Code::Cancelled => "the call took too long",
+        _ => "the call failed",
+    };
+    format!("{what}: {}", status.message())
+}
