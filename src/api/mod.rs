@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod convert;
+pub mod exchange_rates;
 pub mod organizations;
 pub mod page;
 pub mod refs;

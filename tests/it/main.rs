@@ -2,6 +2,7 @@
 //! PostgreSQL database per test (`#[sqlx::test]` creates and drops it).
 
 mod audit;
+mod exchange_rates;
 mod foundation;
 mod organizations;
 mod support;
