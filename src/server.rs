@@ -125,7 +125,9 @@ impl Application {
 /// whose health is reported.
 fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&'static str>)> {
     use pb::{
+        allocation_service_server::AllocationServiceServer,
         audit_service_server::AuditServiceServer,
+        exchange_rate_service_server::ExchangeRateServiceServer,
         organization_service_server::OrganizationServiceServer,
         report_service_server::ReportServiceServer,
     };
@@ -150,10 +152,14 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <OrganizationServiceServer<Api> as tonic::server::NamedService>::NAME,
         <AuditServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ReportServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ExchangeRateServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <AllocationServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
         .add_service(service!(ReportServiceServer))
+        .add_service(service!(ExchangeRateServiceServer))
+        .add_service(service!(AllocationServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

@@ -2,8 +2,10 @@
 //! layer that knows the generated types. Handlers validate with the domain parsers, call the
 //! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
 
+pub mod allocations;
 pub mod audit;
 pub mod convert;
+pub mod exchange_rates;
 pub mod organizations;
 pub mod page;
 pub mod refs;

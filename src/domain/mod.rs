@@ -1,7 +1,9 @@
 //! The types and rules of the domain. No I/O and no protobuf here: values are parsed once at the
 //! edge (`api/`) and are valid by construction from then on.
 
+pub mod allocation;
 pub mod dates;
+pub mod exchange_rate;
 pub mod filter;
 pub mod geo;
 pub mod money;

@@ -6,7 +6,9 @@
 //! - every resource is versioned: reads take an [`AsOf`] and see exactly what was true then;
 //! - database refusals are mapped to precise errors here, so the API layer never sees SQLSTATEs.
 
+pub mod allocations;
 pub mod audit;
+pub mod exchange_rates;
 pub mod organizations;
 pub mod refs;
 pub mod report_data;

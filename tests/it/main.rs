@@ -1,7 +1,9 @@
 //! Integration tests: the real server on 127.0.0.1:0, the generated client, and a real
 //! PostgreSQL database per test (`#[sqlx::test]` creates and drops it).
 
+mod allocations;
 mod audit;
+mod exchange_rates;
 mod foundation;
 mod organizations;
 mod support;

@@ -1,0 +1,264 @@
+//! `scpf.v1.AllocationService`.
+
+use sqlx::PgConnection;
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert, refs},
+    domain::{
+        FieldViolation, Parsed,
+        allocation::{self, Allocation, SrfObjective},
+        dates, field,
+        filter::{FieldSpec, Filter, Kind},
+        money::{Currency, Money},
+        text::{self, Id},
+    },
+    error::{Error, Result},
+    pb::{self, allocation_service_server::AllocationService},
+    rpc_method,
+    store::{self, Versioned, allocations, refs::Target},
+};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "programme",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "srf_objective",
+        kind: Kind::Enum(srf_filter),
+    },
+    FieldSpec {
+        name: "allocation_date",
+        kind: Kind::Date,
+    },
+];
+
+/// `srf_objective = 3`, `= REGULAR_PATHWAYS` or `= SRF_OBJECTIVE_REGULAR_PATHWAYS`; 0 or
+/// UNSPECIFIED for allocations to a programme only. Stored spelling: the number.
+fn srf_filter(raw: &str) -> Option<&'static str> {
+    const NUMBERS: [&str; 4] = ["0", "1", "2", "3"];
+    let name = raw.strip_prefix("SRF_OBJECTIVE_").unwrap_or(raw);
+    pb::SrfObjective::from_str_name(&format!("SRF_OBJECTIVE_{name}"))
+        .map(|o| o as usize)
+        .or_else(|| NUMBERS.iter().position(|n| *n == raw))
+        .and_then(|i| NUMBERS.get(i).copied())
+}
+
+fn srf_objective(value: i32, path: &str) -> Parsed<Option<SrfObjective>> {
+    use pb::SrfObjective as P;
+    match P::try_from(value) {
+        Ok(P::Unspecified) => Ok(None),
+        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
+        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
+        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
+        Err(_) => Err(FieldViolation::new(
+            path,
+            "INVALID_ENUM",
+            format!("{value} is not a Strategic Results Framework objective (1 to 3)"),
+        )),
+    }
+}
+
+fn srf_message(o: Option<SrfObjective>) -> pb::SrfObjective {
+    use pb::SrfObjective as P;
+    match o {
+        None => P::Unspecified,
+        Some(SrfObjective::SavingLives) => P::SavingLives,
+        Some(SrfObjective::SolutionsToDisplacement) => P::SolutionsToDisplacement,
+        Some(SrfObjective::RegularPathways) => P::RegularPathways,
+    }
+}
+
+/// A positive amount in USD at `path` (for example `allocation.amount`). The currency is
+/// checked first: an amount in another currency is refused for that, whatever its decimals.
+fn usd(m: Option<&pb::Money>, path: &str, allocation_path: &str) -> Parsed<Money> {
+    let m =
+        m.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "an amount in USD is required"))?;
+    let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
+    if currency != Currency::USD {
+        return Err(allocation::not_usd(currency, allocation_path));
+    }
+    let amount_field = field(path, "amount");
+    Money::parse(&m.amount, currency, &amount_field)?.require_positive(&amount_field)
+}
+
+/// Parses the allocation at `path` of a request, with the id it will have.
+fn allocation(id: Id, a: Option<&pb::Allocation>, path: &str) -> Parsed<Allocation> {
+    let a = a.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the allocation is required"))?;
+    let programme = if a.programme.is_empty() {
+        None
+    } else {
+        Some(text::parse_name(
+            &a.programme,
+            "programmes",
+            &field(path, "programme"),
+        )?)
+    };
+    Allocation {
+        id,
+        allocation_date: dates::parse_date(&a.allocation_date, &field(path, "allocation_date"))?,
+        amount: usd(a.amount.as_ref(), &field(path, "amount"), path)?,
+        programme,
+        srf_objective: srf_objective(a.srf_objective, &field(path, "srf_objective"))?,
+        description: text::optional_text(&a.description, &field(path, "description"), 1000)?,
+    }
+    .check(path)
+}
+
+/// Checks, inside the write, that the programme an allocation goes to exists.
+async fn require_programme(conn: &mut PgConnection, a: &Allocation, path: &str) -> Result<()> {
+    if let Some(programme) = &a.programme {
+        refs::require(
+            conn,
+            Target::Programme,
+            &format!("programmes/{programme}"),
+            &field(path, "programme"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The protobuf form of a stored allocation.
+pub fn message(v: &Versioned<Allocation>) -> pb::Allocation {
+    let a = &v.value;
+    pb::Allocation {
+        name: a.name(),
+        allocation_date: convert::date(a.allocation_date),
+        amount: Some(convert::money_message(a.amount)),
+        programme: a
+            .programme
+            .as_ref()
+            .map(|p| format!("programmes/{p}"))
+            .unwrap_or_default(),
+        srf_objective: srf_message(a.srf_objective).into(),
+        description: a.description.clone(),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+/// Parses `allocations/{id}`.
+pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
+    text::parse_name(name, "allocations", field)
+}
+
+#[tonic::async_trait]
+impl AllocationService for Api {
+    async fn create_allocation(
+        &self,
+        request: Request<pb::CreateAllocationRequest>,
+    ) -> Result<Response<pb::Allocation>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        // A generated id is safe to retry: the retry carries the same request_id and payload,
+        // so it replays the first response, generated name included.
+        let id = if req.allocation_id.is_empty() {
+            Id::generated()
+        } else {
+            Id::parse(&req.allocation_id, "allocation_id")?
+        };
+        let allocation = allocation(id, req.allocation.as_ref(), "allocation")?;
+        let method = rpc_method!("AllocationService", "CreateAllocation");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                require_programme(w.conn(), &allocation, "allocation").await?;
+                let created = allocations::create(w, &allocation).await?;
+                let response = message(&created);
+                w.audit(
+                    &allocation.name(),
+                    None,
+                    Some(convert::canonical_json(&response)),
+                    None,
+                )
+                .await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_allocation(
+        &self,
+        request: Request<pb::GetAllocationRequest>,
+    ) -> Result<Response<pb::Allocation>, Status> {
+        let req = request.into_inner();
+        let id = parse_name(&req.name, "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = allocations::get(&mut conn, &id, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(&req.name))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_allocations(
+        &self,
+        request: Request<pb::ListAllocationsRequest>,
+    ) -> Result<Response<pb::ListAllocationsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+        let page = PageRequest::<allocations::Cursor>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListAllocations|{}|{as_of:?}", filter.canonical()),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = allocations::list(
+            self.pool(),
+            &filter,
+            as_of,
+            page.after.as_ref(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let (rows, next_page_token) =
+            page.finish(self.page_key(), rows, |v| allocations::cursor(&v.value));
+        Ok(Response::new(pb::ListAllocationsResponse {
+            allocations: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_allocation(
+        &self,
+        request: Request<pb::UpdateAllocationRequest>,
+    ) -> Result<Response<pb::Allocation>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = req.allocation.as_ref().ok_or_else(|| {
+            Error::invalid("allocation", "REQUIRED", "the allocation is required")
+        })?;
+        let id = parse_name(&given.name, "allocation.name")?;
+        let allocation = allocation(id, Some(given), "allocation")?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("AllocationService", "UpdateAllocation");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = allocation.name();
+                require_programme(w.conn(), &allocation, "allocation").await?;
+                let (before, after) = allocations::update(w, &allocation, |current| {
+                    convert::check_etag(&name, &etag, current.revision)
+                })
+                .await?;
+                let response = message(&after);
+                if before.revision != after.revision {
+                    w.audit(
+                        &name,
+                        Some(convert::canonical_json(&message(&before))),
+                        Some(convert::canonical_json(&response)),
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}

@@ -1,0 +1,222 @@
+//! `scpf.v1.ExchangeRateService`.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert},
+    domain::{
+        FieldViolation, Parsed,
+        dates::Month,
+        exchange_rate::{ExchangeRate, Rate, RateKey},
+        field,
+        filter::{FieldSpec, Filter, Kind},
+        money::Currency,
+        text,
+    },
+    error::{Error, Result},
+    pb::{self, exchange_rate_service_server::ExchangeRateService},
+    rpc_method,
+    store::{self, Versioned, exchange_rates},
+};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "base_currency_code",
+        kind: Kind::Enum(currency_filter),
+    },
+    FieldSpec {
+        name: "quote_currency_code",
+        kind: Kind::Enum(currency_filter),
+    },
+    FieldSpec {
+        name: "month",
+        kind: Kind::Month,
+    },
+];
+
+/// A currency in a filter must be a known code, so that a typo is refused rather than matching
+/// nothing.
+fn currency_filter(raw: &str) -> Option<&'static str> {
+    Currency::parse(raw, "").ok().map(Currency::code)
+}
+
+/// The value and source of a rate at `path`.
+fn value(m: &pb::ExchangeRate, path: &str) -> Parsed<(Rate, String)> {
+    Ok((
+        Rate::parse(&m.rate, &field(path, "rate"))?,
+        text::required_text(&m.source, &field(path, "source"), 200)?,
+    ))
+}
+
+/// Parses the rate of a Create request: its key comes from the pair and month fields.
+fn new_rate(m: Option<&pb::ExchangeRate>, path: &str) -> Parsed<ExchangeRate> {
+    let m =
+        m.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the exchange rate is required"))?;
+    let quote_field = field(path, "quote_currency_code");
+    let key = RateKey::new(
+        Currency::parse(&m.base_currency_code, &field(path, "base_currency_code"))?,
+        Currency::parse(&m.quote_currency_code, &quote_field)?,
+        Month::parse(&m.month, &field(path, "month"))?,
+        &quote_field,
+    )?;
+    let (rate, source) = value(m, path)?;
+    Ok(ExchangeRate { key, rate, source })
+}
+
+/// Parses the rate of an Update request: its key comes from the name. The pair and month fields
+/// may be left empty; when given they must agree with the name, since they cannot change.
+fn corrected_rate(m: &pb::ExchangeRate, path: &str) -> Parsed<ExchangeRate> {
+    let key = RateKey::parse_name(&m.name, &field(path, "name"))?;
+    let agree = |given: &str, child: &str, named: String| {
+        let field = field(path, child);
+        if given.is_empty() || given == named {
+            Ok(())
+        } else {
+            Err(FieldViolation::new(
+                field,
+                "NAME_MISMATCH",
+                format!(
+                    "is {given:?} but {} says {named:?}; the pair and month of a rate cannot change, create a rate for them instead",
+                    m.name
+                ),
+            ))
+        }
+    };
+    agree(
+        &m.base_currency_code,
+        "base_currency_code",
+        key.base.to_string(),
+    )?;
+    agree(
+        &m.quote_currency_code,
+        "quote_currency_code",
+        key.quote.to_string(),
+    )?;
+    agree(&m.month, "month", key.month.to_string())?;
+    let (rate, source) = value(m, path)?;
+    Ok(ExchangeRate { key, rate, source })
+}
+
+/// The protobuf form of a stored rate.
+pub fn message(v: &Versioned<ExchangeRate>) -> pb::ExchangeRate {
+    let r = &v.value;
+    pb::ExchangeRate {
+        name: r.name(),
+        base_currency_code: r.key.base.code().to_owned(),
+        quote_currency_code: r.key.quote.code().to_owned(),
+        month: r.key.month.to_string(),
+        rate: r.rate.to_string(),
+        source: r.source.clone(),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+#[tonic::async_trait]
+impl ExchangeRateService for Api {
+    async fn create_exchange_rate(
+        &self,
+        request: Request<pb::CreateExchangeRateRequest>,
+    ) -> Result<Response<pb::ExchangeRate>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let rate = new_rate(req.exchange_rate.as_ref(), "exchange_rate")?;
+        let method = rpc_method!("ExchangeRateService", "CreateExchangeRate");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let created = exchange_rates::create(w, &rate).await?;
+                let response = message(&created);
+                w.audit(
+                    &rate.name(),
+                    None,
+                    Some(convert::canonical_json(&response)),
+                    None,
+                )
+                .await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_exchange_rate(
+        &self,
+        request: Request<pb::GetExchangeRateRequest>,
+    ) -> Result<Response<pb::ExchangeRate>, Status> {
+        let req = request.into_inner();
+        let key = RateKey::parse_name(&req.name, "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = exchange_rates::get(&mut conn, &key, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(key.name()))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_exchange_rates(
+        &self,
+        request: Request<pb::ListExchangeRatesRequest>,
+    ) -> Result<Response<pb::ListExchangeRatesResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+        let page = PageRequest::<exchange_rates::Cursor>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListExchangeRates|{}|{as_of:?}", filter.canonical()),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = exchange_rates::list(
+            self.pool(),
+            &filter,
+            as_of,
+            page.after.as_ref(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let (rows, next_page_token) =
+            page.finish(self.page_key(), rows, |v| exchange_rates::cursor(&v.value));
+        Ok(Response::new(pb::ListExchangeRatesResponse {
+            exchange_rates: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_exchange_rate(
+        &self,
+        request: Request<pb::UpdateExchangeRateRequest>,
+    ) -> Result<Response<pb::ExchangeRate>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = req.exchange_rate.as_ref().ok_or_else(|| {
+            Error::invalid("exchange_rate", "REQUIRED", "the exchange rate is required")
+        })?;
+        let rate = corrected_rate(given, "exchange_rate")?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("ExchangeRateService", "UpdateExchangeRate");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = rate.name();
+                let (before, after) = exchange_rates::update(w, &rate, |current| {
+                    convert::check_etag(&name, &etag, current.revision)
+                })
+                .await?;
+                let response = message(&after);
+                if before.revision != after.revision {
+                    w.audit(
+                        &name,
+                        Some(convert::canonical_json(&message(&before))),
+                        Some(convert::canonical_json(&response)),
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}

@@ -1,0 +1,234 @@
+//! Allocations of unearmarked funds and their versions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+
+use super::{AsOf, Versioned, already_exists, write::Write};
+use crate::{
+    domain::{
+        allocation::{Allocation, SrfObjective},
+        filter::{Filter, Value},
+        money::{Currency, Money},
+        text::Id,
+    },
+    error::{Error, Result},
+};
+
+/// Position of an allocation in the list order (date, then id), for page tokens.
+pub type Cursor = (NaiveDate, String);
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    revision: i32,
+    created_at: DateTime<Utc>,
+    valid_from: DateTime<Utc>,
+    allocation_date: NaiveDate,
+    amount: Decimal,
+    currency_code: String,
+    programme_id: Option<String>,
+    srf_objective: Option<i16>,
+    description: String,
+}
+
+impl TryFrom<Row> for Versioned<Allocation> {
+    type Error = Error;
+
+    fn try_from(r: Row) -> Result<Self> {
+        let corrupt =
+            |what: &str| Error::Internal(anyhow::anyhow!("allocation {}: bad {what}", r.id));
+        let currency = Currency::parse(&r.currency_code, "").map_err(|_| corrupt("currency"))?;
+        let value = Allocation {
+            id: Id::parse(&r.id, "id").map_err(|_| corrupt("id"))?,
+            allocation_date: r.allocation_date,
+            amount: Money::from_decimal(r.amount, currency),
+            programme: r
+                .programme_id
+                .as_deref()
+                .map(|p| Id::parse(p, "programme").map_err(|_| corrupt("programme")))
+                .transpose()?,
+            srf_objective: r
+                .srf_objective
+                .map(|n| SrfObjective::from_number(n).ok_or_else(|| corrupt("srf_objective")))
+                .transpose()?,
+            description: r.description.clone(),
+        };
+        Ok(Versioned {
+            revision: r.revision,
+            created_at: r.created_at,
+            updated_at: r.valid_from,
+            value,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT a.id, v.revision, a.created_at, v.valid_from, v.allocation_date,
+        v.amount, v.currency_code, v.programme_id, v.srf_objective, v.description
+   FROM allocations a JOIN allocation_versions v ON v.allocation_id = a.id";
+
+/// Records a new allocation (revision 1).
+pub async fn create(w: &mut Write, allocation: &Allocation) -> Result<Versioned<Allocation>> {
+    let now = w.now();
+    sqlx::query("INSERT INTO allocations (id, created_at) VALUES ($1, $2)")
+        .bind(allocation.id.as_str())
+        .bind(now)
+        .execute(w.conn())
+        .await
+        .map_err(|e| already_exists(e, "allocations_pkey", &allocation.name()))?;
+    insert_version(w.conn(), allocation, 1, now).await?;
+    Ok(Versioned {
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+        value: allocation.clone(),
+    })
+}
+
+async fn insert_version(
+    conn: &mut PgConnection,
+    a: &Allocation,
+    revision: i32,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO allocation_versions (allocation_id, revision, valid_from, allocation_date,
+             amount, currency_code, programme_id, srf_objective, description)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(a.id.as_str())
+    .bind(revision)
+    .bind(now)
+    .bind(a.allocation_date)
+    .bind(a.amount.amount())
+    .bind(a.amount.currency().code())
+    .bind(a.programme.as_ref().map(Id::as_str))
+    .bind(a.srf_objective.map(SrfObjective::number))
+    .bind(&a.description)
+    .execute(conn)
+    .await
+    .map_err(super::map_db_error)?;
+    Ok(())
+}
+
+/// Reads one allocation as of an instant.
+pub async fn get(
+    conn: &mut PgConnection,
+    id: &Id,
+    as_of: AsOf,
+) -> Result<Option<Versioned<Allocation>>> {
+    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    qb.push(" WHERE a.id = ")
+        .push_bind(id.as_str())
+        .push(" AND ");
+    as_of.push_predicate(&mut qb, "v");
+    qb.build_query_as::<Row>()
+        .fetch_optional(conn)
+        .await?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+/// Allocations after `after` in (date, id) order matching the filter, as of an instant.
+///
+/// Filter values: `programme` is a resource name (empty for "no programme"); `srf_objective`
+/// is the objective's number as text, `0` for none.
+pub async fn list(
+    pool: &PgPool,
+    filter: &Filter,
+    as_of: AsOf,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<Versioned<Allocation>>> {
+    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    qb.push(" WHERE ");
+    as_of.push_predicate(&mut qb, "v");
+    if let Some((date, id)) = after {
+        qb.push(" AND (v.allocation_date, a.id) > (")
+            .push_bind(*date)
+            .push(", ")
+            .push_bind(id.clone())
+            .push(")");
+    }
+    for c in &filter.conditions {
+        let op = c.op.sql();
+        match (c.field, &c.value) {
+            // NULL-safe, so that `programme = ""` finds allocations to an objective only.
+            ("programme", Value::Text(name)) => qb
+                .push(format!(
+                    " AND coalesce('programmes/' || v.programme_id, '') {op} "
+                ))
+                .push_bind(name.clone()),
+            ("srf_objective", Value::Text(number)) => qb
+                .push(format!(" AND coalesce(v.srf_objective, 0) {op} "))
+                .push_bind(number.clone())
+                .push("::smallint"),
+            ("allocation_date", Value::Date(d)) => qb
+                .push(format!(" AND v.allocation_date {op} "))
+                .push_bind(*d),
+            (other, value) => {
+                return Err(Error::Internal(anyhow::anyhow!(
+                    "undeclared filter {other} {value:?}"
+                )));
+            }
+        };
+    }
+    qb.push(" ORDER BY v.allocation_date, a.id LIMIT ")
+        .push_bind(limit);
+    qb.build_query_as::<Row>()
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}
+
+/// The position of an allocation in the list order.
+pub fn cursor(a: &Allocation) -> Cursor {
+    (a.allocation_date, a.id.to_string())
+}
+
+/// Replaces an allocation's fields with a new revision. `check` sees the current version first
+/// (for the etag). Returns the version before and after; when nothing changed, both are the
+/// current version and nothing is written.
+pub async fn update(
+    w: &mut Write,
+    allocation: &Allocation,
+    check: impl FnOnce(&Versioned<Allocation>) -> Result<()>,
+) -> Result<(Versioned<Allocation>, Versioned<Allocation>)> {
+    let current = lock_current(w.conn(), &allocation.id).await?;
+    check(&current)?;
+    if current.value == *allocation {
+        return Ok((current.clone(), current));
+    }
+    let now = w.now();
+    super::close_version(
+        w.conn(),
+        "allocation_versions",
+        "allocation_id",
+        allocation.id.as_str(),
+        now,
+    )
+    .await?;
+    let revision = current.revision + 1;
+    insert_version(w.conn(), allocation, revision, now).await?;
+    let after = Versioned {
+        revision,
+        created_at: current.created_at,
+        updated_at: now,
+        value: allocation.clone(),
+    };
+    Ok((current, after))
+}
+
+async fn lock_current(conn: &mut PgConnection, id: &Id) -> Result<Versioned<Allocation>> {
+    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    qb.push(" WHERE a.id = ")
+        .push_bind(id.as_str())
+        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+    qb.build_query_as::<Row>()
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("allocations/{id}")))?
+        .try_into()
+}

@@ -1,0 +1,195 @@
+//! Listing allocations: order, pages and filters.
+
+use scpf_reports::pb::{self, SrfObjective};
+use sqlx::PgPool;
+use tonic::Code;
+
+use super::{client, create, insert_programme, names, to_objective, usd};
+use crate::support::{TestServer, assert_refused};
+
+#[sqlx::test(migrations = false)]
+async fn allocations_are_listed_by_date_then_name_page_by_page(pool: PgPool) {
+    let server = TestServer::start(pool).await;
+    let mut client = client(&server);
+    for (id, date) in [
+        ("c", "2025-02-01"),
+        ("a", "2025-03-01"),
+        ("b", "2025-02-01"),
+        ("e", "2024-12-31"),
+        ("d", "2025-02-01"),
+        ("f", "2025-03-01"),
+    ] {
+        client
+            .create_allocation(create(id, to_objective(date, SrfObjective::SavingLives)))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = client
+            .list_allocations(pb::ListAllocationsRequest {
+                page_size: 2,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(page.allocations.len() <= 2);
+        seen.extend(page.allocations.into_iter().map(|a| a.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let expected: Vec<String> = ["e", "b", "c", "d", "a", "f"]
+        .iter()
+        .map(|id| format!("allocations/{id}"))
+        .collect();
+    assert_eq!(seen, expected);
+
+    let first = client
+        .list_allocations(pb::ListAllocationsRequest {
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let other_query = client
+        .list_allocations(pb::ListAllocationsRequest {
+            page_size: 2,
+            page_token: first.next_page_token.clone(),
+            filter: "srf_objective = 1".into(),
+            as_of: None,
+        })
+        .await;
+    assert_refused(
+        other_query,
+        Code::InvalidArgument,
+        "PAGE_TOKEN_MISMATCH",
+        Some("page_token"),
+    );
+    let mut tampered = first.next_page_token.into_bytes();
+    tampered[4] ^= 1;
+    let tampered = client
+        .list_allocations(pb::ListAllocationsRequest {
+            page_size: 2,
+            page_token: String::from_utf8_lossy(&tampered).into_owned(),
+            ..Default::default()
+        })
+        .await;
+    assert_refused(
+        tampered,
+        Code::InvalidArgument,
+        "INVALID_PAGE_TOKEN",
+        Some("page_token"),
+    );
+    let negative = client
+        .list_allocations(pb::ListAllocationsRequest {
+            page_size: -1,
+            ..Default::default()
+        })
+        .await;
+    assert_refused(
+        negative,
+        Code::InvalidArgument,
+        "INVALID_PAGE_SIZE",
+        Some("page_size"),
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn allocations_are_filtered_by_programme_objective_and_date(pool: PgPool) {
+    let server = TestServer::start(pool.clone()).await;
+    insert_programme(&pool, "o-remit").await;
+    insert_programme(&pool, "conex").await;
+    let mut client = client(&server);
+    let to = |programme: &str, objective: SrfObjective, date: &str| pb::Allocation {
+        allocation_date: date.into(),
+        amount: usd("1000"),
+        programme: programme.into(),
+        srf_objective: objective as i32,
+        ..Default::default()
+    };
+    for (id, allocation) in [
+        (
+            "remit-1",
+            to(
+                "programmes/o-remit",
+                SrfObjective::RegularPathways,
+                "2025-01-10",
+            ),
+        ),
+        (
+            "remit-2",
+            to(
+                "programmes/o-remit",
+                SrfObjective::RegularPathways,
+                "2025-07-10",
+            ),
+        ),
+        (
+            "conex-1",
+            to("programmes/conex", SrfObjective::Unspecified, "2025-04-01"),
+        ),
+        ("lives", to("", SrfObjective::SavingLives, "2025-06-30")),
+    ] {
+        client
+            .create_allocation(create(id, allocation))
+            .await
+            .unwrap();
+    }
+    for (filter, expected) in [
+        (
+            r#"programme = "programmes/o-remit""#,
+            &["remit-1", "remit-2"][..],
+        ),
+        (r#"programme = "programmes/nothing""#, &[]),
+        (r#"programme = """#, &["lives"]),
+        (
+            r#"programme != "programmes/o-remit""#,
+            &["conex-1", "lives"],
+        ),
+        ("srf_objective = 3", &["remit-1", "remit-2"]),
+        ("srf_objective = REGULAR_PATHWAYS", &["remit-1", "remit-2"]),
+        ("srf_objective = SRF_OBJECTIVE_SAVING_LIVES", &["lives"]),
+        ("srf_objective = 0", &["conex-1"]),
+        ("srf_objective != 3", &["conex-1", "lives"]),
+        (
+            r#"allocation_date >= "2025-04-01""#,
+            &["conex-1", "lives", "remit-2"],
+        ),
+        (
+            r#"allocation_date > "2025-04-01" AND allocation_date <= "2025-06-30""#,
+            &["lives"],
+        ),
+        (
+            r#"programme = "programmes/o-remit" AND allocation_date < "2025-06-01""#,
+            &["remit-1"],
+        ),
+    ] {
+        assert_eq!(names(&mut client, filter).await, expected, "{filter}");
+    }
+    for bad in [
+        "srf_objective = 4",
+        "srf_objective > 1",
+        "allocation_date >= 2025",
+        r#"programme > "programmes/a""#,
+        "amount > 5",
+    ] {
+        let result = client
+            .list_allocations(pb::ListAllocationsRequest {
+                filter: bad.into(),
+                ..Default::default()
+            })
+            .await;
+        assert_refused(
+            result,
+            Code::InvalidArgument,
+            "INVALID_FILTER",
+            Some("filter"),
+        );
+    }
+}

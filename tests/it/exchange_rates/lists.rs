@@ -1,0 +1,195 @@
+//! Listing rates: order, pages and filters.
+
+use scpf_reports::pb;
+use sqlx::PgPool;
+use tonic::Code;
+
+use super::{client, create, list, names, rate};
+use crate::support::{TestServer, assert_refused};
+
+#[sqlx::test(migrations = false)]
+async fn rates_are_listed_by_pair_and_month_page_by_page(pool: PgPool) {
+    let server = TestServer::start(pool).await;
+    let mut client = client(&server);
+    // Recorded out of order on purpose.
+    for (base, quote, month) in [
+        ("USD", "CHF", "2025-01"),
+        ("EUR", "USD", "2025-06"),
+        ("EUR", "CHF", "2025-06"),
+        ("EUR", "USD", "2024-12"),
+        ("CHF", "USD", "2025-06"),
+        ("EUR", "USD", "2025-01"),
+        ("EUR", "CHF", "2025-01"),
+    ] {
+        client
+            .create_exchange_rate(create(rate(base, quote, month, "1.1")))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = client
+            .list_exchange_rates(pb::ListExchangeRatesRequest {
+                page_size: 2,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(page.exchange_rates.len() <= 2);
+        seen.extend(page.exchange_rates.into_iter().map(|r| r.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    let expected: Vec<String> = [
+        "CHF-USD-2025-06",
+        "EUR-CHF-2025-01",
+        "EUR-CHF-2025-06",
+        "EUR-USD-2024-12",
+        "EUR-USD-2025-01",
+        "EUR-USD-2025-06",
+        "USD-CHF-2025-01",
+    ]
+    .iter()
+    .map(|id| format!("exchangeRates/{id}"))
+    .collect();
+    assert_eq!(seen, expected);
+
+    let first = client
+        .list_exchange_rates(pb::ListExchangeRatesRequest {
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let token = first.next_page_token;
+    let other_query = client
+        .list_exchange_rates(pb::ListExchangeRatesRequest {
+            page_size: 2,
+            page_token: token.clone(),
+            filter: "base_currency_code = EUR".into(),
+            as_of: None,
+        })
+        .await;
+    assert_refused(
+        other_query,
+        Code::InvalidArgument,
+        "PAGE_TOKEN_MISMATCH",
+        Some("page_token"),
+    );
+    let mut tampered = token.into_bytes();
+    tampered[4] ^= 1;
+    let tampered = client
+        .list_exchange_rates(pb::ListExchangeRatesRequest {
+            page_size: 2,
+            page_token: String::from_utf8_lossy(&tampered).into_owned(),
+            ..Default::default()
+        })
+        .await;
+    assert_refused(
+        tampered,
+        Code::InvalidArgument,
+        "INVALID_PAGE_TOKEN",
+        Some("page_token"),
+    );
+    let garbage = client
+        .list_exchange_rates(pb::ListExchangeRatesRequest {
+            page_token: "not-a-token".into(),
+            ..Default::default()
+        })
+        .await;
+    assert_refused(
+        garbage,
+        Code::InvalidArgument,
+        "INVALID_PAGE_TOKEN",
+        Some("page_token"),
+    );
+    let negative = client
+        .list_exchange_rates(pb::ListExchangeRatesRequest {
+            page_size: -5,
+            ..Default::default()
+        })
+        .await;
+    assert_refused(
+        negative,
+        Code::InvalidArgument,
+        "INVALID_PAGE_SIZE",
+        Some("page_size"),
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn rates_are_filtered_by_currency_and_month(pool: PgPool) {
+    let server = TestServer::start(pool).await;
+    let mut client = client(&server);
+    for (base, quote, month) in [
+        ("EUR", "USD", "2025-01"),
+        ("EUR", "USD", "2025-06"),
+        ("EUR", "CHF", "2025-06"),
+        ("CHF", "USD", "2025-03"),
+        ("USD", "CHF", "2025-12"),
+    ] {
+        client
+            .create_exchange_rate(create(rate(base, quote, month, "1.1")))
+            .await
+            .unwrap();
+    }
+    let ids = |names: Vec<String>| -> Vec<String> {
+        names
+            .into_iter()
+            .map(|n| n.trim_start_matches("exchangeRates/").to_owned())
+            .collect()
+    };
+    for (filter, expected) in [
+        (
+            r#"base_currency_code = "EUR""#,
+            &["EUR-CHF-2025-06", "EUR-USD-2025-01", "EUR-USD-2025-06"][..],
+        ),
+        (
+            "quote_currency_code = CHF",
+            &["EUR-CHF-2025-06", "USD-CHF-2025-12"],
+        ),
+        (
+            "base_currency_code != EUR",
+            &["CHF-USD-2025-03", "USD-CHF-2025-12"],
+        ),
+        (
+            r#"month = "2025-06""#,
+            &["EUR-CHF-2025-06", "EUR-USD-2025-06"],
+        ),
+        (
+            r#"month >= "2025-03" AND month < "2025-12""#,
+            &["CHF-USD-2025-03", "EUR-CHF-2025-06", "EUR-USD-2025-06"],
+        ),
+        (r#"month > "2025-06""#, &["USD-CHF-2025-12"]),
+        (r#"month <= "2025-01""#, &["EUR-USD-2025-01"]),
+        (
+            r#"base_currency_code = "EUR" AND quote_currency_code = "USD" AND month >= "2025-02""#,
+            &["EUR-USD-2025-06"],
+        ),
+        (r#"quote_currency_code = "JPY""#, &[]),
+    ] {
+        assert_eq!(ids(names(&mut client, filter).await), expected, "{filter}");
+    }
+    for bad in [
+        r#"base_currency_code = "XXX""#,
+        r#"base_currency_code = "eur""#,
+        r#"base_currency_code > "EUR""#,
+        "month >= 2025",
+        r#"month = "2025-06-01""#,
+        "rate > 1",
+    ] {
+        let result = client.list_exchange_rates(list(bad)).await;
+        assert_refused(
+            result,
+            Code::InvalidArgument,
+            "INVALID_FILTER",
+            Some("filter"),
+        );
+    }
+}
