@@ -7,6 +7,7 @@ pub mod convert;
 pub mod organizations;
 pub mod page;
 pub mod refs;
+pub mod sessions;
 
 use std::sync::Arc;
 

@@ -4,4 +4,5 @@
 mod audit;
 mod foundation;
 mod organizations;
+mod sessions;
 mod support;
