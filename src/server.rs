@@ -127,6 +127,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
     use pb::{
         audit_service_server::AuditServiceServer,
         organization_service_server::OrganizationServiceServer,
+        programme_service_server::ProgrammeServiceServer,
         session_service_server::SessionServiceServer,
     };
     let limit = settings.max_message_bytes;
@@ -150,10 +151,12 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <OrganizationServiceServer<Api> as tonic::server::NamedService>::NAME,
         <AuditServiceServer<Api> as tonic::server::NamedService>::NAME,
         <SessionServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ProgrammeServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
         .add_service(service!(SessionServiceServer))
+        .add_service(service!(ProgrammeServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod convert;
 pub mod organizations;
 pub mod page;
+pub mod programmes;
 pub mod refs;
 pub mod sessions;
 

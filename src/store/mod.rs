@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod organizations;
+pub mod programmes;
 pub mod refs;
 pub mod sessions;
 pub mod write;

@@ -4,5 +4,6 @@
 mod audit;
 mod foundation;
 mod organizations;
+mod programmes;
 mod sessions;
 mod support;
