@@ -129,7 +129,8 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         audit_service_server::AuditServiceServer,
         exchange_rate_service_server::ExchangeRateServiceServer,
         organization_service_server::OrganizationServiceServer,
-        report_service_server::ReportServiceServer,
+        programme_service_server::ProgrammeServiceServer,
+        report_service_server::ReportServiceServer, session_service_server::SessionServiceServer,
     };
     let limit = settings.max_message_bytes;
     macro_rules! service {
@@ -154,12 +155,16 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <ReportServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ExchangeRateServiceServer<Api> as tonic::server::NamedService>::NAME,
         <AllocationServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <SessionServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ProgrammeServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
         .add_service(service!(ReportServiceServer))
         .add_service(service!(ExchangeRateServiceServer))
         .add_service(service!(AllocationServiceServer))
+        .add_service(service!(SessionServiceServer))
+        .add_service(service!(ProgrammeServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

@@ -54,7 +54,7 @@ fn srf_objective(value: i32, path: &str) -> Parsed<Option<SrfObjective>> {
         Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
         Err(_) => Err(FieldViolation::new(
             path,
-            "INVALID_ENUM",
+            "UNKNOWN_ENUM_VALUE",
             format!("{value} is not a Strategic Results Framework objective (1 to 3)"),
         )),
     }

@@ -8,8 +8,10 @@ pub mod convert;
 pub mod exchange_rates;
 pub mod organizations;
 pub mod page;
+pub mod programmes;
 pub mod refs;
 pub mod reports;
+pub mod sessions;
 
 use std::sync::Arc;
 

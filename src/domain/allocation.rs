@@ -9,37 +9,7 @@ use super::{
     text::Id,
 };
 
-/// IOM Strategic Results Framework objectives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SrfObjective {
-    /// 1: saving lives and protecting people on the move.
-    SavingLives,
-    /// 2: driving solutions to displacement.
-    SolutionsToDisplacement,
-    /// 3: facilitating pathways for regular migration.
-    RegularPathways,
-}
-
-impl SrfObjective {
-    pub const ALL: [SrfObjective; 3] = [
-        Self::SavingLives,
-        Self::SolutionsToDisplacement,
-        Self::RegularPathways,
-    ];
-
-    /// The objective's number, as stored.
-    pub fn number(self) -> i16 {
-        match self {
-            Self::SavingLives => 1,
-            Self::SolutionsToDisplacement => 2,
-            Self::RegularPathways => 3,
-        }
-    }
-
-    pub fn from_number(n: i16) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.number() == n)
-    }
-}
+pub use super::programme::SrfObjective;
 
 /// An allocation as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]

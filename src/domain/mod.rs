@@ -8,6 +8,7 @@ pub mod filter;
 pub mod geo;
 pub mod money;
 pub mod organization;
+pub mod programme;
 pub mod reporting;
 pub mod session;
 pub mod text;

@@ -10,9 +10,11 @@ pub mod allocations;
 pub mod audit;
 pub mod exchange_rates;
 pub mod organizations;
+pub mod programmes;
 pub mod refs;
 pub mod report_data;
 pub mod reports;
+pub mod sessions;
 pub mod write;
 
 use chrono::{DateTime, Utc};

@@ -6,4 +6,6 @@ mod audit;
 mod exchange_rates;
 mod foundation;
 mod organizations;
+mod programmes;
+mod sessions;
 mod support;

@@ -137,7 +137,7 @@ async fn invalid_allocations_are_refused_naming_the_field(pool: PgPool) {
         (
             "objective out of range",
             with(|a| a.srf_objective = 7),
-            "INVALID_ENUM",
+            "UNKNOWN_ENUM_VALUE",
             "allocation.srf_objective",
         ),
         (

@@ -1,0 +1,339 @@
+//! `scpf.v1.ProgrammeService`.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert, organizations, refs},
+    domain::{
+        FieldViolation, Parsed, dates, field,
+        filter::{FieldSpec, Filter, Kind, Value},
+        geo::Country,
+        programme::{self, Partner, PartnerRole, Programme, SrfObjective},
+        text::{self, Id},
+    },
+    error::{Error, Result},
+    pb::{self, programme_service_server::ProgrammeService},
+    rpc_method,
+    store::{self, Versioned, programmes, refs::Target, write::Write},
+};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "country_code",
+        kind: Kind::Enum(country_filter),
+    },
+    FieldSpec {
+        name: "srf_objective",
+        kind: Kind::Enum(objective_filter),
+    },
+    FieldSpec {
+        name: "parent",
+        kind: Kind::Text,
+    },
+];
+
+fn country_filter(raw: &str) -> Option<&'static str> {
+    Country::parse(raw, "filter").ok().map(Country::code)
+}
+
+/// `3`, `REGULAR_PATHWAYS` or `SRF_OBJECTIVE_REGULAR_PATHWAYS`, as the stored number.
+fn objective_filter(raw: &str) -> Option<&'static str> {
+    let number = match raw.parse::<i32>() {
+        Ok(n) => n,
+        Err(_) => {
+            let upper = raw.to_ascii_uppercase();
+            let full = if upper.starts_with("SRF_OBJECTIVE_") {
+                upper
+            } else {
+                format!("SRF_OBJECTIVE_{upper}")
+            };
+            pb::SrfObjective::from_str_name(&full)? as i32
+        }
+    };
+    match objective(number, "filter").ok()?? {
+        SrfObjective::SavingLives => Some("1"),
+        SrfObjective::SolutionsToDisplacement => Some("2"),
+        SrfObjective::RegularPathways => Some("3"),
+    }
+}
+
+fn objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
+    use pb::SrfObjective as P;
+    match P::try_from(value) {
+        Ok(P::Unspecified) => Ok(None),
+        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
+        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
+        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
+        Err(_) => Err(FieldViolation::new(
+            field,
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not a Strategic Results Framework objective"),
+        )),
+    }
+}
+
+fn objective_message(o: Option<SrfObjective>) -> pb::SrfObjective {
+    match o {
+        None => pb::SrfObjective::Unspecified,
+        Some(SrfObjective::SavingLives) => pb::SrfObjective::SavingLives,
+        Some(SrfObjective::SolutionsToDisplacement) => pb::SrfObjective::SolutionsToDisplacement,
+        Some(SrfObjective::RegularPathways) => pb::SrfObjective::RegularPathways,
+    }
+}
+
+fn role(value: i32, field: &str) -> Parsed<PartnerRole> {
+    use pb::PartnerRole as P;
+    match P::try_from(value) {
+        Ok(P::Funding) => Ok(PartnerRole::Funding),
+        Ok(P::Accountable) => Ok(PartnerRole::Accountable),
+        Ok(P::Extending) => Ok(PartnerRole::Extending),
+        Ok(P::Implementing) => Ok(PartnerRole::Implementing),
+        Ok(P::Unspecified) | Err(_) => Err(FieldViolation::new(
+            field,
+            "REQUIRED",
+            "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING) is required",
+        )),
+    }
+}
+
+fn role_message(r: PartnerRole) -> pb::PartnerRole {
+    match r {
+        PartnerRole::Funding => pb::PartnerRole::Funding,
+        PartnerRole::Accountable => pb::PartnerRole::Accountable,
+        PartnerRole::Extending => pb::PartnerRole::Extending,
+        PartnerRole::Implementing => pb::PartnerRole::Implementing,
+    }
+}
+
+/// Parses `programmes/{id}`.
+pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
+    text::parse_name(name, "programmes", field)
+}
+
+/// Parses the programme at `path` of a request, with the id it will have. References to other
+/// resources are only checked for form here; [`require_references`] checks that they exist.
+fn programme(id: Id, p: &pb::Programme, path: &str) -> Parsed<Programme> {
+    let partners = p
+        .partners
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let at = format!("{path}.partners[{i}]");
+            Ok(Partner {
+                organization: organizations::parse_name(
+                    &x.organization,
+                    &field(&at, "organization"),
+                )?,
+                role: role(x.role, &field(&at, "role"))?,
+            })
+        })
+        .collect::<Parsed<Vec<_>>>()?;
+    let parent = if p.parent.is_empty() {
+        None
+    } else {
+        Some(parse_name(&p.parent, &field(path, "parent"))?)
+    };
+    Programme {
+        id,
+        code: text::required_text(&p.code, &field(path, "code"), 40)?,
+        title: text::required_text(&p.title, &field(path, "title"), 300)?,
+        description: text::optional_text(&p.description, &field(path, "description"), 10_000)?,
+        countries: programme::parse_countries(&p.country_codes, path)?,
+        thematic_area: text::optional_text(&p.thematic_area, &field(path, "thematic_area"), 200)?,
+        srf_objective: objective(p.srf_objective, &field(path, "srf_objective"))?,
+        partners,
+        parent,
+        start_date: dates::parse_optional_date(&p.start_date, &field(path, "start_date"))?,
+        end_date: dates::parse_optional_date(&p.end_date, &field(path, "end_date"))?,
+    }
+    .check(path)
+}
+
+/// Checks, inside the write, that every partner organization and the parent exist.
+async fn require_references(w: &mut Write, p: &Programme, path: &str) -> Result<()> {
+    for (i, partner) in p.partners.iter().enumerate() {
+        let name = format!("organizations/{}", partner.organization);
+        let at = format!("{path}.partners[{i}].organization");
+        refs::require(w.conn(), Target::Organization, &name, &at).await?;
+    }
+    if let Some(parent) = &p.parent {
+        let name = format!("programmes/{parent}");
+        refs::require(w.conn(), Target::Programme, &name, &field(path, "parent")).await?;
+    }
+    Ok(())
+}
+
+/// The protobuf form of a stored programme.
+pub fn message(v: &Versioned<Programme>) -> pb::Programme {
+    let p = &v.value;
+    pb::Programme {
+        name: p.name(),
+        code: p.code.clone(),
+        title: p.title.clone(),
+        description: p.description.clone(),
+        country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
+        thematic_area: p.thematic_area.clone(),
+        srf_objective: objective_message(p.srf_objective).into(),
+        partners: p
+            .partners
+            .iter()
+            .map(|x| pb::Partner {
+                organization: format!("organizations/{}", x.organization),
+                role: role_message(x.role).into(),
+            })
+            .collect(),
+        parent: p
+            .parent
+            .as_ref()
+            .map(|id| format!("programmes/{id}"))
+            .unwrap_or_default(),
+        start_date: convert::optional_date(p.start_date),
+        end_date: convert::optional_date(p.end_date),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+/// The filter the store runs: `parent` names become ids (empty stays empty: no parent).
+fn store_filter(filter: &Filter) -> Parsed<Filter> {
+    let mut filter = filter.clone();
+    for c in filter.conditions.iter_mut().filter(|c| c.field == "parent") {
+        if let Value::Text(name) = &c.value
+            && !name.is_empty()
+        {
+            let id = parse_name(name, "filter").map_err(|_| {
+                FieldViolation::new(
+                    "filter",
+                    "INVALID_FILTER",
+                    format!("parent takes a programme name such as \"programmes/west-africa\", or \"\" for none; not {name:?}"),
+                )
+            })?;
+            c.value = Value::Text(id.into_string());
+        }
+    }
+    Ok(filter)
+}
+
+fn required(p: Option<&pb::Programme>) -> Parsed<&pb::Programme> {
+    p.ok_or_else(|| FieldViolation::new("programme", "REQUIRED", "the programme is required"))
+}
+
+#[tonic::async_trait]
+impl ProgrammeService for Api {
+    async fn create_programme(
+        &self,
+        request: Request<pb::CreateProgrammeRequest>,
+    ) -> Result<Response<pb::Programme>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let id = Id::parse(&req.programme_id, "programme_id")?;
+        let programme = programme(id, required(req.programme.as_ref())?, "programme")?;
+        let method = rpc_method!("ProgrammeService", "CreateProgramme");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                require_references(w, &programme, "programme").await?;
+                let created = programmes::create(w, &programme).await?;
+                let response = message(&created);
+                w.audit(
+                    &programme.name(),
+                    None,
+                    Some(convert::canonical_json(&response)),
+                    None,
+                )
+                .await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_programme(
+        &self,
+        request: Request<pb::GetProgrammeRequest>,
+    ) -> Result<Response<pb::Programme>, Status> {
+        let req = request.into_inner();
+        let id = parse_name(&req.name, "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = programmes::get(&mut conn, &id, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(&req.name))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_programmes(
+        &self,
+        request: Request<pb::ListProgrammesRequest>,
+    ) -> Result<Response<pb::ListProgrammesResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+        let query = store_filter(&filter)?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+        let page = PageRequest::<String>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListProgrammes|{}|{as_of:?}", filter.canonical()),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = programmes::list(
+            self.pool(),
+            &query,
+            as_of,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let (rows, next_page_token) =
+            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        Ok(Response::new(pb::ListProgrammesResponse {
+            programmes: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_programme(
+        &self,
+        request: Request<pb::UpdateProgrammeRequest>,
+    ) -> Result<Response<pb::Programme>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = required(req.programme.as_ref())?;
+        let id = parse_name(&given.name, "programme.name")?;
+        let programme = programme(id, given, "programme")?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("ProgrammeService", "UpdateProgramme");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = programme.name();
+                let before = programmes::lock_current(w, &programme.id).await?;
+                convert::check_etag(&name, &etag, before.revision)?;
+                require_references(w, &programme, "programme").await?;
+                if let Some(parent) = &programme.parent
+                    && programmes::would_cycle(w, &programme.id, parent).await?
+                {
+                    return Err(Error::invalid(
+                        "programme.parent",
+                        "PARENT_CYCLE",
+                        format!("programmes/{parent} is {name} or belongs to it, so it cannot be its parent"),
+                    ));
+                }
+                let after = programmes::replace(w, &before, &programme).await?;
+                let response = message(&after);
+                if before.revision != after.revision {
+                    w.audit(
+                        &name,
+                        Some(convert::canonical_json(&message(&before))),
+                        Some(convert::canonical_json(&response)),
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}

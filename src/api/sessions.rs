@@ -1,0 +1,225 @@
+//! `scpf.v1.SessionService`.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert},
+    domain::{
+        FieldViolation, Parsed, dates, field,
+        filter::{FieldSpec, Filter, Kind},
+        session::{self, Body, Session, SessionKey, SessionState},
+    },
+    error::{Error, Result},
+    pb::{self, session_service_server::SessionService},
+    rpc_method,
+    store::{self, Versioned, sessions},
+};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "body",
+        kind: Kind::Enum(body_filter),
+    },
+    FieldSpec {
+        name: "start_date",
+        kind: Kind::Date,
+    },
+];
+
+fn body_filter(raw: &str) -> Option<&'static str> {
+    let raw = raw.strip_prefix("GOVERNING_BODY_").unwrap_or(raw);
+    [Body::Scpf, Body::Council]
+        .into_iter()
+        .find(|b| b.db_name().eq_ignore_ascii_case(raw))
+        .map(Body::db_name)
+}
+
+/// The body of a message; `None` when not given.
+fn body(value: i32) -> Option<Body> {
+    match pb::GoverningBody::try_from(value) {
+        Ok(pb::GoverningBody::Scpf) => Some(Body::Scpf),
+        Ok(pb::GoverningBody::Council) => Some(Body::Council),
+        Ok(pb::GoverningBody::Unspecified) | Err(_) => None,
+    }
+}
+
+fn body_message(b: Body) -> pb::GoverningBody {
+    match b {
+        Body::Scpf => pb::GoverningBody::Scpf,
+        Body::Council => pb::GoverningBody::Council,
+    }
+}
+
+fn state(value: i32, path: &str) -> Parsed<SessionState> {
+    use pb::SessionState as P;
+    match P::try_from(value) {
+        Ok(P::Unspecified | P::Planned) => Ok(SessionState::Planned),
+        Ok(P::Held) => Ok(SessionState::Held),
+        Ok(P::Closed) => Ok(SessionState::Closed),
+        Err(_) => Err(FieldViolation::new(
+            field(path, "state"),
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not a session state"),
+        )),
+    }
+}
+
+fn state_message(s: SessionState) -> pb::SessionState {
+    match s {
+        SessionState::Planned => pb::SessionState::Planned,
+        SessionState::Held => pb::SessionState::Held,
+        SessionState::Closed => pb::SessionState::Closed,
+    }
+}
+
+/// Parses the session at `path` of a request; `key` says which session it is.
+fn session(key: SessionKey, s: &pb::Session, path: &str) -> Parsed<Session> {
+    let date = |text: &str, name: &str| dates::parse_date(text, &field(path, name));
+    Session {
+        key,
+        start_date: date(&s.start_date, "start_date")?,
+        end_date: date(&s.end_date, "end_date")?,
+        reporting_period_start: date(&s.reporting_period_start, "reporting_period_start")?,
+        reporting_period_end: date(&s.reporting_period_end, "reporting_period_end")?,
+        state: state(s.state, path)?,
+    }
+    .check(path)
+}
+
+fn required(s: Option<&pb::Session>) -> Parsed<&pb::Session> {
+    s.ok_or_else(|| FieldViolation::new("session", "REQUIRED", "the session is required"))
+}
+
+/// The protobuf form of a stored session.
+pub fn message(v: &Versioned<Session>) -> pb::Session {
+    let s = &v.value;
+    pb::Session {
+        name: s.name(),
+        body: body_message(s.key.body).into(),
+        number: s.key.number as i32,
+        start_date: convert::date(s.start_date),
+        end_date: convert::date(s.end_date),
+        reporting_period_start: convert::date(s.reporting_period_start),
+        reporting_period_end: convert::date(s.reporting_period_end),
+        state: state_message(s.state).into(),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+#[tonic::async_trait]
+impl SessionService for Api {
+    async fn create_session(
+        &self,
+        request: Request<pb::CreateSessionRequest>,
+    ) -> Result<Response<pb::Session>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = required(req.session.as_ref())?;
+        let body = body(given.body).ok_or_else(|| {
+            Error::invalid(
+                "session.body",
+                "REQUIRED",
+                "the governing body (SCPF or COUNCIL) is required",
+            )
+        })?;
+        let key = SessionKey::new(body, given.number.into(), "session.number")?;
+        let session = session(key, given, "session")?;
+        let method = rpc_method!("SessionService", "CreateSession");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let created = sessions::create(w, &session).await?;
+                let response = message(&created);
+                w.audit(
+                    &session.name(),
+                    None,
+                    Some(convert::canonical_json(&response)),
+                    None,
+                )
+                .await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_session(
+        &self,
+        request: Request<pb::GetSessionRequest>,
+    ) -> Result<Response<pb::Session>, Status> {
+        let req = request.into_inner();
+        let key = SessionKey::parse_name(&req.name, "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = sessions::get(&mut conn, key, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(&req.name))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+        let page = PageRequest::<sessions::Cursor>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListSessions|{}|{as_of:?}", filter.canonical()),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = sessions::list(
+            self.pool(),
+            &filter,
+            as_of,
+            page.after.as_ref(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let (rows, next_page_token) = page.finish(self.page_key(), rows, sessions::cursor);
+        Ok(Response::new(pb::ListSessionsResponse {
+            sessions: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_session(
+        &self,
+        request: Request<pb::UpdateSessionRequest>,
+    ) -> Result<Response<pb::Session>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = required(req.session.as_ref())?;
+        let key = SessionKey::parse_name(&given.name, "session.name")?;
+        session::check_same_identity(key, body(given.body), given.number.into(), "session")?;
+        let session = session(key, given, "session")?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("SessionService", "UpdateSession");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = session.name();
+                let (before, after) = sessions::update(w, &session, |current| {
+                    convert::check_etag(&name, &etag, current.revision)
+                })
+                .await?;
+                let response = message(&after);
+                if before.revision != after.revision {
+                    w.audit(
+                        &name,
+                        Some(convert::canonical_json(&message(&before))),
+                        Some(convert::canonical_json(&response)),
+                        None,
+                    )
+                    .await?;
+                }
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}
