@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod report;
+pub mod seed;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,8 @@ pub enum Command {
     /// Generate a session's report through a running server, optionally finalize it, and write
     /// its exports to files (the scheduled job).
     Report(report::ReportArgs),
+    /// Load the demo data set (idempotent: a second run changes nothing).
+    Seed(seed::SeedArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +58,7 @@ impl Cli {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::Report(args) => report::run(args).await,
+            Command::Seed(args) => seed::run(args).await,
         }
     }
 }
