@@ -7,6 +7,11 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tonic_health::{ServingStatus, server::HealthReporter};
 
+/// A health service name that is SERVING for as long as the process serves, whatever the
+/// database does: what a liveness probe asks, so that a database outage takes pods out of the
+/// Service (readiness asks for `""`) without restarting them.
+pub const LIVENESS: &str = "liveness";
+
 /// The services whose health is reported, besides the overall `""`.
 pub type ServiceNames = Vec<&'static str>;
 

@@ -77,6 +77,9 @@ impl Application {
         let (reporter, health_service) = tonic_health::server::health_reporter();
         let (routes, services) = routes(&api, &settings)?;
         health::set_all(&reporter, &services, ServingStatus::NotServing).await;
+        reporter
+            .set_service_status(health::LIVENESS, ServingStatus::Serving)
+            .await;
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let follower = tokio::spawn(health::follow_database(

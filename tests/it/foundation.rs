@@ -63,6 +63,33 @@ async fn health_is_not_serving_when_the_database_is_unreachable() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn liveness_is_serving_while_the_database_is_unreachable() {
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(300))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/nowhere")
+        .unwrap();
+    let server = TestServer::start_with(pool, test_settings()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut health = server.health();
+    let overall = health
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    let liveness = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: scpf_reports::health::LIVENESS.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!((overall, liveness), (NOT_SERVING, SERVING));
+    server.stop().await;
+}
+
 /// A TCP relay in front of PostgreSQL that a test can cut and restore.
 struct Relay {
     port: u16,
