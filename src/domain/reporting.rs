@@ -23,7 +23,7 @@ pub fn shares(amounts: &[Decimal]) -> Option<Vec<Decimal>> {
     }
     let missing = 1000 - tenths.iter().sum::<i64>();
     // Largest remainder first; the stable sort keeps earlier items first on ties.
-    remainders.sort_by(|a, b| b.0.cmp(&a.0));
+    remainders.sort_by_key(|b| std::cmp::Reverse(b.0));
     for &(_, i) in remainders.iter().take(missing.max(0) as usize) {
         tenths[i] += 1;
     }
