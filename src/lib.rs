@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod pb;
+pub mod report;
 pub mod server;
 pub mod store;
 pub mod telemetry;

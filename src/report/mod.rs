@@ -1,0 +1,3 @@
+//! Session reports: rendering a computed report into the formats committee members read.
+
+pub mod render;
