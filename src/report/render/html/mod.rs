@@ -3,6 +3,7 @@
 //! escapes every string of the report; only the charts, drawn here, are inserted as markup.
 
 mod chart;
+mod draw;
 
 use askama::Template;
 
