@@ -128,7 +128,7 @@ fn results(r: &pb::ProgrammeResults) -> Section {
             format!("{} — {}", p.code, p.title),
             &[
                 "Indicator",
-                "Breakdown",
+                "Breakdown~",
                 "Baseline#",
                 "Target#",
                 "Actual#",

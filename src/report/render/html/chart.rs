@@ -21,6 +21,8 @@ pub struct Chart {
     pub svg: String,
     /// The caption under it.
     pub caption: String,
+    /// Small charts sit side by side on a wide screen.
+    pub small: bool,
 }
 
 /// A figure of the report as an exact decimal; `field` names it when it is damaged.
@@ -86,6 +88,7 @@ pub fn donors(v: &pb::VoluntaryContributions) -> Result<Option<Chart>, RenderErr
             "Money paid in the period by donor, in {currency}, largest first (total {currency} {}).",
             v.total_paid
         ),
+        small: false,
     }))
 }
 
@@ -132,6 +135,7 @@ pub fn flexibility(f: &pb::Flexibility) -> Result<Option<Chart>, RenderError> {
             "Shares by earmarking category; flexible funding (categories 1 and 2) is {} %.",
             f.flexible_share
         ),
+        small: false,
     }))
 }
 
@@ -190,6 +194,7 @@ pub fn achievement(r: &pb::ProgrammeResults) -> Result<Option<Chart>, RenderErro
         caption: "Achievement against target, per indicator (totals). The dashed line is 100 %; \
                   pale bars marked † rest on unverified figures."
             .into(),
+        small: false,
     }))
 }
 
@@ -269,6 +274,7 @@ fn schedule_chart(
         caption: format!(
             "Installments in {currency} by year of the due date: paid, due and unpaid, future."
         ),
+        small: true,
     })
 }
 

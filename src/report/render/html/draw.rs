@@ -13,7 +13,8 @@ use crate::report::render::RenderError;
 
 /// Bar charts are wider than the schedules so that long indicator names fit beside the bars.
 const BARS_WIDTH: u32 = 900;
-const WIDTH: u32 = 760;
+/// Yearly schedules are small enough to stand two abreast.
+const STACK_WIDTH: u32 = 470;
 const FONT: &str = "sans-serif";
 const INK: RGBColor = RGBColor(33, 37, 41);
 const GRID: RGBColor = RGBColor(222, 226, 230);
@@ -175,6 +176,21 @@ impl Bars {
                     .light_line_style(TRANSPARENT)
                     .draw(),
             )?;
+            // The reference line goes under the bars and their figures.
+            if let Some((at, label)) = &self.reference {
+                drawn(chart.draw_series(DashedLineSeries::new(
+                    [(*at, 0.0), (*at, n as f64)],
+                    6,
+                    4,
+                    INK.stroke_width(1),
+                )))?;
+                let (x, top) = chart.backend_coord(&(*at, n as f64));
+                drawn(root.draw(&Text::new(
+                    label.clone(),
+                    (x, top - 3),
+                    font(13).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))?;
+            }
             let base = 0f64.clamp(self.range.0, self.range.1);
             for (rank, bar) in self.bars.iter().enumerate() {
                 let y = (n - 1 - rank) as f64;
@@ -199,20 +215,6 @@ impl Bars {
                     bar.label.clone(),
                     (x, label_y),
                     font(15).pos(Pos::new(anchor, VPos::Center)),
-                )))?;
-            }
-            if let Some((at, label)) = &self.reference {
-                drawn(chart.draw_series(DashedLineSeries::new(
-                    [(*at, 0.0), (*at, n as f64)],
-                    6,
-                    4,
-                    INK.stroke_width(1),
-                )))?;
-                let (x, top) = chart.backend_coord(&(*at, n as f64));
-                drawn(root.draw(&Text::new(
-                    label.clone(),
-                    (x, top - 3),
-                    font(13).pos(Pos::new(HPos::Center, VPos::Bottom)),
                 )))?;
             }
             drawn(root.present())?;
@@ -250,10 +252,10 @@ pub fn stacked(
         .map(|y| y.paid + y.due + y.future)
         .fold(0.0, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
-    let height = 340;
+    let height = 300;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (STACK_WIDTH, height)).into_drawing_area();
         drawn(root.fill(&WHITE))?;
         let mut chart = drawn(
             ChartBuilder::on(&root)
@@ -301,7 +303,7 @@ pub fn stacked(
             )))?;
         }
         // The legend sits above the plot, clear of the bars.
-        let mut x = 90;
+        let mut x = 80;
         for (label, color) in [("paid", PRIMARY), ("due", DUE), ("future", FUTURE)] {
             drawn(root.draw(&Rectangle::new([(x, 14), (x + 14, 28)], color.filled())))?;
             drawn(root.draw(&Text::new(
@@ -309,7 +311,7 @@ pub fn stacked(
                 (x + 20, 21),
                 font(15).pos(Pos::new(HPos::Left, VPos::Center)),
             )))?;
-            x += 90;
+            x += 80;
         }
         drawn(root.present())?;
     }
