@@ -189,6 +189,28 @@ mod tests {
     }
 
     #[test]
+    fn a_report_with_empty_sections_renders_in_every_format() {
+        let report = pb::Report {
+            name: "sessions/37/reports/1".into(),
+            revision: 1,
+            content: Some(pb::ReportContent::default()),
+            ..Default::default()
+        };
+        for format in [Format::Csv, Format::Markdown, Format::Html] {
+            let parts = render(&report, format).expect("an empty report renders");
+            assert!(parts.iter().all(|p| !p.data.is_empty()), "{format:?}");
+        }
+        let html = String::from_utf8(
+            render(&report, Format::Html).expect("renders")[0]
+                .data
+                .clone(),
+        )
+        .expect("UTF-8");
+        assert!(!html.contains("<svg"), "no data, no chart");
+        assert!(html.contains("Nothing is missing or doubtful."));
+    }
+
+    #[test]
     fn a_report_without_content_is_refused() {
         let report = pb::Report::default();
         assert!(matches!(
