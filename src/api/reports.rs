@@ -11,7 +11,7 @@ use crate::{
     domain::{FieldViolation, Parsed, session::SessionKey},
     error::{Error, Result},
     pb::{self, report_service_server::ReportService},
-    report::{assemble, figures},
+    report::{assemble, figures, render},
     rpc_method,
     store::{
         self,
@@ -306,43 +306,31 @@ impl ReportService for Api {
         let stored = self.load_report(&req.name, "name").await?;
         let report = message(&stored, true)?;
         let parts = export_parts(&report, format)?;
-        let chunks: Vec<Result<pb::ExportReportChunk, Status>> = parts
-            .into_iter()
-            .flat_map(|(part, content_type, data)| {
-                let pieces: Vec<Vec<u8>> = if data.is_empty() {
-                    vec![Vec::new()]
-                } else {
-                    data.chunks(EXPORT_CHUNK_BYTES)
-                        .map(<[u8]>::to_vec)
-                        .collect()
-                };
-                pieces.into_iter().map(move |data| {
+        let chunks: Vec<Result<pb::ExportReportChunk, Status>> =
+            render::chunks(parts, EXPORT_CHUNK_BYTES)
+                .map(|(part, content_type, data)| {
                     Ok(pb::ExportReportChunk {
-                        part: part.clone(),
+                        part,
                         content_type: content_type.to_owned(),
                         data,
                     })
                 })
-            })
-            .collect();
+                .collect();
         Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
     }
 }
 
-/// The files of an export: (name, content type, bytes).
-fn export_parts(
-    report: &pb::Report,
-    format: pb::ExportFormat,
-) -> Result<Vec<(String, &'static str, Vec<u8>)>> {
-    match format {
-        pb::ExportFormat::Json => Ok(vec![(
-            "report.json".to_owned(),
-            "application/json",
-            pb::json::to_string(report).into_bytes(),
-        )]),
-        _ => Err(Error::FailedPrecondition {
-            reason: "FORMAT_NOT_AVAILABLE",
-            message: "this export format is not available".to_owned(),
-        }),
+/// The files of an export: canonical JSON here, the formats for people in `report::render`.
+fn export_parts(report: &pb::Report, format: pb::ExportFormat) -> Result<Vec<render::Part>> {
+    let format = render::Format::try_from(format)
+        .map_err(|_| Error::invalid("format", "REQUIRED", "an export format is required"))?;
+    if format == render::Format::Json {
+        return Ok(vec![render::Part {
+            name: "report.json".to_owned(),
+            content_type: "application/json",
+            data: pb::json::to_string(report).into_bytes(),
+        }]);
     }
+    render::render(report, format)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("rendering {} failed: {e}", report.name)))
 }

@@ -7,5 +7,6 @@ mod exchange_rates;
 mod foundation;
 mod organizations;
 mod programmes;
+mod reports;
 mod sessions;
 mod support;

@@ -1,0 +1,392 @@
+//! The tables of the money sections (2 to 6): assessed, voluntary, flexibility, multi-year
+//! commitments and the use of unearmarked funding.
+
+use super::{Part, TOTAL, Table};
+use crate::{
+    pb,
+    report::render::{RenderError, labels},
+};
+
+/// The parts of sections 2 to 6, in order.
+pub fn parts(
+    header: Option<&pb::ReportHeader>,
+    content: &pb::ReportContent,
+) -> Result<Vec<Part>, RenderError> {
+    let voluntary = content.voluntary_contributions.clone().unwrap_or_default();
+    let flexibility = content.flexibility.clone().unwrap_or_default();
+    let multi_year = content.multi_year_commitments.clone().unwrap_or_default();
+    let unearmarked = content
+        .use_of_unearmarked_funding
+        .clone()
+        .unwrap_or_default();
+    Ok(vec![
+        assessed(&content.assessed_contributions.clone().unwrap_or_default())?,
+        converted_lines(
+            "voluntary_paid.csv",
+            header,
+            &voluntary,
+            &voluntary.paid,
+            &voluntary.total_paid,
+        )?,
+        converted_lines(
+            "voluntary_committed.csv",
+            header,
+            &voluntary,
+            &voluntary.committed,
+            &voluntary.total_committed,
+        )?,
+        donors(&voluntary)?,
+        pledges(&voluntary)?,
+        flexibility_categories(&flexibility)?,
+        flexibility_modalities(&flexibility)?,
+        multi_year_commitments(header, &multi_year)?,
+        multi_year_schedules(&multi_year)?,
+        unearmarked_allocations(&unearmarked)?,
+        unearmarked_objectives(&unearmarked)?,
+    ])
+}
+
+fn assessed(a: &pb::AssessedContributions) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "assessed_contributions.csv",
+        &[
+            "member_state",
+            "name",
+            "currency",
+            "assessed",
+            "received",
+            "outstanding",
+            "arrears",
+            "due_two_preceding_years",
+            "article_4",
+        ],
+    )?;
+    for l in &a.member_states {
+        t.row([
+            l.member_state.as_str(),
+            &l.display_name,
+            &a.currency_code,
+            &l.assessed,
+            &l.received,
+            &l.outstanding,
+            &l.arrears,
+            &l.due_two_preceding_years,
+            &labels::yes_no(l.article_4),
+        ])?;
+    }
+    // The total of the flag column is the number of Member States flagged.
+    t.labelled(
+        TOTAL,
+        &[
+            ("currency", &a.currency_code),
+            ("assessed", &a.total_assessed),
+            ("received", &a.total_received),
+            ("outstanding", &a.total_outstanding),
+            ("arrears", &a.total_arrears),
+            ("article_4", &a.article_4_count.to_string()),
+        ],
+    )?;
+    t.finish()
+}
+
+fn converted_lines(
+    name: &'static str,
+    header: Option<&pb::ReportHeader>,
+    section: &pb::VoluntaryContributions,
+    lines: &[pb::ConvertedLine],
+    total: &str,
+) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        name,
+        &[
+            "donor",
+            "donor_name",
+            "earmarking_category",
+            "earmarking_modality",
+            "month",
+            "currency",
+            "original_amount",
+            "exchange_rate",
+            "rate",
+            "converted_currency",
+            "converted_amount",
+        ],
+    )?;
+    for l in lines {
+        let (currency, original) = labels::money(l.original.as_ref());
+        t.row([
+            l.donor.as_str(),
+            &l.donor_name,
+            &labels::category(l.earmarking_category),
+            &labels::modality(l.earmarking_modality),
+            &l.month,
+            &currency,
+            &original,
+            &l.exchange_rate,
+            labels::rate_value(header, &l.exchange_rate),
+            &section.currency_code,
+            &l.amount,
+        ])?;
+    }
+    t.labelled(
+        TOTAL,
+        &[
+            ("converted_currency", &section.currency_code),
+            ("converted_amount", total),
+        ],
+    )?;
+    t.finish()
+}
+
+fn donors(v: &pb::VoluntaryContributions) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "voluntary_donors.csv",
+        &["donor", "donor_name", "currency", "paid", "committed"],
+    )?;
+    for d in &v.donors {
+        t.row([
+            d.donor.as_str(),
+            &d.donor_name,
+            &v.currency_code,
+            &d.paid,
+            &d.committed,
+        ])?;
+    }
+    t.labelled(
+        TOTAL,
+        &[
+            ("currency", &v.currency_code),
+            ("paid", &v.total_paid),
+            ("committed", &v.total_committed),
+        ],
+    )?;
+    t.finish()
+}
+
+fn pledges(v: &pb::VoluntaryContributions) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "pledges.csv",
+        &[
+            "contribution",
+            "donor",
+            "donor_name",
+            "agreement_date",
+            "earmarking_category",
+            "currency",
+            "amount",
+            "counted_in_totals",
+        ],
+    )?;
+    for p in &v.pledges {
+        let (currency, amount) = labels::money(p.amount.as_ref());
+        t.row([
+            p.contribution.as_str(),
+            &p.donor,
+            &p.donor_name,
+            &p.agreement_date,
+            &labels::category(p.earmarking_category),
+            &currency,
+            &amount,
+            "no",
+        ])?;
+    }
+    t.finish()
+}
+
+fn flexibility_categories(f: &pb::Flexibility) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "flexibility_categories.csv",
+        &["earmarking_category", "code", "currency", "amount", "share"],
+    )?;
+    for c in &f.categories {
+        t.row([
+            labels::category(c.category).as_str(),
+            &c.category.to_string(),
+            &f.currency_code,
+            &c.amount,
+            &c.share,
+        ])?;
+    }
+    let total_share = labels::total_share(f.categories.iter().map(|c| c.share.as_str()));
+    t.row([TOTAL, "", &f.currency_code, &f.total, &total_share])?;
+    // A part of the total, after it: categories 1 and 2 together.
+    t.row([
+        "flexible (1 and 2)",
+        "1,2",
+        &f.currency_code,
+        &f.flexible_amount,
+        &f.flexible_share,
+    ])?;
+    t.finish()
+}
+
+fn flexibility_modalities(f: &pb::Flexibility) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "flexibility_modalities.csv",
+        &[
+            "earmarking_modality",
+            "earmarking_category",
+            "currency",
+            "amount",
+            "share",
+        ],
+    )?;
+    for m in &f.modalities {
+        t.row([
+            labels::modality(m.modality).as_str(),
+            &labels::category(m.category),
+            &f.currency_code,
+            &m.amount,
+            &m.share,
+        ])?;
+    }
+    let total_share = labels::total_share(f.modalities.iter().map(|m| m.share.as_str()));
+    t.row([TOTAL, "", &f.currency_code, &f.total, &total_share])?;
+    t.finish()
+}
+
+fn multi_year_commitments(
+    header: Option<&pb::ReportHeader>,
+    m: &pb::MultiYearCommitments,
+) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "multi_year_commitments.csv",
+        &[
+            "contribution",
+            "donor",
+            "donor_name",
+            "earmarking_category",
+            "currency",
+            "total",
+            "received",
+            "outstanding",
+            "exchange_rate",
+            "rate",
+            "converted_currency",
+            "outstanding_converted",
+        ],
+    )?;
+    for s in &m.schedules {
+        let (currency, total) = labels::money(s.total.as_ref());
+        t.row([
+            s.contribution.as_str(),
+            &s.donor,
+            &s.donor_name,
+            &labels::category(s.earmarking_category),
+            &currency,
+            &total,
+            &labels::amount(s.received.as_ref()),
+            &labels::amount(s.outstanding.as_ref()),
+            &s.exchange_rate,
+            labels::rate_value(header, &s.exchange_rate),
+            &m.currency_code,
+            &s.outstanding_converted,
+        ])?;
+    }
+    t.labelled(
+        TOTAL,
+        &[
+            ("converted_currency", &m.currency_code),
+            ("outstanding_converted", &m.total_outstanding),
+        ],
+    )?;
+    t.finish()
+}
+
+fn multi_year_schedules(m: &pb::MultiYearCommitments) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "multi_year_schedules.csv",
+        &[
+            "contribution",
+            "donor",
+            "donor_name",
+            "due_date",
+            "currency",
+            "amount",
+            "paid",
+            "status",
+        ],
+    )?;
+    for s in &m.schedules {
+        for i in &s.installments {
+            let (currency, amount) = labels::money(i.amount.as_ref());
+            t.row([
+                s.contribution.as_str(),
+                &s.donor,
+                &s.donor_name,
+                &i.due_date,
+                &currency,
+                &amount,
+                &labels::amount(i.paid.as_ref()),
+                &labels::installment_status(i.status),
+            ])?;
+        }
+    }
+    t.finish()
+}
+
+fn unearmarked_allocations(u: &pb::UnearmarkedUse) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "unearmarked_allocations.csv",
+        &[
+            "allocation",
+            "allocation_date",
+            "programme",
+            "programme_code",
+            "srf_objective",
+            "description",
+            "currency",
+            "amount",
+        ],
+    )?;
+    for a in &u.allocations {
+        t.row([
+            a.allocation.as_str(),
+            &a.allocation_date,
+            &a.programme,
+            &a.programme_code,
+            &labels::objective(a.srf_objective),
+            &a.description,
+            &u.currency_code,
+            &a.amount,
+        ])?;
+    }
+    t.labelled(
+        TOTAL,
+        &[
+            ("currency", &u.currency_code),
+            ("amount", &u.total_allocated),
+        ],
+    )?;
+    // What the allocations are measured against, after the total.
+    t.labelled(
+        "unearmarked received",
+        &[
+            ("currency", &u.currency_code),
+            ("amount", &u.unearmarked_received),
+        ],
+    )?;
+    t.labelled(
+        "unallocated",
+        &[("currency", &u.currency_code), ("amount", &u.unallocated)],
+    )?;
+    t.finish()
+}
+
+fn unearmarked_objectives(u: &pb::UnearmarkedUse) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "unearmarked_objectives.csv",
+        &["srf_objective", "currency", "amount", "share"],
+    )?;
+    for o in &u.objectives {
+        t.row([
+            labels::objective(o.srf_objective).as_str(),
+            &u.currency_code,
+            &o.amount,
+            &o.share,
+        ])?;
+    }
+    let total_share = labels::total_share(u.objectives.iter().map(|o| o.share.as_str()));
+    t.row([TOTAL, &u.currency_code, &u.total_allocated, &total_share])?;
+    t.finish()
+}

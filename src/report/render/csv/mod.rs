@@ -1,0 +1,250 @@
+//! CSV: one part per table, each with a header row of lower_snake_case column names. A table whose
+//! section carries a total ends with a row labelled `Total` holding the report's own totals;
+//! pledges never have one.
+
+use ::csv::Writer;
+
+mod funding;
+
+use super::{Part, RenderError, labels};
+use crate::pb;
+
+const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+const TOTAL: &str = "Total";
+
+/// One CSV file being written.
+struct Table {
+    name: &'static str,
+    columns: &'static [&'static str],
+    writer: Writer<Vec<u8>>,
+}
+
+impl Table {
+    fn new(name: &'static str, columns: &'static [&'static str]) -> Result<Self, RenderError> {
+        let mut writer = Writer::from_writer(Vec::new());
+        writer.write_record(columns)?;
+        Ok(Self {
+            name,
+            columns,
+            writer,
+        })
+    }
+
+    fn row<S: AsRef<str>>(
+        &mut self,
+        cells: impl IntoIterator<Item = S>,
+    ) -> Result<(), RenderError> {
+        let cells: Vec<String> = cells.into_iter().map(|c| c.as_ref().to_owned()).collect();
+        self.writer.write_record(&cells)?;
+        Ok(())
+    }
+
+    /// A row labelled in its first column (`Total`, ...), with values in the named columns and
+    /// the other columns empty.
+    fn labelled(&mut self, label: &str, values: &[(&str, &str)]) -> Result<(), RenderError> {
+        let cells: Vec<&str> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                if i == 0 {
+                    return label;
+                }
+                values
+                    .iter()
+                    .find(|(name, _)| name == column)
+                    .map_or("", |(_, value)| *value)
+            })
+            .collect();
+        self.row(cells)
+    }
+
+    fn finish(self) -> Result<Part, RenderError> {
+        let data = self
+            .writer
+            .into_inner()
+            .map_err(|e| ::csv::Error::from(e.into_error()))?;
+        Ok(Part {
+            name: self.name.into(),
+            content_type: CONTENT_TYPE,
+            data,
+        })
+    }
+}
+
+/// Every table of the report, in section order.
+pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<Vec<Part>, RenderError> {
+    let header = content.header.as_ref();
+    let mut parts = vec![header_table(report, content)?, rates_used(header)?];
+    parts.extend(funding::parts(header, content)?);
+    parts.push(programme_results(
+        &content.programme_results.clone().unwrap_or_default(),
+    )?);
+    parts.push(changes(
+        &content.changes_since_previous.clone().unwrap_or_default(),
+    )?);
+    parts.push(data_quality(
+        &content.data_quality.clone().unwrap_or_default(),
+    )?);
+    Ok(parts)
+}
+
+fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part, RenderError> {
+    let h = content.header.clone().unwrap_or_default();
+    let previous = content
+        .changes_since_previous
+        .as_ref()
+        .map(|c| c.previous_report.clone())
+        .unwrap_or_default();
+    let mut t = Table::new("header.csv", &["field", "value"])?;
+    let facts: [(&str, String); 22] = [
+        ("report", report.name.clone()),
+        ("revision", report.revision.to_string()),
+        ("state", labels::state(report.state)),
+        ("as_of", labels::instant(report.as_of.as_ref())),
+        ("content_sha256", report.content_sha256.clone()),
+        ("create_time", labels::instant(report.create_time.as_ref())),
+        ("created_by", report.created_by.clone()),
+        (
+            "finalize_time",
+            labels::instant(report.finalize_time.as_ref()),
+        ),
+        ("finalized_by", report.finalized_by.clone()),
+        ("session", h.session),
+        ("body", labels::body(h.body)),
+        ("session_number", h.session_number.to_string()),
+        ("title", h.title),
+        ("session_start_date", h.session_start_date),
+        ("session_end_date", h.session_end_date),
+        ("reporting_period_start", h.reporting_period_start),
+        ("reporting_period_end", h.reporting_period_end),
+        ("header_as_of", labels::instant(h.as_of.as_ref())),
+        (
+            "administrative_currency_code",
+            h.administrative_currency_code,
+        ),
+        ("operational_currency_code", h.operational_currency_code),
+        ("previous_report", previous),
+        (
+            "lines_without_rate",
+            content
+                .voluntary_contributions
+                .as_ref()
+                .map(|v| v.lines_without_rate)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+    ];
+    for (field, value) in facts {
+        t.row([field, value.as_str()])?;
+    }
+    t.finish()
+}
+
+fn rates_used(header: Option<&pb::ReportHeader>) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "rates_used.csv",
+        &["exchange_rate", "rate", "source", "revision"],
+    )?;
+    for r in header.map(|h| h.rates_used.as_slice()).unwrap_or_default() {
+        t.row([
+            r.exchange_rate.as_str(),
+            &r.rate,
+            &r.source,
+            &r.revision.to_string(),
+        ])?;
+    }
+    t.finish()
+}
+
+fn programme_results(r: &pb::ProgrammeResults) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "programme_results.csv",
+        &[
+            "programme",
+            "programme_code",
+            "srf_objective",
+            "indicator",
+            "indicator_title",
+            "result_level",
+            "measure",
+            "direction",
+            "cumulative",
+            "unit",
+            "dimensions",
+            "baseline",
+            "baseline_date",
+            "period_start",
+            "period_end",
+            "target",
+            "actual",
+            "achievement",
+            "verified",
+        ],
+    )?;
+    for p in &r.programmes {
+        for i in &p.indicators {
+            let rows = std::iter::once((labels::dimensions(&[]), i.total.clone())).chain(
+                i.disaggregation
+                    .iter()
+                    .map(|d| (labels::dimensions(&d.dimensions), d.figures.clone())),
+            );
+            for (dimensions, figures) in rows {
+                let f = figures.unwrap_or_default();
+                t.row([
+                    p.programme.as_str(),
+                    &p.code,
+                    &labels::objective(p.srf_objective),
+                    &i.indicator,
+                    &i.title,
+                    &labels::result_level(i.result_level),
+                    &labels::measure(i.measure),
+                    &labels::direction(i.direction),
+                    &labels::yes_no(i.cumulative),
+                    &i.unit,
+                    &dimensions,
+                    &i.baseline,
+                    &i.baseline_date,
+                    &i.period_start,
+                    &i.period_end,
+                    &f.target,
+                    &f.actual,
+                    &f.achievement,
+                    &labels::yes_no(f.verified),
+                ])?;
+            }
+        }
+    }
+    t.finish()
+}
+
+fn changes(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "changes.csv",
+        &["previous_report", "figure", "old_value", "new_value"],
+    )?;
+    for change in &c.changes {
+        t.row([
+            c.previous_report.as_str(),
+            &change.figure,
+            &change.old_value,
+            &change.new_value,
+        ])?;
+    }
+    t.finish()
+}
+
+fn data_quality(d: &pb::DataQuality) -> Result<Part, RenderError> {
+    let mut t = Table::new("data_quality.csv", &["kind", "subject", "message"])?;
+    for i in &d.issues {
+        t.row([
+            labels::data_quality_kind(i.kind).as_str(),
+            &i.subject,
+            &i.message,
+        ])?;
+    }
+    t.finish()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+//! The report as people read it: titled sections of notes and tables, built once and written out
+//! as Markdown or HTML. Cells hold the report's strings unchanged; a mark (†) or a flag travels
+//! beside a figure, never inside it.
+
+mod funding;
+mod sections;
+
+use super::labels;
+use crate::pb;
+
+/// The whole document.
+pub struct Document {
+    /// For example "36th session of the Standing Committee on Programmes and Finance".
+    pub title: String,
+    /// "Report sessions/36/reports/3, revision 3".
+    pub subtitle: String,
+    /// "Draft" or "Final".
+    pub state: String,
+    /// Drafts are marked prominently.
+    pub draft: bool,
+    /// The sections, in the contract's order.
+    pub sections: Vec<Section>,
+    /// Lower-case hex SHA-256 of the content.
+    pub sha256: String,
+    /// The instant whose data the report shows, RFC 3339 UTC.
+    pub as_of: String,
+}
+
+/// One numbered section.
+pub struct Section {
+    /// Anchor, for example `voluntary`.
+    pub id: &'static str,
+    /// "3. Voluntary contributions".
+    pub heading: String,
+    /// Short explanations of the counting rules.
+    pub notes: Vec<String>,
+    /// Its tables, in order.
+    pub tables: Vec<Table>,
+}
+
+/// A table with its optional title, a total row where the report has a total, and a sentence
+/// for when it has no rows.
+pub struct Table {
+    /// Sub-heading above the table.
+    pub title: String,
+    /// A note under the sub-heading (for pledges: not counted).
+    pub note: String,
+    /// Column headers.
+    pub columns: Vec<Column>,
+    /// Body rows.
+    pub rows: Vec<Row>,
+    /// Total rows, shown apart from the body.
+    pub totals: Vec<Row>,
+    /// Shown instead of an empty table.
+    pub empty: String,
+    /// `facts` for label/value tables, `pledges` for the uncounted table; empty otherwise.
+    pub class: &'static str,
+}
+
+/// A column header.
+pub struct Column {
+    pub label: String,
+    /// Figures are right-aligned.
+    pub numeric: bool,
+    /// Dates and codes are kept on one line.
+    pub nowrap: bool,
+}
+
+impl Column {
+    /// The header's CSS classes: figures right-aligned, short headers on one line.
+    pub fn class(&self) -> String {
+        let mut classes = Vec::new();
+        if self.numeric {
+            classes.push("num");
+        }
+        if self.label.chars().count() <= 16 {
+            classes.push("nowrap");
+        }
+        classes.join(" ")
+    }
+}
+
+/// A row of cells.
+pub struct Row {
+    pub cells: Vec<Cell>,
+    /// A disaggregation under the row above it.
+    pub detail: bool,
+}
+
+/// One cell: the report's string, and what to show beside it.
+#[derive(Default)]
+pub struct Cell {
+    pub text: String,
+    /// A secondary line (a date, a qualifier) shown under or after the text.
+    pub note: String,
+    /// Right-aligned figure.
+    pub numeric: bool,
+    /// Kept on one line.
+    pub nowrap: bool,
+    /// A figure resting on an unverified measurement: marked †.
+    pub unverified: bool,
+    /// Something the reader must not miss (Article 4, an installment due).
+    pub flag: bool,
+}
+
+/// A plain cell.
+pub fn cell(text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        ..Cell::default()
+    }
+}
+
+impl Cell {
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    pub fn unverified(mut self, unverified: bool) -> Self {
+        self.unverified = unverified && !self.text.is_empty();
+        self
+    }
+
+    pub fn flag(mut self, flag: bool) -> Self {
+        self.flag = flag;
+        self
+    }
+
+    /// The cell's CSS classes: `num`, `nowrap`, `flag`.
+    pub fn class(&self) -> String {
+        [
+            (self.numeric, "num"),
+            (self.nowrap, "nowrap"),
+            (self.flag, "flag"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, class)| *class)
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
+impl Table {
+    /// A table whose columns are given as labels; a label ending in `#` is a figure column, one
+    /// ending in `~` a date or code kept on one line.
+    pub fn new(title: impl Into<String>, columns: &[&str]) -> Self {
+        Self {
+            title: title.into(),
+            note: String::new(),
+            columns: columns
+                .iter()
+                .map(|c| {
+                    let (label, numeric, nowrap) = if let Some(label) = c.strip_suffix('#') {
+                        (label, true, true)
+                    } else if let Some(label) = c.strip_suffix('~') {
+                        (label, false, true)
+                    } else {
+                        (*c, false, false)
+                    };
+                    Column {
+                        label: label.into(),
+                        numeric,
+                        nowrap,
+                    }
+                })
+                .collect(),
+            rows: Vec::new(),
+            totals: Vec::new(),
+            empty: "None.".into(),
+            class: "",
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    pub fn empty(mut self, empty: impl Into<String>) -> Self {
+        self.empty = empty.into();
+        self
+    }
+
+    pub fn class(mut self, class: &'static str) -> Self {
+        self.class = class;
+        self
+    }
+
+    /// No body rows: the table is replaced by its `empty` sentence.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn shape(&self, cells: Vec<Cell>, detail: bool) -> Row {
+        let cells = cells
+            .into_iter()
+            .zip(&self.columns)
+            .map(|(mut c, column)| {
+                c.numeric = column.numeric;
+                c.nowrap = column.nowrap;
+                c
+            })
+            .collect();
+        Row { cells, detail }
+    }
+
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        let row = self.shape(cells, false);
+        self.rows.push(row);
+    }
+
+    pub fn detail(&mut self, cells: Vec<Cell>) {
+        let row = self.shape(cells, true);
+        self.rows.push(row);
+    }
+
+    pub fn total(&mut self, cells: Vec<Cell>) {
+        let row = self.shape(cells, false);
+        self.totals.push(row);
+    }
+}
+
+impl Document {
+    /// The document of a report.
+    pub fn build(report: &pb::Report, content: &pb::ReportContent) -> Self {
+        let header = content.header.clone().unwrap_or_default();
+        let state = match labels::state(report.state).as_str() {
+            "final" => "Final".to_owned(),
+            "draft" => "Draft".to_owned(),
+            other => other.to_owned(),
+        };
+        let title = if header.title.is_empty() {
+            report.name.clone()
+        } else {
+            header.title.clone()
+        };
+        Self {
+            title,
+            subtitle: format!("Report {}, revision {}", report.name, report.revision),
+            state,
+            draft: labels::is_draft(report),
+            sections: sections::all(report, content),
+            sha256: report.content_sha256.clone(),
+            as_of: labels::instant(report.as_of.as_ref()),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Markdown: one document, the sections in order, each table as a GitHub-flavoured pipe table
+//! with its total rows in bold at the end.
+
+use std::fmt::Write;
+
+use super::document::{Cell, Document, Row, Table};
+
+/// Escapes text so that no character of a name or message acts as Markdown or HTML: every ASCII
+/// punctuation mark that means something is backslash-escaped, and line breaks become spaces so a
+/// cell stays on its row.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '&' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn cell(c: &Cell, total: bool) -> String {
+    let mut text = escape(&c.text);
+    if c.unverified {
+        text.push_str(" †");
+    }
+    if !c.note.is_empty() {
+        let note = format!("({})", escape(&c.note));
+        text = if text.is_empty() {
+            note
+        } else {
+            format!("{text} {note}")
+        };
+    }
+    if (total || c.flag) && !text.is_empty() {
+        text = format!("**{text}**");
+    }
+    text
+}
+
+fn row(out: &mut String, r: &Row, total: bool) {
+    let cells: Vec<String> = r
+        .cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let text = cell(c, total);
+            // A disaggregation is indented under its indicator.
+            if r.detail && i == 1 {
+                format!("↳ {text}")
+            } else {
+                text
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "| {} |", cells.join(" | "));
+}
+
+fn table(out: &mut String, t: &Table) {
+    if !t.title.is_empty() {
+        let _ = writeln!(out, "### {}\n", escape(&t.title));
+    }
+    if !t.note.is_empty() {
+        let _ = writeln!(out, "{}\n", escape(&t.note));
+    }
+    if t.is_empty() {
+        let _ = writeln!(out, "{}\n", escape(&t.empty));
+        return;
+    }
+    let labels: Vec<String> = t.columns.iter().map(|c| escape(&c.label)).collect();
+    let _ = writeln!(out, "| {} |", labels.join(" | "));
+    let rules: Vec<&str> = t
+        .columns
+        .iter()
+        .map(|c| if c.numeric { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |", rules.join(" | "));
+    for r in &t.rows {
+        row(out, r, false);
+    }
+    for r in &t.totals {
+        row(out, r, true);
+    }
+    out.push('\n');
+}
+
+/// The document as Markdown.
+pub fn render(doc: &Document) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", escape(&doc.title));
+    let _ = writeln!(
+        out,
+        "{} — **{}**\n",
+        escape(&doc.subtitle),
+        escape(&doc.state.to_uppercase())
+    );
+    if doc.draft {
+        let _ = writeln!(
+            out,
+            "> **DRAFT.** This revision is not the session's report of record; its figures may \
+             still change.\n"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Figures are printed exactly as computed, without thousands separators. Figures marked \
+         † are unverified. Pledges are listed but not counted.\n"
+    );
+    for section in &doc.sections {
+        let _ = writeln!(out, "## {}\n", escape(&section.heading));
+        for note in &section.notes {
+            let _ = writeln!(out, "{}\n", escape(note));
+        }
+        for t in &section.tables {
+            table(&mut out, t);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "---\n\nAs of {}. Content SHA-256: `{}`",
+        escape(&doc.as_of),
+        doc.sha256.replace('`', "")
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::render::{Format, fixture, render};
+
+    fn markdown(report: &crate::pb::Report) -> String {
+        let parts = render(report, Format::Markdown).expect("the report renders");
+        assert_eq!(parts[0].name, "report.md");
+        String::from_utf8(parts[0].data.clone()).expect("UTF-8")
+    }
+
+    #[test]
+    fn every_section_has_its_heading_in_order() {
+        let md = markdown(&fixture::report());
+        let mut from = 0;
+        for heading in [
+            "# 36th session of the Standing Committee on Programmes and Finance",
+            "## 1. Session, reporting period and rates",
+            "## 2. Assessed contributions (Administrative Part, CHF)",
+            "## 3. Voluntary contributions (Operational Part, USD)",
+            "## 4. Flexibility",
+            "## 5. Multi-year commitments",
+            "## 6. Use of unearmarked funding",
+            "## 7. Programme results",
+            "## 8. Changes since the previous session's final report",
+            "## 9. Data quality",
+        ] {
+            let at = md[from..]
+                .find(&format!("{heading}\n"))
+                .unwrap_or_else(|| panic!("{heading} is missing or out of order"));
+            from += at + heading.len();
+        }
+    }
+
+    #[test]
+    fn totals_and_figures_are_printed_as_the_report_has_them() {
+        let report = fixture::report();
+        let md = markdown(&report);
+        for total in [
+            "| **Total** | **43006960.00** | **29084750.00** | **13922210.00** | **85180.00** |",
+            "| **Total** | **8665250.00** | **9977000.00** |",
+            "| **Total** | **8665250.00** | **100.0** |",
+            "| **Flexible (categories 1 and 2)** |",
+            "**5008500.00**",
+            "**2700000.00**",
+        ] {
+            assert!(md.contains(total), "{total} is missing");
+        }
+        for figure in fixture::figures(&report) {
+            assert!(md.contains(&figure), "{figure} is missing");
+        }
+    }
+
+    #[test]
+    fn the_header_facts_and_the_counting_rules_are_stated() {
+        let md = markdown(&fixture::report());
+        for fact in [
+            "| Reporting period | 2025-01-01 to 2025-06-30 |",
+            "| As of | 2025-06-20T16:00:00Z |",
+            "| Revision | 3 |",
+            "| State | draft |",
+            "| Content SHA-256 | 9f2c4e7a",
+            "| exchangeRates/EUR-USD-2025-06 | 1.1450 |",
+            "> **DRAFT.**",
+            "Pledges are listed but not counted.",
+            "add up to exactly 100.0",
+            "Figures marked † are unverified",
+            "Article 4 of the Constitution",
+            "| 1046 † | 87.2 † |",
+        ] {
+            assert!(md.contains(fact), "{fact} is missing");
+        }
+    }
+
+    #[test]
+    fn markup_in_a_name_is_escaped() {
+        let md = markdown(&fixture::report_with_markup_in_a_name());
+        assert!(!md.contains("<script>"));
+        assert!(md.contains(r#"\<script\>alert("x")\</script\> \& Co"#));
+    }
+}

@@ -1,0 +1,281 @@
+//! A small world of data for report tests, written through the public API.
+
+use scpf_reports::pb::{
+    self, allocation_service_client::AllocationServiceClient,
+    contribution_service_client::ContributionServiceClient,
+    exchange_rate_service_client::ExchangeRateServiceClient,
+    organization_service_client::OrganizationServiceClient,
+    programme_service_client::ProgrammeServiceClient, report_service_client::ReportServiceClient,
+    result_service_client::ResultServiceClient, session_service_client::SessionServiceClient,
+};
+use tonic::transport::Channel;
+
+use crate::support::{TestServer, rid};
+
+pub fn money(currency: &str, amount: &str) -> Option<pb::Money> {
+    Some(pb::Money {
+        currency_code: currency.into(),
+        amount: amount.into(),
+    })
+}
+
+/// The test's server and a client for each service.
+pub struct World {
+    pub _server: TestServer,
+    pub orgs: OrganizationServiceClient<Channel>,
+    pub sessions: SessionServiceClient<Channel>,
+    pub rates: ExchangeRateServiceClient<Channel>,
+    pub contributions: ContributionServiceClient<Channel>,
+    pub programmes: ProgrammeServiceClient<Channel>,
+    pub results: ResultServiceClient<Channel>,
+    pub allocations: AllocationServiceClient<Channel>,
+    pub reports: ReportServiceClient<Channel>,
+}
+
+/// A voluntary contribution, described briefly.
+pub struct Voluntary<'a> {
+    pub id: &'a str,
+    pub donor: &'a str,
+    pub category: pb::EarmarkingCategory,
+    pub modality: pb::EarmarkingModality,
+    pub programme: &'a str,
+    pub status: pb::FlowStatus,
+    pub currency: &'a str,
+    pub installments: &'a [(&'a str, &'a str)],
+    pub agreement_date: &'a str,
+}
+
+impl Voluntary<'_> {
+    /// An unearmarked commitment paid in one installment.
+    pub fn simple<'a>(
+        id: &'a str,
+        donor: &'a str,
+        currency: &'a str,
+        installments: &'a [(&'a str, &'a str)],
+    ) -> Voluntary<'a> {
+        Voluntary {
+            id,
+            donor,
+            category: pb::EarmarkingCategory::Unearmarked,
+            modality: pb::EarmarkingModality::A,
+            programme: "",
+            status: pb::FlowStatus::Commitment,
+            currency,
+            installments,
+            agreement_date: "2025-01-10",
+        }
+    }
+}
+
+impl World {
+    pub async fn start(pool: sqlx::PgPool) -> World {
+        let server = TestServer::start(pool).await;
+        let ch = server.channel.clone();
+        World {
+            orgs: OrganizationServiceClient::new(ch.clone()),
+            sessions: SessionServiceClient::new(ch.clone()),
+            rates: ExchangeRateServiceClient::new(ch.clone()),
+            contributions: ContributionServiceClient::new(ch.clone()),
+            programmes: ProgrammeServiceClient::new(ch.clone()),
+            results: ResultServiceClient::new(ch.clone()),
+            allocations: AllocationServiceClient::new(ch.clone()),
+            reports: ReportServiceClient::new(ch),
+            _server: server,
+        }
+    }
+
+    /// A government donor; `member_state` gives it a vote and assessments.
+    pub async fn donor(&mut self, id: &str, name: &str, country: &str, member_state: bool) {
+        self.orgs
+            .create_organization(pb::CreateOrganizationRequest {
+                organization_id: id.into(),
+                organization: Some(pb::Organization {
+                    display_name: name.into(),
+                    kind: pb::OrganizationKind::Government.into(),
+                    member_state,
+                    country_code: country.into(),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap();
+    }
+
+    /// An SCPF session with its meeting dates and reporting period.
+    pub async fn session(&mut self, number: i32, meeting: (&str, &str), period: (&str, &str)) {
+        self.sessions
+            .create_session(pb::CreateSessionRequest {
+                session: Some(pb::Session {
+                    body: pb::GoverningBody::Scpf.into(),
+                    number,
+                    start_date: meeting.0.into(),
+                    end_date: meeting.1.into(),
+                    reporting_period_start: period.0.into(),
+                    reporting_period_end: period.1.into(),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap();
+    }
+
+    pub async fn rate(
+        &mut self,
+        base: &str,
+        quote: &str,
+        month: &str,
+        rate: &str,
+    ) -> pb::ExchangeRate {
+        self.rates
+            .create_exchange_rate(pb::CreateExchangeRateRequest {
+                exchange_rate: Some(pb::ExchangeRate {
+                    base_currency_code: base.into(),
+                    quote_currency_code: quote.into(),
+                    month: month.into(),
+                    rate: rate.into(),
+                    source: "test rates".into(),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn voluntary(&mut self, c: Voluntary<'_>) -> pb::Contribution {
+        let total: rust_decimal::Decimal = c
+            .installments
+            .iter()
+            .map(|(_, a)| a.parse::<rust_decimal::Decimal>().unwrap())
+            .sum();
+        let last_due = c
+            .installments
+            .last()
+            .map(|(d, _)| *d)
+            .unwrap_or("2025-12-31");
+        self.contributions
+            .create_contribution(pb::CreateContributionRequest {
+                contribution_id: c.id.into(),
+                contribution: Some(pb::Contribution {
+                    donor: format!("organizations/{}", c.donor),
+                    funding_type: pb::FundingType::Voluntary.into(),
+                    earmarking_category: c.category.into(),
+                    earmarking_modality: c.modality.into(),
+                    programme: if c.programme.is_empty() {
+                        String::new()
+                    } else {
+                        format!("programmes/{}", c.programme)
+                    },
+                    status: c.status.into(),
+                    total: money(c.currency, &total.to_string()),
+                    installments: c
+                        .installments
+                        .iter()
+                        .map(|(due, amount)| pb::Installment {
+                            due_date: (*due).into(),
+                            amount: money(c.currency, amount),
+                        })
+                        .collect(),
+                    agreement_date: c.agreement_date.into(),
+                    period_start: c.agreement_date.into(),
+                    period_end: last_due.max(c.agreement_date).into(),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// An assessed contribution of a Member State for one year, due on 1 January.
+    pub async fn assessed(&mut self, donor: &str, year: i32, amount: &str) {
+        self.contributions
+            .create_contribution(pb::CreateContributionRequest {
+                contribution_id: format!("{donor}-assessed-{year}"),
+                contribution: Some(pb::Contribution {
+                    donor: format!("organizations/{donor}"),
+                    funding_type: pb::FundingType::Assessed.into(),
+                    budget_part: pb::BudgetPart::Administrative.into(),
+                    status: pb::FlowStatus::Commitment.into(),
+                    total: money("CHF", amount),
+                    installments: vec![pb::Installment {
+                        due_date: format!("{year}-01-01"),
+                        amount: money("CHF", amount),
+                    }],
+                    agreement_date: format!("{}-12-01", year - 1),
+                    period_start: format!("{year}-01-01"),
+                    period_end: format!("{year}-12-31"),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap();
+    }
+
+    pub async fn receipt(
+        &mut self,
+        contribution: &str,
+        date: &str,
+        currency: &str,
+        amount: &str,
+    ) -> pb::Receipt {
+        self.contributions
+            .record_receipt(pb::RecordReceiptRequest {
+                parent: format!("contributions/{contribution}"),
+                receipt: Some(pb::Receipt {
+                    received_date: date.into(),
+                    amount: money(currency, amount),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn programme(&mut self, id: &str, code: &str, objective: pb::SrfObjective) {
+        self.programmes
+            .create_programme(pb::CreateProgrammeRequest {
+                programme_id: id.into(),
+                programme: Some(pb::Programme {
+                    code: code.into(),
+                    title: format!("Programme {code}"),
+                    srf_objective: objective.into(),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            })
+            .await
+            .unwrap();
+    }
+
+    pub async fn generate(
+        &mut self,
+        session: i32,
+        as_of: Option<prost_types::Timestamp>,
+    ) -> pb::Report {
+        self.reports
+            .generate_report(pb::GenerateReportRequest {
+                parent: format!("sessions/{session}"),
+                as_of,
+                request_id: rid(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+}
+
+/// The content of a report, which every generated report has.
+pub fn content(report: &pb::Report) -> &pb::ReportContent {
+    report
+        .content
+        .as_ref()
+        .expect("a generated report has content")
+}
