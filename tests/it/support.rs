@@ -122,10 +122,11 @@ pub fn rid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Waits until the health service reports `want` for the overall status, or panics after 10 s.
+/// Waits until the health service reports `want` for the overall status, or panics after 30 s
+/// (generous: a loaded CI machine can be slow to notice a database coming back).
 pub async fn wait_for_health(server: &TestServer, want: i32) {
     let mut health = server.health();
-    for _ in 0..100 {
+    for _ in 0..300 {
         let got = health
             .check(tonic_health::pb::HealthCheckRequest {
                 service: String::new(),
@@ -137,5 +138,5 @@ pub async fn wait_for_health(server: &TestServer, want: i32) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("health never became {want}");
+    panic!("health never became {want} in 30 s");
 }
