@@ -1,6 +1,7 @@
 //! The types and rules of the domain. No I/O and no protobuf here: values are parsed once at the
 //! edge (`api/`) and are valid by construction from then on.
 
+pub mod contribution;
 pub mod dates;
 pub mod filter;
 pub mod geo;
