@@ -7,6 +7,7 @@
 //! - database refusals are mapped to precise errors here, so the API layer never sees SQLSTATEs.
 
 pub mod audit;
+pub mod contributions;
 pub mod organizations;
 pub mod refs;
 pub mod write;
