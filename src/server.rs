@@ -126,6 +126,7 @@ impl Application {
 fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&'static str>)> {
     use pb::{
         audit_service_server::AuditServiceServer,
+        contribution_service_server::ContributionServiceServer,
         organization_service_server::OrganizationServiceServer,
     };
     let limit = settings.max_message_bytes;
@@ -148,9 +149,11 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
     let services = vec![
         <OrganizationServiceServer<Api> as tonic::server::NamedService>::NAME,
         <AuditServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ContributionServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
+        .add_service(service!(ContributionServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

@@ -3,6 +3,7 @@
 //! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
 
 pub mod audit;
+pub mod contributions;
 pub mod convert;
 pub mod organizations;
 pub mod page;
@@ -108,6 +109,7 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
         _ => String::new(),
     };
     let code = err.code() as i32;
+    let reason = err.reason().to_owned();
     let message = tonic::Status::from(err).message().to_owned();
     crate::pb::ImportRowResult {
         row,
@@ -116,6 +118,7 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
         code,
         message,
         field,
+        reason,
     }
 }
 

@@ -2,6 +2,9 @@
 //! PostgreSQL database per test (`#[sqlx::test]` creates and drops it).
 
 mod audit;
+mod contributions;
 mod foundation;
+mod import_contributions;
 mod organizations;
+mod receipts;
 mod support;
