@@ -1,5 +1,7 @@
 //! The command line: one binary, one subcommand per job.
 
+mod import;
+
 use clap::{Parser, Subcommand};
 
 use crate::{
@@ -34,6 +36,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations (creating the database if it does not exist) and exit.
     Migrate(MigrateArgs),
+    /// Import data from a file into a running server, row by row, safely re-runnable.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +52,7 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
+            Command::Import(args) => import::run(args).await,
         }
     }
 }

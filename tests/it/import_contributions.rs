@@ -1,7 +1,7 @@
 //! ImportContributions: a stream of rows, each succeeding or failing on its own, idempotent per
 //! row; and the `scpf-reports import contributions` command that feeds it from a CSV file.
 
-
+mod cli;
 
 use scpf_reports::pb::{self, ImportContributionsRequest as Row};
 use sqlx::PgPool;
