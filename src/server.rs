@@ -130,6 +130,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
     use pb::{
         allocation_service_server::AllocationServiceServer,
         audit_service_server::AuditServiceServer,
+        contribution_service_server::ContributionServiceServer,
         exchange_rate_service_server::ExchangeRateServiceServer,
         organization_service_server::OrganizationServiceServer,
         programme_service_server::ProgrammeServiceServer,
@@ -160,6 +161,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <AllocationServiceServer<Api> as tonic::server::NamedService>::NAME,
         <SessionServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ProgrammeServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ContributionServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
@@ -168,6 +170,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         .add_service(service!(AllocationServiceServer))
         .add_service(service!(SessionServiceServer))
         .add_service(service!(ProgrammeServiceServer))
+        .add_service(service!(ContributionServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

@@ -4,6 +4,7 @@
 
 pub mod allocations;
 pub mod audit;
+pub mod contributions;
 pub mod convert;
 pub mod exchange_rates;
 pub mod organizations;
@@ -113,6 +114,7 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
         _ => String::new(),
     };
     let code = err.code() as i32;
+    let reason = err.reason().to_owned();
     let message = tonic::Status::from(err).message().to_owned();
     crate::pb::ImportRowResult {
         row,
@@ -121,6 +123,7 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
         code,
         message,
         field,
+        reason,
     }
 }
 

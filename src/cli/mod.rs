@@ -1,6 +1,7 @@
 //! The command line: one binary, one subcommand per job.
 
 pub mod client;
+mod import;
 pub mod report;
 pub mod seed;
 
@@ -43,6 +44,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Load the demo data set (idempotent: a second run changes nothing).
     Seed(seed::SeedArgs),
+    /// Import data from a file into a running server, row by row, safely re-runnable.
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +62,7 @@ impl Cli {
             Command::Migrate(args) => migrate(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Seed(args) => seed::run(args).await,
+            Command::Import(args) => import::run(args).await,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! edge (`api/`) and are valid by construction from then on.
 
 pub mod allocation;
+pub mod contribution;
 pub mod dates;
 pub mod exchange_rate;
 pub mod filter;

@@ -8,6 +8,7 @@
 
 pub mod allocations;
 pub mod audit;
+pub mod contributions;
 pub mod exchange_rates;
 pub mod organizations;
 pub mod programmes;

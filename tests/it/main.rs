@@ -3,10 +3,13 @@
 
 mod allocations;
 mod audit;
+mod contributions;
 mod exchange_rates;
 mod foundation;
+mod import_contributions;
 mod organizations;
 mod programmes;
+mod receipts;
 mod reports;
 mod sessions;
 mod support;

@@ -1,0 +1,268 @@
+//! `scpf.v1.ContributionService`: contributions here, receipts and the bulk import in the
+//! submodules.
+
+mod import;
+mod receipts;
+mod wire;
+
+use sqlx::PgConnection;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert, refs},
+    domain::{
+        contribution::Contribution,
+        filter::{Condition, FieldSpec, Filter, Kind, Value},
+        text::{self, Id},
+    },
+    error::{Error, Result},
+    pb::{self, contribution_service_server::ContributionService},
+    rpc_method,
+    store::{self, contributions, refs::Target},
+};
+
+pub use wire::{contribution, message};
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "donor",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "funding_type",
+        kind: Kind::Enum(wire::funding_type_filter),
+    },
+    FieldSpec {
+        name: "earmarking_category",
+        kind: Kind::Enum(wire::category_filter),
+    },
+    FieldSpec {
+        name: "status",
+        kind: Kind::Enum(wire::status_filter),
+    },
+    FieldSpec {
+        name: "currency_code",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "programme",
+        kind: Kind::Text,
+    },
+    FieldSpec {
+        name: "agreement_date",
+        kind: Kind::Date,
+    },
+];
+
+/// The filter with `donor` and `programme` names turned into the ids the store compares.
+fn filter_ids(filter: &Filter) -> Result<Filter> {
+    let conditions = filter
+        .conditions
+        .iter()
+        .map(|c| {
+            let collection = match c.field {
+                "donor" => "organizations",
+                "programme" => "programmes",
+                _ => return Ok(c.clone()),
+            };
+            let Value::Text(name) = &c.value else {
+                return Ok(c.clone());
+            };
+            let id = text::parse_name(name, collection, "filter").map_err(|_| {
+                Error::invalid(
+                    "filter",
+                    "INVALID_FILTER",
+                    format!(
+                        "{} takes a resource name such as \"{collection}/x\", not {name:?}",
+                        c.field
+                    ),
+                )
+            })?;
+            Ok(Condition {
+                value: Value::Text(id.into_string()),
+                ..c.clone()
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Filter { conditions })
+}
+
+/// Parses the contribution of a CreateContributionRequest, with the id it will have.
+pub(crate) fn parse_create(req: &pb::CreateContributionRequest) -> Result<Contribution> {
+    let id = if req.contribution_id.is_empty() {
+        Id::generated()
+    } else {
+        Id::parse(&req.contribution_id, "contribution_id")?
+    };
+    Ok(contribution(id, req.contribution.as_ref(), "contribution")?)
+}
+
+/// The donor exists and may pay this kind of money.
+async fn check_donor(conn: &mut PgConnection, c: &Contribution) -> Result<()> {
+    let donor = format!("organizations/{}", c.donor);
+    refs::require(conn, Target::Organization, &donor, "contribution.donor").await?;
+    let member_states = contributions::member_states(conn, &[c.donor.as_str()]).await?;
+    let member_state = member_states
+        .get(c.donor.as_str())
+        .copied()
+        .unwrap_or(false);
+    Ok(c.check_donor(member_state, "contribution")?)
+}
+
+/// The programme and the session named exist.
+async fn check_links(conn: &mut PgConnection, c: &Contribution) -> Result<()> {
+    if let Some(programme) = &c.programme {
+        let name = format!("programmes/{programme}");
+        refs::require(conn, Target::Programme, &name, "contribution.programme").await?;
+    }
+    if let Some(session) = c.announced_at {
+        refs::require(
+            conn,
+            Target::Session,
+            &session.name(),
+            "contribution.announced_at",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[tonic::async_trait]
+impl ContributionService for Api {
+    async fn create_contribution(
+        &self,
+        request: Request<pb::CreateContributionRequest>,
+    ) -> Result<Response<pb::Contribution>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let c = parse_create(&req)?;
+        let method = rpc_method!("ContributionService", "CreateContribution");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                check_donor(w.conn(), &c).await?;
+                check_links(w.conn(), &c).await?;
+                let created = contributions::create(w, &c).await?;
+                let response = message(&created);
+                let after = convert::canonical_json(&response);
+                w.audit(&c.name(), None, Some(after), None).await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_contribution(
+        &self,
+        request: Request<pb::GetContributionRequest>,
+    ) -> Result<Response<pb::Contribution>, Status> {
+        let req = request.into_inner();
+        let id = text::parse_name(&req.name, "contributions", "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = contributions::get(&mut conn, &id, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(&req.name))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_contributions(
+        &self,
+        request: Request<pb::ListContributionsRequest>,
+    ) -> Result<Response<pb::ListContributionsResponse>, Status> {
+        let req = request.into_inner();
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+        let by_id = filter_ids(&filter)?;
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+        let page = PageRequest::<String>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListContributions|{}|{as_of:?}", filter.canonical()),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = contributions::list(
+            self.pool(),
+            &by_id,
+            as_of,
+            page.after.as_deref(),
+            page.fetch_limit(),
+        )
+        .await?;
+        let (rows, next_page_token) =
+            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        Ok(Response::new(pb::ListContributionsResponse {
+            contributions: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn amend_contribution(
+        &self,
+        request: Request<pb::AmendContributionRequest>,
+    ) -> Result<Response<pb::Contribution>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = req.contribution.as_ref().ok_or_else(|| {
+            Error::invalid("contribution", "REQUIRED", "the contribution is required")
+        })?;
+        let id = text::parse_name(&given.name, "contributions", "contribution.name")?;
+        let c = contribution(id, Some(given), "contribution")?;
+        let reason = text::required_text(&req.reason, "reason", 500)?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("ContributionService", "AmendContribution");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = c.name();
+                let current = contributions::lock_current(w.conn(), &c.id).await?;
+                convert::check_etag(&name, &etag, current.revision)?;
+                c.check_same_identity(&current.value, "contribution")?;
+                check_links(w.conn(), &c).await?;
+                let Some(after) = contributions::amend(w, &current, &c, &reason).await? else {
+                    return Ok(message(&current));
+                };
+                let response = message(&after);
+                let before = convert::canonical_json(&message(&current));
+                let after = convert::canonical_json(&response);
+                w.audit(&name, Some(before), Some(after), Some(&reason))
+                    .await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn record_receipt(
+        &self,
+        request: Request<pb::RecordReceiptRequest>,
+    ) -> Result<Response<pb::Receipt>, Status> {
+        receipts::record(self, request).await
+    }
+
+    async fn correct_receipt(
+        &self,
+        request: Request<pb::CorrectReceiptRequest>,
+    ) -> Result<Response<pb::Receipt>, Status> {
+        receipts::correct(self, request).await
+    }
+
+    async fn get_receipt(
+        &self,
+        request: Request<pb::GetReceiptRequest>,
+    ) -> Result<Response<pb::Receipt>, Status> {
+        receipts::get(self, request).await
+    }
+
+    async fn list_receipts(
+        &self,
+        request: Request<pb::ListReceiptsRequest>,
+    ) -> Result<Response<pb::ListReceiptsResponse>, Status> {
+        receipts::list(self, request).await
+    }
+
+    async fn import_contributions(
+        &self,
+        request: Request<Streaming<pb::ImportContributionsRequest>>,
+    ) -> Result<Response<pb::ImportContributionsResponse>, Status> {
+        import::import(self, request).await
+    }
+}

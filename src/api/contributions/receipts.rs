@@ -1,0 +1,216 @@
+//! Receipts: RecordReceipt, CorrectReceipt, GetReceipt and ListReceipts.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert},
+    domain::{
+        FieldViolation, Parsed,
+        contribution::receipt::Receipt,
+        dates::parse_date,
+        field,
+        filter::{FieldSpec, Filter, Kind},
+        text::{self, Id},
+    },
+    error::Error,
+    pb, rpc_method,
+    store::{
+        self, Versioned,
+        contributions::receipts::{self, Cursor},
+    },
+};
+
+/// Longest bank or ledger reference, in characters.
+const MAX_REFERENCE: usize = 200;
+
+const FILTER: &[FieldSpec] = &[
+    FieldSpec {
+        name: "received_date",
+        kind: Kind::Date,
+    },
+    FieldSpec {
+        name: "withdrawn",
+        kind: Kind::Bool,
+    },
+];
+
+/// Parses the receipt at `path` of a request, as receipt `id` of `contribution`.
+fn receipt(
+    contribution: Id,
+    id: Id,
+    r: Option<&pb::Receipt>,
+    path: &str,
+    withdrawn: bool,
+) -> Parsed<Receipt> {
+    let r = r.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the receipt is required"))?;
+    let at = |name: &str| field(path, name);
+    let received_date = parse_date(&r.received_date, &at("received_date"))?;
+    let amount_path = at("amount");
+    let amount = convert::money(r.amount.as_ref(), &amount_path)?
+        .require_positive(&field(&amount_path, "amount"))?;
+    let reference = text::optional_text(&r.reference, &at("reference"), MAX_REFERENCE)?;
+    Ok(Receipt {
+        id,
+        contribution,
+        received_date,
+        amount,
+        reference,
+        withdrawn,
+    })
+}
+
+/// Parses `contributions/{contribution_id}/receipts/{receipt_id}` into its two ids.
+fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
+    let mut ids = text::parse_nested_name(name, &["contributions", "receipts"], field)?;
+    match (ids.pop(), ids.pop()) {
+        (Some(receipt), Some(contribution)) => Ok((contribution, receipt)),
+        _ => Err(FieldViolation::new(
+            field,
+            "INVALID_NAME",
+            "not a receipt name",
+        )),
+    }
+}
+
+/// The protobuf form of a stored receipt.
+pub fn message(v: &Versioned<Receipt>) -> pb::Receipt {
+    let r = &v.value;
+    pb::Receipt {
+        name: r.name(),
+        received_date: convert::date(r.received_date),
+        amount: Some(convert::money_message(r.amount)),
+        reference: r.reference.clone(),
+        withdrawn: r.withdrawn,
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+pub async fn record(
+    api: &Api,
+    request: Request<pb::RecordReceiptRequest>,
+) -> Result<Response<pb::Receipt>, Status> {
+    let caller = Caller::of(&request);
+    let req = request.into_inner();
+    let contribution = text::parse_name(&req.parent, "contributions", "parent")?;
+    let receipt = receipt(
+        contribution,
+        Id::generated(),
+        req.receipt.as_ref(),
+        "receipt",
+        false,
+    )?;
+    let method = rpc_method!("ContributionService", "RecordReceipt");
+    let (response, _) = api
+        .mutate(&caller, method, &req.request_id, &req, async |w| {
+            let currency = receipts::contribution_currency(w.conn(), &receipt.contribution)
+                .await?
+                .ok_or_else(|| Error::not_found(&req.parent))?;
+            receipt.check_currency(currency, "receipt")?;
+            let created = receipts::create(w, &receipt).await?;
+            let response = message(&created);
+            let after = convert::canonical_json(&response);
+            w.audit(&receipt.name(), None, Some(after), None).await?;
+            Ok(response)
+        })
+        .await?;
+    Ok(Response::new(response))
+}
+
+pub async fn correct(
+    api: &Api,
+    request: Request<pb::CorrectReceiptRequest>,
+) -> Result<Response<pb::Receipt>, Status> {
+    let caller = Caller::of(&request);
+    let req = request.into_inner();
+    let given = req
+        .receipt
+        .as_ref()
+        .ok_or_else(|| Error::invalid("receipt", "REQUIRED", "the receipt is required"))?;
+    let (contribution, id) = parse_name(&given.name, "receipt.name")?;
+    let receipt = receipt(contribution, id, Some(given), "receipt", given.withdrawn)?;
+    let reason = text::required_text(&req.reason, "reason", 500)?;
+    let etag = given.etag.clone();
+    let method = rpc_method!("ContributionService", "CorrectReceipt");
+    let (response, _) = api
+        .mutate(&caller, method, &req.request_id, &req, async |w| {
+            let name = receipt.name();
+            let current =
+                receipts::lock_current(w.conn(), &receipt.contribution, &receipt.id).await?;
+            convert::check_etag(&name, &etag, current.revision)?;
+            receipt.check_currency(current.value.amount.currency(), "receipt")?;
+            let Some(after) = receipts::correct(w, &current, &receipt, &reason).await? else {
+                return Ok(message(&current));
+            };
+            let response = message(&after);
+            let before = convert::canonical_json(&message(&current));
+            let after = convert::canonical_json(&response);
+            w.audit(&name, Some(before), Some(after), Some(&reason))
+                .await?;
+            Ok(response)
+        })
+        .await?;
+    Ok(Response::new(response))
+}
+
+pub async fn get(
+    api: &Api,
+    request: Request<pb::GetReceiptRequest>,
+) -> Result<Response<pb::Receipt>, Status> {
+    let req = request.into_inner();
+    let (contribution, id) = parse_name(&req.name, "name")?;
+    let as_of = api.read_instant(req.as_of.as_ref(), "as_of").await?;
+    let mut conn = api.pool().acquire().await.map_err(Error::from)?;
+    let found = receipts::get(&mut conn, &contribution, &id, as_of)
+        .await?
+        .ok_or_else(|| Error::not_found(&req.name))?;
+    Ok(Response::new(message(&found)))
+}
+
+pub async fn list(
+    api: &Api,
+    request: Request<pb::ListReceiptsRequest>,
+) -> Result<Response<pb::ListReceiptsResponse>, Status> {
+    let req = request.into_inner();
+    let parent = text::parse_parent_or_wildcard(&req.parent, "contributions", "parent")?;
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+    let page = PageRequest::<Cursor>::parse(
+        api.page_key(),
+        req.page_size,
+        &req.page_token,
+        format!(
+            "ListReceipts|{}|{}|{as_of:?}",
+            req.parent,
+            filter.canonical()
+        ),
+    )?;
+    if let Some(contribution) = &parent {
+        let mut conn = api.pool().acquire().await.map_err(Error::from)?;
+        if receipts::contribution_currency(&mut conn, contribution)
+            .await?
+            .is_none()
+        {
+            return Err(Error::not_found(&req.parent).into());
+        }
+    }
+    let as_of = store::resolve_as_of(api.pool(), as_of, "as_of").await?;
+    let rows = receipts::list(
+        api.pool(),
+        parent.as_ref(),
+        &filter,
+        as_of,
+        page.after.as_ref(),
+        page.fetch_limit(),
+    )
+    .await?;
+    let (rows, next_page_token) = page.finish(api.page_key(), rows, |v| {
+        (v.value.received_date, v.value.id.to_string())
+    });
+    Ok(Response::new(pb::ListReceiptsResponse {
+        receipts: rows.iter().map(message).collect(),
+        next_page_token,
+    }))
+}

@@ -1,0 +1,496 @@
+//! Contributions, their versions and installment schedules. Every write takes a slice, so that a
+//! single call and a bulk import share the same statements (`INSERT .. SELECT FROM UNNEST`).
+
+pub mod receipts;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+
+use super::{AsOf, Versioned, write::Write};
+use crate::{
+    domain::{
+        contribution::{
+            Contribution, Earmarking, EarmarkingCategory, EarmarkingModality, FlowStatus,
+            FundingType, Installment,
+        },
+        filter::{Filter, Op, Value},
+        money::{Currency, Money},
+        session::SessionKey,
+        text::Id,
+    },
+    error::{Error, Result},
+};
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    donor_id: String,
+    funding_type: String,
+    currency_code: String,
+    created_at: DateTime<Utc>,
+    revision: i32,
+    valid_from: DateTime<Utc>,
+    earmarking_category: Option<i16>,
+    earmarking_modality: Option<String>,
+    programme_id: Option<String>,
+    earmarked_to: String,
+    status: String,
+    total: Decimal,
+    agreement_date: NaiveDate,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    announced_session_id: Option<String>,
+    description: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct InstallmentRow {
+    contribution_id: String,
+    revision: i32,
+    due_date: NaiveDate,
+    amount: Decimal,
+}
+
+const SELECT: &str = "SELECT c.id, c.donor_id, c.funding_type, c.currency_code, c.created_at,
+        v.revision, v.valid_from, v.earmarking_category, v.earmarking_modality, v.programme_id,
+        v.earmarked_to, v.status, v.total, v.agreement_date, v.period_start, v.period_end,
+        v.announced_session_id, v.description
+   FROM contributions c JOIN contribution_versions v ON v.contribution_id = c.id";
+
+fn corrupt(id: &str, what: &str) -> Error {
+    Error::Internal(anyhow::anyhow!("contribution {id}: bad stored {what}"))
+}
+
+/// Parses a currency read back from the database.
+pub(crate) fn stored_currency(code: &str, owner: &str) -> Result<Currency> {
+    Currency::parse(code, "currency_code").map_err(|_| corrupt(owner, "currency"))
+}
+
+fn assemble(r: Row, schedule: Vec<InstallmentRow>) -> Result<Versioned<Contribution>> {
+    let bad = |what: &str| corrupt(&r.id, what);
+    let currency = stored_currency(&r.currency_code, &r.id)?;
+    let earmarking = match (r.earmarking_category, r.earmarking_modality.as_deref()) {
+        (None, None) => None,
+        (Some(code), Some(letter)) => {
+            let category = EarmarkingCategory::from_code(code).ok_or_else(|| bad("category"))?;
+            let modality = letter
+                .chars()
+                .next()
+                .and_then(EarmarkingModality::from_letter)
+                .ok_or_else(|| bad("modality"))?;
+            Some(Earmarking::new(category, modality, "").map_err(|_| bad("earmarking"))?)
+        }
+        _ => return Err(bad("earmarking")),
+    };
+    let id = |text: &str, what: &str| Id::parse(text, "").map_err(|_| bad(what));
+    let value = Contribution {
+        id: id(&r.id, "id")?,
+        donor: id(&r.donor_id, "donor")?,
+        funding_type: FundingType::from_db(&r.funding_type).ok_or_else(|| bad("funding type"))?,
+        earmarking,
+        programme: r
+            .programme_id
+            .as_deref()
+            .map(|p| id(p, "programme"))
+            .transpose()?,
+        earmarked_to: r.earmarked_to,
+        status: FlowStatus::from_db(&r.status).ok_or_else(|| bad("status"))?,
+        total: Money::from_decimal(r.total, currency),
+        installments: schedule
+            .into_iter()
+            .map(|i| Installment {
+                due_date: i.due_date,
+                amount: Money::from_decimal(i.amount, currency),
+            })
+            .collect(),
+        agreement_date: r.agreement_date,
+        period_start: r.period_start,
+        period_end: r.period_end,
+        announced_at: r
+            .announced_session_id
+            .as_deref()
+            .map(|s| {
+                SessionKey::parse_name(&format!("sessions/{s}"), "").map_err(|_| bad("session"))
+            })
+            .transpose()?,
+        description: r.description,
+    };
+    Ok(Versioned {
+        revision: r.revision,
+        created_at: r.created_at,
+        updated_at: r.valid_from,
+        value,
+    })
+}
+
+/// Loads the schedules of many versions with one query and attaches them.
+async fn with_schedules(
+    conn: &mut PgConnection,
+    rows: Vec<Row>,
+) -> Result<Vec<Versioned<Contribution>>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let revisions: Vec<i32> = rows.iter().map(|r| r.revision).collect();
+    let found: Vec<InstallmentRow> = sqlx::query_as(
+        "SELECT i.contribution_id, i.revision, i.due_date, i.amount
+           FROM installments i
+           JOIN UNNEST($1::text[], $2::int[]) AS k (id, revision)
+             ON i.contribution_id = k.id AND i.revision = k.revision
+          ORDER BY i.contribution_id, i.revision, i.position",
+    )
+    .bind(&ids)
+    .bind(&revisions)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut schedules: HashMap<(String, i32), Vec<InstallmentRow>> = HashMap::new();
+    for i in found {
+        schedules
+            .entry((i.contribution_id.clone(), i.revision))
+            .or_default()
+            .push(i);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let schedule = schedules
+                .remove(&(r.id.clone(), r.revision))
+                .unwrap_or_default();
+            assemble(r, schedule)
+        })
+        .collect()
+}
+
+/// Records new contributions (revision 1) with their schedules. Returns the ids written: an id
+/// that already exists is skipped, so a concurrent writer of the same id never fails the batch.
+pub async fn create_many(
+    conn: &mut PgConnection,
+    contributions: &[&Contribution],
+    now: DateTime<Utc>,
+) -> Result<HashSet<String>> {
+    if contributions.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let inserted: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO contributions (id, donor_id, funding_type, currency_code, created_at)
+         SELECT id, donor, funding_type, currency, $5
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+                AS t (id, donor, funding_type, currency)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id",
+    )
+    .bind(
+        contributions
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        contributions
+            .iter()
+            .map(|c| c.donor.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        contributions
+            .iter()
+            .map(|c| c.funding_type.db_name())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        contributions
+            .iter()
+            .map(|c| c.currency().code())
+            .collect::<Vec<_>>(),
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(super::map_db_error)?;
+    let inserted: HashSet<String> = inserted.into_iter().collect();
+    let versions: Vec<NewVersion> = contributions
+        .iter()
+        .filter(|c| inserted.contains(c.id.as_str()))
+        .map(|c| NewVersion {
+            contribution: c,
+            revision: 1,
+            reason: "",
+        })
+        .collect();
+    insert_versions(conn, &versions, now).await?;
+    Ok(inserted)
+}
+
+/// Records one new contribution.
+pub async fn create(w: &mut Write, c: &Contribution) -> Result<Versioned<Contribution>> {
+    let now = w.now();
+    let inserted = create_many(w.conn(), &[c], now).await?;
+    if inserted.is_empty() {
+        return Err(Error::AlreadyExists { name: c.name() });
+    }
+    Ok(Versioned {
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+        value: c.clone(),
+    })
+}
+
+/// One version to write.
+struct NewVersion<'a> {
+    contribution: &'a Contribution,
+    revision: i32,
+    reason: &'a str,
+}
+
+/// Writes versions and their installments, two statements whatever their number.
+async fn insert_versions(
+    conn: &mut PgConnection,
+    versions: &[NewVersion<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if versions.is_empty() {
+        return Ok(());
+    }
+    let each = |f: fn(&Contribution) -> Option<String>| -> Vec<Option<String>> {
+        versions.iter().map(|v| f(v.contribution)).collect()
+    };
+    let cs = || versions.iter().map(|v| v.contribution);
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "INSERT INTO contribution_versions (contribution_id, revision, valid_from, budget_part,
+             earmarking_category, earmarking_modality, programme_id, earmarked_to, status, total,
+             agreement_date, period_start, period_end, announced_session_id, description, reason)
+         SELECT id, revision, ",
+    );
+    qb.push_bind(now)
+        .push(
+            ", budget_part, category, modality, programme, earmarked_to, status, total,
+               agreement_date, period_start, period_end, session, description, reason
+          FROM UNNEST(",
+        )
+        .push_bind(cs().map(|c| c.id.as_str()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(versions.iter().map(|v| v.revision).collect::<Vec<_>>())
+        .push("::int[], ")
+        .push_bind(cs().map(|c| c.budget_part().db_name()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(
+            cs().map(|c| c.earmarking.map(|e| e.category().code()))
+                .collect::<Vec<_>>(),
+        )
+        .push("::smallint[], ")
+        .push_bind(each(|c| {
+            c.earmarking.map(|e| e.modality().letter().to_string())
+        }))
+        .push("::text[], ")
+        .push_bind(each(|c| c.programme.as_ref().map(Id::to_string)))
+        .push("::text[], ")
+        .push_bind(cs().map(|c| c.earmarked_to.as_str()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(cs().map(|c| c.status.db_name()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(cs().map(|c| c.total.amount()).collect::<Vec<_>>())
+        .push("::numeric[], ")
+        .push_bind(cs().map(|c| c.agreement_date).collect::<Vec<_>>())
+        .push("::date[], ")
+        .push_bind(cs().map(|c| c.period_start).collect::<Vec<_>>())
+        .push("::date[], ")
+        .push_bind(cs().map(|c| c.period_end).collect::<Vec<_>>())
+        .push("::date[], ")
+        .push_bind(each(|c| c.announced_at.map(SessionKey::id)))
+        .push("::text[], ")
+        .push_bind(cs().map(|c| c.description.as_str()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(versions.iter().map(|v| v.reason).collect::<Vec<_>>())
+        .push(
+            "::text[]) AS t (id, revision, budget_part, category, modality, programme,
+                earmarked_to, status, total, agreement_date, period_start, period_end, session,
+                description, reason)",
+        );
+    qb.build()
+        .execute(&mut *conn)
+        .await
+        .map_err(super::map_db_error)?;
+
+    let mut ids = Vec::new();
+    let mut revisions = Vec::new();
+    let mut positions = Vec::new();
+    let mut due_dates = Vec::new();
+    let mut amounts = Vec::new();
+    for v in versions {
+        for (position, i) in v.contribution.installments.iter().enumerate() {
+            ids.push(v.contribution.id.as_str());
+            revisions.push(v.revision);
+            // The domain caps a schedule far below i16::MAX.
+            positions.push(i16::try_from(position).map_err(|_| {
+                Error::Internal(anyhow::anyhow!("installment position {position} overflows"))
+            })?);
+            due_dates.push(i.due_date);
+            amounts.push(i.amount.amount());
+        }
+    }
+    sqlx::query(
+        "INSERT INTO installments (contribution_id, revision, position, due_date, amount)
+         SELECT * FROM UNNEST($1::text[], $2::int[], $3::smallint[], $4::date[], $5::numeric[])",
+    )
+    .bind(&ids)
+    .bind(&revisions)
+    .bind(&positions)
+    .bind(&due_dates)
+    .bind(&amounts)
+    .execute(&mut *conn)
+    .await
+    .map_err(super::map_db_error)?;
+    Ok(())
+}
+
+/// Reads one contribution, with the schedule of the version in force, as of an instant.
+pub async fn get(
+    conn: &mut PgConnection,
+    id: &Id,
+    as_of: AsOf,
+) -> Result<Option<Versioned<Contribution>>> {
+    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    qb.push(" WHERE c.id = ")
+        .push_bind(id.as_str())
+        .push(" AND ");
+    as_of.push_predicate(&mut qb, "v");
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(with_schedules(conn, rows).await?.into_iter().next())
+}
+
+/// Contributions after `after` (by id) matching the filter, as of an instant. Filter values of
+/// `donor` and `programme` are ids, not names.
+pub async fn list(
+    pool: &PgPool,
+    filter: &Filter,
+    as_of: AsOf,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Versioned<Contribution>>> {
+    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    qb.push(" WHERE ");
+    as_of.push_predicate(&mut qb, "v");
+    if let Some(after) = after {
+        qb.push(" AND c.id > ").push_bind(after.to_owned());
+    }
+    for c in &filter.conditions {
+        let column = match c.field {
+            "donor" => "c.donor_id",
+            "funding_type" => "c.funding_type",
+            "currency_code" => "c.currency_code::text",
+            "earmarking_category" => "v.earmarking_category",
+            "status" => "v.status",
+            "programme" => "v.programme_id",
+            "agreement_date" => "v.agreement_date",
+            other => return Err(undeclared(other)),
+        };
+        // Columns that may be NULL must still match `!=`.
+        let op = match c.op {
+            Op::Ne => "IS DISTINCT FROM",
+            op => op.sql(),
+        };
+        qb.push(format!(" AND {column} {op} "));
+        match (c.field, &c.value) {
+            ("earmarking_category", Value::Text(code)) => {
+                let code: i16 = code.parse().map_err(|_| undeclared(code))?;
+                qb.push_bind(code)
+            }
+            (_, Value::Text(t)) => qb.push_bind(t.clone()),
+            (_, Value::Date(d)) => qb.push_bind(*d),
+            (_, other) => return Err(undeclared(&format!("{other:?}"))),
+        };
+    }
+    qb.push(" ORDER BY c.id LIMIT ").push_bind(limit);
+    let mut conn = pool.acquire().await?;
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    with_schedules(&mut conn, rows).await
+}
+
+fn undeclared(what: &str) -> Error {
+    Error::Internal(anyhow::anyhow!(
+        "contribution filter on {what} is not declared"
+    ))
+}
+
+/// Writes a new revision of a contribution with its own schedule, after `current` (read with
+/// [`lock_current`] in the same transaction). Returns `None`, writing nothing, when nothing changed.
+pub async fn amend(
+    w: &mut Write,
+    current: &Versioned<Contribution>,
+    c: &Contribution,
+    reason: &str,
+) -> Result<Option<Versioned<Contribution>>> {
+    if current.value == *c {
+        return Ok(None);
+    }
+    let now = w.now();
+    super::close_version(
+        w.conn(),
+        "contribution_versions",
+        "contribution_id",
+        c.id.as_str(),
+        now,
+    )
+    .await?;
+    let revision = current.revision + 1;
+    let version = NewVersion {
+        contribution: c,
+        revision,
+        reason,
+    };
+    insert_versions(w.conn(), &[version], now).await?;
+    Ok(Some(Versioned {
+        revision,
+        created_at: current.created_at,
+        updated_at: now,
+        value: c.clone(),
+    }))
+}
+
+/// Reads the current version of a contribution and locks it until the transaction ends.
+pub async fn lock_current(conn: &mut PgConnection, id: &Id) -> Result<Versioned<Contribution>> {
+    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    qb.push(" WHERE c.id = ")
+        .push_bind(id.as_str())
+        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    with_schedules(conn, rows)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("contributions/{id}")))
+}
+
+/// Whether each of these organizations is a Member State now; unknown ids are absent.
+pub async fn member_states(conn: &mut PgConnection, ids: &[&str]) -> Result<HashMap<String, bool>> {
+    let rows: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT organization_id, member_state FROM organization_versions
+          WHERE organization_id = ANY($1) AND valid_to IS NULL",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of these programme ids exist.
+pub async fn existing_programmes(conn: &mut PgConnection, ids: &[&str]) -> Result<HashSet<String>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM programmes WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of these session ids (`36`, `council-116`) exist.
+pub async fn existing_sessions(conn: &mut PgConnection, ids: &[&str]) -> Result<HashSet<String>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
