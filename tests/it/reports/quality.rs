@@ -57,13 +57,16 @@ async fn a_missing_rate_is_reported_and_the_line_left_out_of_the_total(pool: PgP
         "no rate: no converted amount, and no zero either"
     );
     assert_eq!(nok.exchange_rate, "");
-    assert_eq!(v.lines_without_rate, 1);
+    // The receipt (February) and the commitment (signed in January) both lack a rate.
+    assert_eq!(v.lines_without_rate, 2);
     assert_eq!(v.total_paid, "5000000.00");
-    assert!(has(
-        &report,
-        K::MissingRate,
-        "exchangeRates/NOK-USD-2025-02"
-    ));
+    assert_eq!(v.total_committed, "5000000.00");
+    for missing in [
+        "exchangeRates/NOK-USD-2025-02",
+        "exchangeRates/NOK-USD-2025-01",
+    ] {
+        assert!(has(&report, K::MissingRate, missing), "{missing}");
+    }
 }
 
 #[sqlx::test(migrations = false)]
