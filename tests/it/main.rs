@@ -3,9 +3,11 @@
 
 mod allocations;
 mod audit;
+mod auth;
 mod exchange_rates;
 mod foundation;
 mod organizations;
 mod programmes;
+mod raw;
 mod sessions;
 mod support;
