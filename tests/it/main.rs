@@ -11,3 +11,4 @@ mod programmes;
 mod raw;
 mod sessions;
 mod support;
+mod tls;
