@@ -149,7 +149,7 @@ pub struct AuthSettings {
 
     /// Serve without credentials when neither a tokens file nor a client CA is configured:
     /// every caller is `anonymous` with the admin role. For local development only.
-    #[arg(long, env = "SCPF_ALLOW_ANONYMOUS")]
+    #[arg(long, env = "SCPF_ALLOW_ANONYMOUS", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_anonymous: bool,
 }
 

@@ -10,12 +10,9 @@ use rcgen::{
 use scpf_reports::{
     config::ServerSettings,
     pb::{self, organization_service_client::OrganizationServiceClient},
-    server::Application,
-    store,
 };
 use sqlx::PgPool;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 use tonic::{
     Code,
     transport::{Certificate, Channel, ClientTlsConfig, Identity},
@@ -23,6 +20,7 @@ use tonic::{
 
 use crate::{
     auth::{ADMIN, role_tokens, settings_with_tokens},
+    running::start,
     support::rid,
 };
 
@@ -100,30 +98,6 @@ fn tls_settings(mutual: bool, extra: &str) -> ServerFiles {
         _dir: dir,
         ca,
         settings,
-    }
-}
-
-/// A running server; stops when dropped.
-struct Running {
-    addr: SocketAddr,
-    health: Option<SocketAddr>,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn start(pool: PgPool, settings: ServerSettings) -> Running {
-    store::migrate(&pool).await.unwrap();
-    let app = Application::build("127.0.0.1:0".parse().unwrap(), pool, settings)
-        .await
-        .expect("the server starts");
-    let (addr, health) = (app.local_addr(), app.health_addr());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
-    Running {
-        addr,
-        health,
-        _stop: stop,
     }
 }
 
