@@ -72,6 +72,16 @@ impl Catalog {
     pub fn all(&self) -> impl Iterator<Item = &Method> {
         self.methods.values()
     }
+
+    /// A catalog of the given methods (the binary's own is [`catalog`]).
+    pub fn from_methods(methods: impl IntoIterator<Item = Method>) -> Catalog {
+        Catalog {
+            methods: methods
+                .into_iter()
+                .map(|m| (m.full_name.clone(), m))
+                .collect(),
+        }
+    }
 }
 
 /// The catalog of this binary: the API, health, and both reflection versions.

@@ -218,6 +218,23 @@ mod tests {
     }
 
     #[test]
+    fn a_method_without_a_permission_stops_the_start() {
+        let mut methods: Vec<_> = catalog().all().cloned().collect();
+        methods.push(crate::methods::Method {
+            full_name: "scpf.v1.ReportService/PurgeReports".into(),
+            service: "scpf.v1.ReportService".into(),
+            name: "PurgeReports".into(),
+            streaming: crate::methods::Streaming::Unary,
+        });
+        let err = Policy::new(&Catalog::from_methods(methods)).unwrap_err();
+        assert!(err.to_string().contains("PurgeReports"), "{err}");
+
+        let without = catalog().all().filter(|m| m.name != "DiffReports").cloned();
+        let err = Policy::new(&Catalog::from_methods(without)).unwrap_err();
+        assert!(err.to_string().contains("DiffReports"), "{err}");
+    }
+
+    #[test]
     fn health_and_reflection_need_nothing_and_unknown_paths_need_a_credential() {
         let policy = Policy::new(catalog()).unwrap();
         assert_eq!(policy.need("/grpc.health.v1.Health/Check"), Need::Nothing);
