@@ -124,6 +124,82 @@ pub struct ServerSettings {
     /// replicas and restarts. Without it a random key is made at start.
     #[arg(long, env = "SCPF_PAGE_TOKEN_KEY_FILE")]
     pub page_token_key_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub auth: AuthSettings,
+
+    #[command(flatten)]
+    pub tls: TlsSettings,
+
+    #[command(flatten)]
+    pub telemetry: TelemetrySettings,
+}
+
+/// Who may call: bearer tokens and certificate subjects, each with a role (see `auth`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuthSettings {
+    /// File of token hashes and certificate subjects with their roles (a mounted Secret); read
+    /// again whenever its content changes.
+    #[arg(long, env = "SCPF_AUTH_TOKENS_FILE")]
+    pub auth_tokens_file: Option<PathBuf>,
+
+    /// How often the tokens file is checked for changes.
+    #[arg(long, env = "SCPF_AUTH_RELOAD_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub auth_reload_interval: Duration,
+
+    /// Serve without credentials when neither a tokens file nor a client CA is configured:
+    /// every caller is `anonymous` with the admin role. For local development only.
+    #[arg(long, env = "SCPF_ALLOW_ANONYMOUS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_anonymous: bool,
+}
+
+/// TLS on the gRPC port, and mutual TLS when a client CA is given.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsSettings {
+    /// Server certificate chain (PEM); with --tls-key-file, the gRPC port speaks TLS only.
+    #[arg(long, env = "SCPF_TLS_CERT_FILE", requires = "tls_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// Private key of the server certificate (PEM).
+    #[arg(long, env = "SCPF_TLS_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// CA certificate (PEM) that signs client certificates: every client must then present
+    /// one, and its subject CN is the caller's identity.
+    #[arg(long, env = "SCPF_TLS_CLIENT_CA_FILE", requires = "tls_cert_file")]
+    pub tls_client_ca_file: Option<PathBuf>,
+
+    /// Plaintext address serving only grpc.health.v1, for probes that cannot present a client
+    /// certificate.
+    #[arg(long, env = "SCPF_HEALTH_LISTEN")]
+    pub health_listen: Option<SocketAddr>,
+}
+
+/// Metrics and traces.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TelemetrySettings {
+    /// Address of the Prometheus endpoint (`GET /metrics`, plain HTTP).
+    #[arg(long, env = "SCPF_METRICS_LISTEN", default_value = "0.0.0.0:9090")]
+    pub metrics_listen: SocketAddr,
+
+    /// OTLP/gRPC collector to send traces to (for example http://otel-collector:4317); no
+    /// traces are exported without it.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+
+    /// `service.name` of the exported traces.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "scpf-reports")]
+    pub otel_service_name: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            metrics_listen: SocketAddr::from(([0, 0, 0, 0], 9090)),
+            otlp_endpoint: None,
+            otel_service_name: "scpf-reports".to_owned(),
+        }
+    }
 }
 
 impl ServerSettings {
@@ -136,6 +212,12 @@ impl ServerSettings {
             shutdown_grace: Duration::from_secs(20),
             health_interval: Duration::from_secs(5),
             page_token_key_file: None,
+            auth: AuthSettings {
+                auth_reload_interval: Duration::from_secs(5),
+                ..AuthSettings::default()
+            },
+            tls: TlsSettings::default(),
+            telemetry: TelemetrySettings::default(),
         }
     }
 }

@@ -1,20 +1,30 @@
 //! The gRPC server: services, health, reflection, limits as tower layers, and a graceful,
 //! bounded shutdown.
+//!
+//! The layers every request passes, outermost first: telemetry (span and metrics), auth
+//! (credential and role, before any handler), load shedding, the global concurrency limit;
+//! tonic's own timeout wraps them all.
 
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch};
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{service::Routes, transport::Server};
+use tonic::{
+    service::Routes,
+    transport::{Server, ServerTlsConfig},
+};
 use tonic_health::ServingStatus;
 use tower::{limit::GlobalConcurrencyLimitLayer, load_shed::LoadShedLayer};
 
 use crate::{
     api::{Api, PageKey},
+    auth::{AuthLayer, Authenticator},
     config::ServerSettings,
     health, pb,
+    telemetry::{metrics, rpc::ObserveLayer},
+    tls,
 };
 
 /// A bound, ready-to-run server. Tests build it on port 0 and read the port back.
@@ -23,6 +33,10 @@ pub struct Application {
     pool: PgPool,
     settings: ServerSettings,
     page_key: PageKey,
+    auth: Arc<Authenticator>,
+    tls: Option<ServerTlsConfig>,
+    health_listener: Option<TcpListener>,
+    metrics: metrics::Endpoint,
 }
 
 impl Application {
@@ -33,9 +47,34 @@ impl Application {
         pool: PgPool,
         settings: ServerSettings,
     ) -> anyhow::Result<Self> {
+        let tls = tls::server_config(&settings.tls)?;
+        if let Some(config) = &tls {
+            // Parses the certificate and key now, so that a bad file stops the start.
+            Server::builder()
+                .tls_config(config.clone())
+                .context("configuring TLS")?;
+        }
+        let mutual_tls = settings.tls.tls_client_ca_file.is_some();
+        let auth = Arc::new(Authenticator::from_settings(&settings.auth, mutual_tls)?);
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("binding {listen}"))?;
+        let health_listener = match settings.tls.health_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the health port {addr}"))?,
+            ),
+            None => {
+                if mutual_tls {
+                    tracing::warn!(
+                        "mutual TLS without SCPF_HEALTH_LISTEN: probes cannot reach the health service"
+                    );
+                }
+                None
+            }
+        };
+        let metrics = metrics::Endpoint::bind(settings.telemetry.metrics_listen).await?;
         let page_key = match &settings.page_token_key_file {
             Some(path) => {
                 PageKey::new(std::fs::read(path).with_context(|| {
@@ -54,6 +93,10 @@ impl Application {
             pool,
             settings,
             page_key,
+            auth,
+            tls,
+            health_listener,
+            metrics,
         })
     }
 
@@ -64,6 +107,18 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
+    /// The address of the plaintext health port, when one is configured.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
+    /// The address of the Prometheus endpoint.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics.local_addr()
+    }
+
     /// Serves until `shutdown` completes, then turns NOT_SERVING, stops accepting connections,
     /// and lets in-flight calls finish for at most the grace period.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
@@ -72,6 +127,10 @@ impl Application {
             pool,
             settings,
             page_key,
+            auth,
+            tls,
+            health_listener,
+            metrics,
         } = self;
         let api = Api::new(pool.clone(), page_key);
         let (reporter, health_service) = tonic_health::server::health_reporter();
@@ -81,18 +140,42 @@ impl Application {
             .set_service_status(health::LIVENESS, ServingStatus::Serving)
             .await;
 
+        // The side ports live until this function returns (dropping `_done` stops them), so that
+        // probes and scrapes keep answering while calls drain.
+        let (_done, done) = watch::channel(());
+        tokio::spawn(metrics.serve(pool.clone(), done.clone()));
+        if let Some(listener) = health_listener {
+            let mut done = done.clone();
+            tokio::spawn(
+                Server::builder()
+                    .add_service(health_service.clone())
+                    .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                        let _ = done.changed().await;
+                    }),
+            );
+        }
+
         let (stop_tx, stop_rx) = watch::channel(false);
         let follower = tokio::spawn(health::follow_database(
             pool,
             reporter.clone(),
             services.clone(),
             settings.health_interval,
-            stop_rx,
+            stop_rx.clone(),
         ));
-
+        tokio::spawn(
+            auth.clone()
+                .follow_tokens_file(settings.auth.auth_reload_interval, stop_rx.clone()),
+        );
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(config) = tls {
+            builder = builder.tls_config(config).context("configuring TLS")?;
+        }
+        let server = builder
             .timeout(settings.request_timeout)
+            .layer(ObserveLayer)
+            .layer(AuthLayer::new(auth))
             .layer(LoadShedLayer::new())
             .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
             .add_routes(routes)

@@ -130,7 +130,10 @@ impl ReportService for Api {
             Some(t) => t,
             None => settled,
         };
+        let started = std::time::Instant::now();
         let content = assemble::assemble(self.pool(), session, as_of).await?;
+        metrics::histogram!(crate::telemetry::metrics::REPORT_SECONDS)
+            .record(started.elapsed().as_secs_f64());
         let json = pb::json::to_string(&content);
         let sha = hex::encode(Sha256::digest(json.as_bytes()));
         let method = rpc_method!("ReportService", "GenerateReport");

@@ -1,12 +1,14 @@
-//! Connecting to a running server, for the commands that act as gRPC clients (report, import).
+//! Connecting to a running server, for the commands that act as gRPC clients (report, import,
+//! seed): one connection whose every call carries the bearer token and a deadline.
 
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use tonic::{
-    Request,
-    metadata::{Ascii, MetadataValue},
+    Request, Status,
+    metadata::AsciiMetadataValue,
+    service::{Interceptor, interceptor::InterceptedService},
     transport::{Certificate, Channel, ClientTlsConfig, Identity},
 };
 
@@ -38,69 +40,82 @@ pub struct ClientArgs {
     pub call_timeout: Duration,
 }
 
-/// A connection with the caller's credential attached to every request.
+/// Puts the credential and the deadline on every call.
 #[derive(Clone)]
-pub struct Client {
-    pub channel: Channel,
-    token: Option<MetadataValue<Ascii>>,
+pub struct Credential {
+    authorization: Option<AsciiMetadataValue>,
     timeout: Duration,
 }
 
-impl Client {
-    pub async fn connect(args: &ClientArgs) -> anyhow::Result<Client> {
-        let mut endpoint = Channel::from_shared(args.server.clone())
-            .with_context(|| format!("{:?} is not a server address", args.server))?
-            .connect_timeout(Duration::from_secs(10));
-        if args.server.starts_with("https://") || args.ca_file.is_some() {
-            let mut tls = ClientTlsConfig::new();
-            if let Some(ca) = &args.ca_file {
-                tls = tls.ca_certificate(Certificate::from_pem(read(ca)?));
-            }
-            if let (Some(cert), Some(key)) = (&args.cert_file, &args.key_file) {
-                tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
-            }
-            endpoint = endpoint.tls_config(tls).context("configuring TLS")?;
-        }
-        let channel = endpoint
-            .connect()
-            .await
-            .with_context(|| format!("cannot reach the server at {}", args.server))?;
-        let token = match &args.token_file {
-            Some(path) => {
-                let token = SecretString::from(
-                    String::from_utf8(read(path)?)
-                        .context("the token file is not text")?
-                        .trim()
-                        .to_owned(),
-                );
-                Some(
-                    format!("Bearer {}", token.expose_secret())
-                        .parse()
-                        .map_err(|_| {
-                            anyhow::anyhow!("the token file holds characters a header cannot carry")
-                        })?,
-                )
-            }
-            None => None,
-        };
-        Ok(Client {
-            channel,
-            token,
-            timeout: args.call_timeout,
+impl Credential {
+    /// A bearer token (never printed, not even in errors).
+    pub fn bearer(token: &SecretString, timeout: Duration) -> anyhow::Result<Credential> {
+        let mut value: AsciiMetadataValue = format!("Bearer {}", token.expose_secret())
+            .parse()
+            .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
+        value.set_sensitive(true);
+        Ok(Credential {
+            authorization: Some(value),
+            timeout,
         })
     }
 
-    /// Wraps a message with the credential and the call's deadline.
-    pub fn request<T>(&self, message: T) -> Request<T> {
-        let mut request = Request::new(message);
-        request.set_timeout(self.timeout);
-        if let Some(token) = &self.token {
+    /// No token: the identity is the client certificate, or the server allows anonymous calls.
+    pub fn none(timeout: Duration) -> Credential {
+        Credential {
+            authorization: None,
+            timeout,
+        }
+    }
+}
+
+impl Interceptor for Credential {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.authorization {
             request
                 .metadata_mut()
-                .insert("authorization", token.clone());
+                .insert("authorization", value.clone());
         }
-        request
+        // Sent as grpc-timeout, so the server stops working on a call the client gave up on.
+        request.set_timeout(self.timeout);
+        Ok(request)
     }
+}
+
+/// A connection: give it to any generated client (`ReportServiceClient::new(conn.clone())`).
+pub type Connection = InterceptedService<Channel, Credential>;
+
+/// Connects as the arguments say.
+pub async fn connect(args: &ClientArgs) -> anyhow::Result<Connection> {
+    let mut endpoint = Channel::from_shared(args.server.clone())
+        .with_context(|| format!("{:?} is not a server address", args.server))?
+        .connect_timeout(Duration::from_secs(10));
+    if args.server.starts_with("https://") || args.ca_file.is_some() {
+        let mut tls = ClientTlsConfig::new();
+        if let Some(ca) = &args.ca_file {
+            tls = tls.ca_certificate(Certificate::from_pem(read(ca)?));
+        }
+        if let (Some(cert), Some(key)) = (&args.cert_file, &args.key_file) {
+            tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
+        }
+        endpoint = endpoint.tls_config(tls).context("configuring TLS")?;
+    }
+    let channel = endpoint
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach the server at {}", args.server))?;
+    let credential = match &args.token_file {
+        Some(path) => {
+            let text = String::from_utf8(read(path)?)
+                .with_context(|| format!("{} does not hold a text token", path.display()))?;
+            Credential::bearer(
+                &SecretString::from(text.trim().to_owned()),
+                args.call_timeout,
+            )?
+        }
+        None => Credential::none(args.call_timeout),
+    };
+    Ok(InterceptedService::new(channel, credential))
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
@@ -108,7 +123,7 @@ fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 }
 
 /// A gRPC error as one plain sentence for a person at a terminal.
-pub fn explain(status: &tonic::Status) -> String {
+pub fn explain(status: &Status) -> String {
     use tonic::Code;
     let what = match status.code() {
         Code::Unavailable => "the server is unavailable",

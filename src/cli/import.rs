@@ -9,14 +9,9 @@ use clap::Subcommand;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
-use tonic::{
-    Request, Status,
-    metadata::AsciiMetadataValue,
-    service::{Interceptor, interceptor::InterceptedService},
-    transport::Channel,
-};
 use uuid::Uuid;
 
+use super::client::{self, ClientArgs};
 use crate::pb::{self, contribution_service_client::ContributionServiceClient};
 
 /// Rows per call: each call's response stays small and well within the server's time limit.
@@ -68,18 +63,6 @@ pub struct ContributionsArgs {
     pub client: ClientArgs,
 }
 
-/// How a client command reaches the server.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ClientArgs {
-    /// URL of the scpf-reports gRPC server.
-    #[arg(long, env = "SCPF_SERVER", default_value = "http://127.0.0.1:50051")]
-    pub server: String,
-
-    /// File holding the bearer token sent with every call (a mounted Secret).
-    #[arg(long, env = "SCPF_TOKEN_FILE")]
-    pub token_file: Option<PathBuf>,
-}
-
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     match args.what {
         ImportCommand::Contributions(args) => contributions(args).await,
@@ -111,7 +94,7 @@ async fn contributions(args: ContributionsArgs) -> anyhow::Result<()> {
     let text =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let lines = read_csv(&text)?;
-    let mut client = connect(&args.client).await?;
+    let mut client = ContributionServiceClient::new(client::connect(&args.client).await?);
 
     let mut failures: BTreeMap<u64, LineError> = BTreeMap::new();
     let mut rows = Vec::new();
@@ -197,48 +180,6 @@ fn progress_bar(len: u64) -> ProgressBar {
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
-}
-
-/// Adds the bearer token, when one is configured, to every call.
-#[derive(Clone)]
-struct Authorization(Option<AsciiMetadataValue>);
-
-impl Interceptor for Authorization {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(token) = &self.0 {
-            request
-                .metadata_mut()
-                .insert("authorization", token.clone());
-        }
-        Ok(request)
-    }
-}
-
-type Client = ContributionServiceClient<InterceptedService<Channel, Authorization>>;
-
-/// Connects to the server; every call carries the bearer token when one is configured.
-async fn connect(args: &ClientArgs) -> anyhow::Result<Client> {
-    let token = match &args.token_file {
-        Some(path) => {
-            let token = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the token from {}", path.display()))?;
-            // The token itself never appears in an error.
-            let value: AsciiMetadataValue = format!("Bearer {}", token.trim())
-                .parse()
-                .map_err(|_| anyhow::anyhow!("{} does not hold a valid token", path.display()))?;
-            Some(value)
-        }
-        None => None,
-    };
-    let channel = Channel::from_shared(args.server.clone())
-        .with_context(|| format!("{:?} is not a server URL", args.server))?
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {}", args.server))?;
-    Ok(ContributionServiceClient::with_interceptor(
-        channel,
-        Authorization(token),
-    ))
 }
 
 /// The columns of one row, all optional: a missing value is the server's to refuse, naming the

@@ -7,11 +7,15 @@ pub mod seed;
 
 use clap::{Parser, Subcommand};
 
+use anyhow::Context;
+
 use crate::{
+    auth,
     config::{DatabaseArgs, ServeArgs},
     server::{self, Application},
     store,
-    telemetry::{self, LogFormat},
+    telemetry::{self, LogFormat, traces},
+    tls,
 };
 
 /// Donor contributions and programme results, reported per session to the Standing Committee on
@@ -46,6 +50,9 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Import data from a file into a running server, row by row, safely re-runnable.
     Import(import::ImportArgs),
+    /// Read a bearer token on standard input and print its SHA-256, the form the tokens file
+    /// (SCPF_AUTH_TOKENS_FILE) holds.
+    HashToken,
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,18 +63,34 @@ pub struct MigrateArgs {
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
-        telemetry::init(self.log_format);
-        match self.command {
+        let traces = match &self.command {
+            Command::Serve(args) => traces::otlp_provider(&args.server.telemetry)?,
+            _ => None,
+        };
+        telemetry::init(self.log_format, traces.as_ref().map(traces::tracer));
+        let result = match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::HashToken => hash_token(),
+        };
+        if let Some(provider) = traces {
+            // Sends the spans still buffered.
+            if let Err(err) = provider.shutdown() {
+                tracing::warn!(error = %err, "the last traces could not be exported");
+            }
         }
+        result
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tls::install_crypto_provider();
+    if let Some(endpoint) = &args.server.telemetry.otlp_endpoint {
+        tracing::info!(endpoint, "exporting traces over OTLP");
+    }
     let pool = args.database.lazy_pool()?;
     if args.migrate {
         create_database_if_missing(&args.database).await?;
@@ -75,8 +98,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("migrations applied");
     }
     let app = Application::build(args.listen, pool, args.server).await?;
-    tracing::info!(address = %app.local_addr(), "serving gRPC");
+    tracing::info!(address = %app.local_addr(), metrics = %app.metrics_addr(), "serving gRPC");
+    if let Some(health) = app.health_addr() {
+        tracing::info!(address = %health, "serving health checks in plaintext");
+    }
     app.run_until(server::shutdown_signal()).await
+}
+
+/// Reads one token from standard input (surrounding whitespace and the final newline are not
+/// part of it) and prints its hash.
+fn hash_token() -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading the token from standard input")?;
+    let token = secrecy::SecretString::from(text.trim().to_owned());
+    drop(text);
+    use secrecy::ExposeSecret;
+    if token.expose_secret().is_empty() {
+        anyhow::bail!("no token on standard input");
+    }
+    println!("{}", auth::hash_token(&token));
+    Ok(())
 }
 
 async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {

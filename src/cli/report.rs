@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use tokio_stream::StreamExt;
 use uuid::Uuid;
 
-use super::client::{Client, ClientArgs, explain};
+use super::client::{self, ClientArgs, Connection, explain};
 use crate::{
     api::convert,
     pb::{
@@ -81,8 +81,8 @@ pub struct ReportArgs {
 }
 
 pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let client = Client::connect(&args.client).await?;
-    let session = resolve_session(&client, &args.session).await?;
+    let conn = client::connect(&args.client).await?;
+    let session = resolve_session(&conn, &args.session).await?;
     let as_of = args.as_of.unwrap_or_else(|| {
         Utc::now()
             .date_naive()
@@ -90,15 +90,15 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
             .expect("midnight exists")
             .and_utc()
     });
-    let mut reports = ReportServiceClient::new(client.channel.clone());
+    let mut reports = ReportServiceClient::new(conn.clone());
 
     let generate_id = request_id(&format!("generate|{session}|{}", as_of.to_rfc3339()));
     let mut report = reports
-        .generate_report(client.request(pb::GenerateReportRequest {
+        .generate_report(pb::GenerateReportRequest {
             parent: session.clone(),
             as_of: Some(convert::timestamp(as_of)),
             request_id: generate_id.clone(),
-        }))
+        })
         .await
         .map_err(|s| anyhow::anyhow!("generating the report of {session}: {}", explain(&s)))?
         .into_inner();
@@ -111,11 +111,11 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
 
     if args.finalize {
         report = reports
-            .finalize_report(client.request(pb::FinalizeReportRequest {
+            .finalize_report(pb::FinalizeReportRequest {
                 name: report.name.clone(),
                 etag: report.etag.clone(),
                 request_id: request_id(&format!("finalize|{}", report.name)),
-            }))
+            })
             .await
             .map_err(|s| anyhow::anyhow!("finalizing {}: {}", report.name, explain(&s)))?
             .into_inner();
@@ -128,7 +128,7 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
         .join(format!("r{}", report.revision));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for format in &args.format {
-        let parts = export(&mut reports, &client, &report.name, *format).await?;
+        let parts = export(&mut reports, &report.name, *format).await?;
         for (part, data) in parts {
             let path = write_atomically(&dir, &part, &data)?;
             println!("{}", path.display());
@@ -138,7 +138,7 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
 }
 
 /// The session's resource name, resolving `next`.
-async fn resolve_session(client: &Client, session: &str) -> anyhow::Result<String> {
+async fn resolve_session(conn: &Connection, session: &str) -> anyhow::Result<String> {
     if session != "next" {
         return Ok(if session.starts_with("sessions/") {
             session.to_owned()
@@ -147,13 +147,13 @@ async fn resolve_session(client: &Client, session: &str) -> anyhow::Result<Strin
         });
     }
     let today = Utc::now().date_naive();
-    let mut sessions = SessionServiceClient::new(client.channel.clone());
+    let mut sessions = SessionServiceClient::new(conn.clone());
     let found = sessions
-        .list_sessions(client.request(pb::ListSessionsRequest {
+        .list_sessions(pb::ListSessionsRequest {
             page_size: 1,
             filter: format!("body = SCPF AND start_date >= \"{today}\""),
             ..Default::default()
-        }))
+        })
         .await
         .map_err(|s| anyhow::anyhow!("finding the next session: {}", explain(&s)))?
         .into_inner();
@@ -171,16 +171,15 @@ fn request_id(key: &str) -> String {
 
 /// Streams one export and gathers its parts.
 async fn export(
-    reports: &mut ReportServiceClient<tonic::transport::Channel>,
-    client: &Client,
+    reports: &mut ReportServiceClient<Connection>,
     name: &str,
     format: ExportFormat,
 ) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let mut stream = reports
-        .export_report(client.request(pb::ExportReportRequest {
+        .export_report(pb::ExportReportRequest {
             name: name.to_owned(),
             format: format.proto().into(),
-        }))
+        })
         .await
         .map_err(|s| anyhow::anyhow!("exporting {name} as {format:?}: {}", explain(&s)))?
         .into_inner();

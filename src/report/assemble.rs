@@ -28,6 +28,7 @@ const OPERATIONAL: Currency = Currency::USD;
 const ADMINISTRATIVE: Currency = Currency::CHF;
 
 /// Computes the report of `session` from the data as of `as_of` (a settled instant).
+#[tracing::instrument(name = "report.assemble", skip_all, fields(session = %session.name()))]
 pub async fn assemble(
     pool: &PgPool,
     session: SessionKey,

@@ -166,6 +166,7 @@ pub fn as_of_sql(alias: &str, n: usize) -> String {
 /// history lock in shared mode for their whole transaction and take their timestamp after
 /// acquiring it; taking it here exclusively, for an instant, lets them all finish first.
 /// Returns the database clock, beyond which nothing is settled yet.
+#[tracing::instrument(name = "store.settle_history", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn settle_history(pool: &PgPool) -> Result<DateTime<Utc>> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")

@@ -98,6 +98,7 @@ pub struct MoneyLine {
 }
 
 /// Voluntary money received in the period, per donor, earmarking, currency and month.
+#[tracing::instrument(name = "report_data.paid_lines", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn paid_lines(
     conn: &mut PgConnection,
     w: &Window,
@@ -134,6 +135,7 @@ pub async fn paid_lines(
 
 /// Voluntary commitments signed in the period, per donor, earmarking, currency and month of
 /// signature, converted at that month's rate. Pledges are not among them.
+#[tracing::instrument(name = "report_data.committed_lines", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn committed_lines(
     conn: &mut PgConnection,
     w: &Window,
@@ -182,6 +184,7 @@ pub struct Pledge {
 }
 
 /// Voluntary pledges announced in the period or at the session itself.
+#[tracing::instrument(name = "report_data.pledges", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
     Ok(sqlx::query_as(concat!(
         as_of_ctes!(),
@@ -216,6 +219,7 @@ pub struct Assessed {
 
 /// Assessed contributions per Member State: due up to the date, received, due before this year
 /// and due in the two preceding years.
+#[tracing::instrument(name = "report_data.assessed", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<Vec<Assessed>> {
     let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.as_of_date);
     let two_years_before = NaiveDate::from_ymd_opt(year - 2, 1, 1).unwrap_or(w.as_of_date);
@@ -276,6 +280,7 @@ pub struct Installment {
 
 /// Installments of every multi-year voluntary commitment, and the overdue installments of every
 /// other voluntary commitment, in schedule order.
+#[tracing::instrument(name = "report_data.installments", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn installments(
     conn: &mut PgConnection,
     w: &Window,
@@ -338,6 +343,7 @@ pub struct Allocation {
     pub description: String,
 }
 
+#[tracing::instrument(name = "report_data.allocations", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allocation>> {
     Ok(sqlx::query_as(
         "SELECT a.id, v.allocation_date, v.amount, v.programme_id, pv.code AS programme_code,
@@ -376,6 +382,7 @@ pub struct Indicator {
     pub baseline_date: Option<NaiveDate>,
 }
 
+#[tracing::instrument(name = "report_data.indicators", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indicator>> {
     Ok(sqlx::query_as(
         "SELECT pv.programme_id, pv.code AS programme_code, pv.title AS programme_title,
@@ -411,6 +418,7 @@ pub struct ResultFigures {
     pub unverified: Vec<String>,
 }
 
+#[tracing::instrument(name = "report_data.result_figures", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<ResultFigures>> {
     Ok(sqlx::query_as(
         "WITH iv AS (
@@ -468,6 +476,7 @@ pub struct Doubt {
 
 /// Contributions whose data is doubtful: earmarked (category 2 or more) without a programme and
 /// active in the period, received beyond their total, or pledges with money received.
+#[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     Ok(sqlx::query_as(concat!(
         as_of_ctes!(),

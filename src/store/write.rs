@@ -46,6 +46,7 @@ pub struct Write {
 impl Write {
     /// Opens the transaction and claims the request_id. Concurrent calls with the same id wait
     /// here for the first to finish, then replay its response (or take over if it failed).
+    #[tracing::instrument(name = "write.begin", skip_all, fields(db.system.name = "postgresql"))]
     pub async fn begin(pool: &PgPool, ctx: WriteContext) -> Result<Begun> {
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
@@ -132,6 +133,7 @@ impl Write {
     }
 
     /// Stores the response for replays and commits everything.
+    #[tracing::instrument(name = "write.commit", skip_all, fields(db.system.name = "postgresql"))]
     pub async fn commit(mut self, response: &[u8]) -> Result<()> {
         sqlx::query("UPDATE idempotency_keys SET response = $2 WHERE request_id = $1")
             .bind(&self.ctx.request_id)

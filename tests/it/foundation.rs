@@ -259,6 +259,8 @@ async fn sigterm_lets_an_in_flight_call_finish_then_exits_zero(pool: PgPool) {
         ])
         .env("DATABASE_URL", &url)
         .env("SCPF_LOG_FORMAT", "json")
+        .env("SCPF_ALLOW_ANONYMOUS", "true")
+        .env("SCPF_METRICS_LISTEN", "127.0.0.1:0")
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()

@@ -3,13 +3,19 @@
 
 mod allocations;
 mod audit;
+mod auth;
 mod contributions;
 mod exchange_rates;
 mod foundation;
 mod import_contributions;
+mod metrics;
 mod organizations;
 mod programmes;
+mod raw;
 mod receipts;
 mod reports;
+mod running;
 mod sessions;
 mod support;
+mod tls;
+mod traces;

@@ -16,12 +16,16 @@ pub struct TestServer {
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
-/// Settings for tests: quick health checks, everything else as in production.
+/// Settings for tests: quick health checks, no credentials required (the auth tests configure
+/// their own), metrics on a free port, everything else as in production.
 pub fn test_settings() -> ServerSettings {
-    ServerSettings {
+    let mut settings = ServerSettings {
         health_interval: Duration::from_millis(100),
         ..ServerSettings::defaults()
-    }
+    };
+    settings.auth.allow_anonymous = true;
+    settings.telemetry.metrics_listen = "127.0.0.1:0".parse().unwrap();
+    settings
 }
 
 impl TestServer {

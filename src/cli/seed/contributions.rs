@@ -2,9 +2,8 @@
 //! their own currencies, receipts, and assessed contributions of Member States.
 
 use rust_decimal::Decimal;
-use tonic::transport::Channel;
 
-use super::{Tally, money, request_id};
+use super::{Connection, Tally, money, request_id};
 use crate::pb::{self, contribution_service_client::ContributionServiceClient};
 
 struct ContributionRow {
@@ -24,7 +23,7 @@ struct ContributionRow {
     receipts: &'static [(&'static str, &'static str)],
 }
 
-pub(super) async fn contributions(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn contributions(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     use pb::{EarmarkingCategory as C, EarmarkingModality as M, FlowStatus::*, FundingType::*};
     let rows = [
         // The founding example: EUR 1 million a year, 2025-2028, fully flexible.
@@ -287,7 +286,7 @@ pub(super) async fn contributions(channel: &Channel, tally: &mut Tally) -> anyho
 }
 
 async fn receipts(
-    client: &mut ContributionServiceClient<Channel>,
+    client: &mut ContributionServiceClient<Connection>,
     tally: &mut Tally,
     parent: &str,
     currency: &str,
@@ -324,7 +323,7 @@ type AssessedScale = (&'static str, &'static str, &'static [(i32, &'static str)]
 /// Assessed contributions to the Administrative Part (CHF), one agreement per Member State and
 /// year, due on 1 January. Most are paid; some of the current year's are still outstanding.
 async fn assessed(
-    client: &mut ContributionServiceClient<Channel>,
+    client: &mut ContributionServiceClient<Connection>,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let scales: &[AssessedScale] = &[

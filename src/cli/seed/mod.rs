@@ -9,14 +9,18 @@ mod contributions;
 mod programmes;
 mod reference;
 
-use std::time::Duration;
+use std::{io::Write as _, time::Duration};
 
 use anyhow::Context;
 use prost::Message;
-use tonic::{Code, transport::Channel};
+use secrecy::SecretString;
+use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
 use uuid::Uuid;
 
+pub(crate) use super::client::Connection;
+use super::client::Credential;
 use crate::{
+    auth,
     config::{DatabaseArgs, ServerSettings},
     pb,
     server::Application,
@@ -72,12 +76,20 @@ impl Tally {
 }
 
 pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
+    crate::tls::install_crypto_provider();
     let pool = args.database.connect().await?;
     store::migrate(&pool).await?;
-    let settings = ServerSettings {
+    // The private server accepts one token, made now and known to this process only; the
+    // audit trail names its writes `seed`.
+    let token = SecretString::from(Uuid::new_v4().simple().to_string());
+    let mut tokens = tempfile::NamedTempFile::new().context("creating the seed's tokens file")?;
+    writeln!(tokens, "{} admin seed", auth::hash_token(&token))?;
+    let mut settings = ServerSettings {
         health_interval: Duration::from_secs(60),
         ..ServerSettings::defaults()
     };
+    settings.auth.auth_tokens_file = Some(tokens.path().to_owned());
+    settings.telemetry.metrics_listen = "127.0.0.1:0".parse()?;
     let app = Application::build("127.0.0.1:0".parse()?, pool, settings).await?;
     let addr = app.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -88,7 +100,8 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         .connect()
         .await
         .context("connecting to the in-process server")?;
-    let outcome = load(channel).await;
+    let credential = Credential::bearer(&token, Duration::from_secs(60))?;
+    let outcome = load(InterceptedService::new(channel, credential)).await;
     let _ = stop.send(());
     server.await??;
     let tally = outcome?;
@@ -113,7 +126,7 @@ pub(crate) fn money(currency: &str, amount: &str) -> Option<pb::Money> {
 }
 
 /// Loads every part of the demo data, references first.
-async fn load(channel: Channel) -> anyhow::Result<Tally> {
+async fn load(channel: Connection) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
     reference::organizations(&channel, &mut tally).await?;
     reference::sessions(&channel, &mut tally).await?;

@@ -1,8 +1,6 @@
 //! Demo programmes of the IOM office for Belgium and Luxembourg, their indicators and results.
 
-use tonic::transport::Channel;
-
-use super::{Tally, request_id};
+use super::{Connection, Tally, request_id};
 use crate::pb::{
     self, programme_service_client::ProgrammeServiceClient,
     result_service_client::ResultServiceClient,
@@ -15,7 +13,7 @@ fn partner(organization: &str, role: pb::PartnerRole) -> pb::Partner {
     }
 }
 
-pub(super) async fn programmes(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn programmes(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     use pb::{PartnerRole::*, SrfObjective::*};
     let mut client = ProgrammeServiceClient::new(channel.clone());
     let rows: Vec<(&str, pb::Programme)> = vec![
@@ -132,7 +130,7 @@ struct MeasurementRow {
     verified: bool,
 }
 
-pub(super) async fn results(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn results(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     use pb::{IndicatorDirection::*, ResultLevel::*};
     let mut client = ResultServiceClient::new(channel.clone());
     let indicators = [

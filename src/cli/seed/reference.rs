@@ -1,9 +1,8 @@
 //! Demo organizations, sessions, exchange rates and allocations of unearmarked funds.
 
 use rust_decimal::Decimal;
-use tonic::transport::Channel;
 
-use super::{Tally, money, request_id};
+use super::{Connection, Tally, money, request_id};
 use crate::pb::{
     self, allocation_service_client::AllocationServiceClient,
     exchange_rate_service_client::ExchangeRateServiceClient,
@@ -11,7 +10,7 @@ use crate::pb::{
     session_service_client::SessionServiceClient,
 };
 
-pub(super) async fn organizations(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn organizations(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     use pb::OrganizationKind::*;
     let mut client = OrganizationServiceClient::new(channel.clone());
     let rows: &[(&str, &str, pb::OrganizationKind, bool, &str, &str)] = &[
@@ -89,7 +88,7 @@ pub(super) async fn organizations(channel: &Channel, tally: &mut Tally) -> anyho
     Ok(())
 }
 
-pub(super) async fn sessions(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn sessions(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     let mut client = SessionServiceClient::new(channel.clone());
     // Real meeting dates; each session reports on the half-year it falls in.
     let rows: &[(i32, &str, &str, &str, &str, pb::SessionState)] = &[
@@ -151,7 +150,7 @@ pub(super) async fn sessions(channel: &Channel, tally: &mut Tally) -> anyhow::Re
 
 /// Monthly rates for 2024 to 2026: most currencies quoted against the dollar, the yen the other
 /// way round (yen per dollar), as UN operational rates are. Each month moves a little.
-pub(super) async fn rates(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn rates(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     let mut client = ExchangeRateServiceClient::new(channel.clone());
     let bases: &[(&str, &str, &str)] = &[
         ("EUR", "USD", "1.0850"),
@@ -187,7 +186,7 @@ pub(super) async fn rates(channel: &Channel, tally: &mut Tally) -> anyhow::Resul
     Ok(())
 }
 
-pub(super) async fn allocations(channel: &Channel, tally: &mut Tally) -> anyhow::Result<()> {
+pub(super) async fn allocations(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     use pb::SrfObjective::*;
     let mut client = AllocationServiceClient::new(channel.clone());
     let rows: &[(&str, &str, &str, &str, pb::SrfObjective, &str)] = &[
