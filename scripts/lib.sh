@@ -5,6 +5,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/scpf-reports"
 LOCAL="$ROOT/.local"
 
+# Compiled dependencies are kept with the other caches, so that a fresh clone (as CI makes) only
+# compiles this crate; cargo keys every artifact by package, version and features.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
