@@ -6,6 +6,7 @@ pub mod filter;
 pub mod geo;
 pub mod money;
 pub mod organization;
+pub mod result;
 pub mod session;
 pub mod text;
 
