@@ -127,6 +127,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
     use pb::{
         audit_service_server::AuditServiceServer,
         organization_service_server::OrganizationServiceServer,
+        result_service_server::ResultServiceServer,
     };
     let limit = settings.max_message_bytes;
     macro_rules! service {
@@ -148,9 +149,11 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
     let services = vec![
         <OrganizationServiceServer<Api> as tonic::server::NamedService>::NAME,
         <AuditServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ResultServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
+        .add_service(service!(ResultServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

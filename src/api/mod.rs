@@ -7,6 +7,7 @@ pub mod convert;
 pub mod organizations;
 pub mod page;
 pub mod refs;
+pub mod results;
 
 use std::sync::Arc;
 
@@ -108,6 +109,7 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
         _ => String::new(),
     };
     let code = err.code() as i32;
+    let reason = err.reason().to_owned();
     let message = tonic::Status::from(err).message().to_owned();
     crate::pb::ImportRowResult {
         row,
@@ -116,6 +118,7 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
         code,
         message,
         field,
+        reason,
     }
 }
 

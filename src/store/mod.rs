@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod organizations;
 pub mod refs;
+pub mod results;
 pub mod write;
 
 use chrono::{DateTime, Utc};

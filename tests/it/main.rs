@@ -3,5 +3,6 @@
 
 mod audit;
 mod foundation;
+mod indicators;
 mod organizations;
 mod support;
