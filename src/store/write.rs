@@ -96,6 +96,12 @@ impl Write {
         self.now
     }
 
+    /// Reads the history clock again; see [`restamp`].
+    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
+        self.now = restamp(&mut self.tx).await?;
+        Ok(self.now)
+    }
+
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
@@ -280,6 +286,12 @@ impl Batch {
         self.now
     }
 
+    /// Reads the history clock again; see [`restamp`].
+    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
+        self.now = restamp(&mut self.tx).await?;
+        Ok(self.now)
+    }
+
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
@@ -352,6 +364,16 @@ impl Batch {
             .await?;
         self.tx.commit().await.map_err(super::map_db_error)
     }
+}
+
+/// A writer that waited for a lock (a row, a key) reads the clock again before writing, so that
+/// its versions are stamped after those of the writer it waited for: the instant taken at the
+/// start may be earlier than theirs. Reads settled before the first instant stay settled, since
+/// the history lock is still held.
+async fn restamp(tx: &mut Transaction<'static, Postgres>) -> Result<DateTime<Utc>> {
+    Ok(sqlx::query_scalar("SELECT clock_timestamp()")
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 #[derive(sqlx::FromRow)]

@@ -674,3 +674,33 @@ async fn lists_page_through_one_programme_or_all(pool: PgPool) {
         Some("parent"),
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn concurrent_updates_of_an_indicator_become_successive_revisions(pool: PgPool) {
+    let (server, created) = with_returns(&pool).await;
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let mut client = client(&server);
+        let request = pb::UpdateIndicatorRequest {
+            indicator: Some(pb::Indicator {
+                title: format!("Returns, version {n}"),
+                etag: String::new(),
+                ..created.clone()
+            }),
+            request_id: rid(),
+        };
+        calls.spawn(async move { client.update_indicator(request).await });
+    }
+    let mut revisions = Vec::new();
+    while let Some(result) = calls.join_next().await {
+        revisions.push(
+            result
+                .unwrap()
+                .expect("every update succeeds")
+                .into_inner()
+                .revision,
+        );
+    }
+    revisions.sort();
+    assert_eq!(revisions, (2..=11).collect::<Vec<i64>>());
+}

@@ -4,5 +4,6 @@
 mod audit;
 mod foundation;
 mod indicators;
+mod measurements;
 mod organizations;
 mod support;

@@ -139,11 +139,13 @@ async fn write_batch(
         .map(|(i, _)| i)
         .collect();
     let rows: Vec<_> = fresh.iter().map(|&i| &parsed[i].recording.new).collect();
-    let now = batch.now();
-    let recorded = record::record_many(batch.conn(), now, &rows, |j, indicator, current| {
-        measurements::check(&parsed[fresh[j]].recording, indicator, current)
-    })
-    .await?;
+    let locked = record::lock(batch.conn(), &rows).await?;
+    let now = batch.restamp().await?;
+    let recorded = locked
+        .record(batch.conn(), now, |j, indicator, current| {
+            measurements::check(&parsed[fresh[j]].recording, indicator, current)
+        })
+        .await?;
     let mut recorded: Vec<Option<Result<Recorded>>> = recorded.into_iter().map(Some).collect();
 
     let mut answers: Vec<pb::ImportRowResult> = Vec::with_capacity(parsed.len());

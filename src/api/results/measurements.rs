@@ -157,13 +157,16 @@ pub async fn record(
     let method = rpc_method!("ResultService", "RecordMeasurement");
     let (response, _) = api
         .mutate(caller, method, &req.request_id, &req, async |w| {
-            let now = w.now();
-            let recorded = record::record_many(w.conn(), now, &[&recording.new], |_, i, c| {
-                check(&recording, i, c)
-            })
-            .await?
-            .pop()
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("a recording without a result")))??;
+            let rows = [&recording.new];
+            let locked = record::lock(w.conn(), &rows).await?;
+            let now = w.restamp().await?;
+            let recorded = locked
+                .record(w.conn(), now, |_, i, c| check(&recording, i, c))
+                .await?
+                .pop()
+                .ok_or_else(|| {
+                    Error::Internal(anyhow::anyhow!("a recording without a result"))
+                })??;
             let response = message(&recorded.after);
             if recorded.changed() {
                 w.audit(

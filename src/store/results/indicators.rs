@@ -209,6 +209,8 @@ pub async fn update(
     if !lock(w.conn(), &indicator.programme, &indicator.id).await? {
         return Err(Error::not_found(&name));
     }
+    // The lock may have waited for another update: stamp this one after it.
+    let now = w.restamp().await?;
     let current = get(w.conn(), &indicator.programme, &indicator.id, AsOf::Now)
         .await?
         .ok_or_else(|| Error::not_found(&name))?;
@@ -217,7 +219,6 @@ pub async fn update(
     if current.value == *indicator {
         return Ok((current.clone(), current));
     }
-    let now = w.now();
     // The key has two columns, so the one-column `store::close_version` does not fit.
     sqlx::query(
         "UPDATE indicator_versions SET valid_to = $3

@@ -9,7 +9,9 @@
 //!   it (and its check of the measurements in use sees them all).
 //!
 //! Identity rows are locked rather than current versions because a version row is closed by the
-//! writer that supersedes it: a waiter locking `valid_to IS NULL` would then find nothing.
+//! writer that supersedes it: a waiter locking `valid_to IS NULL` would then find nothing. A
+//! writer that may have waited reads the history clock again (`restamp`) before writing, so
+//! that its versions start after those it supersedes.
 
 pub mod indicators;
 pub mod measurements;

@@ -49,34 +49,70 @@ enum Place {
     Pending(usize),
 }
 
-/// Records rows in order: the first recording of a key creates its measurement, any later one
-/// (in the database or earlier in `rows`) is a correction, a new revision. `check` refuses a row
-/// given its indicator (`None` when there is no such indicator) and the measurement's current
-/// version; a refused row writes nothing and does not affect the rows after it.
-///
-/// The outer error is a failure of the whole batch; the inner ones are per row.
-pub async fn record_many(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    rows: &[&NewMeasurement],
-    check: impl Fn(usize, Option<&Indicator>, Option<&Versioned<Measurement>>) -> Result<()>,
-) -> Result<Vec<Result<Recorded>>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys: Vec<String> = rows.iter().map(|r| r.key.lock_name()).collect();
-    lock_keys(conn, &keys).await?;
-    let indicators = lock_indicators(conn, rows).await?;
-    let mut latest: HashMap<String, Latest> = current_versions(conn, rows)
-        .await?
-        .into_iter()
-        .map(|version| {
-            let key = version.value.key.lock_name();
-            let place = Place::Stored;
-            (key, Latest { version, place })
-        })
-        .collect();
+/// The rows of a recording whose keys and indicators are locked until the transaction ends.
+pub struct Locked<'r> {
+    rows: &'r [&'r NewMeasurement],
+    keys: Vec<String>,
+}
 
+/// Locks the rows' keys (writers of one key take turns) and holds their indicators against
+/// updates. Waiting here may let other writers commit first: read the history clock again
+/// afterwards (`Write::restamp`) and record with that instant.
+pub async fn lock<'r>(
+    conn: &mut PgConnection,
+    rows: &'r [&'r NewMeasurement],
+) -> Result<Locked<'r>> {
+    let keys: Vec<String> = rows.iter().map(|r| r.key.lock_name()).collect();
+    if !rows.is_empty() {
+        lock_keys(conn, &keys).await?;
+        lock_indicators(conn, rows).await?;
+    }
+    Ok(Locked { rows, keys })
+}
+
+impl Locked<'_> {
+    /// Records the rows in order: the first recording of a key creates its measurement, any
+    /// later one (in the database or earlier in the rows) is a correction, a new revision.
+    /// `check` refuses a row given its indicator (`None` when there is no such indicator) and
+    /// the measurement's current version; a refused row writes nothing and does not affect the
+    /// rows after it.
+    ///
+    /// The outer error is a failure of the whole batch; the inner ones are per row.
+    pub async fn record(
+        self,
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+        check: impl Fn(usize, Option<&Indicator>, Option<&Versioned<Measurement>>) -> Result<()>,
+    ) -> Result<Vec<Result<Recorded>>> {
+        let Locked { rows, keys } = self;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let indicators = current_indicators(conn, rows).await?;
+        let latest = current_versions(conn, rows)
+            .await?
+            .into_iter()
+            .map(|version| {
+                let key = version.value.key.lock_name();
+                let place = Place::Stored;
+                (key, Latest { version, place })
+            })
+            .collect();
+        let (plan, results) = sequence(rows, &keys, &indicators, latest, now, check);
+        plan.write(conn, now).await?;
+        Ok(results)
+    }
+}
+
+/// Decides, row by row, what to write.
+fn sequence(
+    rows: &[&NewMeasurement],
+    keys: &[String],
+    indicators: &HashMap<(String, String), Indicator>,
+    mut latest: HashMap<String, Latest>,
+    now: DateTime<Utc>,
+    check: impl Fn(usize, Option<&Indicator>, Option<&Versioned<Measurement>>) -> Result<()>,
+) -> (Plan, Vec<Result<Recorded>>) {
     let mut plan = Plan::default();
     let mut results = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
@@ -143,8 +179,7 @@ pub async fn record_many(
         );
         results.push(Ok(Recorded { before, after }));
     }
-    plan.write(conn, now).await?;
-    Ok(results)
+    (plan, results)
 }
 
 /// Makes writers of the same keys take turns, in hash order so that two batches never wait for
@@ -161,20 +196,20 @@ async fn lock_keys(conn: &mut PgConnection, keys: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Holds the indicators of the rows (those that exist) against updates, then reads their
-/// current versions, keyed by (programme id, indicator id).
-async fn lock_indicators(
-    conn: &mut PgConnection,
-    rows: &[&NewMeasurement],
-) -> Result<HashMap<(String, String), Indicator>> {
+/// The (programme id, indicator id) pairs of the rows, sorted and without repeats.
+fn indicator_ids(rows: &[&NewMeasurement]) -> (Vec<String>, Vec<String>) {
     let mut ids: Vec<(String, String)> = rows
         .iter()
         .map(|r| (r.key.programme.to_string(), r.key.indicator.to_string()))
         .collect();
     ids.sort();
     ids.dedup();
-    let programmes: Vec<&str> = ids.iter().map(|(p, _)| p.as_str()).collect();
-    let indicator_ids: Vec<&str> = ids.iter().map(|(_, i)| i.as_str()).collect();
+    ids.into_iter().unzip()
+}
+
+/// Holds the indicators of the rows (those that exist) against updates.
+async fn lock_indicators(conn: &mut PgConnection, rows: &[&NewMeasurement]) -> Result<()> {
+    let (programmes, indicator_ids) = indicator_ids(rows);
     sqlx::query(
         "SELECT 1 FROM indicators i
            JOIN UNNEST($1::text[], $2::text[]) AS k (p, i) ON i.programme_id = k.p AND i.id = k.i
@@ -183,9 +218,18 @@ async fn lock_indicators(
     )
     .bind(&programmes)
     .bind(&indicator_ids)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    // A new statement, so that it sees every version committed before the locks were granted.
+    Ok(())
+}
+
+/// The current versions of the rows' indicators, keyed by (programme id, indicator id). Read
+/// after locking, in a statement of its own, so that it sees every version committed before.
+async fn current_indicators(
+    conn: &mut PgConnection,
+    rows: &[&NewMeasurement],
+) -> Result<HashMap<(String, String), Indicator>> {
+    let (programmes, indicator_ids) = indicator_ids(rows);
     let mut qb = QueryBuilder::<Postgres>::new(indicators::SELECT);
     qb.push(" JOIN UNNEST(")
         .push_bind(&programmes)
