@@ -1,5 +1,7 @@
 //! The command line: one binary, one subcommand per job.
 
+pub mod import_measurements;
+
 use clap::{Parser, Subcommand};
 
 use crate::{
@@ -34,6 +36,16 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations (creating the database if it does not exist) and exit.
     Migrate(MigrateArgs),
+    /// Import records from a file through the API of a running server.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// What `import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Measurements of indicators, from a CSV file.
+    Measurements(import_measurements::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,6 +60,9 @@ impl Cli {
         match self.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
+            Command::Import(ImportCommand::Measurements(args)) => {
+                import_measurements::run(args).await
+            }
         }
     }
 }

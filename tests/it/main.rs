@@ -3,6 +3,7 @@
 
 mod audit;
 mod foundation;
+mod import_measurements;
 mod indicators;
 mod measurements;
 mod organizations;
