@@ -646,3 +646,20 @@ async fn the_import_command_refuses_unknown_columns(pool: PgPool) {
     assert!(run.stderr.contains("unknown: actaul"), "{}", run.stderr);
     assert_eq!(count(&pool, "SELECT count(*) FROM measurements").await, 0);
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_same_stream_sent_twice_at_once_in_two_orders_writes_each_row_once(pool: PgPool) {
+    let (server, _) = with_returns(&pool).await;
+    let rows: Vec<_> = (0..600)
+        .map(|n| row(n + 1, RETURNS, daily(n, "7"), &rid()))
+        .collect();
+    let reversed: Vec<_> = rows.iter().rev().cloned().collect();
+    let (a, b) = tokio::join!(import(&server, rows), import(&server, reversed));
+    assert_eq!((a.failed, b.failed), (0, 0));
+    assert_eq!(a.written + b.written, 600);
+    assert_eq!(a.replayed + b.replayed, 600);
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM measurement_versions").await,
+        600
+    );
+}

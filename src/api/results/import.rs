@@ -7,7 +7,7 @@ use tonic::Streaming;
 
 use super::measurements::{self, Recording};
 use crate::{
-    api::{Api, Caller, fingerprint, row_failure},
+    api::{Api, Caller, convert, fingerprint, row_failure},
     domain::text::RequestId,
     error::{Error, Result},
     pb, rpc_method,
@@ -169,7 +169,7 @@ async fn write_batch(
                                 request_id: p.request_id.clone(),
                                 resource: response.name.clone(),
                                 before: r.before.as_ref().map(measurements::audit_json),
-                                after: Some(measurements::audit_json(&r.after)),
+                                after: Some(convert::canonical_json(&response)),
                                 reason: None,
                             });
                         }

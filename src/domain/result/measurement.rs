@@ -103,8 +103,8 @@ impl MeasurementKey {
         indicator_name(&self.programme, &self.indicator)
     }
 
-    /// One string naming the key, for locking it while a measurement is recorded.
-    pub fn lock_name(&self) -> String {
+    /// The whole key as one string: two keys are equal when their spellings are.
+    pub fn spelled(&self) -> String {
         format!(
             "{}|{}|{}|{}",
             self.indicator_name(),

@@ -16,10 +16,6 @@ use crate::{
     store::{Versioned, map_db_error},
 };
 
-/// Class of the advisory locks on measurement keys (the two-number form, so that it never
-/// meets the single-number history lock).
-const KEY_LOCK_CLASS: i32 = 0x6d65_6173; // "meas"
-
 /// What recording one row did.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -49,25 +45,26 @@ enum Place {
     Pending(usize),
 }
 
-/// The rows of a recording whose keys and indicators are locked until the transaction ends.
+/// The rows of a recording whose indicators are locked until the transaction ends.
 pub struct Locked<'r> {
     rows: &'r [&'r NewMeasurement],
-    keys: Vec<String>,
+    /// The indicators that exist, as (programme ids, indicator ids).
+    indicators: (Vec<String>, Vec<String>),
 }
 
-/// Locks the rows' keys (writers of one key take turns) and holds their indicators against
-/// updates. Waiting here may let other writers commit first: read the history clock again
-/// afterwards (`Write::restamp`) and record with that instant.
+/// Locks the indicators of the rows (see the module documentation). Waiting here may let other
+/// writers commit first: read the history clock again afterwards (`Write::restamp`) and record
+/// with that instant.
 pub async fn lock<'r>(
     conn: &mut PgConnection,
     rows: &'r [&'r NewMeasurement],
 ) -> Result<Locked<'r>> {
-    let keys: Vec<String> = rows.iter().map(|r| r.key.lock_name()).collect();
-    if !rows.is_empty() {
-        lock_keys(conn, &keys).await?;
-        lock_indicators(conn, rows).await?;
-    }
-    Ok(Locked { rows, keys })
+    let indicators = if rows.is_empty() {
+        Default::default()
+    } else {
+        lock_indicators(conn, rows).await?
+    };
+    Ok(Locked { rows, indicators })
 }
 
 impl Locked<'_> {
@@ -84,16 +81,17 @@ impl Locked<'_> {
         now: DateTime<Utc>,
         check: impl Fn(usize, Option<&Indicator>, Option<&Versioned<Measurement>>) -> Result<()>,
     ) -> Result<Vec<Result<Recorded>>> {
-        let Locked { rows, keys } = self;
+        let Locked { rows, indicators } = self;
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let indicators = current_indicators(conn, rows).await?;
+        let keys: Vec<String> = rows.iter().map(|r| r.key.spelled()).collect();
+        let indicators = current_indicators(conn, &indicators).await?;
         let latest = current_versions(conn, rows)
             .await?
             .into_iter()
             .map(|version| {
-                let key = version.value.key.lock_name();
+                let key = version.value.key.spelled();
                 let place = Place::Stored;
                 (key, Latest { version, place })
             })
@@ -182,59 +180,44 @@ fn sequence(
     (plan, results)
 }
 
-/// Makes writers of the same keys take turns, in hash order so that two batches never wait for
-/// each other in a cycle.
-async fn lock_keys(conn: &mut PgConnection, keys: &[String]) -> Result<()> {
-    sqlx::query(
-        "SELECT count(pg_advisory_xact_lock($1, h))
-           FROM (SELECT DISTINCT hashtext(k) AS h FROM UNNEST($2::text[]) AS k ORDER BY h) AS s",
-    )
-    .bind(KEY_LOCK_CLASS)
-    .bind(keys)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The (programme id, indicator id) pairs of the rows, sorted and without repeats.
-fn indicator_ids(rows: &[&NewMeasurement]) -> (Vec<String>, Vec<String>) {
-    let mut ids: Vec<(String, String)> = rows
+/// Locks the rows' indicators that exist, in one order so that two writers never wait for each
+/// other in a cycle, and returns them as (programme ids, indicator ids).
+async fn lock_indicators(
+    conn: &mut PgConnection,
+    rows: &[&NewMeasurement],
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut ids: Vec<(&str, &str)> = rows
         .iter()
-        .map(|r| (r.key.programme.to_string(), r.key.indicator.to_string()))
+        .map(|r| (r.key.programme.as_str(), r.key.indicator.as_str()))
         .collect();
-    ids.sort();
+    ids.sort_unstable();
     ids.dedup();
-    ids.into_iter().unzip()
-}
-
-/// Holds the indicators of the rows (those that exist) against updates.
-async fn lock_indicators(conn: &mut PgConnection, rows: &[&NewMeasurement]) -> Result<()> {
-    let (programmes, indicator_ids) = indicator_ids(rows);
-    sqlx::query(
-        "SELECT 1 FROM indicators i
+    let (programmes, indicator_ids): (Vec<&str>, Vec<&str>) = ids.into_iter().unzip();
+    let locked: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.programme_id, i.id FROM indicators i
            JOIN UNNEST($1::text[], $2::text[]) AS k (p, i) ON i.programme_id = k.p AND i.id = k.i
           ORDER BY i.programme_id, i.id
-            FOR SHARE OF i",
+            FOR NO KEY UPDATE OF i",
     )
     .bind(&programmes)
     .bind(&indicator_ids)
-    .execute(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(())
+    Ok(locked.into_iter().unzip())
 }
 
-/// The current versions of the rows' indicators, keyed by (programme id, indicator id). Read
-/// after locking, in a statement of its own, so that it sees every version committed before.
+/// The current versions of the locked indicators, keyed by (programme id, indicator id). Read
+/// in a statement of its own, so that it sees every version committed before the locks were
+/// granted.
 async fn current_indicators(
     conn: &mut PgConnection,
-    rows: &[&NewMeasurement],
+    (programmes, indicator_ids): &(Vec<String>, Vec<String>),
 ) -> Result<HashMap<(String, String), Indicator>> {
-    let (programmes, indicator_ids) = indicator_ids(rows);
     let mut qb = QueryBuilder::<Postgres>::new(indicators::SELECT);
     qb.push(" JOIN UNNEST(")
-        .push_bind(&programmes)
+        .push_bind(programmes)
         .push("::text[], ")
-        .push_bind(&indicator_ids)
+        .push_bind(indicator_ids)
         .push("::text[]) AS k (p, i) ON i.programme_id = k.p AND i.id = k.i")
         .push(" WHERE v.valid_to IS NULL");
     qb.build_query_as::<indicators::Row>()
