@@ -129,7 +129,9 @@ CREATE TABLE indicator_versions (
     unit             text          NOT NULL,
     PRIMARY KEY (programme_id, indicator_id, revision),
     FOREIGN KEY (programme_id, indicator_id) REFERENCES indicators (programme_id, id),
-    CONSTRAINT baseline_has_a_date CHECK ((baseline_value IS NULL) = (baseline_date IS NULL))
+    -- A value needs its date; a date alone is allowed (IATI baselines of qualitative
+    -- indicators carry a year and a comment but no value).
+    CONSTRAINT baseline_has_a_date CHECK (baseline_value IS NULL OR baseline_date IS NOT NULL)
 );
 CREATE UNIQUE INDEX indicator_versions_current
     ON indicator_versions (programme_id, indicator_id) WHERE valid_to IS NULL;

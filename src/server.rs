@@ -217,7 +217,8 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         exchange_rate_service_server::ExchangeRateServiceServer,
         organization_service_server::OrganizationServiceServer,
         programme_service_server::ProgrammeServiceServer,
-        report_service_server::ReportServiceServer, session_service_server::SessionServiceServer,
+        report_service_server::ReportServiceServer, result_service_server::ResultServiceServer,
+        session_service_server::SessionServiceServer,
     };
     let limit = settings.max_message_bytes;
     macro_rules! service {
@@ -245,6 +246,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <SessionServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ProgrammeServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ContributionServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <ResultServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
@@ -254,6 +256,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         .add_service(service!(SessionServiceServer))
         .add_service(service!(ProgrammeServiceServer))
         .add_service(service!(ContributionServiceServer))
+        .add_service(service!(ResultServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

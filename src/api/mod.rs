@@ -12,6 +12,7 @@ pub mod page;
 pub mod programmes;
 pub mod refs;
 pub mod reports;
+pub mod results;
 pub mod sessions;
 
 use std::sync::Arc;

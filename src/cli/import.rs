@@ -52,6 +52,9 @@ pub struct ImportArgs {
 pub enum ImportCommand {
     /// Import contributions from a CSV file with a header row (see README, "Importing").
     Contributions(ContributionsArgs),
+    /// Import measurements of indicators from a CSV file with a header row (see README,
+    /// "Importing").
+    Measurements(super::import_measurements::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +69,7 @@ pub struct ContributionsArgs {
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     match args.what {
         ImportCommand::Contributions(args) => contributions(args).await,
+        ImportCommand::Measurements(args) => super::import_measurements::run(args).await,
     }
 }
 

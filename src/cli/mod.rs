@@ -2,6 +2,7 @@
 
 pub mod client;
 mod import;
+mod import_measurements;
 pub mod report;
 pub mod seed;
 

@@ -11,6 +11,7 @@ pub mod money;
 pub mod organization;
 pub mod programme;
 pub mod reporting;
+pub mod result;
 pub mod session;
 pub mod text;
 

@@ -593,6 +593,16 @@ fn figure(value: Option<Decimal>) -> String {
     value.map(|v| v.normalize().to_string()).unwrap_or_default()
 }
 
+/// A percentage as the report prints it: always one decimal ("105.0").
+fn percent(value: Option<Decimal>) -> String {
+    value
+        .map(|mut v| {
+            v.rescale(1);
+            v.to_string()
+        })
+        .unwrap_or_default()
+}
+
 fn programme_results(
     indicators: &[data::Indicator],
     results: &[data::ResultFigures],
@@ -614,7 +624,7 @@ fn programme_results(
             target: figure(r.target),
             actual: figure(r.actual),
             achievement: if comparable {
-                figure(reporting::achievement(
+                percent(reporting::achievement(
                     direction,
                     ind.baseline_value,
                     r.target,

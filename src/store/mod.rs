@@ -15,6 +15,7 @@ pub mod programmes;
 pub mod refs;
 pub mod report_data;
 pub mod reports;
+pub mod results;
 pub mod sessions;
 pub mod write;
 

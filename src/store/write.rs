@@ -97,6 +97,12 @@ impl Write {
         self.now
     }
 
+    /// Reads the history clock again; see [`restamp`].
+    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
+        self.now = restamp(&mut self.tx).await?;
+        Ok(self.now)
+    }
+
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
@@ -210,6 +216,9 @@ impl Batch {
             }
         }
 
+        // Claimed in one order by every batch: two batches that share request_ids wait for
+        // each other at most once instead of in a cycle.
+        unique.sort_by(|&a, &b| claims[a].request_id.cmp(&claims[b].request_id));
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
             .bind(HISTORY_LOCK)
@@ -280,6 +289,12 @@ impl Batch {
     /// The instant every version written in this batch is stamped with.
     pub fn now(&self) -> DateTime<Utc> {
         self.now
+    }
+
+    /// Reads the history clock again; see [`restamp`].
+    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
+        self.now = restamp(&mut self.tx).await?;
+        Ok(self.now)
     }
 
     /// The connection to run statements on.
@@ -354,6 +369,16 @@ impl Batch {
             .await?;
         self.tx.commit().await.map_err(super::map_db_error)
     }
+}
+
+/// A writer that waited for a lock (a row, a key) reads the clock again before writing, so that
+/// its versions are stamped after those of the writer it waited for: the instant taken at the
+/// start may be earlier than theirs. Reads settled before the first instant stay settled, since
+/// the history lock is still held.
+async fn restamp(tx: &mut Transaction<'static, Postgres>) -> Result<DateTime<Utc>> {
+    Ok(sqlx::query_scalar("SELECT clock_timestamp()")
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 #[derive(sqlx::FromRow)]

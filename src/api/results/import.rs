@@ -1,0 +1,208 @@
+//! ImportMeasurements: many RecordMeasurement rows from one stream, in batches. Each row succeeds
+//! or fails on its own and is idempotent through its own request_id; each batch costs a fixed
+//! number of statements, whatever its size.
+
+use prost::Message;
+use tonic::Streaming;
+
+use super::measurements::{self, Recording};
+use crate::{
+    api::{Api, Caller, convert, fingerprint, row_failure},
+    domain::text::RequestId,
+    error::{Error, Result},
+    pb, rpc_method,
+    store::{
+        results::record::{self, Recorded},
+        write::{Batch, BatchAudit, RowClaim, RowOutcome},
+    },
+};
+
+/// Rows written in one transaction: large enough that per-statement costs vanish, small enough
+/// that a failed batch loses little and locks are held briefly.
+pub const BATCH_ROWS: usize = 500;
+
+const METHOD: &str = rpc_method!("ResultService", "ImportMeasurements");
+
+pub async fn import(
+    api: &Api,
+    caller: &Caller,
+    mut stream: Streaming<pb::ImportMeasurementsRequest>,
+) -> Result<pb::ImportMeasurementsResponse, tonic::Status> {
+    let mut results = Vec::new();
+    let mut pending = Vec::with_capacity(BATCH_ROWS);
+    while let Some(row) = stream.message().await? {
+        pending.push(row);
+        if pending.len() == BATCH_ROWS {
+            results.extend(import_batch(api, caller, std::mem::take(&mut pending)).await);
+        }
+    }
+    if !pending.is_empty() {
+        results.extend(import_batch(api, caller, pending).await);
+    }
+    let count =
+        |f: fn(&pb::ImportRowResult) -> bool| results.iter().filter(|r| f(r)).count() as i64;
+    Ok(pb::ImportMeasurementsResponse {
+        written: count(|r| r.code == 0 && !r.replayed),
+        replayed: count(|r| r.code == 0 && r.replayed),
+        failed: count(|r| r.code != 0),
+        results,
+    })
+}
+
+/// A row that parsed: ready to be claimed and checked against the database.
+struct ParsedRow {
+    /// Position in the batch.
+    index: usize,
+    row: i64,
+    request_id: String,
+    fingerprint: [u8; 32],
+    recording: Recording,
+}
+
+/// Imports one batch; returns one result per row, in order.
+async fn import_batch(
+    api: &Api,
+    caller: &Caller,
+    rows: Vec<pb::ImportMeasurementsRequest>,
+) -> Vec<pb::ImportRowResult> {
+    let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; rows.len()];
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (index, r) in rows.into_iter().enumerate() {
+        // A row without its request reads as an empty one, refused like an empty single call.
+        let req = r.measurement.unwrap_or_default();
+        let checked = measurements::recording(&req).and_then(|recording| {
+            let request_id = RequestId::parse(&req.request_id, "request_id")?;
+            Ok((recording, request_id))
+        });
+        match checked {
+            Ok((recording, request_id)) => parsed.push(ParsedRow {
+                index,
+                row: r.row,
+                request_id: request_id.as_str().to_owned(),
+                fingerprint: fingerprint(&req),
+                recording,
+            }),
+            Err(refused) => results[index] = Some(row_failure(r.row, refused.into())),
+        }
+    }
+    if !parsed.is_empty() {
+        match write_batch(api, caller, &parsed).await {
+            Ok(answers) => {
+                for (p, answer) in parsed.iter().zip(answers) {
+                    results[p.index] = Some(answer);
+                }
+            }
+            Err(err) => {
+                // Nothing of the batch was written: every row that reached it failed with it.
+                let failure = row_failure(0, err);
+                for p in &parsed {
+                    results[p.index] = Some(pb::ImportRowResult {
+                        row: p.row,
+                        ..failure.clone()
+                    });
+                }
+            }
+        }
+    }
+    results.into_iter().flatten().collect()
+}
+
+fn success(row: i64, m: &pb::Measurement, replayed: bool) -> pb::ImportRowResult {
+    pb::ImportRowResult {
+        row,
+        name: m.name.clone(),
+        replayed,
+        ..Default::default()
+    }
+}
+
+/// Claims, checks and writes the parsed rows of a batch in one transaction. The error is a
+/// failure of the whole batch (the transaction is rolled back).
+async fn write_batch(
+    api: &Api,
+    caller: &Caller,
+    parsed: &[ParsedRow],
+) -> Result<Vec<pb::ImportRowResult>> {
+    let claims: Vec<RowClaim> = parsed
+        .iter()
+        .map(|p| RowClaim {
+            request_id: p.request_id.clone(),
+            fingerprint: p.fingerprint,
+        })
+        .collect();
+    let (mut batch, outcomes) = Batch::begin(api.pool(), &caller.actor, METHOD, &claims).await?;
+
+    let fresh: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o, RowOutcome::Fresh))
+        .map(|(i, _)| i)
+        .collect();
+    let rows: Vec<_> = fresh.iter().map(|&i| &parsed[i].recording.new).collect();
+    let locked = record::lock(batch.conn(), &rows).await?;
+    let now = batch.restamp().await?;
+    let recorded = locked
+        .record(batch.conn(), now, |j, indicator, current| {
+            measurements::check(&parsed[fresh[j]].recording, indicator, current)
+        })
+        .await?;
+    let mut recorded: Vec<Option<Result<Recorded>>> = recorded.into_iter().map(Some).collect();
+
+    let mut answers: Vec<pb::ImportRowResult> = Vec::with_capacity(parsed.len());
+    let mut release = Vec::new();
+    let mut audits = Vec::new();
+    let mut responses = Vec::new();
+    let mut next_fresh = 0;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let p = &parsed[i];
+        let answer = match outcome {
+            RowOutcome::Fresh => {
+                let result = recorded[next_fresh].take().ok_or_else(|| {
+                    Error::Internal(anyhow::anyhow!("row {} was recorded twice", p.row))
+                })?;
+                next_fresh += 1;
+                match result {
+                    Ok(r) => {
+                        let response = measurements::message(&r.after);
+                        if r.changed() {
+                            audits.push(BatchAudit {
+                                request_id: p.request_id.clone(),
+                                resource: response.name.clone(),
+                                before: r.before.as_ref().map(measurements::audit_json),
+                                after: Some(convert::canonical_json(&response)),
+                                reason: None,
+                            });
+                        }
+                        responses.push((p.request_id.clone(), response.encode_to_vec()));
+                        success(p.row, &response, false)
+                    }
+                    Err(refused) => {
+                        release.push(p.request_id.clone());
+                        row_failure(p.row, refused)
+                    }
+                }
+            }
+            RowOutcome::Replay(bytes) => {
+                let response = pb::Measurement::decode(bytes.as_slice()).map_err(|e| {
+                    Error::Internal(anyhow::anyhow!("stored response does not decode: {e}"))
+                })?;
+                success(p.row, &response, true)
+            }
+            // The same request sent twice in one stream: the second is a replay of the first.
+            RowOutcome::SameAs(first) => {
+                let earlier = &answers[first];
+                pb::ImportRowResult {
+                    row: p.row,
+                    replayed: earlier.code == 0,
+                    ..earlier.clone()
+                }
+            }
+            RowOutcome::Reused(refused) => row_failure(p.row, refused),
+        };
+        answers.push(answer);
+    }
+    batch.release(&release).await?;
+    batch.audit(&audits).await?;
+    batch.commit(&responses).await?;
+    Ok(answers)
+}

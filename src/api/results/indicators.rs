@@ -1,0 +1,274 @@
+//! Indicators: protobuf to domain and back, and the indicator RPCs.
+
+use tonic::Response;
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert, refs},
+    domain::{
+        FieldViolation, Parsed, dates, field,
+        result::{self, Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel},
+        text::{self, Id},
+    },
+    error::{Error, Result},
+    pb, rpc_method,
+    store::{Versioned, refs::Target, results::indicators},
+};
+
+const MAX_TITLE: usize = 300;
+const MAX_DESCRIPTION: usize = 5000;
+const MAX_BASELINE_COMMENT: usize = 1000;
+const MAX_UNIT: usize = 40;
+
+fn required(path: &str, child: &str, what: &str) -> FieldViolation {
+    FieldViolation::new(
+        field(path, child),
+        "REQUIRED",
+        format!("{what} is required"),
+    )
+}
+
+fn result_level(value: i32, path: &str) -> Parsed<ResultLevel> {
+    use pb::ResultLevel as P;
+    match P::try_from(value) {
+        Ok(P::Output) => Ok(ResultLevel::Output),
+        Ok(P::Outcome) => Ok(ResultLevel::Outcome),
+        Ok(P::Impact) => Ok(ResultLevel::Impact),
+        Ok(P::Unspecified) | Err(_) => Err(required(path, "result_level", "a result level")),
+    }
+}
+
+fn result_level_message(l: ResultLevel) -> pb::ResultLevel {
+    match l {
+        ResultLevel::Output => pb::ResultLevel::Output,
+        ResultLevel::Outcome => pb::ResultLevel::Outcome,
+        ResultLevel::Impact => pb::ResultLevel::Impact,
+    }
+}
+
+fn measure(value: i32, path: &str) -> Parsed<Measure> {
+    use pb::IndicatorMeasure as P;
+    match P::try_from(value) {
+        Ok(P::Unit) => Ok(Measure::Unit),
+        Ok(P::Percentage) => Ok(Measure::Percentage),
+        Ok(P::Nominal) => Ok(Measure::Nominal),
+        Ok(P::Ordinal) => Ok(Measure::Ordinal),
+        Ok(P::Qualitative) => Ok(Measure::Qualitative),
+        Ok(P::Unspecified) | Err(_) => Err(required(path, "measure", "a measure")),
+    }
+}
+
+fn measure_message(m: Measure) -> pb::IndicatorMeasure {
+    use pb::IndicatorMeasure as P;
+    match m {
+        Measure::Unit => P::Unit,
+        Measure::Percentage => P::Percentage,
+        Measure::Nominal => P::Nominal,
+        Measure::Ordinal => P::Ordinal,
+        Measure::Qualitative => P::Qualitative,
+    }
+}
+
+fn direction(value: i32, path: &str) -> Parsed<Direction> {
+    use pb::IndicatorDirection as P;
+    match P::try_from(value) {
+        Ok(P::Increasing) => Ok(Direction::Increasing),
+        Ok(P::Decreasing) => Ok(Direction::Decreasing),
+        Ok(P::Unspecified) | Err(_) => Err(required(path, "direction", "a direction")),
+    }
+}
+
+fn direction_message(d: Direction) -> pb::IndicatorDirection {
+    match d {
+        Direction::Increasing => pb::IndicatorDirection::Increasing,
+        Direction::Decreasing => pb::IndicatorDirection::Decreasing,
+    }
+}
+
+fn baseline(b: Option<&pb::Baseline>, path: &str) -> Parsed<Baseline> {
+    let Some(b) = b else {
+        return Ok(Baseline::default());
+    };
+    Ok(Baseline {
+        value: result::parse_value(&b.value, &field(path, "value"))?,
+        date: dates::parse_optional_date(&b.date, &field(path, "date"))?,
+        comment: text::optional_text(&b.comment, &field(path, "comment"), MAX_BASELINE_COMMENT)?,
+    })
+}
+
+/// Parses the indicator at `path` of a request, with the ids it will have.
+fn indicator(programme: Id, id: Id, i: Option<&pb::Indicator>, path: &str) -> Parsed<Indicator> {
+    let i = i.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the indicator is required"))?;
+    let dimensions = i
+        .dimensions
+        .iter()
+        .enumerate()
+        .map(|(n, d)| DimensionName::parse(d, &format!("{path}.dimensions[{n}]")))
+        .collect::<Parsed<Vec<_>>>()?;
+    Indicator {
+        programme,
+        id,
+        title: text::required_text(&i.title, &field(path, "title"), MAX_TITLE)?,
+        description: text::optional_text(
+            &i.description,
+            &field(path, "description"),
+            MAX_DESCRIPTION,
+        )?,
+        result_level: result_level(i.result_level, path)?,
+        measure: measure(i.measure, path)?,
+        direction: direction(i.direction, path)?,
+        cumulative: i.cumulative,
+        baseline: baseline(i.baseline.as_ref(), &field(path, "baseline"))?,
+        dimensions,
+        unit: text::optional_text(&i.unit, &field(path, "unit"), MAX_UNIT)?,
+    }
+    .check(path)
+}
+
+/// The protobuf form of a stored indicator.
+pub fn message(v: &Versioned<Indicator>) -> pb::Indicator {
+    let i = &v.value;
+    let b = &i.baseline;
+    let has_baseline = b.value.is_some() || b.date.is_some() || !b.comment.is_empty();
+    pb::Indicator {
+        name: i.name(),
+        title: i.title.clone(),
+        description: i.description.clone(),
+        result_level: result_level_message(i.result_level).into(),
+        measure: measure_message(i.measure).into(),
+        direction: direction_message(i.direction).into(),
+        cumulative: i.cumulative,
+        baseline: has_baseline.then(|| pb::Baseline {
+            value: b.value.map(|v| v.to_string()).unwrap_or_default(),
+            date: convert::optional_date(b.date),
+            comment: b.comment.clone(),
+        }),
+        dimensions: i.dimensions.iter().map(|d| d.to_string()).collect(),
+        unit: i.unit.clone(),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+/// Parses `programmes/{p}/indicators/{i}` into its ids.
+pub fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
+    let mut ids = text::parse_nested_name(name, &["programmes", "indicators"], field)?;
+    let id = ids.pop();
+    let programme = ids.pop();
+    match (programme, id) {
+        (Some(p), Some(i)) => Ok((p, i)),
+        _ => Err(FieldViolation::new(
+            field,
+            "INVALID_NAME",
+            "not an indicator name",
+        )),
+    }
+}
+
+pub async fn create(
+    api: &Api,
+    caller: &Caller,
+    req: pb::CreateIndicatorRequest,
+) -> Result<Response<pb::Indicator>> {
+    let programme = text::parse_name(&req.parent, "programmes", "parent")?;
+    let id = Id::parse(&req.indicator_id, "indicator_id")?;
+    let indicator = indicator(programme, id, req.indicator.as_ref(), "indicator")?;
+    let method = rpc_method!("ResultService", "CreateIndicator");
+    let (response, _) = api
+        .mutate(caller, method, &req.request_id, &req, async |w| {
+            // The parent is checked inside the write so that a refusal is never stored as a
+            // response, and a programme created since is found on retry.
+            refs::require(w.conn(), Target::Programme, &req.parent, "parent").await?;
+            let created = indicators::create(w, &indicator).await?;
+            let response = message(&created);
+            w.audit(
+                &indicator.name(),
+                None,
+                Some(convert::canonical_json(&response)),
+                None,
+            )
+            .await?;
+            Ok(response)
+        })
+        .await?;
+    Ok(Response::new(response))
+}
+
+pub async fn get(api: &Api, req: pb::GetIndicatorRequest) -> Result<Response<pb::Indicator>> {
+    let (programme, id) = parse_name(&req.name, "name")?;
+    let as_of = api.read_instant(req.as_of.as_ref(), "as_of").await?;
+    let mut conn = api.pool().acquire().await?;
+    let found = indicators::get(&mut conn, &programme, &id, as_of)
+        .await?
+        .ok_or_else(|| Error::not_found(&req.name))?;
+    Ok(Response::new(message(&found)))
+}
+
+pub async fn list(
+    api: &Api,
+    req: pb::ListIndicatorsRequest,
+) -> Result<Response<pb::ListIndicatorsResponse>> {
+    let programme = text::parse_parent_or_wildcard(&req.parent, "programmes", "parent")?;
+    let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+    let page = PageRequest::<indicators::Cursor>::parse(
+        api.page_key(),
+        req.page_size,
+        &req.page_token,
+        format!("ListIndicators|{}|{as_of:?}", req.parent),
+    )?;
+    let as_of = crate::store::resolve_as_of(api.pool(), as_of, "as_of").await?;
+    let rows = indicators::list(
+        api.pool(),
+        programme.as_ref(),
+        as_of,
+        page.after.as_ref(),
+        page.fetch_limit(),
+    )
+    .await?;
+    let (rows, next_page_token) = page.finish(api.page_key(), rows, |v| {
+        (v.value.programme.to_string(), v.value.id.to_string())
+    });
+    Ok(Response::new(pb::ListIndicatorsResponse {
+        indicators: rows.iter().map(message).collect(),
+        next_page_token,
+    }))
+}
+
+pub async fn update(
+    api: &Api,
+    caller: &Caller,
+    req: pb::UpdateIndicatorRequest,
+) -> Result<Response<pb::Indicator>> {
+    let given = req
+        .indicator
+        .as_ref()
+        .ok_or_else(|| Error::invalid("indicator", "REQUIRED", "the indicator is required"))?;
+    let (programme, id) = parse_name(&given.name, "indicator.name")?;
+    let indicator = indicator(programme, id, Some(given), "indicator")?;
+    let etag = given.etag.clone();
+    let method = rpc_method!("ResultService", "UpdateIndicator");
+    let (response, _) = api
+        .mutate(caller, method, &req.request_id, &req, async |w| {
+            let name = indicator.name();
+            let (before, after) = indicators::update(w, &indicator, |current, usage| {
+                convert::check_etag(&name, &etag, current.revision)?;
+                indicator.check_usage(usage, "indicator")?;
+                Ok(())
+            })
+            .await?;
+            let response = message(&after);
+            if before.revision != after.revision {
+                w.audit(
+                    &name,
+                    Some(convert::canonical_json(&message(&before))),
+                    Some(convert::canonical_json(&response)),
+                    None,
+                )
+                .await?;
+            }
+            Ok(response)
+        })
+        .await?;
+    Ok(Response::new(response))
+}
