@@ -213,7 +213,7 @@ impl ContributionService for Api {
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let name = c.name();
-                let current = contributions::lock_current(w.conn(), &c.id).await?;
+                let current = contributions::lock_current(w, &c.id).await?;
                 convert::check_etag(&name, &etag, current.revision)?;
                 c.check_same_identity(&current.value, "contribution")?;
                 check_links(w.conn(), &c).await?;

@@ -196,7 +196,7 @@ pub async fn update(
     allocation: &Allocation,
     check: impl FnOnce(&Versioned<Allocation>) -> Result<()>,
 ) -> Result<(Versioned<Allocation>, Versioned<Allocation>)> {
-    let current = lock_current(w.conn(), &allocation.id).await?;
+    let current = lock_current(w, &allocation.id).await?;
     check(&current)?;
     if current.value == *allocation {
         return Ok((current.clone(), current));
@@ -221,13 +221,17 @@ pub async fn update(
     Ok((current, after))
 }
 
-async fn lock_current(conn: &mut PgConnection, id: &Id) -> Result<Versioned<Allocation>> {
+/// Waits for this allocation's other writers, then reads its current version.
+async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Allocation>> {
+    let lock =
+        sqlx::query_scalar("SELECT 1 FROM allocations WHERE id = $1 FOR UPDATE").bind(id.as_str());
+    super::take_turn(w, lock, &format!("allocations/{id}")).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE a.id = ")
         .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+        .push(" AND v.valid_to IS NULL");
     qb.build_query_as::<Row>()
-        .fetch_optional(conn)
+        .fetch_optional(w.conn())
         .await?
         .ok_or_else(|| Error::not_found(format!("allocations/{id}")))?
         .try_into()

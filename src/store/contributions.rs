@@ -452,13 +452,17 @@ pub async fn amend(
 }
 
 /// Reads the current version of a contribution and locks it until the transaction ends.
-pub async fn lock_current(conn: &mut PgConnection, id: &Id) -> Result<Versioned<Contribution>> {
+/// Waits for this contribution's other writers, then reads its current version.
+pub async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Contribution>> {
+    let lock = sqlx::query_scalar("SELECT 1 FROM contributions WHERE id = $1 FOR UPDATE")
+        .bind(id.as_str());
+    super::take_turn(w, lock, &format!("contributions/{id}")).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE c.id = ")
         .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    with_schedules(conn, rows)
+        .push(" AND v.valid_to IS NULL");
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(w.conn()).await?;
+    with_schedules(w.conn(), rows)
         .await?
         .into_iter()
         .next()

@@ -240,7 +240,7 @@ pub async fn update(
     rate: &ExchangeRate,
     check: impl FnOnce(&Versioned<ExchangeRate>) -> Result<()>,
 ) -> Result<(Versioned<ExchangeRate>, Versioned<ExchangeRate>)> {
-    let current = lock_current(w.conn(), &rate.key).await?;
+    let current = lock_current(w, &rate.key).await?;
     check(&current)?;
     if current.value == *rate {
         return Ok((current.clone(), current));
@@ -276,13 +276,23 @@ async fn close_version(conn: &mut PgConnection, key: &RateKey, now: DateTime<Utc
     Ok(())
 }
 
-async fn lock_current(conn: &mut PgConnection, key: &RateKey) -> Result<Versioned<ExchangeRate>> {
+/// Waits for this rate's other writers, then reads its current version.
+async fn lock_current(w: &mut Write, key: &RateKey) -> Result<Versioned<ExchangeRate>> {
+    let lock = sqlx::query_scalar(
+        "SELECT 1 FROM exchange_rates
+          WHERE base_currency = $1::bpchar AND quote_currency = $2::bpchar AND month = $3
+            FOR UPDATE",
+    )
+    .bind(key.base.code())
+    .bind(key.quote.code())
+    .bind(key.month.first_day());
+    super::take_turn(w, lock, &key.name()).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE ");
     push_key(&mut qb, key);
-    qb.push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+    qb.push(" AND v.valid_to IS NULL");
     qb.build_query_as::<Row>()
-        .fetch_optional(conn)
+        .fetch_optional(w.conn())
         .await?
         .ok_or_else(|| Error::not_found(key.name()))?
         .try_into()

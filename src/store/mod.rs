@@ -89,6 +89,22 @@ pub struct Versioned<T> {
     pub value: T,
 }
 
+/// Makes the writers of one resource take turns before a correction: `lock` selects the
+/// resource's identity row `FOR UPDATE` (identity rows never change, so the lock is only a
+/// turnstile). A writer that waited reads the history clock again, so that its versions come
+/// after the one it supersedes. Read the current version after this, in a new statement, so
+/// that it is the last writer's. NOT_FOUND (for `name`) when there is no such resource.
+pub(crate) async fn take_turn<'q>(
+    w: &mut write::Write,
+    lock: sqlx::query::QueryScalar<'q, Postgres, i32, sqlx::postgres::PgArguments>,
+    name: &str,
+) -> Result<DateTime<Utc>> {
+    if lock.fetch_optional(w.conn()).await?.is_none() {
+        return Err(Error::not_found(name));
+    }
+    w.restamp().await
+}
+
 /// Closes the open version of one resource at `now`: the only change history ever accepts.
 /// `table` and `key_column` are names from this module, never caller input.
 pub(crate) async fn close_version(

@@ -172,7 +172,7 @@ pub async fn update(
     org: &Organization,
     check: impl FnOnce(&Versioned<Organization>) -> Result<()>,
 ) -> Result<(Versioned<Organization>, Versioned<Organization>)> {
-    let current = lock_current(w.conn(), &org.id).await?;
+    let current = lock_current(w, &org.id).await?;
     check(&current)?;
     if current.value == *org {
         return Ok((current.clone(), current));
@@ -197,13 +197,17 @@ pub async fn update(
     Ok((current, after))
 }
 
-async fn lock_current(conn: &mut PgConnection, id: &Id) -> Result<Versioned<Organization>> {
+/// Waits for this organization's other writers, then reads its current version.
+async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Organization>> {
+    let lock = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE")
+        .bind(id.as_str());
+    super::take_turn(w, lock, &format!("organizations/{id}")).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE o.id = ")
         .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+        .push(" AND v.valid_to IS NULL");
     qb.build_query_as::<Row>()
-        .fetch_optional(conn)
+        .fetch_optional(w.conn())
         .await?
         .ok_or_else(|| Error::not_found(format!("organizations/{id}")))?
         .try_into()

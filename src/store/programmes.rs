@@ -332,12 +332,16 @@ fn push_nullable<'a>(
     qb.push(format!(" AND {column} {op} "))
 }
 
-/// Locks and reads the current version of a programme, for an update in this transaction.
+/// Waits for this programme's other writers, then reads its current version, for an update in
+/// this transaction.
 pub async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Programme>> {
+    let lock =
+        sqlx::query_scalar("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE").bind(id.as_str());
+    super::take_turn(w, lock, &format!("programmes/{id}")).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE p.id = ")
         .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+        .push(" AND v.valid_to IS NULL");
     let row = qb
         .build_query_as::<Row>()
         .fetch_optional(w.conn())

@@ -191,7 +191,7 @@ pub async fn update(
     session: &Session,
     check: impl FnOnce(&Versioned<Session>) -> Result<()>,
 ) -> Result<(Versioned<Session>, Versioned<Session>)> {
-    let current = lock_current(w.conn(), session.key).await?;
+    let current = lock_current(w, session.key).await?;
     check(&current)?;
     if current.value == *session {
         return Ok((current.clone(), current));
@@ -210,13 +210,16 @@ pub async fn update(
     Ok((current, after))
 }
 
-async fn lock_current(conn: &mut PgConnection, key: SessionKey) -> Result<Versioned<Session>> {
+/// Waits for this session's other writers, then reads its current version.
+async fn lock_current(w: &mut Write, key: SessionKey) -> Result<Versioned<Session>> {
+    let lock = sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE").bind(key.id());
+    super::take_turn(w, lock, &key.name()).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE s.id = ")
         .push_bind(key.id())
-        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+        .push(" AND v.valid_to IS NULL");
     qb.build_query_as::<Row>()
-        .fetch_optional(conn)
+        .fetch_optional(w.conn())
         .await?
         .ok_or_else(|| Error::not_found(key.name()))?
         .try_into()

@@ -461,3 +461,57 @@ async fn lists_page_through_everything_and_tokens_are_checked(pool: PgPool) {
         .collect();
     assert_eq!(names, ["organizations/belgium"]);
 }
+
+#[sqlx::test(migrations = false)]
+async fn concurrent_updates_become_successive_revisions(pool: PgPool) {
+    let server = TestServer::start(pool.clone()).await;
+    let mut client = server.organizations();
+    let created = client
+        .create_organization(create("belgium", belgium()))
+        .await
+        .unwrap()
+        .into_inner();
+    // Hold the history clock so that both updates start together, then release them.
+    let mut gate = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(scpf_reports::store::write::HISTORY_LOCK)
+        .execute(&mut *gate)
+        .await
+        .unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for name in ["Belgique", "België"] {
+        let mut client = server.organizations();
+        let org = pb::Organization {
+            display_name: name.into(),
+            etag: String::new(),
+            ..created.clone()
+        };
+        calls.spawn(async move {
+            client
+                .update_organization(pb::UpdateOrganizationRequest {
+                    organization: Some(org),
+                    request_id: rid(),
+                })
+                .await
+                .map(|r| r.into_inner().revision)
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    gate.rollback().await.unwrap();
+    let mut revisions = Vec::new();
+    while let Some(result) = calls.join_next().await {
+        revisions.push(result.unwrap().expect("both updates succeed"));
+    }
+    revisions.sort();
+    assert_eq!(revisions, [2, 3]);
+    // Each version starts where the one it supersedes ends.
+    let gaps: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM organization_versions a JOIN organization_versions b
+            ON b.organization_id = a.organization_id AND b.revision = a.revision + 1
+         WHERE a.valid_to <> b.valid_from",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(gaps, 0);
+}

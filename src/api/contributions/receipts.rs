@@ -137,8 +137,7 @@ pub async fn correct(
     let (response, _) = api
         .mutate(&caller, method, &req.request_id, &req, async |w| {
             let name = receipt.name();
-            let current =
-                receipts::lock_current(w.conn(), &receipt.contribution, &receipt.id).await?;
+            let current = receipts::lock_current(w, &receipt.contribution, &receipt.id).await?;
             convert::check_etag(&name, &etag, current.revision)?;
             receipt.check_currency(current.value.amount.currency(), "receipt")?;
             let Some(after) = receipts::correct(w, &current, &receipt, &reason).await? else {

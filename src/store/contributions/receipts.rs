@@ -224,19 +224,22 @@ pub async fn correct(
 
 /// Reads the current version of a receipt of a contribution and locks it until the transaction
 /// ends.
-pub async fn lock_current(
-    conn: &mut PgConnection,
-    contribution: &Id,
-    id: &Id,
-) -> Result<Versioned<Receipt>> {
+/// Waits for this receipt's other writers, then reads its current version.
+pub async fn lock_current(w: &mut Write, contribution: &Id, id: &Id) -> Result<Versioned<Receipt>> {
+    let lock = sqlx::query_scalar(
+        "SELECT 1 FROM receipts WHERE id = $1 AND contribution_id = $2 FOR UPDATE",
+    )
+    .bind(id.as_str())
+    .bind(contribution.as_str());
+    super::super::take_turn(w, lock, &receipt_name(contribution, id)).await?;
     let mut qb = QueryBuilder::<Postgres>::new(SELECT);
     qb.push(" WHERE r.id = ")
         .push_bind(id.as_str())
         .push(" AND r.contribution_id = ")
         .push_bind(contribution.as_str())
-        .push(" AND v.valid_to IS NULL FOR UPDATE OF v");
+        .push(" AND v.valid_to IS NULL");
     qb.build_query_as::<Row>()
-        .fetch_optional(conn)
+        .fetch_optional(w.conn())
         .await?
         .ok_or_else(|| Error::not_found(receipt_name(contribution, id)))?
         .try_into()
