@@ -201,7 +201,7 @@ pub(super) async fn allocations(channel: &Connection, tally: &mut Tally) -> anyh
         (
             "unearmarked-2025-02",
             "2025-05-10",
-            "2000000.00",
+            "1200000.00",
             "",
             SavingLives,
             "Emergency response to sudden-onset disasters.",

@@ -2,6 +2,8 @@
 //! finalizing, diffs, exports and the scheduled job.
 
 mod fixture;
+mod founding;
+mod job;
 mod lifecycle;
 mod money_rules;
 mod quality;

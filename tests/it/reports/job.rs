@@ -1,0 +1,159 @@
+//! `scpf-reports report`, the scheduled job: its files, its reruns and its exit codes.
+
+use std::path::Path;
+
+use scpf_reports::pb;
+use sqlx::PgPool;
+
+use super::fixture::{Voluntary, World};
+use crate::support::rid;
+
+async fn world(pool: PgPool) -> World {
+    let mut w = World::start(pool).await;
+    w.session(
+        36,
+        ("2025-06-25", "2025-06-26"),
+        ("2025-01-01", "2025-06-30"),
+    )
+    .await;
+    w.donor("belgium", "Belgium", "BE", true).await;
+    w.voluntary(Voluntary::simple(
+        "be",
+        "belgium",
+        "USD",
+        &[("2025-06-30", "1000.00")],
+    ))
+    .await;
+    w.receipt("be", "2025-06-27", "USD", "1000.00").await;
+    w
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+async fn job(server: &str, out: &Path, extra: &[&str]) -> Run {
+    let as_of = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
+        .args([
+            "--log-format",
+            "text",
+            "report",
+            "--server",
+            server,
+            "--as-of",
+            &as_of,
+        ])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .await
+        .unwrap();
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_writes_its_files_and_a_rerun_changes_nothing(pool: PgPool) {
+    let w = world(pool).await;
+    let server = format!("http://{}", w._server.addr);
+    let out = tempfile::tempdir().unwrap();
+    let first = job(
+        &server,
+        out.path(),
+        &["--session", "36", "--format", "json,csv,html,markdown"],
+    )
+    .await;
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let dir = out.path().join("36").join("r1");
+    for file in [
+        "report.json",
+        "report.html",
+        "report.md",
+        "voluntary_paid.csv",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+        assert!(
+            first.stdout.contains(&dir.join(file).display().to_string()),
+            "{file} not printed"
+        );
+    }
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    let report: pb::Report = scpf_reports::pb::json::from_str(&json).unwrap();
+    assert_eq!(report.name, "sessions/36/reports/1");
+    // No temporary files are left behind.
+    assert!(
+        std::fs::read_dir(&dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.'))
+    );
+
+    let again = job(
+        &server,
+        out.path(),
+        &["--session", "36", "--format", "json"],
+    )
+    .await;
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(
+        again.stdout.contains("r1"),
+        "a rerun replays revision 1: {}",
+        again.stdout
+    );
+    assert!(!out.path().join("36").join("r2").exists());
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_fails_clearly_when_the_server_is_down_or_the_session_unknown(pool: PgPool) {
+    let w = world(pool).await;
+    let out = tempfile::tempdir().unwrap();
+    let down = job("http://127.0.0.1:1", out.path(), &["--session", "36"]).await;
+    assert_ne!(down.code, Some(0));
+    assert!(
+        down.stderr.contains("cannot reach the server"),
+        "{}",
+        down.stderr
+    );
+
+    let server = format!("http://{}", w._server.addr);
+    let unknown = job(&server, out.path(), &["--session", "99"]).await;
+    assert_ne!(unknown.code, Some(0));
+    assert!(unknown.stderr.contains("sessions/99"), "{}", unknown.stderr);
+    assert!(unknown.stderr.contains("not found"), "{}", unknown.stderr);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_job_fails_clearly_when_the_session_already_has_a_final_report(pool: PgPool) {
+    let mut w = world(pool).await;
+    let earlier = w.generate(36, None).await;
+    w.reports
+        .finalize_report(pb::FinalizeReportRequest {
+            name: earlier.name.clone(),
+            etag: earlier.etag.clone(),
+            request_id: rid(),
+        })
+        .await
+        .unwrap();
+    let server = format!("http://{}", w._server.addr);
+    let out = tempfile::tempdir().unwrap();
+    let run = job(
+        &server,
+        out.path(),
+        &["--session", "36", "--finalize", "--format", "json"],
+    )
+    .await;
+    assert_ne!(run.code, Some(0));
+    assert!(
+        run.stderr.contains("already has a final report"),
+        "{}",
+        run.stderr
+    );
+}
