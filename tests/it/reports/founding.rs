@@ -204,10 +204,7 @@ async fn the_demo_report_shows_belgium_in_the_right_sections_with_the_right_tota
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     let total_row = rows.iter().find(|r| &r[0] == "Total").expect("a Total row");
     assert_eq!(&total_row[amount_column], v.total_paid);
-    assert!(
-        rows.iter()
-            .any(|r| &r[amount_column] == belgium_paid.amount)
-    );
+    assert!(rows.iter().any(|r| r[amount_column] == belgium_paid.amount));
 
     let page = scraper::Html::parse_document(std::str::from_utf8(&parts["report.html"]).unwrap());
     let cells = scraper::Selector::parse("td, th").unwrap();
