@@ -15,6 +15,7 @@ mod metrics;
 mod organizations;
 mod programmes;
 mod raw;
+mod readme;
 mod receipts;
 mod reports;
 mod running;
