@@ -10,7 +10,8 @@ use crate::support::{TestServer, test_settings};
 
 /// The first `sh` block of the README section `## Calling it with grpcurl`.
 fn grpcurl_block() -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let section = readme
         .split("## Calling it with grpcurl")
         .nth(1)
@@ -44,7 +45,13 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
     let output = tokio::process::Command::new("bash")
         .args(["-euo", "pipefail", "-c", &script])
         .env("TOKEN", token)
-        .env("PATH", format!("{grpcurl_dir}:{}", std::env::var("PATH").unwrap_or_default()))
+        .env(
+            "PATH",
+            format!(
+                "{grpcurl_dir}:{}",
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .output()
         .await
         .unwrap();
@@ -64,18 +71,37 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
         "\"name\": \"sessions/38/reports/1\"",
         "\"actor\": \"readme\"",
     ] {
-        assert!(stdout.contains(expected), "{expected} not in the output:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "{expected} not in the output:\n{stdout}"
+        );
     }
     // Running the block again replays every write: nothing new is recorded.
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(&pool).await.unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let again = tokio::process::Command::new("bash")
         .args(["-euo", "pipefail", "-c", &script])
         .env("TOKEN", token)
-        .env("PATH", format!("{grpcurl_dir}:{}", std::env::var("PATH").unwrap_or_default()))
+        .env(
+            "PATH",
+            format!(
+                "{grpcurl_dir}:{}",
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .output()
         .await
         .unwrap();
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(&pool).await.unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(after, events);
 }
