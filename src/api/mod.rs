@@ -128,6 +128,33 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
     }
 }
 
+/// Audits the creation of a resource: no before, the created message after.
+pub async fn audit_created<M: Message + prost::Name>(
+    w: &mut Write,
+    name: &str,
+    created: &M,
+) -> Result<()> {
+    w.audit(name, None, Some(convert::canonical_json(created)), None)
+        .await
+}
+
+/// Audits a change of a resource from one message to another, with the caller's reason if any.
+pub async fn audit_changed<M: Message + prost::Name>(
+    w: &mut Write,
+    name: &str,
+    before: &M,
+    after: &M,
+    reason: Option<&str>,
+) -> Result<()> {
+    w.audit(
+        name,
+        Some(convert::canonical_json(before)),
+        Some(convert::canonical_json(after)),
+        reason,
+    )
+    .await
+}
+
 /// The authenticated caller of an RPC, placed in the request extensions by the auth layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {

@@ -130,13 +130,7 @@ impl OrganizationService for Api {
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let created = organizations::create(w, &org).await?;
                 let response = message(&created);
-                w.audit(
-                    &org.name(),
-                    None,
-                    Some(convert::canonical_json(&response)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_created(w, &org.name(), &response).await?;
                 Ok(response)
             })
             .await?;
@@ -209,13 +203,7 @@ impl OrganizationService for Api {
                 .await?;
                 let response = message(&after);
                 if before.revision != after.revision {
-                    w.audit(
-                        &name,
-                        Some(convert::canonical_json(&message(&before))),
-                        Some(convert::canonical_json(&response)),
-                        None,
-                    )
-                    .await?;
+                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
                 }
                 Ok(response)
             })

@@ -236,13 +236,7 @@ impl ProgrammeService for Api {
                 require_references(w, &programme, "programme").await?;
                 let created = programmes::create(w, &programme).await?;
                 let response = message(&created);
-                w.audit(
-                    &programme.name(),
-                    None,
-                    Some(convert::canonical_json(&response)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_created(w, &programme.name(), &response).await?;
                 Ok(response)
             })
             .await?;
@@ -323,13 +317,7 @@ impl ProgrammeService for Api {
                 let after = programmes::replace(w, &before, &programme).await?;
                 let response = message(&after);
                 if before.revision != after.revision {
-                    w.audit(
-                        &name,
-                        Some(convert::canonical_json(&message(&before))),
-                        Some(convert::canonical_json(&response)),
-                        None,
-                    )
-                    .await?;
+                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
                 }
                 Ok(response)
             })

@@ -141,13 +141,7 @@ impl ReportService for Api {
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let stored = reports::insert(w, &session.id(), as_of, &json, &sha).await?;
                 let summary = message(&stored, false)?;
-                w.audit(
-                    &summary.name,
-                    None,
-                    Some(convert::canonical_json(&summary)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_created(w, &summary.name, &summary).await?;
                 Ok(pb::Report {
                     content: Some(content.clone()),
                     ..summary

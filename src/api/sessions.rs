@@ -132,13 +132,7 @@ impl SessionService for Api {
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let created = sessions::create(w, &session).await?;
                 let response = message(&created);
-                w.audit(
-                    &session.name(),
-                    None,
-                    Some(convert::canonical_json(&response)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_created(w, &session.name(), &response).await?;
                 Ok(response)
             })
             .await?;
@@ -209,13 +203,7 @@ impl SessionService for Api {
                 .await?;
                 let response = message(&after);
                 if before.revision != after.revision {
-                    w.audit(
-                        &name,
-                        Some(convert::canonical_json(&message(&before))),
-                        Some(convert::canonical_json(&response)),
-                        None,
-                    )
-                    .await?;
+                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
                 }
                 Ok(response)
             })

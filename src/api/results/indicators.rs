@@ -182,13 +182,7 @@ pub async fn create(
             refs::require(w.conn(), Target::Programme, &req.parent, "parent").await?;
             let created = indicators::create(w, &indicator).await?;
             let response = message(&created);
-            w.audit(
-                &indicator.name(),
-                None,
-                Some(convert::canonical_json(&response)),
-                None,
-            )
-            .await?;
+            crate::api::audit_created(w, &indicator.name(), &response).await?;
             Ok(response)
         })
         .await?;
@@ -259,13 +253,7 @@ pub async fn update(
             .await?;
             let response = message(&after);
             if before.revision != after.revision {
-                w.audit(
-                    &name,
-                    Some(convert::canonical_json(&message(&before))),
-                    Some(convert::canonical_json(&response)),
-                    None,
-                )
-                .await?;
+                crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
             }
             Ok(response)
         })
