@@ -34,8 +34,12 @@ struct Run {
     stderr: String,
 }
 
-async fn job(server: &str, out: &Path, extra: &[&str]) -> Run {
-    let as_of = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+/// Now, to the microsecond the server keeps: a whole second could fall before the test's data.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+async fn job(server: &str, out: &Path, as_of: &str, extra: &[&str]) -> Run {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
         .args([
             "--log-format",
@@ -64,9 +68,11 @@ async fn the_job_writes_its_files_and_a_rerun_changes_nothing(pool: PgPool) {
     let w = world(pool).await;
     let server = format!("http://{}", w._server.addr);
     let out = tempfile::tempdir().unwrap();
+    let as_of = now();
     let first = job(
         &server,
         out.path(),
+        &as_of,
         &["--session", "36", "--format", "json,csv,html,markdown"],
     )
     .await;
@@ -99,6 +105,7 @@ async fn the_job_writes_its_files_and_a_rerun_changes_nothing(pool: PgPool) {
     let again = job(
         &server,
         out.path(),
+        &as_of,
         &["--session", "36", "--format", "json"],
     )
     .await;
@@ -115,7 +122,13 @@ async fn the_job_writes_its_files_and_a_rerun_changes_nothing(pool: PgPool) {
 async fn the_job_fails_clearly_when_the_server_is_down_or_the_session_unknown(pool: PgPool) {
     let w = world(pool).await;
     let out = tempfile::tempdir().unwrap();
-    let down = job("http://127.0.0.1:1", out.path(), &["--session", "36"]).await;
+    let down = job(
+        "http://127.0.0.1:1",
+        out.path(),
+        &now(),
+        &["--session", "36"],
+    )
+    .await;
     assert_ne!(down.code, Some(0));
     assert!(
         down.stderr.contains("cannot reach the server"),
@@ -124,7 +137,7 @@ async fn the_job_fails_clearly_when_the_server_is_down_or_the_session_unknown(po
     );
 
     let server = format!("http://{}", w._server.addr);
-    let unknown = job(&server, out.path(), &["--session", "99"]).await;
+    let unknown = job(&server, out.path(), &now(), &["--session", "99"]).await;
     assert_ne!(unknown.code, Some(0));
     assert!(unknown.stderr.contains("sessions/99"), "{}", unknown.stderr);
     assert!(unknown.stderr.contains("not found"), "{}", unknown.stderr);
@@ -147,6 +160,7 @@ async fn the_job_fails_clearly_when_the_session_already_has_a_final_report(pool:
     let run = job(
         &server,
         out.path(),
+        &now(),
         &["--session", "36", "--finalize", "--format", "json"],
     )
     .await;
