@@ -48,7 +48,7 @@ async fn job(server: &str, out: &Path, as_of: &str, extra: &[&str]) -> Run {
             "--server",
             server,
             "--as-of",
-            &as_of,
+            as_of,
         ])
         .arg("--out")
         .arg(out)
