@@ -386,34 +386,25 @@ pub async fn list(
             "status" => "v.status",
             "programme" => "v.programme_id",
             "agreement_date" => "v.agreement_date",
-            other => return Err(undeclared(other)),
+            other => return Err(super::undeclared_filter(other)),
         };
         // Columns that may be NULL must still match `!=`.
         let op = match c.op {
             Op::Ne => "IS DISTINCT FROM",
             op => op.sql(),
         };
-        qb.push(format!(" AND {column} {op} "));
         match (c.field, &c.value) {
             ("earmarking_category", Value::Text(code)) => {
-                let code: i16 = code.parse().map_err(|_| undeclared(code))?;
-                qb.push_bind(code)
+                let code: i16 = code.parse().map_err(|_| super::undeclared_filter(code))?;
+                qb.push(format!(" AND {column} {op} ")).push_bind(code);
             }
-            (_, Value::Text(t)) => qb.push_bind(t.clone()),
-            (_, Value::Date(d)) => qb.push_bind(*d),
-            (_, other) => return Err(undeclared(&format!("{other:?}"))),
-        };
+            (_, value) => super::push_condition(&mut qb, column, op, value),
+        }
     }
     qb.push(" ORDER BY c.id LIMIT ").push_bind(limit);
     let mut conn = pool.acquire().await?;
     let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
     with_schedules(&mut conn, rows).await
-}
-
-fn undeclared(what: &str) -> Error {
-    Error::Internal(anyhow::anyhow!(
-        "contribution filter on {what} is not declared"
-    ))
 }
 
 /// Writes a new revision of a contribution with its own schedule, after `current` (read with

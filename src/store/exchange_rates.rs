@@ -10,7 +10,7 @@ use crate::{
     domain::{
         dates::Month,
         exchange_rate::{ExchangeRate, Rate, RateKey},
-        filter::{Filter, Value},
+        filter::Filter,
         money::Currency,
     },
     error::{Error, Result},
@@ -192,25 +192,12 @@ pub async fn list(
     }
     for c in &filter.conditions {
         let column = match c.field {
-            "base_currency_code" => "e.base_currency",
-            "quote_currency_code" => "e.quote_currency",
+            "base_currency_code" => "e.base_currency::text",
+            "quote_currency_code" => "e.quote_currency::text",
             "month" => "e.month",
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "undeclared filter {other}"
-                )));
-            }
+            other => return Err(super::undeclared_filter(other)),
         };
-        qb.push(format!(" AND {column} {} ", c.op.sql()));
-        match &c.value {
-            Value::Text(t) => qb.push_bind(t.clone()).push("::bpchar"),
-            Value::Date(d) => qb.push_bind(*d),
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "bad filter value {other:?}"
-                )));
-            }
-        };
+        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
     }
     qb.push(" ORDER BY e.base_currency, e.quote_currency, e.month LIMIT ")
         .push_bind(limit);

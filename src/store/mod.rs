@@ -89,6 +89,31 @@ pub struct Versioned<T> {
     pub value: T,
 }
 
+/// Pushes ` AND {column} {op} <value>` for one condition of a List's filter, binding the value
+/// whatever its kind. `column` and `op` come from the store's own table of filter fields, never
+/// from the caller's text.
+pub(crate) fn push_condition(
+    qb: &mut QueryBuilder<Postgres>,
+    column: &str,
+    op: &str,
+    value: &crate::domain::filter::Value,
+) {
+    use crate::domain::filter::Value;
+    qb.push(format!(" AND {column} {op} "));
+    match value {
+        Value::Text(t) => qb.push_bind(t.clone()),
+        Value::Bool(b) => qb.push_bind(*b),
+        Value::Date(d) => qb.push_bind(*d),
+        Value::Timestamp(t) => qb.push_bind(*t),
+    };
+}
+
+/// A filter field or value a store was not told about. The API declares every field it accepts,
+/// so this is a bug, never the caller's mistake.
+pub(crate) fn undeclared_filter(what: impl std::fmt::Debug) -> Error {
+    Error::Internal(anyhow::anyhow!("filter on {what:?} is not declared"))
+}
+
 /// Makes the writers of one resource take turns before a correction: `lock` selects the
 /// resource's identity row `FOR UPDATE` (identity rows never change, so the lock is only a
 /// turnstile). A writer that waited reads the history clock again, so that its versions come

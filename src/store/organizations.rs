@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use super::{AsOf, Versioned, already_exists, write::Write};
 use crate::{
     domain::{
-        filter::{Filter, Value},
+        filter::Filter,
         geo::Country,
         organization::{Organization, OrganizationKind},
         text::Id,
@@ -138,22 +138,9 @@ pub async fn list(
             "member_state" => "v.member_state",
             "kind" => "v.kind",
             "country_code" => "v.country_code",
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "undeclared filter {other}"
-                )));
-            }
+            other => return Err(super::undeclared_filter(other)),
         };
-        qb.push(format!(" AND {column} {} ", c.op.sql()));
-        match &c.value {
-            Value::Bool(b) => qb.push_bind(*b),
-            Value::Text(t) => qb.push_bind(t.clone()),
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "bad filter value {other:?}"
-                )));
-            }
-        };
+        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
     }
     qb.push(" ORDER BY o.id LIMIT ").push_bind(limit);
     qb.build_query_as::<Row>()

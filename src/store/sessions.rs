@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use super::{AsOf, Versioned, already_exists, write::Write};
 use crate::{
     domain::{
-        filter::{Filter, Value},
+        filter::Filter,
         session::{Body, Session, SessionKey, SessionState},
     },
     error::{Error, Result},
@@ -156,22 +156,9 @@ pub async fn list(
         let column = match c.field {
             "body" => "s.body",
             "start_date" => "v.start_date",
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "undeclared filter {other}"
-                )));
-            }
+            other => return Err(super::undeclared_filter(other)),
         };
-        qb.push(format!(" AND {column} {} ", c.op.sql()));
-        match &c.value {
-            Value::Text(t) => qb.push_bind(t.clone()),
-            Value::Date(d) => qb.push_bind(*d),
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "bad filter value {other:?}"
-                )));
-            }
-        };
+        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
     }
     qb.push(" ORDER BY v.start_date, s.id LIMIT ")
         .push_bind(limit);

@@ -8,7 +8,7 @@ use super::stored_currency;
 use crate::{
     domain::{
         contribution::receipt::{Receipt, receipt_name},
-        filter::{Filter, Op, Value},
+        filter::Filter,
         money::{Currency, Money},
         text::Id,
     },
@@ -165,18 +165,9 @@ pub async fn list(
         let column = match c.field {
             "received_date" => "v.received_date",
             "withdrawn" => "v.withdrawn",
-            other => return Err(undeclared(other)),
+            other => return Err(super::super::undeclared_filter(other)),
         };
-        let op = match c.op {
-            Op::Ne => "<>",
-            op => op.sql(),
-        };
-        qb.push(format!(" AND {column} {op} "));
-        match &c.value {
-            Value::Date(d) => qb.push_bind(*d),
-            Value::Bool(b) => qb.push_bind(*b),
-            other => return Err(undeclared(&format!("{other:?}"))),
-        };
+        super::super::push_condition(&mut qb, column, c.op.sql(), &c.value);
     }
     qb.push(" ORDER BY v.received_date, r.id LIMIT ")
         .push_bind(limit);
@@ -186,10 +177,6 @@ pub async fn list(
         .into_iter()
         .map(TryInto::try_into)
         .collect()
-}
-
-fn undeclared(what: &str) -> Error {
-    Error::Internal(anyhow::anyhow!("receipt filter on {what} is not declared"))
 }
 
 /// Writes a new revision of a receipt after `current` (read with [`lock_current`] in the same

@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, types::Json};
 
 use crate::{
     domain::{
-        filter::{Filter, Value},
+        filter::Filter,
         result::{DimensionValues, Figures, Measurement, MeasurementKey},
         text::Id,
     },
@@ -172,22 +172,9 @@ pub async fn list(
             "period_start" => "m.period_start",
             "period_end" => "m.period_end",
             "verified" => "v.verified",
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "undeclared filter {other}"
-                )));
-            }
+            other => return Err(super::super::undeclared_filter(other)),
         };
-        qb.push(format!(" AND {column} {} ", c.op.sql()));
-        match &c.value {
-            Value::Bool(b) => qb.push_bind(*b),
-            Value::Date(d) => qb.push_bind(*d),
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "bad filter value {other:?}"
-                )));
-            }
-        };
+        super::super::push_condition(&mut qb, column, c.op.sql(), &c.value);
     }
     qb.push(
         " ORDER BY m.programme_id, m.indicator_id, m.period_start, m.period_end, m.dimension_key, m.id LIMIT ",
