@@ -75,7 +75,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
 
 /// A refusal of one line, found here or by the server.
 #[derive(Debug)]
-struct LineError {
+pub(super) struct LineError {
     field: String,
     reason: String,
     message: String,
@@ -88,6 +88,31 @@ impl LineError {
             reason: reason.to_owned(),
             message: message.into(),
         }
+    }
+
+    /// What the server said of a refused row. Its message starts with the field, which is
+    /// printed once; a result without a reason is named by its gRPC code.
+    pub(super) fn refused(r: &pb::ImportRowResult) -> Self {
+        let message = r
+            .message
+            .strip_prefix(&format!("{}: ", r.field))
+            .unwrap_or(&r.message);
+        let reason = if r.reason.is_empty() {
+            format!("{:?}", tonic::Code::from(r.code))
+        } else {
+            r.reason.clone()
+        };
+        LineError::new(&r.field, &reason, message)
+    }
+}
+
+/// `field: REASON: message`, leaving out an empty field.
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        write!(f, "{}: {}", self.reason, self.message)
     }
 }
 
@@ -134,35 +159,14 @@ async fn contributions(args: ContributionsArgs) -> anyhow::Result<()> {
             .into_inner();
         written += response.written;
         replayed += response.replayed;
-        for r in response.results.into_iter().filter(|r| r.code != 0) {
-            let message = r
-                .message
-                .strip_prefix(&format!("{}: ", r.field))
-                .unwrap_or(&r.message)
-                .to_owned();
-            let reason = if r.reason.is_empty() {
-                format!("{:?}", tonic::Code::from(r.code))
-            } else {
-                r.reason
-            };
-            failures.insert(
-                r.row as u64,
-                LineError {
-                    field: r.field,
-                    reason,
-                    message,
-                },
-            );
+        for r in response.results.iter().filter(|r| r.code != 0) {
+            failures.insert(r.row as u64, LineError::refused(r));
         }
     }
     progress.finish_and_clear();
 
     for (line, e) in &failures {
-        if e.field.is_empty() {
-            println!("line {line}: {}: {}", e.reason, e.message);
-        } else {
-            println!("line {line}: {}: {}: {}", e.field, e.reason, e.message);
-        }
+        println!("line {line}: {e}");
     }
     let failed = failures.len();
     println!("{total} rows: {written} written, {replayed} already imported, {failed} failed");
@@ -172,7 +176,8 @@ async fn contributions(args: ContributionsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn progress_bar(len: u64) -> ProgressBar {
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+pub(super) fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

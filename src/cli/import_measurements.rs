@@ -6,16 +6,15 @@
 
 use std::{
     collections::BTreeSet,
-    io::IsTerminal,
     path::{Path, PathBuf},
 };
 
-use super::client::{self, ClientArgs};
 use anyhow::Context;
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
 use prost::Message;
 use serde::Deserialize;
+
+use super::client::{self, ClientArgs};
 
 use crate::pb::{self, result_service_client::ResultServiceClient};
 
@@ -93,7 +92,7 @@ struct Tally {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let (rows, mut errors) = read(&args.file)?;
     let mut client = ResultServiceClient::new(client::connect(&args.client).await?);
-    let bar = progress(rows.len() + errors.len());
+    let bar = super::import::progress_bar((rows.len() + errors.len()) as u64);
     bar.inc(errors.len() as u64);
     let mut tally = Tally {
         rows: (rows.len() + errors.len()) as i64,
@@ -259,30 +258,10 @@ fn dimensions(text: &str) -> Result<std::collections::BTreeMap<String, String>, 
 }
 
 fn server_error(r: pb::ImportRowResult) -> LineError {
-    // The message repeats the field as its prefix; print it once.
-    let message = r
-        .message
-        .strip_prefix(&format!("{}: ", r.field))
-        .unwrap_or(&r.message)
-        .to_owned();
-    let text = [r.field.as_str(), r.reason.as_str(), message.as_str()]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(": ");
-    LineError { line: r.row, text }
-}
-
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-fn progress(len: usize) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+    LineError {
+        line: r.row,
+        text: super::import::LineError::refused(&r).to_string(),
     }
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows {elapsed}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// Prints every failed line (stderr) and the summary (stdout); fails when any line failed.
