@@ -8,7 +8,11 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     api::{Api, Caller, PageRequest, convert},
-    domain::{FieldViolation, Parsed, session::SessionKey},
+    domain::{
+        FieldViolation, Parsed,
+        filter::{FieldSpec, Filter, Kind},
+        session::SessionKey,
+    },
     error::{Error, Result},
     pb::{self, report_service_server::ReportService},
     report::{assemble, figures, render},
@@ -18,6 +22,20 @@ use crate::{
         reports::{self, StoredReport},
     },
 };
+
+/// The documented filter of ListReports: `state = FINAL` or `state = DRAFT`.
+const FILTER: &[FieldSpec] = &[FieldSpec {
+    name: "state",
+    kind: Kind::Enum(state_filter),
+}];
+
+fn state_filter(raw: &str) -> Option<&'static str> {
+    match raw.strip_prefix("REPORT_STATE_").unwrap_or(raw) {
+        "FINAL" => Some("final"),
+        "DRAFT" => Some("draft"),
+        _ => None,
+    }
+}
 
 /// Largest piece of an exported file in one streamed message.
 const EXPORT_CHUNK_BYTES: usize = 64 * 1024;
@@ -170,29 +188,22 @@ impl ReportService for Api {
         } else {
             Some(SessionKey::parse_name(&req.parent, "parent")?.id())
         };
-        let state = match req.filter.replace(' ', "").as_str() {
-            "" => None,
-            "state=FINAL" | "state=REPORT_STATE_FINAL" => Some("final"),
-            "state=DRAFT" | "state=REPORT_STATE_DRAFT" => Some("draft"),
-            _ => {
-                return Err(Error::invalid(
-                    "filter",
-                    "INVALID_FILTER",
-                    "reports can be filtered by `state = FINAL` or `state = DRAFT`",
-                )
-                .into());
-            }
-        };
+        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
         let page = PageRequest::<reports::Cursor>::parse(
             self.page_key(),
             req.page_size,
             &req.page_token,
-            format!("ListReports|{}|{state:?}|{}", req.parent, req.omit_content),
+            format!(
+                "ListReports|{}|{}|{}",
+                req.parent,
+                filter.canonical(),
+                req.omit_content
+            ),
         )?;
         let rows = reports::list(
             self.pool(),
             session.as_deref(),
-            state,
+            &filter,
             page.after.as_ref(),
             page.fetch_limit(),
             req.omit_content,

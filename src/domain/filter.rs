@@ -173,11 +173,6 @@ impl Filter {
         }
         out
     }
-
-    /// The conditions on one field.
-    pub fn on<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Condition> + 'a {
-        self.conditions.iter().filter(move |c| c.field == field)
-    }
 }
 
 fn invalid(field: &str, why: String) -> FieldViolation {

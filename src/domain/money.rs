@@ -110,10 +110,6 @@ impl Money {
         Money { amount, currency }
     }
 
-    pub fn zero(currency: Currency) -> Money {
-        Money::from_decimal(Decimal::ZERO, currency)
-    }
-
     pub fn amount(&self) -> Decimal {
         self.amount
     }

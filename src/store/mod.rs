@@ -198,11 +198,6 @@ impl<'q> sqlx::Encode<'q, Postgres> for AsOfBound {
     }
 }
 
-/// The SQL expression for the as-of predicate on `alias` with the instant as parameter `$n`.
-pub fn as_of_sql(alias: &str, n: usize) -> String {
-    format!("{alias}.valid_from <= ${n} AND ({alias}.valid_to IS NULL OR {alias}.valid_to > ${n})")
-}
-
 /// Waits until every write that could carry a timestamp at or before `as_of` has committed, so
 /// that reading as of that instant gives the same answer now and forever. Writers hold the
 /// history lock in shared mode for their whole transaction and take their timestamp after

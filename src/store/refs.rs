@@ -32,18 +32,3 @@ pub async fn exists(conn: &mut PgConnection, target: Target, id: &str) -> Result
         .fetch_one(conn)
         .await?)
 }
-
-/// Whether `programmes/{programme_id}/indicators/{indicator_id}` exists.
-pub async fn indicator_exists(
-    conn: &mut PgConnection,
-    programme_id: &str,
-    indicator_id: &str,
-) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM indicators WHERE programme_id = $1 AND id = $2)",
-    )
-    .bind(programme_id)
-    .bind(indicator_id)
-    .fetch_one(conn)
-    .await?)
-}

@@ -5,7 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::write::Write;
-use crate::error::{Error, Result};
+use crate::{
+    domain::filter::Filter,
+    error::{Error, Result},
+};
 
 /// One stored revision.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -146,7 +149,7 @@ pub struct Cursor {
 pub async fn list(
     pool: &PgPool,
     session_id: Option<&str>,
-    state: Option<&str>,
+    filter: &Filter,
     after: Option<&Cursor>,
     limit: i64,
     omit_content: bool,
@@ -162,8 +165,11 @@ pub async fn list(
         qb.push(" AND session_id = ")
             .push_bind(session_id.to_owned());
     }
-    if let Some(state) = state {
-        qb.push(" AND state = ").push_bind(state.to_owned());
+    for c in &filter.conditions {
+        match c.field {
+            "state" => super::push_condition(&mut qb, "state", c.op.sql(), &c.value),
+            other => return Err(super::undeclared_filter(other)),
+        }
     }
     if let Some(after) = after {
         qb.push(" AND (session_id > ")

@@ -361,3 +361,54 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
         Some("as_of"),
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn reports_are_listed_by_state(pool: PgPool) {
+    let mut w = belgium(pool).await;
+    let draft = w.generate(36, None).await;
+    let fin = w.generate(36, None).await;
+    w.reports
+        .finalize_report(pb::FinalizeReportRequest {
+            name: fin.name.clone(),
+            etag: fin.etag.clone(),
+            request_id: rid(),
+        })
+        .await
+        .unwrap();
+    let names = |filter: &str| {
+        let mut reports = w.reports.clone();
+        let filter = filter.to_owned();
+        async move {
+            reports
+                .list_reports(pb::ListReportsRequest {
+                    parent: "sessions/-".into(),
+                    filter,
+                    omit_content: true,
+                    ..Default::default()
+                })
+                .await
+                .map(|r| {
+                    r.into_inner()
+                        .reports
+                        .into_iter()
+                        .map(|r| r.name)
+                        .collect::<Vec<_>>()
+                })
+        }
+    };
+    assert_eq!(names("state = FINAL").await.unwrap(), [fin.name.as_str()]);
+    assert_eq!(
+        names("state=REPORT_STATE_DRAFT").await.unwrap(),
+        [draft.name.as_str()]
+    );
+    assert_eq!(
+        names("state != FINAL").await.unwrap(),
+        [draft.name.as_str()]
+    );
+    assert_refused(
+        names("state = PUBLISHED").await,
+        Code::InvalidArgument,
+        "INVALID_FILTER",
+        Some("filter"),
+    );
+}
