@@ -10,10 +10,9 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context;
 use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch};
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{
     service::Routes,
-    transport::{Server, ServerTlsConfig},
+    transport::{Server, ServerTlsConfig, server::TcpIncoming},
 };
 use tonic_health::ServingStatus;
 use tower::{limit::GlobalConcurrencyLimitLayer, load_shed::LoadShedLayer};
@@ -149,7 +148,7 @@ impl Application {
             tokio::spawn(
                 Server::builder()
                     .add_service(health_service.clone())
-                    .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async move {
+                    .serve_with_incoming_shutdown(no_delay(listener), async move {
                         let _ = done.changed().await;
                     }),
             );
@@ -180,7 +179,7 @@ impl Application {
             .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
             .add_routes(routes)
             .add_service(health_service)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+            .serve_with_incoming_shutdown(no_delay(listener), async {
                 let _ = drain_rx.await;
             });
         tokio::pin!(server);
@@ -205,6 +204,13 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Accepted connections with Nagle's algorithm off. tonic applies its own `tcp_nodelay` only to
+/// listeners it binds itself; without it, a response written in several pieces waits for the
+/// client's delayed acknowledgement (about 40 ms a call).
+fn no_delay(listener: TcpListener) -> TcpIncoming {
+    TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
 /// Every scpf.v1 service plus reflection, with explicit message size limits; and the names

@@ -89,7 +89,9 @@ pub type Connection = InterceptedService<Channel, Credential>;
 pub async fn connect(args: &ClientArgs) -> anyhow::Result<Connection> {
     let mut endpoint = Channel::from_shared(args.server.clone())
         .with_context(|| format!("{:?} is not a server address", args.server))?
-        .connect_timeout(Duration::from_secs(10));
+        .connect_timeout(Duration::from_secs(10))
+        // tonic's default, stated: a request in several segments must not wait for an ACK.
+        .tcp_nodelay(true);
     if args.server.starts_with("https://") || args.ca_file.is_some() {
         let mut tls = ClientTlsConfig::new();
         if let Some(ca) = &args.ca_file {

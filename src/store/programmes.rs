@@ -323,11 +323,11 @@ pub async fn list(
 }
 
 /// `= value`, or for `!=` "anything else, including nothing", on a nullable column.
-fn push_nullable<'a>(
-    qb: &'a mut QueryBuilder<Postgres>,
+fn push_nullable<'a, 'q>(
+    qb: &'a mut QueryBuilder<'q, Postgres>,
     column: &str,
     negated: bool,
-) -> &'a mut QueryBuilder<Postgres> {
+) -> &'a mut QueryBuilder<'q, Postgres> {
     let op = if negated { "IS DISTINCT FROM" } else { "=" };
     qb.push(format!(" AND {column} {op} "))
 }

@@ -115,6 +115,8 @@ impl Endpoint {
                 }
                 _ = stop.changed() => return,
             };
+            // Scrapes are small, but a reply in two segments would still wait for a delayed ACK.
+            let _ = stream.set_nodelay(true);
             let handle = handle.clone();
             let pool = pool.clone();
             let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {

@@ -45,7 +45,7 @@ pub fn record(parent: &str, m: pb::Measurement) -> pb::RecordMeasurementRequest 
 }
 
 async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
         .fetch_one(pool)
         .await
         .unwrap()
