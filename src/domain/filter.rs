@@ -9,12 +9,23 @@
 //!
 //! Each List declares which fields it accepts and of what kind; a filter naming anything else,
 //! or comparing a value that does not parse, is refused with a violation on `filter`.
+//!
+//! A filter is bounded: at most [`MAX_LENGTH`] characters and [`MAX_CONDITIONS`] conditions, no
+//! control characters. Repeated conditions on one field with one operator are read as a
+//! [`Group`], which the store turns into one comparison with an array of values, so that the cost
+//! of a query does not grow with the number of conditions.
 
 use std::fmt::{self, Write as _};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use super::{FieldViolation, Parsed};
+use super::{FieldViolation, Parsed, dates::YEARS, text::quote};
+
+/// Most characters a filter may have.
+pub const MAX_LENGTH: usize = 2048;
+
+/// Most conditions a filter may hold.
+pub const MAX_CONDITIONS: usize = 32;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,13 +127,35 @@ pub struct Filter {
     pub conditions: Vec<Condition>,
 }
 
+/// Every condition of a filter on one field with one operator: all must hold. The values are in
+/// the order first written, each once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group<'a> {
+    pub field: &'static str,
+    pub op: Op,
+    pub values: Vec<&'a Value>,
+}
+
 impl Filter {
     /// Parses `text` against the fields a List accepts. `field` names the request field in errors.
     pub fn parse(text: &str, specs: &[FieldSpec], field: &str) -> Parsed<Filter> {
+        let length = text.chars().count();
+        if length > MAX_LENGTH {
+            return Err(invalid(
+                field,
+                format!("the filter has {length} characters; at most {MAX_LENGTH} are allowed"),
+            ));
+        }
         let tokens = tokenize(text).map_err(|why| invalid(field, why))?;
         let mut conditions = Vec::new();
         let mut rest = tokens.as_slice();
         while !rest.is_empty() {
+            if conditions.len() == MAX_CONDITIONS {
+                return Err(invalid(
+                    field,
+                    format!("a filter holds at most {MAX_CONDITIONS} conditions"),
+                ));
+            }
             let [Token::Word(name), Token::Op(op), value, tail @ ..] = rest else {
                 return Err(invalid(
                     field,
@@ -134,7 +167,8 @@ impl Filter {
                 invalid(
                     field,
                     format!(
-                        "cannot filter on {name:?}; the fields are: {}",
+                        "cannot filter on {}; the fields are: {}",
+                        quote(name),
                         known.join(", ")
                     ),
                 )
@@ -160,6 +194,29 @@ impl Filter {
             };
         }
         Ok(Filter { conditions })
+    }
+
+    /// The conditions grouped by field and operator, in the order each group first appears.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        for c in &self.conditions {
+            match groups
+                .iter_mut()
+                .find(|g| g.field == c.field && g.op == c.op)
+            {
+                Some(group) => {
+                    if !group.values.contains(&&c.value) {
+                        group.values.push(&c.value);
+                    }
+                }
+                None => groups.push(Group {
+                    field: c.field,
+                    op: c.op,
+                    values: vec![&c.value],
+                }),
+            }
+        }
+        groups
     }
 
     /// A normal form that two equivalent filters share, for binding page tokens to a filter.
@@ -193,23 +250,44 @@ fn parse_value(spec: &FieldSpec, op: Op, raw: &str) -> Result<Value, String> {
         Kind::Bool => match raw {
             "true" => equality_only(Value::Bool(true)),
             "false" => equality_only(Value::Bool(false)),
-            _ => Err(format!("{name} is true or false, not {raw:?}")),
+            _ => Err(format!("{name} is true or false, not {}", quote(raw))),
         },
         Kind::Enum(map) => match map(raw) {
             Some(v) => equality_only(Value::Text(v.to_owned())),
-            None => Err(format!("{raw:?} is not a value of {name}")),
+            None => Err(format!("{} is not a value of {name}", quote(raw))),
         },
         Kind::Date => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .filter(|d| YEARS.contains(&d.year()))
             .map(Value::Date)
-            .map_err(|_| format!("{name} takes a date such as \"2025-01-01\", not {raw:?}")),
-        Kind::Month => NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-            .map(Value::Date)
-            .map_err(|_| format!("{name} takes a month such as \"2025-06\", not {raw:?}")),
-        Kind::Timestamp => DateTime::parse_from_rfc3339(raw)
-            .map(|t| Value::Timestamp(t.with_timezone(&Utc)))
+            .ok_or(())
             .map_err(|_| {
                 format!(
-                    "{name} takes an RFC 3339 instant such as \"2025-06-01T00:00:00Z\", not {raw:?}"
+                    "{name} takes a date such as \"2025-01-01\", not {}",
+                    quote(raw)
+                )
+            }),
+        Kind::Month => NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
+            .ok()
+            .filter(|d| YEARS.contains(&d.year()))
+            .map(Value::Date)
+            .ok_or(())
+            .map_err(|_| {
+                format!(
+                    "{name} takes a month such as \"2025-06\", not {}",
+                    quote(raw)
+                )
+            }),
+        Kind::Timestamp => DateTime::parse_from_rfc3339(raw)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| YEARS.contains(&t.year()))
+            .map(Value::Timestamp)
+            .ok_or(())
+            .map_err(|_| {
+                format!(
+                    "{name} takes an RFC 3339 instant such as \"2025-06-01T00:00:00Z\", not {}",
+                    quote(raw)
                 )
             }),
     }
@@ -223,6 +301,10 @@ enum Token {
 }
 
 fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+    // The database cannot hold NUL, and no value of any field holds a control character.
+    if text.chars().any(|c| c.is_control() && !c.is_whitespace()) {
+        return Err("the filter must not contain control characters".to_owned());
+    }
     let mut tokens = Vec::new();
     let mut chars = text.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -334,6 +416,63 @@ mod tests {
     }
 
     #[test]
+    fn filters_are_bounded_with_the_cap_in_the_message() {
+        let condition = r#"donor = "organizations/belgium""#;
+        let at_cap = vec![condition; MAX_CONDITIONS].join(" AND ");
+        assert!(at_cap.chars().count() <= MAX_LENGTH);
+        assert_eq!(
+            Filter::parse(&at_cap, SPECS, "filter")
+                .unwrap()
+                .conditions
+                .len(),
+            MAX_CONDITIONS
+        );
+        let over = vec!["verified = true"; MAX_CONDITIONS + 1].join(" AND ");
+        assert!(over.chars().count() <= MAX_LENGTH);
+        let err = Filter::parse(&over, SPECS, "filter").unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.reason),
+            ("filter", "INVALID_FILTER")
+        );
+        assert!(
+            err.description.contains(&MAX_CONDITIONS.to_string()),
+            "{err:?}"
+        );
+        let long = format!(r#"donor = "{}""#, "x".repeat(MAX_LENGTH));
+        let err = Filter::parse(&long, SPECS, "filter").unwrap_err();
+        assert!(err.description.contains(&MAX_LENGTH.to_string()), "{err:?}");
+        assert!(err.description.len() < 200, "{err:?}");
+    }
+
+    #[test]
+    fn repeated_conditions_form_one_group_per_field_and_operator() {
+        let f = Filter::parse(
+            r#"donor = a AND status = PLEDGE AND donor = b AND donor = a AND donor != c AND agreement_date >= "2025-01-01" AND agreement_date >= "2024-01-01""#,
+            SPECS,
+            "filter",
+        )
+        .unwrap();
+        let groups = f.groups();
+        let summary: Vec<_> = groups
+            .iter()
+            .map(|g| (g.field, g.op, g.values.len()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("donor", Op::Eq, 2),
+                ("status", Op::Eq, 1),
+                ("donor", Op::Ne, 1),
+                ("agreement_date", Op::Ge, 2),
+            ]
+        );
+        assert_eq!(
+            groups[0].values,
+            [&Value::Text("a".into()), &Value::Text("b".into())]
+        );
+    }
+
+    #[test]
     fn malformed_filters_are_refused_on_the_filter_field() {
         for bad in [
             "colour = red",
@@ -345,6 +484,9 @@ mod tests {
             "donor = x AND",
             "donor",
             "verified = yes",
+            "donor = \"a\0b\"",
+            "agreement_date >= \"0000-01-01\"",
+            "agreement_date < \"9999-12-31\"",
         ] {
             let err = Filter::parse(bad, SPECS, "filter").unwrap_err();
             assert_eq!(

@@ -8,7 +8,7 @@ use super::{AsOf, Versioned, already_exists, write::Write};
 use crate::{
     domain::{
         allocation::{Allocation, SrfObjective},
-        filter::{Filter, Value},
+        filter::Filter,
         money::{Currency, Money},
         text::Id,
     },
@@ -150,28 +150,15 @@ pub async fn list(
             .push_bind(id.clone())
             .push(")");
     }
-    for c in &filter.conditions {
-        let op = c.op.sql();
-        match (c.field, &c.value) {
+    for group in filter.groups() {
+        let (column, cast) = match group.field {
             // NULL-safe, so that `programme = ""` finds allocations to an objective only.
-            ("programme", Value::Text(name)) => qb
-                .push(format!(
-                    " AND coalesce('programmes/' || v.programme_id, '') {op} "
-                ))
-                .push_bind(name.clone()),
-            ("srf_objective", Value::Text(number)) => qb
-                .push(format!(" AND coalesce(v.srf_objective, 0) {op} "))
-                .push_bind(number.clone())
-                .push("::smallint"),
-            ("allocation_date", Value::Date(d)) => qb
-                .push(format!(" AND v.allocation_date {op} "))
-                .push_bind(*d),
-            (other, value) => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "undeclared filter {other} {value:?}"
-                )));
-            }
+            "programme" => ("coalesce('programmes/' || v.programme_id, '')", ""),
+            "srf_objective" => ("coalesce(v.srf_objective, 0)", "::smallint"),
+            "allocation_date" => ("v.allocation_date", ""),
+            other => return Err(super::undeclared_filter(other)),
         };
+        super::push_group(&mut qb, column, &group, cast, false)?;
     }
     qb.push(" ORDER BY v.allocation_date, a.id LIMIT ")
         .push_bind(limit);

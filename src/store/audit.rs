@@ -43,13 +43,13 @@ pub async fn list(
     if let Some(after) = after_id {
         qb.push(" AND id > ").push_bind(after);
     }
-    for c in &filter.conditions {
+    for group in filter.groups() {
         // Field names come from the fixed list the API accepts, never from the caller's text.
-        let column = match c.field {
-            "resource" | "actor" | "method" | "request_id" | "event_time" => c.field,
+        let column = match group.field {
+            "resource" | "actor" | "method" | "request_id" | "event_time" => group.field,
             other => return Err(super::undeclared_filter(other)),
         };
-        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
+        super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY id LIMIT ").push_bind(limit);
     Ok(qb.build_query_as().fetch_all(pool).await?)

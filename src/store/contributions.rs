@@ -16,7 +16,7 @@ use crate::{
             Contribution, Earmarking, EarmarkingCategory, EarmarkingModality, FlowStatus,
             FundingType, Installment,
         },
-        filter::{Filter, Op, Value},
+        filter::Filter,
         money::{Currency, Money},
         session::SessionKey,
         text::Id,
@@ -377,29 +377,20 @@ pub async fn list(
     if let Some(after) = after {
         qb.push(" AND c.id > ").push_bind(after.to_owned());
     }
-    for c in &filter.conditions {
-        let column = match c.field {
-            "donor" => "c.donor_id",
-            "funding_type" => "c.funding_type",
-            "currency_code" => "c.currency_code::text",
-            "earmarking_category" => "v.earmarking_category",
-            "status" => "v.status",
-            "programme" => "v.programme_id",
-            "agreement_date" => "v.agreement_date",
+    for group in filter.groups() {
+        let (column, cast) = match group.field {
+            "donor" => ("c.donor_id", ""),
+            "funding_type" => ("c.funding_type", ""),
+            "currency_code" => ("c.currency_code::text", ""),
+            // The API maps the category to its code, "1" to "4".
+            "earmarking_category" => ("v.earmarking_category", "::smallint"),
+            "status" => ("v.status", ""),
+            "programme" => ("v.programme_id", ""),
+            "agreement_date" => ("v.agreement_date", ""),
             other => return Err(super::undeclared_filter(other)),
         };
         // Columns that may be NULL must still match `!=`.
-        let op = match c.op {
-            Op::Ne => "IS DISTINCT FROM",
-            op => op.sql(),
-        };
-        match (c.field, &c.value) {
-            ("earmarking_category", Value::Text(code)) => {
-                let code: i16 = code.parse().map_err(|_| super::undeclared_filter(code))?;
-                qb.push(format!(" AND {column} {op} ")).push_bind(code);
-            }
-            (_, value) => super::push_condition(&mut qb, column, op, value),
-        }
+        super::push_group(&mut qb, column, &group, cast, true)?;
     }
     qb.push(" ORDER BY c.id LIMIT ").push_bind(limit);
     let mut conn = pool.acquire().await?;

@@ -190,14 +190,14 @@ pub async fn list(
             .push_bind(*month)
             .push(")");
     }
-    for c in &filter.conditions {
-        let column = match c.field {
+    for group in filter.groups() {
+        let column = match group.field {
             "base_currency_code" => "e.base_currency::text",
             "quote_currency_code" => "e.quote_currency::text",
             "month" => "e.month",
             other => return Err(super::undeclared_filter(other)),
         };
-        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
+        super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY e.base_currency, e.quote_currency, e.month LIMIT ")
         .push_bind(limit);

@@ -133,14 +133,14 @@ pub async fn list(
     if let Some(after) = after {
         qb.push(" AND o.id > ").push_bind(after.to_owned());
     }
-    for c in &filter.conditions {
-        let column = match c.field {
+    for group in filter.groups() {
+        let column = match group.field {
             "member_state" => "v.member_state",
             "kind" => "v.kind",
             "country_code" => "v.country_code",
             other => return Err(super::undeclared_filter(other)),
         };
-        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
+        super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY o.id LIMIT ").push_bind(limit);
     qb.build_query_as::<Row>()

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use super::{AsOf, Versioned, already_exists, write::Write};
 use crate::{
     domain::{
-        filter::{Filter, Op, Value},
+        filter::{Filter, Group, Op, Value},
         geo::Country,
         programme::{Partner, PartnerRole, Programme, SrfObjective},
         text::Id,
@@ -274,62 +274,65 @@ pub async fn list(
     if let Some(after) = after {
         qb.push(" AND p.id > ").push_bind(after.to_owned());
     }
-    for c in &filter.conditions {
-        let Value::Text(value) = &c.value else {
-            return Err(Error::Internal(anyhow::anyhow!(
-                "bad filter value {:?}",
-                c.value
-            )));
-        };
-        let negated = c.op == Op::Ne;
-        match c.field {
+    for group in filter.groups() {
+        let negated = group.op == Op::Ne;
+        let mut values = Vec::with_capacity(group.values.len());
+        for value in &group.values {
+            let Value::Text(value) = value else {
+                return Err(super::undeclared_filter(value));
+            };
+            values.push(value.clone());
+        }
+        match group.field {
+            // A programme has many countries: each `=` names one it must have, each `!=` one it
+            // must not have. One subquery answers for the whole group.
             "country_code" => {
-                qb.push(if negated { " AND NOT" } else { " AND" })
-                    .push(
-                        " EXISTS (SELECT 1 FROM programme_countries c
-                          WHERE c.programme_id = v.programme_id AND c.revision = v.revision
-                            AND c.country_code = ",
-                    )
-                    .push_bind(value.clone())
-                    .push(")");
+                let count = i64::try_from(values.len()).map_err(super::undeclared_filter)?;
+                let countries = "(SELECT count(*) FROM programme_countries c
+                      WHERE c.programme_id = v.programme_id AND c.revision = v.revision
+                        AND c.country_code = ANY(";
+                if negated {
+                    qb.push(format!(" AND {countries}"))
+                        .push_bind(values)
+                        .push(")) = 0");
+                } else {
+                    qb.push(format!(" AND {countries}"))
+                        .push_bind(values)
+                        .push(")) = ")
+                        .push_bind(count);
+                }
             }
             "srf_objective" => {
-                let number: i16 = value.parse().map_err(|_| {
-                    Error::Internal(anyhow::anyhow!("bad objective filter {value:?}"))
-                })?;
-                push_nullable(&mut qb, "v.srf_objective", negated).push_bind(number);
+                super::push_group(&mut qb, "v.srf_objective", &group, "::smallint", true)?;
             }
-            "parent" if value.is_empty() => {
-                qb.push(if negated {
-                    " AND v.parent_id IS NOT NULL"
-                } else {
-                    " AND v.parent_id IS NULL"
-                });
-            }
+            // `parent = ""` is "no parent"; any other value is a programme id.
             "parent" => {
-                push_nullable(&mut qb, "v.parent_id", negated).push_bind(value.clone());
+                let (none, ids): (Vec<&Value>, Vec<&Value>) = group
+                    .values
+                    .iter()
+                    .partition(|v| matches!(v, Value::Text(t) if t.is_empty()));
+                if !none.is_empty() {
+                    qb.push(if negated {
+                        " AND v.parent_id IS NOT NULL"
+                    } else {
+                        " AND v.parent_id IS NULL"
+                    });
+                }
+                if !ids.is_empty() {
+                    let ids = Group {
+                        values: ids,
+                        ..group.clone()
+                    };
+                    super::push_group(&mut qb, "v.parent_id", &ids, "", true)?;
+                }
             }
-            other => {
-                return Err(Error::Internal(anyhow::anyhow!(
-                    "undeclared filter {other}"
-                )));
-            }
+            other => return Err(super::undeclared_filter(other)),
         }
     }
     qb.push(" ORDER BY p.id LIMIT ").push_bind(limit);
     let mut conn = pool.acquire().await?;
     let rows = qb.build_query_as::<Row>().fetch_all(&mut *conn).await?;
     with_children(&mut conn, rows).await
-}
-
-/// `= value`, or for `!=` "anything else, including nothing", on a nullable column.
-fn push_nullable<'a, 'q>(
-    qb: &'a mut QueryBuilder<'q, Postgres>,
-    column: &str,
-    negated: bool,
-) -> &'a mut QueryBuilder<'q, Postgres> {
-    let op = if negated { "IS DISTINCT FROM" } else { "=" };
-    qb.push(format!(" AND {column} {op} "))
 }
 
 /// Waits for this programme's other writers, then reads its current version, for an update in

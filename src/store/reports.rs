@@ -165,9 +165,9 @@ pub async fn list(
         qb.push(" AND session_id = ")
             .push_bind(session_id.to_owned());
     }
-    for c in &filter.conditions {
-        match c.field {
-            "state" => super::push_condition(&mut qb, "state", c.op.sql(), &c.value),
+    for group in filter.groups() {
+        match group.field {
+            "state" => super::push_group(&mut qb, "state", &group, "", false)?,
             other => return Err(super::undeclared_filter(other)),
         }
     }

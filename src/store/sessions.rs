@@ -152,13 +152,13 @@ pub async fn list(
             .push_bind(id.clone())
             .push(")");
     }
-    for c in &filter.conditions {
-        let column = match c.field {
+    for group in filter.groups() {
+        let column = match group.field {
             "body" => "s.body",
             "start_date" => "v.start_date",
             other => return Err(super::undeclared_filter(other)),
         };
-        super::push_condition(&mut qb, column, c.op.sql(), &c.value);
+        super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY v.start_date, s.id LIMIT ")
         .push_bind(limit);

@@ -161,13 +161,13 @@ pub async fn list(
             .push_bind(id.clone())
             .push(")");
     }
-    for c in &filter.conditions {
-        let column = match c.field {
+    for group in filter.groups() {
+        let column = match group.field {
             "received_date" => "v.received_date",
             "withdrawn" => "v.withdrawn",
             other => return Err(super::super::undeclared_filter(other)),
         };
-        super::super::push_condition(&mut qb, column, c.op.sql(), &c.value);
+        super::super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY v.received_date, r.id LIMIT ")
         .push_bind(limit);

@@ -167,14 +167,14 @@ pub async fn list(
         values.push_bind(id.clone());
         qb.push(")");
     }
-    for c in &filter.conditions {
-        let column = match c.field {
+    for group in filter.groups() {
+        let column = match group.field {
             "period_start" => "m.period_start",
             "period_end" => "m.period_end",
             "verified" => "v.verified",
             other => return Err(super::super::undeclared_filter(other)),
         };
-        super::super::push_condition(&mut qb, column, c.op.sql(), &c.value);
+        super::super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(
         " ORDER BY m.programme_id, m.indicator_id, m.period_start, m.period_end, m.dimension_key, m.id LIMIT ",
