@@ -29,6 +29,19 @@ pub struct DatabaseArgs {
     /// How long to wait for a pooled connection before answering UNAVAILABLE.
     #[arg(long, env = "SCPF_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
     pub db_acquire_timeout: Duration,
+
+    /// Longest time one SQL statement may run before PostgreSQL cancels it (the session's
+    /// statement_timeout). `serve` requires it below --request-timeout, so that no query outlives
+    /// the call that started it. Migrations run without it.
+    #[arg(long, env = "SCPF_DB_STATEMENT_TIMEOUT", default_value = "25s", value_parser = humantime::parse_duration)]
+    pub db_statement_timeout: Duration,
+}
+
+/// Connection options whose sessions cancel any statement running longer than `timeout` (zero:
+/// no limit). The setting travels in the startup packet, so it holds from the first statement of
+/// every session, including those the pool opens again after a database restart.
+pub fn with_statement_timeout(options: PgConnectOptions, timeout: Duration) -> PgConnectOptions {
+    options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))])
 }
 
 fn parse_secret(value: &str) -> Result<SecretString, String> {
@@ -50,9 +63,11 @@ impl DatabaseArgs {
             ),
         };
         // The URL may hold a password: never echo it back, not even in an error.
-        url.expose_secret()
+        let options = url
+            .expose_secret()
             .parse::<PgConnectOptions>()
-            .map_err(|_| anyhow::anyhow!("the database URL is not a valid postgres:// URL"))
+            .map_err(|_| anyhow::anyhow!("the database URL is not a valid postgres:// URL"))?;
+        Ok(with_statement_timeout(options, self.db_statement_timeout))
     }
 
     /// A pool that connects lazily: the server starts (and reports NOT_SERVING) even when the
@@ -108,9 +123,41 @@ pub struct ServerSettings {
     #[arg(long, env = "SCPF_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_message_bytes: usize,
 
-    /// Calls served at once across all connections; further calls are shed with RESOURCE_EXHAUSTED.
+    /// API calls served at once across all connections; further calls are shed with
+    /// RESOURCE_EXHAUSTED. A call counts once its request message has arrived, until its response
+    /// ends.
     #[arg(long, env = "SCPF_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,
+
+    /// Health and reflection handlers running at once: a limit of their own, so that neither
+    /// they nor the API can starve the other.
+    #[arg(long, env = "SCPF_PROBE_CONCURRENCY_LIMIT", default_value_t = 32)]
+    pub probe_concurrency_limit: usize,
+
+    /// Longest wait for a call's request message, or for the next message of a streamed request;
+    /// then the call ends with DEADLINE_EXCEEDED. A call holds no permit while its request is
+    /// awaited.
+    #[arg(long, env = "SCPF_REQUEST_BODY_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub request_body_timeout: Duration,
+
+    /// Streams (calls) one HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+    #[arg(long, env = "SCPF_HTTP2_MAX_CONCURRENT_STREAMS", default_value_t = 100)]
+    pub http2_max_concurrent_streams: u32,
+
+    /// Time a new connection has to finish its TLS handshake and send the HTTP/2 preface before
+    /// it is closed.
+    #[arg(long, env = "SCPF_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub handshake_timeout: Duration,
+
+    /// How long a connection may stay silent before the server pings it (HTTP/2 keepalive).
+    #[arg(long, env = "SCPF_HTTP2_KEEPALIVE_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub http2_keepalive_interval: Duration,
+
+    /// How long the server waits for the answer to a keepalive ping before closing the
+    /// connection. A connection from which nothing arrives for the handshake timeout plus the
+    /// keepalive interval plus this is closed as well.
+    #[arg(long, env = "SCPF_HTTP2_KEEPALIVE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub http2_keepalive_timeout: Duration,
 
     /// How long in-flight calls may take to finish after SIGTERM before the process exits anyway.
     #[arg(long, env = "SCPF_SHUTDOWN_GRACE", default_value = "20s", value_parser = humantime::parse_duration)]
@@ -209,6 +256,12 @@ impl ServerSettings {
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 256,
+            probe_concurrency_limit: 32,
+            request_body_timeout: Duration::from_secs(10),
+            http2_max_concurrent_streams: 100,
+            handshake_timeout: Duration::from_secs(10),
+            http2_keepalive_interval: Duration::from_secs(30),
+            http2_keepalive_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(20),
             health_interval: Duration::from_secs(5),
             page_token_key_file: None,

@@ -2,12 +2,18 @@
 //! bounded shutdown.
 //!
 //! The layers every request passes, outermost first: telemetry (span and metrics), auth
-//! (credential and role, before any handler), load shedding, the global concurrency limit;
-//! tonic's own timeout wraps them all.
+//! (credential and role, before any handler), admission (the request message first, then a
+//! permit of the API's or the probes' concurrency limit; see [`admission`]); tonic's own timeout
+//! wraps them all. Connections are bounded too: streams per connection, a handshake deadline,
+//! keepalive pings and an idle deadline (see [`connection`]).
+
+mod admission;
+mod connection;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
+use futures::TryStreamExt;
 use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch};
 use tonic::{
@@ -15,7 +21,6 @@ use tonic::{
     transport::{Server, ServerTlsConfig, server::TcpIncoming},
 };
 use tonic_health::ServingStatus;
-use tower::{limit::GlobalConcurrencyLimitLayer, load_shed::LoadShedLayer};
 
 use crate::{
     api::{Api, PageKey},
@@ -131,6 +136,12 @@ impl Application {
             health_listener,
             metrics,
         } = self;
+        let limits = admission::Limits {
+            calls: settings.concurrency_limit,
+            probes: settings.probe_concurrency_limit,
+            body_timeout: settings.request_body_timeout,
+            max_message_bytes: settings.max_message_bytes,
+        };
         let api = Api::new(pool.clone(), page_key);
         let (reporter, health_service) = tonic_health::server::health_reporter();
         let (routes, services) = routes(&api, &settings)?;
@@ -146,9 +157,10 @@ impl Application {
         if let Some(listener) = health_listener {
             let mut done = done.clone();
             tokio::spawn(
-                Server::builder()
+                bounded(Server::builder(), &settings)
+                    .layer(admission::AdmissionLayer::new(limits))
                     .add_service(health_service.clone())
-                    .serve_with_incoming_shutdown(no_delay(listener), async move {
+                    .serve_with_incoming_shutdown(incoming(listener, &settings), async move {
                         let _ = done.changed().await;
                     }),
             );
@@ -169,17 +181,18 @@ impl Application {
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let mut builder = Server::builder();
         if let Some(config) = tls {
-            builder = builder.tls_config(config).context("configuring TLS")?;
+            builder = builder
+                .tls_config(config.timeout(settings.handshake_timeout))
+                .context("configuring TLS")?;
         }
-        let server = builder
+        let server = bounded(builder, &settings)
             .timeout(settings.request_timeout)
             .layer(ObserveLayer)
             .layer(AuthLayer::new(auth))
-            .layer(LoadShedLayer::new())
-            .layer(GlobalConcurrencyLimitLayer::new(settings.concurrency_limit))
+            .layer(admission::AdmissionLayer::new(limits))
             .add_routes(routes)
             .add_service(health_service)
-            .serve_with_incoming_shutdown(no_delay(listener), async {
+            .serve_with_incoming_shutdown(incoming(listener, &settings), async {
                 let _ = drain_rx.await;
             });
         tokio::pin!(server);
@@ -204,6 +217,30 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The HTTP/2 limits of a server: streams per connection and keepalive pings.
+fn bounded(builder: Server, settings: &ServerSettings) -> Server {
+    builder
+        .max_concurrent_streams(settings.http2_max_concurrent_streams)
+        .http2_keepalive_interval(Some(settings.http2_keepalive_interval))
+        .http2_keepalive_timeout(Some(settings.http2_keepalive_timeout))
+}
+
+/// Accepted connections, without Nagle's algorithm, closed when they stay silent too long.
+fn incoming(
+    listener: TcpListener,
+    settings: &ServerSettings,
+) -> impl futures::Stream<Item = std::io::Result<connection::Deadlined<tokio::net::TcpStream>>> + use<>
+{
+    let deadlines = connection::Deadlines {
+        handshake: settings.handshake_timeout,
+        // A live client answers a keepalive ping at least once per interval.
+        idle: settings.handshake_timeout
+            + settings.http2_keepalive_interval
+            + settings.http2_keepalive_timeout,
+    };
+    no_delay(listener).map_ok(move |io| connection::Deadlined::new(io, deadlines))
 }
 
 /// Accepted connections with Nagle's algorithm off. tonic applies its own `tcp_nodelay` only to

@@ -57,7 +57,10 @@ fn parse_name(name: &str) -> Result<i64, FieldViolation> {
             FieldViolation::new(
                 "name",
                 "INVALID_NAME",
-                format!("{name:?} is not a resource name of the form auditEvents/{{event_id}}"),
+                format!(
+                    "{name} is not a resource name of the form auditEvents/{{event_id}}",
+                    name = crate::domain::text::quote(name)
+                ),
             )
         })
 }

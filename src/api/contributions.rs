@@ -73,8 +73,9 @@ fn filter_ids(filter: &Filter) -> Result<Filter> {
                     "filter",
                     "INVALID_FILTER",
                     format!(
-                        "{} takes a resource name such as \"{collection}/x\", not {name:?}",
-                        c.field
+                        "{} takes a resource name such as \"{collection}/x\", not {name}",
+                        c.field,
+                        name = text::quote(name)
                     ),
                 )
             })?;

@@ -23,10 +23,11 @@ pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
 /// instant always selects the same history.
 pub fn instant(ts: Option<&prost_types::Timestamp>, field: &str) -> Parsed<Option<DateTime<Utc>>> {
     let Some(ts) = ts else { return Ok(None) };
-    DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
+    let t = DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
         .filter(|_| (0..1_000_000_000).contains(&ts.nanos))
-        .map(|t| Some(t.trunc_subsecs(6)))
-        .ok_or_else(|| FieldViolation::new(field, "INVALID_TIMESTAMP", "not a valid instant"))
+        .ok_or_else(|| FieldViolation::new(field, "INVALID_TIMESTAMP", "not a valid instant"))?;
+    crate::domain::dates::check_year(t.date_naive(), field)?;
+    Ok(Some(t.trunc_subsecs(6)))
 }
 
 /// `YYYY-MM-DD`.

@@ -76,8 +76,9 @@ fn corrected_rate(m: &pb::ExchangeRate, path: &str) -> Parsed<ExchangeRate> {
                 field,
                 "NAME_MISMATCH",
                 format!(
-                    "is {given:?} but {} says {named:?}; the pair and month of a rate cannot change, create a rate for them instead",
-                    m.name
+                    "is {given} but {} says {named:?}; the pair and month of a rate cannot change, create a rate for them instead",
+                    crate::domain::text::quote(&m.name),
+                    given = crate::domain::text::quote(given)
                 ),
             ))
         }

@@ -207,7 +207,7 @@ fn store_filter(filter: &Filter) -> Parsed<Filter> {
                 FieldViolation::new(
                     "filter",
                     "INVALID_FILTER",
-                    format!("parent takes a programme name such as \"programmes/west-africa\", or \"\" for none; not {name:?}"),
+                    format!("parent takes a programme name such as \"programmes/west-africa\", or \"\" for none; not {name}", name = crate::domain::text::quote(name)),
                 )
             })?;
             c.value = Value::Text(id.into_string());

@@ -46,7 +46,10 @@ pub fn parse_report_name(name: &str, field: &str) -> Parsed<(SessionKey, i32)> {
         FieldViolation::new(
             field,
             "INVALID_NAME",
-            format!("{name:?} is not a report name such as sessions/36/reports/1"),
+            format!(
+                "{name} is not a report name such as sessions/36/reports/1",
+                name = crate::domain::text::quote(name)
+            ),
         )
     };
     if name.is_empty() {

@@ -92,6 +92,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(endpoint) = &args.server.telemetry.otlp_endpoint {
         tracing::info!(endpoint, "exporting traces over OTLP");
     }
+    if args.database.db_statement_timeout.is_zero()
+        || args.database.db_statement_timeout >= args.server.request_timeout
+    {
+        anyhow::bail!(
+            "SCPF_DB_STATEMENT_TIMEOUT ({}) must be above zero and below SCPF_REQUEST_TIMEOUT ({}), so that no query outlives its call",
+            humantime::format_duration(args.database.db_statement_timeout),
+            humantime::format_duration(args.server.request_timeout)
+        );
+    }
     let pool = args.database.lazy_pool()?;
     if args.migrate {
         create_database_if_missing(&args.database).await?;

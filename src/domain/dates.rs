@@ -1,10 +1,31 @@
 //! Calendar dates (`YYYY-MM-DD`), months (`YYYY-MM`) and date ranges.
 
-use std::fmt;
+use std::{fmt, ops::RangeInclusive};
 
 use chrono::{Datelike, NaiveDate};
 
 use super::{FieldViolation, Parsed};
+
+/// The years a date, month or instant may fall in: the organization's history and its foreseeable
+/// planning, and nothing a typing slip (`0000`, `9999`) would produce.
+pub const YEARS: RangeInclusive<i32> = 1945..=2200;
+
+/// Refuses a date outside [`YEARS`].
+pub fn check_year(date: NaiveDate, field: &str) -> Parsed<NaiveDate> {
+    if YEARS.contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(FieldViolation::new(
+            field,
+            "DATE_OUT_OF_RANGE",
+            format!(
+                "{date} is outside the years {} to {} this service accepts",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        ))
+    }
+}
 
 /// Parses a required `YYYY-MM-DD` date.
 pub fn parse_date(text: &str, field: &str) -> Parsed<NaiveDate> {
@@ -19,7 +40,9 @@ pub fn parse_date(text: &str, field: &str) -> Parsed<NaiveDate> {
     if text.len() != 10 {
         return Err(invalid_date(text, field));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| invalid_date(text, field))
+    let date =
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| invalid_date(text, field))?;
+    check_year(date, field)
 }
 
 /// Parses a date that may be empty.
@@ -35,7 +58,10 @@ fn invalid_date(text: &str, field: &str) -> FieldViolation {
     FieldViolation::new(
         field,
         "INVALID_DATE",
-        format!("{text:?} is not a calendar date of the form YYYY-MM-DD"),
+        format!(
+            "{} is not a calendar date of the form YYYY-MM-DD",
+            super::text::quote(text)
+        ),
     )
 }
 
@@ -63,7 +89,10 @@ impl Month {
             FieldViolation::new(
                 field,
                 "INVALID_MONTH",
-                format!("{text:?} is not a month of the form YYYY-MM"),
+                format!(
+                    "{} is not a month of the form YYYY-MM",
+                    super::text::quote(text)
+                ),
             )
         };
         if text.is_empty() {
@@ -76,9 +105,9 @@ impl Month {
         if text.len() != 7 {
             return Err(bad());
         }
-        NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-            .map(Month)
-            .map_err(|_| bad())
+        let first =
+            NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| bad())?;
+        check_year(first, field).map(Month)
     }
 
     /// The month a date falls in.
@@ -116,6 +145,23 @@ mod tests {
         assert_eq!(
             Month::parse("2025-13", "m").unwrap_err().reason,
             "INVALID_MONTH"
+        );
+    }
+
+    #[test]
+    fn years_outside_the_range_are_refused() {
+        for bad in ["0000-01-01", "9999-12-31", "1944-12-31", "2201-01-01"] {
+            assert_eq!(
+                parse_date(bad, "d").unwrap_err().reason,
+                "DATE_OUT_OF_RANGE",
+                "{bad}"
+            );
+        }
+        assert!(parse_date("1945-01-01", "d").is_ok());
+        assert!(parse_date("2200-12-31", "d").is_ok());
+        assert_eq!(
+            Month::parse("9999-01", "m").unwrap_err().reason,
+            "DATE_OUT_OF_RANGE"
         );
     }
 

@@ -48,7 +48,8 @@ impl RateKey {
                 field,
                 "INVALID_NAME",
                 format!(
-                    "{name:?} is not a resource name of the form {PATTERN}, such as exchangeRates/EUR-USD-2025-06{why}"
+                    "{name} is not a resource name of the form {PATTERN}, such as exchangeRates/EUR-USD-2025-06{why}",
+                    name = super::text::quote(name)
                 ),
             )
         };

@@ -23,7 +23,7 @@ impl Country {
                 FieldViolation::new(
                     field,
                     "UNKNOWN_COUNTRY",
-                    format!("{code:?} is not an ISO 3166-1 alpha-2 country code (upper case, like \"BE\")"),
+                    format!("{code} is not an ISO 3166-1 alpha-2 country code (upper case, like \"BE\")", code = super::text::quote(code)),
                 )
             })
     }

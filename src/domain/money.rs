@@ -36,7 +36,10 @@ impl Currency {
                 FieldViolation::new(
                     field,
                     "UNKNOWN_CURRENCY",
-                    format!("{code:?} is not an ISO 4217 currency code with minor units"),
+                    format!(
+                        "{} is not an ISO 4217 currency code with minor units",
+                        super::text::quote(code)
+                    ),
                 )
             })
     }
@@ -157,7 +160,7 @@ pub fn parse_plain_decimal(text: &str, field: &str, what: &str) -> Parsed<Decima
         return Err(FieldViolation::new(
             field,
             "NEGATIVE_AMOUNT",
-            format!("the {what} {text:?} is negative"),
+            format!("the {what} {} is negative", super::text::quote(text)),
         ));
     }
     let (integer, fraction) = match text.split_once('.') {
@@ -168,11 +171,17 @@ pub fn parse_plain_decimal(text: &str, field: &str, what: &str) -> Parsed<Decima
     if !digits(integer) || fraction.is_some_and(|f| !digits(f)) {
         let lower = text.to_ascii_lowercase();
         let why = if lower.contains("nan") || lower.contains("inf") {
-            format!("the {what} {text:?} is not a number")
+            format!("the {what} {} is not a number", super::text::quote(text))
         } else if lower.contains('e') {
-            format!("the {what} {text:?} uses exponent notation; write it out in full")
+            format!(
+                "the {what} {} uses exponent notation; write it out in full",
+                super::text::quote(text)
+            )
         } else {
-            format!("the {what} {text:?} is not a plain decimal such as 1234.50")
+            format!(
+                "the {what} {} is not a plain decimal such as 1234.50",
+                super::text::quote(text)
+            )
         };
         return Err(invalid(why));
     }
@@ -190,7 +199,12 @@ pub fn parse_plain_decimal(text: &str, field: &str, what: &str) -> Parsed<Decima
             format!("the {what} has more than 10 decimals"),
         ));
     }
-    Decimal::from_str(text).map_err(|_| invalid(format!("the {what} {text:?} is not a decimal")))
+    Decimal::from_str(text).map_err(|_| {
+        invalid(format!(
+            "the {what} {} is not a decimal",
+            super::text::quote(text)
+        ))
+    })
 }
 
 /// Rounds to the minor units of a currency, half away from zero: the one rounding rule of every

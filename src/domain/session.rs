@@ -71,7 +71,8 @@ impl SessionKey {
                 field,
                 "INVALID_NAME",
                 format!(
-                    "{name:?} is not a session name such as sessions/36 or sessions/council-116"
+                    "{name} is not a session name such as sessions/36 or sessions/council-116",
+                    name = super::text::quote(name)
                 ),
             )
         };

@@ -4,6 +4,28 @@ use std::fmt;
 
 use super::{FieldViolation, Parsed};
 
+/// Most characters of a caller's input that a message quotes back: an error about a
+/// 10,000-character value stays small.
+pub const QUOTED_CHARS: usize = 64;
+
+/// A caller's text quoted in a message: in double quotes with control characters escaped, cut
+/// after [`QUOTED_CHARS`] characters with `...` after the closing quote.
+pub struct Quoted<'a>(&'a str);
+
+/// Quotes `text` for a message (see [`Quoted`]).
+pub fn quote(text: &str) -> Quoted<'_> {
+    Quoted(text)
+}
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(QUOTED_CHARS) {
+            Some((end, _)) => write!(f, "{:?}...", &self.0[..end]),
+            None => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
 /// The id part of a resource name: lower case letters, digits and hyphens, starting with a letter,
 /// not ending with a hyphen, at most 63 characters (`belgium`, `o-remit`, `belgium-2025-2028`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,7 +50,8 @@ impl Id {
                 field,
                 "INVALID_ID",
                 format!(
-                    "{text:?} is not a valid id: use 1 to 63 lower case letters, digits and hyphens, starting with a letter"
+                    "{} is not a valid id: use 1 to 63 lower case letters, digits and hyphens, starting with a letter",
+                    quote(text)
                 ),
             ))
         }
@@ -80,7 +103,10 @@ pub fn parse_nested_name(name: &str, collections: &[&str], field: &str) -> Parse
         FieldViolation::new(
             field,
             "INVALID_NAME",
-            format!("{name:?} is not a resource name of the form {pattern}"),
+            format!(
+                "{} is not a resource name of the form {pattern}",
+                quote(name)
+            ),
         )
     };
     let parts: Vec<&str> = name.split('/').collect();
@@ -201,6 +227,19 @@ mod tests {
                 .unwrap_err()
                 .reason,
             "INVALID_NAME"
+        );
+    }
+
+    #[test]
+    fn quotes_are_cut_after_a_bounded_prefix() {
+        assert_eq!(quote("belgium").to_string(), "\"belgium\"");
+        assert_eq!(quote("a\0b").to_string(), "\"a\\0b\"");
+        let long = "é".repeat(10_000);
+        let quoted = quote(&long).to_string();
+        assert_eq!(quoted, format!("{:?}...", "é".repeat(QUOTED_CHARS)));
+        assert_eq!(
+            quote(&"x".repeat(QUOTED_CHARS)).to_string(),
+            format!("{:?}", "x".repeat(QUOTED_CHARS))
         );
     }
 

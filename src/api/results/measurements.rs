@@ -215,7 +215,10 @@ fn scope(parent: &str, field: &str) -> Parsed<Scope> {
                 FieldViolation::new(
                     field,
                     "INVALID_NAME",
-                    format!("{parent:?} is not of the form programmes/{{id}}/indicators/-"),
+                    format!(
+                        "{parent} is not of the form programmes/{{id}}/indicators/-",
+                        parent = crate::domain::text::quote(parent)
+                    ),
                 )
             });
     }
@@ -225,7 +228,8 @@ fn scope(parent: &str, field: &str) -> Parsed<Scope> {
                 field,
                 "INVALID_NAME",
                 format!(
-                    "{parent:?} is not programmes/{{id}}/indicators/{{id}}, programmes/{{id}}/indicators/- or programmes/-/indicators/-"
+                    "{parent} is not programmes/{{id}}/indicators/{{id}}, programmes/{{id}}/indicators/- or programmes/-/indicators/-",
+                    parent = crate::domain::text::quote(parent)
                 ),
             )
         } else {

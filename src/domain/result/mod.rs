@@ -69,7 +69,8 @@ impl DimensionName {
                 field,
                 "INVALID_DIMENSION",
                 format!(
-                    "{text:?} is not a dimension name: use a lower case letter, then up to 31 lower case letters, digits and underscores"
+                    "{text} is not a dimension name: use a lower case letter, then up to 31 lower case letters, digits and underscores",
+                    text = super::text::quote(text)
                 ),
             ))
         }

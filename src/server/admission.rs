@@ -1,0 +1,441 @@
+//! Which calls may run: the tower layer that stands between authentication and the services.
+//!
+//! - A call whose request is one message (unary and server-streaming methods) is admitted only
+//!   once that message has arrived, within the request body timeout: a client that opens a call
+//!   and never sends its body holds no permit, and is answered DEADLINE_EXCEEDED.
+//! - API calls then take a permit of the global concurrency limit, held until the response body
+//!   ends, so that a streamed export counts for as long as it runs. None left: RESOURCE_EXHAUSTED.
+//! - Health and reflection have their own, smaller limit, held while their handler runs (a health
+//!   `Watch` lasts for ever and must not starve `Check`): flooding them never touches the API's
+//!   permits, and flooding the API never fails a probe.
+//! - A streamed request (imports, reflection) must keep its messages coming: a pause longer than
+//!   the request body timeout while the server waits for the next one ends the call.
+//! - tonic answers a health or reflection request that does not decode with INTERNAL; such an
+//!   answer is turned into INVALID_ARGUMENT here (the API's own codec already does so).
+
+use std::{
+    collections::HashMap,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll, ready},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt};
+use http::{HeaderMap, Request, Response};
+use http_body::{Frame, SizeHint};
+use http_body_util::{BodyExt, Full, Limited};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tonic::{Code, Status, body::Body};
+use tonic_types::{ErrorDetails, StatusExt};
+use tower::{Layer, Service};
+
+use crate::{
+    error::ERROR_DOMAIN,
+    methods::{self, Streaming},
+};
+
+/// The limits of [`AdmissionLayer`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// API calls in flight at once.
+    pub calls: usize,
+    /// Health and reflection handlers running at once.
+    pub probes: usize,
+    /// Longest wait for a request message (or the next message of a streamed request).
+    pub body_timeout: Duration,
+    /// Largest API request message.
+    pub max_message_bytes: usize,
+}
+
+/// Largest health or reflection request: their messages hold a service or file name.
+const PROBE_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// The gRPC frame header before each message: a flag byte and a 4-byte length.
+const FRAME_HEADER_BYTES: usize = 5;
+
+/// See the module documentation.
+#[derive(Clone)]
+pub struct AdmissionLayer {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    limits: Limits,
+    calls: Arc<Semaphore>,
+    probes: Arc<Semaphore>,
+}
+
+impl AdmissionLayer {
+    pub fn new(limits: Limits) -> Self {
+        AdmissionLayer {
+            shared: Arc::new(Shared {
+                limits,
+                calls: Arc::new(Semaphore::new(limits.calls)),
+                probes: Arc::new(Semaphore::new(limits.probes)),
+            }),
+        }
+    }
+}
+
+impl<S> Layer<S> for AdmissionLayer {
+    type Service = Admission<S>;
+
+    fn layer(&self, inner: S) -> Admission<S> {
+        Admission {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// See [`AdmissionLayer`].
+#[derive(Clone)]
+pub struct Admission<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+/// How a call is admitted, from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Class {
+    /// Health or reflection, rather than the API (or an unknown path, answered UNIMPLEMENTED).
+    probe: bool,
+    /// The request is one message, read whole before the call is admitted.
+    single_request: bool,
+}
+
+fn classify(path: &str) -> Class {
+    match methods::catalog().by_path(path) {
+        Some(method) => Class {
+            probe: !method.is_api(),
+            single_request: matches!(method.streaming, Streaming::Unary | Streaming::ServerStream),
+        },
+        None => Class {
+            probe: false,
+            single_request: false,
+        },
+    }
+}
+
+impl<S> Service<Request<Body>> for Admission<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response<Body>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        let class = classify(request.uri().path());
+        async move {
+            let limits = shared.limits;
+            let (parts, body) = request.into_parts();
+            let body = if class.single_request {
+                let largest = if class.probe {
+                    PROBE_MESSAGE_BYTES
+                } else {
+                    limits.max_message_bytes
+                };
+                match read_whole(body, largest, limits.body_timeout).await {
+                    Ok(bytes) => Body::new(Full::new(bytes)),
+                    Err(status) => return Ok(status.into_http()),
+                }
+            } else {
+                Body::new(Paced::new(body, limits.body_timeout))
+            };
+            let semaphore = if class.probe {
+                &shared.probes
+            } else {
+                &shared.calls
+            };
+            let Ok(permit) = semaphore.clone().try_acquire_owned() else {
+                let limit = if class.probe {
+                    limits.probes
+                } else {
+                    limits.calls
+                };
+                return Ok(refusal(
+                    Code::ResourceExhausted,
+                    "TOO_MANY_CALLS",
+                    format!(
+                        "the server is running its limit of {limit} calls at once; retry shortly"
+                    ),
+                )
+                .into_http());
+            };
+            let response = inner.call(Request::from_parts(parts, body)).await?;
+            Ok(if class.probe {
+                drop(permit);
+                let (mut parts, body) = response.into_parts();
+                readable_decode_error(&mut parts.headers);
+                Response::from_parts(parts, Body::new(ProbeBody { inner: body }))
+            } else {
+                response.map(|body| {
+                    Body::new(Permitted {
+                        inner: body,
+                        _permit: permit,
+                    })
+                })
+            })
+        }
+        .boxed()
+    }
+}
+
+/// Reads a whole request body, one message of at most `largest` bytes, within `timeout`.
+async fn read_whole(body: Body, largest: usize, timeout: Duration) -> Result<Bytes, Status> {
+    let limited = Limited::new(body, largest + FRAME_HEADER_BYTES);
+    match tokio::time::timeout(timeout, limited.collect()).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        // As tonic answers a message over the limit.
+        Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => Err(refusal(
+            Code::OutOfRange,
+            "MESSAGE_TOO_LARGE",
+            format!("the request message is larger than the limit of {largest} bytes"),
+        )),
+        Ok(Err(_)) => Err(Status::cancelled("the client stopped sending the request")),
+        Err(_) => Err(refusal(
+            Code::DeadlineExceeded,
+            "REQUEST_TOO_SLOW",
+            format!(
+                "the request message did not arrive within {}",
+                humantime::format_duration(timeout)
+            ),
+        )),
+    }
+}
+
+/// A status with this service's `ErrorInfo`.
+fn refusal(code: Code, reason: &str, message: String) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_error_info(reason, ERROR_DOMAIN, HashMap::new());
+    Status::with_error_details(code, message, details)
+}
+
+/// The prefix of tonic's message for a request that does not decode.
+const DECODE_ERROR: &str = "failed to decode Protobuf message";
+
+/// Turns tonic's INTERNAL answer to a request that does not decode into INVALID_ARGUMENT.
+fn readable_decode_error(headers: &mut HeaderMap) {
+    let Some(status) = Status::from_header_map(headers) else {
+        return;
+    };
+    if status.code() != Code::Internal || !status.message().starts_with(DECODE_ERROR) {
+        return;
+    }
+    let mut metadata = HashMap::new();
+    metadata.insert("field".to_owned(), String::new());
+    let mut details = ErrorDetails::new();
+    details.set_error_info("MALFORMED_MESSAGE", ERROR_DOMAIN, metadata);
+    let readable = Status::with_error_details(
+        Code::InvalidArgument,
+        format!(
+            "the request is not a valid protobuf message ({})",
+            status.message()
+        ),
+        details,
+    );
+    for name in ["grpc-status", "grpc-message", "grpc-status-details-bin"] {
+        headers.remove(name);
+    }
+    let _ = readable.add_header(headers);
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that holds its call's permit until it ends or is dropped.
+    struct Permitted {
+        #[pin]
+        inner: Body,
+        _permit: OwnedSemaphorePermit,
+    }
+}
+
+impl http_body::Body for Permitted {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        self.project().inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A health or reflection response body whose trailers get [`readable_decode_error`].
+    struct ProbeBody {
+        #[pin]
+        inner: Body,
+    }
+}
+
+impl http_body::Body for ProbeBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let frame = ready!(self.project().inner.poll_frame(cx));
+        Poll::Ready(frame.map(|frame| {
+            frame.map(|mut frame| {
+                if let Some(trailers) = frame.trailers_mut() {
+                    readable_decode_error(trailers);
+                }
+                frame
+            })
+        }))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A streamed request body that fails when the server has waited longer than `timeout` for
+    /// the client's next frame. Time the server spends elsewhere does not count: the clock runs
+    /// only from a poll that found nothing to the frame that ends the wait.
+    struct Paced {
+        #[pin]
+        inner: Body,
+        timeout: Duration,
+        #[pin]
+        waiting: Option<tokio::time::Sleep>,
+    }
+}
+
+impl Paced {
+    fn new(inner: Body, timeout: Duration) -> Self {
+        Paced {
+            inner,
+            timeout,
+            waiting: None,
+        }
+    }
+}
+
+impl http_body::Body for Paced {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let mut this = self.project();
+        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+            this.waiting.set(None);
+            return Poll::Ready(frame);
+        }
+        if this.waiting.is_none() {
+            this.waiting.set(Some(tokio::time::sleep(*this.timeout)));
+        }
+        if let Some(sleep) = this.waiting.as_mut().as_pin_mut() {
+            ready!(sleep.poll(cx));
+        }
+        Poll::Ready(Some(Err(refusal(
+            Code::DeadlineExceeded,
+            "REQUEST_TOO_SLOW",
+            format!(
+                "the next request message did not arrive within {}",
+                humantime::format_duration(*this.timeout)
+            ),
+        ))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_are_classed_by_their_method() {
+        let class = |path| classify(path);
+        assert_eq!(
+            class("/scpf.v1.SessionService/GetSession"),
+            Class {
+                probe: false,
+                single_request: true
+            }
+        );
+        assert_eq!(
+            class("/scpf.v1.ContributionService/ImportContributions"),
+            Class {
+                probe: false,
+                single_request: false
+            }
+        );
+        assert_eq!(
+            class("/grpc.health.v1.Health/Check"),
+            Class {
+                probe: true,
+                single_request: true
+            }
+        );
+        assert_eq!(
+            class("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"),
+            Class {
+                probe: true,
+                single_request: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_decode_error_becomes_invalid_argument() {
+        let mut headers = HeaderMap::new();
+        Status::internal("failed to decode Protobuf message: invalid wire type")
+            .add_header(&mut headers)
+            .unwrap();
+        readable_decode_error(&mut headers);
+        let status = Status::from_header_map(&headers).unwrap();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            status.get_details_error_info().unwrap().reason,
+            "MALFORMED_MESSAGE"
+        );
+        let mut other = HeaderMap::new();
+        Status::internal("something else")
+            .add_header(&mut other)
+            .unwrap();
+        readable_decode_error(&mut other);
+        assert_eq!(
+            Status::from_header_map(&other).unwrap().code(),
+            Code::Internal
+        );
+    }
+}
