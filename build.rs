@@ -22,6 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // Deterministic encoding: the idempotency check hashes encoded requests.
         .btree_map(".")
+        // prost's codec, with requests checked at the edge (src/api/codec.rs).
+        .codec_path("crate::api::codec::Codec")
         .compile_fds_with_config(fds, config)?;
     Ok(())
 }

@@ -33,7 +33,7 @@ pub enum Error {
     AlreadyExists { name: String },
 
     /// The caller's etag is stale: someone changed the resource since it was read.
-    #[error("{name} has changed since it was read (etag {given} is stale; current is {current})")]
+    #[error("{name} has changed since it was read (etag {} is stale; current is {current})", crate::domain::text::quote(.given))]
     StaleEtag {
         name: String,
         given: String,
@@ -138,7 +138,7 @@ impl From<Error> for Status {
     fn from(err: Error) -> Status {
         let code = err.code();
         let reason = err.reason();
-        let message = match &err {
+        let mut message = match &err {
             Error::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 "internal error; the cause is in the server log".to_owned()
@@ -152,9 +152,11 @@ impl From<Error> for Status {
         let mut metadata = HashMap::new();
         let mut details = ErrorDetails::new();
         match &err {
+            // A request that does not decode may not say which field is wrong.
+            Error::Invalid(v) if v.field.is_empty() => {}
             Error::Invalid(v) => {
                 metadata.insert("field".to_owned(), v.field.clone());
-                details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                details.add_bad_request_violation(v.field.clone(), bounded(&v.description));
             }
             Error::NotFound { name } | Error::AlreadyExists { name } => {
                 metadata.insert("resource".to_owned(), name.clone());
@@ -166,6 +168,19 @@ impl From<Error> for Status {
             _ => {}
         }
         details.set_error_info(reason, ERROR_DOMAIN, metadata);
+        message = bounded(&message);
         Status::with_error_details(code, message, details)
+    }
+}
+
+/// Most characters of a message or description. Messages quote at most a short prefix of any
+/// input (see `domain::text::quote`); this bound holds even where one was missed, so that
+/// trailers stay small for every client (gRPC core refuses large ones as RESOURCE_EXHAUSTED).
+const MAX_MESSAGE_CHARS: usize = 512;
+
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_owned(),
     }
 }

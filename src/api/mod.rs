@@ -4,6 +4,7 @@
 
 pub mod allocations;
 pub mod audit;
+pub mod codec;
 pub mod contributions;
 pub mod convert;
 pub mod exchange_rates;

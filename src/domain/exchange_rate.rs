@@ -7,8 +7,15 @@ use rust_decimal::Decimal;
 
 use super::{FieldViolation, Parsed, dates::Month, money::Currency};
 
-/// The largest rate has 14 integer digits: the database keeps rates as NUMERIC(24,10).
-const MAX_INTEGER_DIGITS: u32 = 14;
+/// The smallest rate accepted, 0.000001: a millionth of the quote currency per unit of base.
+pub const MIN_RATE: Decimal = Decimal::from_parts(1, 0, 0, false, 6);
+
+/// The largest rate accepted, 1,000,000. Together with the bound on amounts (below a trillion),
+/// a converted amount stays below 10^18 whichever way a rate is applied.
+pub const MAX_RATE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// The most decimals a rate may have (the database keeps NUMERIC(24,10)).
+pub const MAX_RATE_DECIMALS: u32 = 10;
 
 /// Which rate: a currency pair and the month it is in force. Its name is
 /// `exchangeRates/{BASE}-{QUOTE}-{YYYY}-{MM}`.
@@ -77,14 +84,14 @@ impl fmt::Display for RateKey {
     }
 }
 
-/// A positive rate with at most 10 decimals and 14 integer digits, held exactly and without
+/// A rate within [`MIN_RATE`] and [`MAX_RATE`] with at most 10 decimals, held exactly and without
 /// trailing zeros (`1.0823`, whatever scale the database returns it with).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate(Decimal);
 
 impl Rate {
     /// Parses a plain decimal string. Refused: empty, signs, exponents, NaN, zero, more than
-    /// 10 decimals or 14 integer digits.
+    /// 10 decimals, below 0.000001 or above 1000000.
     pub fn parse(text: &str, field: &str) -> Parsed<Rate> {
         let value = super::money::parse_plain_decimal(text, field, "rate")?;
         if value.is_zero() {
@@ -97,17 +104,23 @@ impl Rate {
         Rate::from_decimal(value).ok_or_else(|| {
             FieldViolation::new(
                 field,
-                "AMOUNT_TOO_LARGE",
-                format!("the rate has more than {MAX_INTEGER_DIGITS} integer digits"),
+                "RATE_OUT_OF_RANGE",
+                format!(
+                    "the rate {} is outside {MIN_RATE} to {MAX_RATE}",
+                    super::text::quote(text)
+                ),
             )
         })
     }
 
-    /// A rate from a decimal, or `None` when it is not positive or does not fit.
+    /// A rate from a decimal, or `None` when it is out of range or has too many decimals.
     pub fn from_decimal(value: Decimal) -> Option<Rate> {
-        let limit = Decimal::from(10u64.pow(MAX_INTEGER_DIGITS));
-        (value > Decimal::ZERO && value < limit && value.scale() <= 10)
-            .then(|| Rate(value.normalize()))
+        let value = value.normalize();
+        (MIN_RATE..=MAX_RATE)
+            .contains(&value)
+            .then_some(value)
+            .filter(|v| v.scale() <= MAX_RATE_DECIMALS)
+            .map(Rate)
     }
 
     pub fn value(self) -> Decimal {
@@ -167,10 +180,10 @@ mod tests {
         assert_eq!(Rate::parse("1.0823", "r").unwrap().to_string(), "1.0823");
         assert_eq!(Rate::parse("1.50000", "r").unwrap().to_string(), "1.5");
         assert_eq!(
-            Rate::parse("0.0000000001", "r").unwrap().to_string(),
-            "0.0000000001"
+            Rate::parse("0.000001", "r").unwrap().to_string(),
+            "0.000001"
         );
-        assert!(Rate::parse("99999999999999.9999999999", "r").is_ok());
+        assert_eq!(Rate::parse("1000000", "r").unwrap().to_string(), "1000000");
         for (input, reason) in [
             ("0", "RATE_NOT_POSITIVE"),
             ("0.0000", "RATE_NOT_POSITIVE"),
@@ -179,7 +192,11 @@ mod tests {
             ("NaN", "INVALID_DECIMAL"),
             ("", "REQUIRED"),
             ("1.00000000001", "TOO_MANY_DECIMALS"),
-            ("100000000000000", "AMOUNT_TOO_LARGE"),
+            ("100000000000000", "RATE_OUT_OF_RANGE"),
+            ("0.0000000001", "RATE_OUT_OF_RANGE"),
+            ("0.00000099", "RATE_OUT_OF_RANGE"),
+            ("1000000.0000000001", "RATE_OUT_OF_RANGE"),
+            ("99999999999999.9999999999", "RATE_OUT_OF_RANGE"),
         ] {
             assert_eq!(
                 Rate::parse(input, "r").unwrap_err().reason,

@@ -8,8 +8,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::{FieldViolation, Parsed};
 
-/// The largest amount accepted: a thousand trillion units of any currency.
+/// The most integer digits any plain decimal of a request may have.
 const MAX_INTEGER_DIGITS: usize = 15;
+
+/// Every amount is below a trillion units of its currency (at most 999,999,999,999.99 USD).
+/// With rates bounded too (see `exchange_rate`), every converted line and every sum of a report
+/// stays far inside what `rust_decimal` and the report's arithmetic can hold.
+pub const AMOUNT_LIMIT_DIGITS: u32 = 12;
 
 /// An ISO 4217 currency that has minor units (not gold, not the SDR).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,9 +89,21 @@ pub struct Money {
 
 impl Money {
     /// Parses a decimal string in a currency. Refused: empty, signs, exponents, NaN and infinity,
-    /// thousands separators, more decimals than the currency has, more than 15 integer digits.
+    /// thousands separators, more decimals than the currency has, a trillion units or more.
     pub fn parse(amount: &str, currency: Currency, field: &str) -> Parsed<Money> {
+        let text = amount;
         let amount = parse_plain_decimal(amount, field, "amount")?;
+        if amount >= Decimal::from(10u64.pow(AMOUNT_LIMIT_DIGITS)) {
+            return Err(FieldViolation::new(
+                field,
+                "AMOUNT_TOO_LARGE",
+                format!(
+                    "the amount {} is above the largest accepted, {}",
+                    super::text::quote(text),
+                    Money::largest(currency)
+                ),
+            ));
+        }
         let allowed = currency.minor_units();
         if amount.scale() > allowed {
             return Err(FieldViolation::new(
@@ -111,6 +128,12 @@ impl Money {
         );
         amount.rescale(currency.minor_units());
         Money { amount, currency }
+    }
+
+    /// The largest amount accepted in a currency: 999999999999.99 USD, 999999999999 JPY.
+    pub fn largest(currency: Currency) -> Money {
+        let limit = Decimal::from(10u64.pow(AMOUNT_LIMIT_DIGITS));
+        Money::from_decimal(limit - Decimal::new(1, currency.minor_units()), currency)
     }
 
     pub fn amount(&self) -> Decimal {
@@ -244,9 +267,27 @@ mod tests {
             ("+1", "INVALID_DECIMAL"),
             (".5", "INVALID_DECIMAL"),
             ("1234567890123456", "AMOUNT_TOO_LARGE"),
+            ("1000000000000", "AMOUNT_TOO_LARGE"),
+            ("999999999999999.99", "AMOUNT_TOO_LARGE"),
         ] {
             assert_eq!(usd(input).unwrap_err().reason, reason, "{input:?}");
         }
+    }
+
+    #[test]
+    fn the_largest_amount_is_just_below_a_trillion() {
+        assert_eq!(
+            usd("999999999999.99").unwrap(),
+            Money::largest(Currency::USD)
+        );
+        assert_eq!(
+            Money::largest(Currency::USD).to_string(),
+            "USD 999999999999.99"
+        );
+        let jpy = Currency::parse("JPY", "c").unwrap();
+        assert_eq!(Money::largest(jpy).to_string(), "JPY 999999999999");
+        let err = usd(&"9".repeat(15)).unwrap_err();
+        assert!(err.description.contains("999999999999.99"), "{err:?}");
     }
 
     #[test]

@@ -52,6 +52,20 @@ impl Decoder for RawCodec {
 /// given `authorization` header, and returns the call's final code. For server streams, the
 /// first message or status counts.
 pub async fn call_empty(channel: &Channel, method: &Method, authorization: Option<&str>) -> Code {
+    match call_bytes(channel, method, Bytes::new(), authorization).await {
+        Ok(()) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+/// Calls `method` with one message of exactly these bytes, and returns how the call ended. For
+/// server streams, the first message or status counts.
+pub async fn call_bytes(
+    channel: &Channel,
+    method: &Method,
+    message: Bytes,
+    authorization: Option<&str>,
+) -> Result<(), Status> {
     let mut grpc = tonic::client::Grpc::new(channel.clone());
     grpc.ready().await.expect("the channel is ready");
     let path = format!("/{}", method.full_name).try_into().unwrap();
@@ -67,18 +81,18 @@ pub async fn call_empty(channel: &Channel, method: &Method, authorization: Optio
     }
     let request = |message| with_header(message, authorization);
     let stream = |message| with_header(futures::stream::iter([message]), authorization);
-    let result = match method.streaming {
+    match method.streaming {
         Streaming::Unary => grpc
-            .unary::<_, Bytes, _>(request(Bytes::new()), path, RawCodec)
+            .unary::<_, Bytes, _>(request(message), path, RawCodec)
             .await
             .map(drop),
         Streaming::ClientStream => grpc
-            .client_streaming::<_, _, Bytes, _>(stream(Bytes::new()), path, RawCodec)
+            .client_streaming::<_, _, Bytes, _>(stream(message), path, RawCodec)
             .await
             .map(drop),
         Streaming::ServerStream => {
             match grpc
-                .server_streaming::<_, Bytes, _>(request(Bytes::new()), path, RawCodec)
+                .server_streaming::<_, Bytes, _>(request(message), path, RawCodec)
                 .await
             {
                 Ok(response) => response.into_inner().message().await.map(drop),
@@ -87,16 +101,12 @@ pub async fn call_empty(channel: &Channel, method: &Method, authorization: Optio
         }
         Streaming::BidiStream => {
             match grpc
-                .streaming::<_, _, Bytes, _>(stream(Bytes::new()), path, RawCodec)
+                .streaming::<_, _, Bytes, _>(stream(message), path, RawCodec)
                 .await
             {
                 Ok(response) => response.into_inner().message().await.map(drop),
                 Err(status) => Err(status),
             }
         }
-    };
-    match result {
-        Ok(()) => Code::Ok,
-        Err(status) => status.code(),
     }
 }

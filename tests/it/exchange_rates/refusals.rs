@@ -54,9 +54,15 @@ async fn invalid_rates_are_refused_naming_the_field(pool: PgPool) {
             "exchange_rate.rate",
         ),
         (
-            "fifteen integer digits",
-            with(|r| r.rate = "100000000000000".into()),
-            "AMOUNT_TOO_LARGE",
+            "above a million",
+            with(|r| r.rate = "1000000.0000000001".into()),
+            "RATE_OUT_OF_RANGE",
+            "exchange_rate.rate",
+        ),
+        (
+            "below a millionth",
+            with(|r| r.rate = "0.0000000001".into()),
+            "RATE_OUT_OF_RANGE",
             "exchange_rate.rate",
         ),
         (

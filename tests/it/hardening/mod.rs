@@ -2,3 +2,4 @@
 //! connections and streams, inputs that must never be INTERNAL, and errors operators can read.
 
 mod filters;
+mod input;
