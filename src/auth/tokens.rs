@@ -2,15 +2,17 @@
 //!
 //! ```text
 //! # comments and blank lines are ignored
-//! # <sha256 of the token, 64 hex digits> <role> <name>
-//! 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 admin ops-alice
+//! # sha256:<sha256 of the token, 64 hex digits> <role> <name>
+//! sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 admin ops-alice
 //! # subject:<certificate subject CN> <role>   (mutual TLS; the CN may contain spaces)
 //! subject:report-job reporter
 //! ```
 //!
 //! Only hashes are stored, so the file (a Kubernetes Secret) never holds a usable token; the name
 //! of a token is the identity written into the audit trail. `scpf-reports hash-token` prints the
-//! hash of a token read from standard input.
+//! hash of a token read from standard input, with its `sha256:` prefix. The prefix is required:
+//! a token pasted in place of its hash (tokens are often 64 hex digits too) would otherwise be
+//! taken for a hash and never match; without the prefix the line is refused at start.
 
 use std::collections::HashMap;
 
@@ -45,9 +47,15 @@ pub struct TokensFileError {
     pub problem: String,
 }
 
-/// SHA-256 of a token, in lowercase hex: what the tokens file holds.
+/// The prefix of a token hash in the tokens file.
+const HASH_PREFIX: &str = "sha256:";
+
+/// `sha256:` and the SHA-256 of a token in lowercase hex: what the tokens file holds.
 pub fn hash_token(token: &SecretString) -> String {
-    hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
+    format!(
+        "{HASH_PREFIX}{}",
+        hex::encode(Sha256::digest(token.expose_secret().as_bytes()))
+    )
 }
 
 impl Credentials {
@@ -89,9 +97,17 @@ impl Credentials {
                         .into(),
                 ));
             };
-            let hash = parse_hash(hash).ok_or_else(|| {
-                fail("the first field must be the token's SHA-256 as 64 hex digits (see `scpf-reports hash-token`)".into())
-            })?;
+            let hash = match hash.strip_prefix(HASH_PREFIX) {
+                Some(hex) => parse_hash(hex).ok_or_else(|| {
+                    fail("after `sha256:` come the token's SHA-256 as 64 hex digits (see `scpf-reports hash-token`)".into())
+                })?,
+                None => {
+                    return Err(fail(
+                        "the first field is not `sha256:<64 hex digits>`; if it is a token, it must not be here: put the output of `scpf-reports hash-token` in its place"
+                            .into(),
+                    ));
+                }
+            };
             let role = parse_role(role).map_err(fail)?;
             if name.len() > MAX_NAME
                 || !name
@@ -160,7 +176,11 @@ mod tests {
         let text = format!(
             "# operators\n\n{} admin ops-alice\n  {} viewer dashboards \nsubject:report job reporter\n",
             hash_token(&secret("alice-token")),
-            hash_token(&secret("dash-token")).to_uppercase(),
+            // Hex digits in upper case are read as well.
+            format!(
+                "sha256:{}",
+                hash_token(&secret("dash-token"))["sha256:".len()..].to_uppercase()
+            ),
         );
         let credentials = Credentials::parse(&text).unwrap();
         assert_eq!(
@@ -183,7 +203,10 @@ mod tests {
     fn bad_lines_are_refused_with_their_number_and_without_their_content() {
         let hash = hash_token(&secret("t"));
         for (text, line, says) in [
-            ("a-raw-token admin ops".to_owned(), 1, "SHA-256"),
+            ("a-raw-token admin ops".to_owned(), 1, "sha256:"),
+            // A raw token of 64 hex digits looks like a bare hash: refused all the same.
+            (format!("{} admin ops", "a".repeat(64)), 1, "hash-token"),
+            ("sha256:abc admin ops".to_owned(), 1, "64 hex digits"),
             (format!("\n{hash} owner ops"), 2, "unknown role"),
             (format!("{hash} admin"), 1, "expected"),
             (format!("{hash} admin ops extra"), 1, "expected"),
@@ -205,6 +228,7 @@ mod tests {
             assert_eq!(err.line, line, "{text}: {err}");
             assert!(err.problem.contains(says), "{text}: {err}");
             assert!(!err.to_string().contains("a-raw-token"));
+            assert!(!err.to_string().contains(&"a".repeat(64)));
         }
     }
 
@@ -212,7 +236,7 @@ mod tests {
     fn the_hash_is_lowercase_sha256_hex() {
         assert_eq!(
             hash_token(&secret("test")),
-            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+            "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
         );
     }
 }

@@ -75,7 +75,7 @@ impl Write {
                 .await?;
             tx.rollback().await?;
             if method != ctx.method || fingerprint != ctx.fingerprint {
-                return Err(reused(&ctx.request_id, &method));
+                return Err(reused(&ctx.request_id));
             }
             // A claimed key always has its response: both are written in one transaction.
             let response = response.ok_or_else(|| {
@@ -207,7 +207,7 @@ impl Batch {
                 Some(&first) if claims[first].fingerprint == claim.fingerprint => {
                     outcomes.push(RowOutcome::SameAs(first));
                 }
-                Some(_) => outcomes.push(RowOutcome::Reused(reused(&claim.request_id, method))),
+                Some(_) => outcomes.push(RowOutcome::Reused(reused(&claim.request_id))),
                 None => {
                     first_of.insert(&claim.request_id, i);
                     unique.push(i);
@@ -269,7 +269,7 @@ impl Batch {
                     {
                         RowOutcome::Replay(bytes)
                     }
-                    _ => RowOutcome::Reused(reused(&request_id, &stored_method)),
+                    _ => RowOutcome::Reused(reused(&request_id)),
                 };
             }
         }
@@ -389,11 +389,14 @@ struct StoredKey {
     response: Option<Vec<u8>>,
 }
 
-fn reused(request_id: &str, method: &str) -> Error {
+/// The request_id was used before for another request. What that request was is not said: it
+/// may have been another caller's.
+fn reused(request_id: &str) -> Error {
     Error::FailedPrecondition {
         reason: "REQUEST_ID_REUSED",
         message: format!(
-            "request_id {request_id:?} was already used for a different request ({method}); use a new request_id for a new request"
+            "request_id {} was already used for a different request; use a new request_id for a new request",
+            crate::domain::text::quote(request_id)
         ),
     }
 }

@@ -5,3 +5,4 @@ mod connections;
 mod deadlines;
 mod filters;
 mod input;
+mod operators;
