@@ -146,34 +146,64 @@ async fn contributions(args: ContributionsArgs) -> anyhow::Result<()> {
         let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_CALL).collect();
         let bar = progress.clone();
         let stream = futures::stream::iter(chunk).inspect(move |_| bar.inc(1));
-        let response = client
-            .import_contributions(stream)
-            .await
-            .map_err(|s| {
-                anyhow::anyhow!(
-                    "the import stopped: {} ({:?}); rows already imported are skipped when the same file is imported again",
-                    s.message(),
-                    s.code()
-                )
-            })?
-            .into_inner();
+        let response = match client.import_contributions(stream).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                progress.finish_and_clear();
+                print_failures(&failures);
+                return Err(stopped(
+                    &format!("{} ({:?})", status.message(), status.code()),
+                    written,
+                    replayed,
+                    total,
+                ));
+            }
+        };
         written += response.written;
         replayed += response.replayed;
+        let mut unavailable = None;
         for r in response.results.iter().filter(|r| r.code != 0) {
-            failures.insert(r.row as u64, LineError::refused(r));
+            if r.code == tonic::Code::Unavailable as i32 {
+                // The other batches would wait as long to fail the same way.
+                unavailable.get_or_insert(r);
+            } else {
+                failures.insert(r.row as u64, LineError::refused(r));
+            }
+        }
+        if let Some(r) = unavailable {
+            progress.finish_and_clear();
+            print_failures(&failures);
+            return Err(stopped(
+                &format!("line {}: {}", r.row, LineError::refused(r)),
+                written,
+                replayed,
+                total,
+            ));
         }
     }
     progress.finish_and_clear();
 
-    for (line, e) in &failures {
-        println!("line {line}: {e}");
-    }
+    print_failures(&failures);
     let failed = failures.len();
     println!("{total} rows: {written} written, {replayed} already imported, {failed} failed");
     if failed > 0 {
         anyhow::bail!("{failed} of {total} rows failed");
     }
     Ok(())
+}
+
+fn print_failures(failures: &BTreeMap<u64, LineError>) {
+    for (line, e) in failures {
+        println!("line {line}: {e}");
+    }
+}
+
+/// Why an import stopped before its end, and how far it got. Rows are idempotent, so running
+/// the same import again finishes the work.
+pub(super) fn stopped(why: &str, written: i64, replayed: i64, total: u64) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the import stopped: {why}; {written} of {total} rows were written and {replayed} were already imported before it; import the same file again once the server is serving (rows already imported are skipped)"
+    )
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal.

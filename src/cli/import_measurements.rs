@@ -101,20 +101,46 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for chunk in rows.chunks(CALL_ROWS) {
         let counted = bar.clone();
         let stream = futures::stream::iter(chunk.to_vec()).inspect(move |_| counted.inc(1));
-        let response = client
-            .import_measurements(stream)
-            .await
-            .with_context(|| format!("importing into {}", args.client.server))?
-            .into_inner();
+        let response = match client.import_measurements(stream).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => {
+                bar.finish_and_clear();
+                return Err(super::import::stopped(
+                    &format!("{} ({:?})", status.message(), status.code()),
+                    tally.written,
+                    tally.replayed,
+                    tally.rows as u64,
+                ));
+            }
+        };
         tally.written += response.written;
         tally.replayed += response.replayed;
+        let unavailable = response
+            .results
+            .iter()
+            .find(|r| r.code == tonic::Code::Unavailable as i32)
+            .map(|r| server_error(r.clone()));
         errors.extend(
             response
                 .results
                 .into_iter()
-                .filter(|r| r.code != 0)
+                .filter(|r| r.code != 0 && r.code != tonic::Code::Unavailable as i32)
                 .map(server_error),
         );
+        if let Some(first) = unavailable {
+            // The other batches would wait as long to fail the same way.
+            bar.finish_and_clear();
+            errors.sort();
+            for e in &errors {
+                eprintln!("line {}: {}", e.line, e.text);
+            }
+            return Err(super::import::stopped(
+                &format!("line {}: {}", first.line, first.text),
+                tally.written,
+                tally.replayed,
+                tally.rows as u64,
+            ));
+        }
     }
     bar.finish_and_clear();
     errors.sort();

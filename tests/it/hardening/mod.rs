@@ -4,5 +4,6 @@
 mod connections;
 mod deadlines;
 mod filters;
+mod import;
 mod input;
 mod operators;
