@@ -173,14 +173,14 @@ mod tests {
 
     #[test]
     fn tokens_and_subjects_are_read_with_their_roles() {
+        // Hex digits in upper case are read as well.
+        let upper = format!(
+            "sha256:{}",
+            hash_token(&secret("dash-token"))["sha256:".len()..].to_uppercase()
+        );
         let text = format!(
-            "# operators\n\n{} admin ops-alice\n  {} viewer dashboards \nsubject:report job reporter\n",
+            "# operators\n\n{} admin ops-alice\n  {upper} viewer dashboards \nsubject:report job reporter\n",
             hash_token(&secret("alice-token")),
-            // Hex digits in upper case are read as well.
-            format!(
-                "sha256:{}",
-                hash_token(&secret("dash-token"))["sha256:".len()..].to_uppercase()
-            ),
         );
         let credentials = Credentials::parse(&text).unwrap();
         assert_eq!(
