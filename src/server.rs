@@ -141,6 +141,7 @@ impl Application {
             probes: settings.probe_concurrency_limit,
             body_timeout: settings.request_body_timeout,
             max_message_bytes: settings.max_message_bytes,
+            request_timeout: settings.request_timeout,
         };
         let api = Api::new(pool.clone(), page_key);
         let (reporter, health_service) = tonic_health::server::health_reporter();

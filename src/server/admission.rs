@@ -4,7 +4,9 @@
 //!   once that message has arrived, within the request body timeout: a client that opens a call
 //!   and never sends its body holds no permit, and is answered DEADLINE_EXCEEDED.
 //! - API calls then take a permit of the global concurrency limit, held until the response body
-//!   ends, so that a streamed export counts for as long as it runs. None left: RESOURCE_EXHAUSTED.
+//!   ends, so that a streamed export counts for as long as it runs, but never past the request
+//!   timeout: a client that stops reading a stream cannot hold a permit for ever. None left:
+//!   RESOURCE_EXHAUSTED.
 //! - Health and reflection have their own, smaller limit, held while their handler runs (a health
 //!   `Watch` lasts for ever and must not starve `Check`): flooding them never touches the API's
 //!   permits, and flooding the API never fails a probe.
@@ -47,6 +49,8 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Largest API request message.
     pub max_message_bytes: usize,
+    /// Longest time an API call holds its permit.
+    pub request_timeout: Duration,
 }
 
 /// Largest health or reflection request: their messages hold a service or file name.
@@ -181,12 +185,7 @@ where
                 readable_decode_error(&mut parts.headers);
                 Response::from_parts(parts, Body::new(ProbeBody { inner: body }))
             } else {
-                response.map(|body| {
-                    Body::new(Permitted {
-                        inner: body,
-                        _permit: permit,
-                    })
-                })
+                response.map(|body| Body::new(Permitted::new(body, permit, limits.request_timeout)))
             })
         }
         .boxed()
@@ -252,12 +251,55 @@ fn readable_decode_error(headers: &mut HeaderMap) {
     let _ = readable.add_header(headers);
 }
 
+/// A call's permit, released when its response ends or its time is up, whichever comes first.
+struct Held {
+    permit: Arc<std::sync::Mutex<Option<OwnedSemaphorePermit>>>,
+    expiry: tokio::task::AbortHandle,
+}
+
+impl Held {
+    fn new(permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+        let permit = Arc::new(std::sync::Mutex::new(Some(permit)));
+        let expiring = permit.clone();
+        // A client that stops reading leaves the body unpolled: only a timer of its own can
+        // take the permit back.
+        let expiry = tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            release(&expiring);
+        })
+        .abort_handle();
+        Held { permit, expiry }
+    }
+}
+
+fn release(permit: &std::sync::Mutex<Option<OwnedSemaphorePermit>>) {
+    if let Ok(mut permit) = permit.lock() {
+        permit.take();
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.expiry.abort();
+        release(&self.permit);
+    }
+}
+
 pin_project_lite::pin_project! {
-    /// A response body that holds its call's permit until it ends or is dropped.
+    /// A response body that holds its call's permit (see [`Held`]) until it ends or is dropped.
     struct Permitted {
         #[pin]
         inner: Body,
-        _permit: OwnedSemaphorePermit,
+        held: Option<Held>,
+    }
+}
+
+impl Permitted {
+    fn new(inner: Body, permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+        Permitted {
+            inner,
+            held: Some(Held::new(permit, timeout)),
+        }
     }
 }
 
@@ -269,7 +311,12 @@ impl http_body::Body for Permitted {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        self.project().inner.poll_frame(cx)
+        let this = self.project();
+        let frame = ready!(this.inner.poll_frame(cx));
+        if frame.is_none() {
+            this.held.take();
+        }
+        Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -413,6 +460,25 @@ mod tests {
                 single_request: false
             }
         );
+    }
+
+    #[tokio::test]
+    async fn a_permit_is_held_until_the_body_ends_or_its_time_is_up() {
+        let semaphore = Arc::new(Semaphore::new(1));
+        // A body nobody reads keeps its permit only until the timeout.
+        let permit = semaphore.clone().try_acquire_owned().unwrap();
+        let unread = Permitted::new(Body::empty(), permit, Duration::from_millis(100));
+        assert_eq!(semaphore.available_permits(), 0);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(semaphore.available_permits(), 1);
+        drop(unread);
+        // A body read to its end gives its permit back at once.
+        let permit = semaphore.clone().try_acquire_owned().unwrap();
+        let read = Permitted::new(Body::empty(), permit, Duration::from_secs(60));
+        assert_eq!(semaphore.available_permits(), 0);
+        let collected = read.collect().await.unwrap();
+        assert!(collected.to_bytes().is_empty());
+        assert_eq!(semaphore.available_permits(), 1);
     }
 
     #[test]
