@@ -125,7 +125,7 @@ pub struct ServerSettings {
 
     /// API calls served at once across all connections; further calls are shed with
     /// RESOURCE_EXHAUSTED. A call counts once its request message has arrived, until its response
-    /// ends.
+    /// ends or the request timeout has passed.
     #[arg(long, env = "SCPF_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,
 
