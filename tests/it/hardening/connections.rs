@@ -20,12 +20,27 @@ async fn connect(addr: std::net::SocketAddr) -> h2::client::SendRequest<Bytes> {
     client
 }
 
+/// The token of a viewer, the least of the roles.
+const VIEWER: &str = "a-viewer-token";
+
 fn grpc_request(addr: std::net::SocketAddr, path: &str) -> http::Request<()> {
     http::Request::post(format!("http://{addr}{path}"))
         .header("content-type", "application/grpc")
         .header("te", "trailers")
+        .header("authorization", format!("Bearer {VIEWER}"))
         .body(())
         .unwrap()
+}
+
+/// Test settings that require a token, with [`VIEWER`] as a viewer.
+fn with_a_viewer(dir: &std::path::Path) -> scpf_reports::config::ServerSettings {
+    let tokens = dir.join("tokens");
+    let hash = scpf_reports::auth::hash_token(&secrecy::SecretString::from(VIEWER.to_owned()));
+    std::fs::write(&tokens, format!("{hash} viewer dashboards\n")).unwrap();
+    let mut settings = test_settings();
+    settings.auth.allow_anonymous = false;
+    settings.auth.auth_tokens_file = Some(tokens);
+    settings
 }
 
 /// Opens `count` calls of `path` on `client` that never send their request message. The send
@@ -50,7 +65,8 @@ async fn stall(
 
 #[sqlx::test(migrations = false)]
 async fn stalled_streams_do_not_starve_a_well_behaved_caller(pool: PgPool) {
-    let settings = test_settings();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = with_a_viewer(dir.path());
     let limit = settings.concurrency_limit;
     let streams = settings.http2_max_concurrent_streams as usize;
     scpf_reports::store::migrate(&pool).await.unwrap();
@@ -90,7 +106,7 @@ async fn stalled_streams_do_not_starve_a_well_behaved_caller(pool: PgPool) {
     assert!(held.len() >= 300, "{} stalled streams", held.len());
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    // A caller with a short deadline is answered: NOT_FOUND (there is no such session), never
+    // A viewer with a short deadline is answered: NOT_FOUND (there is no such session), never
     // RESOURCE_EXHAUSTED.
     let mut sessions = SessionServiceClient::new(server.channel.clone());
     for _ in 0..5 {
@@ -99,6 +115,9 @@ async fn stalled_streams_do_not_starve_a_well_behaved_caller(pool: PgPool) {
             ..Default::default()
         });
         request.set_timeout(Duration::from_secs(2));
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {VIEWER}").parse().unwrap());
         let status = sessions.get_session(request).await.unwrap_err();
         assert_eq!(status.code(), Code::NotFound, "{status:?}");
     }
