@@ -229,3 +229,256 @@ async fn conversion_in_postgresql_neither_loses_nor_invents_a_cent(pool: sqlx::P
         pairs.len()
     );
 }
+
+/// One generated period of data: donors, their contributions in several currencies, receipts in
+/// random months, and a rate for every currency and month.
+#[derive(Debug, Clone)]
+struct Period {
+    /// (currency, month 1-12, rate to USD)
+    rates: Vec<(&'static str, u32, Decimal)>,
+    /// (donor index, currency, category index, [(month, amount)])
+    contributions: Vec<(usize, &'static str, usize, Vec<(u32, Decimal)>)>,
+}
+
+/// Currencies of 0, 2 and 3 decimals, and the report's own.
+const CURRENCIES: &[(&str, u32)] = &[("EUR", 2), ("CHF", 2), ("JPY", 0), ("KWD", 3), ("USD", 2)];
+
+fn period() -> impl Strategy<Value = Period> {
+    let rate = (5_000u64..2_000_000, 4u32..=6).prop_map(|(m, s)| {
+        Decimal::from_i128_with_scale(i128::from(m) * 10i128.pow(s - 4), s) / Decimal::from(100)
+    });
+    let rates = prop::collection::vec(rate, CURRENCIES.len() * 12);
+    let receipt = |decimals: u32| {
+        (1u32..=12, 1u64..5_000_000_000).prop_map(move |(month, units)| {
+            (
+                month,
+                Decimal::from_i128_with_scale(i128::from(units), decimals),
+            )
+        })
+    };
+    let contribution = (0usize..4, 0usize..CURRENCIES.len(), 0usize..4).prop_flat_map(
+        move |(donor, currency, category)| {
+            let (code, decimals) = CURRENCIES[currency];
+            prop::collection::vec(receipt(decimals), 1..5)
+                .prop_map(move |receipts| (donor, code, category, receipts))
+        },
+    );
+    (rates, prop::collection::vec(contribution, 1..7)).prop_map(|(rates, contributions)| {
+        let rates = CURRENCIES
+            .iter()
+            .enumerate()
+            .flat_map(|(c, (code, _))| {
+                let rates = &rates;
+                (1..=12u32).map(move |month| (*code, month, rates[c * 12 + month as usize - 1]))
+            })
+            .collect();
+        Period {
+            rates,
+            contributions,
+        }
+    })
+}
+
+/// Generated periods through the real server: every converted line of a report is the exact
+/// sum of its receipts times its month's rate, rounded once, half away from zero, to the cent;
+/// each donor's total and the report's total are the sums of their lines; flexibility's
+/// categories add up to its total and its shares to 100.0.
+#[sqlx::test(migrations = false)]
+async fn report_lines_are_exact_and_add_up_to_the_totals(pool: sqlx::PgPool) {
+    use std::collections::BTreeMap;
+
+    use proptest::{strategy::ValueTree, test_runner::TestRunner};
+    use scpf_reports::pb;
+
+    use crate::reports::fixture::{Voluntary, World, content};
+
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(4, |n| (n / 16).max(4));
+    let mut runner = TestRunner::default();
+    let mut w = World::start(pool).await;
+    let categories = [
+        (
+            pb::EarmarkingCategory::Unearmarked,
+            pb::EarmarkingModality::A,
+        ),
+        (
+            pb::EarmarkingCategory::SoftlyEarmarked,
+            pb::EarmarkingModality::D,
+        ),
+        (pb::EarmarkingCategory::Earmarked, pb::EarmarkingModality::G),
+        (
+            pb::EarmarkingCategory::TightlyEarmarked,
+            pb::EarmarkingModality::I,
+        ),
+    ];
+    w.programme("p", "P", pb::SrfObjective::SavingLives).await;
+    let mut lines_checked = 0;
+    for case in 0..cases {
+        let p = period().new_tree(&mut runner).unwrap().current();
+        let year = 2001 + case as i32;
+        let session = 100 + case as i32;
+        w.session(
+            session,
+            (
+                &format!("{}-03-01", year + 1),
+                &format!("{}-03-02", year + 1),
+            ),
+            (&format!("{year}-01-01"), &format!("{year}-12-31")),
+        )
+        .await;
+        for (code, month, rate) in &p.rates {
+            if *code != "USD" {
+                w.rate(
+                    code,
+                    "USD",
+                    &format!("{year}-{month:02}"),
+                    &rate.to_string(),
+                )
+                .await;
+            }
+        }
+        let rate_of = |code: &str, month: u32| -> Decimal {
+            if code == "USD" {
+                return Decimal::ONE;
+            }
+            p.rates
+                .iter()
+                .find(|(c, m, _)| *c == code && *m == month)
+                .unwrap()
+                .2
+        };
+        for d in 0..4 {
+            w.donor(
+                &format!("c{case}-d{d}"),
+                &format!("Donor {case}.{d}"),
+                "BE",
+                false,
+            )
+            .await;
+        }
+        // Expected paid lines, computed here: (donor, category, currency, month) -> sum.
+        let mut expected: BTreeMap<(String, i32, String, String), Decimal> = BTreeMap::new();
+        for (k, (donor, code, category, receipts)) in p.contributions.iter().enumerate() {
+            let donor = format!("c{case}-d{donor}");
+            let id = format!("{donor}-{k}");
+            let total: Decimal = receipts.iter().map(|r| r.1).sum();
+            let due = format!("{year}-12-31");
+            let total_text = total.to_string();
+            let installments = [(due.as_str(), total_text.as_str())];
+            let (category, modality) = categories[*category];
+            let agreement = format!("{year}-01-05");
+            w.voluntary(Voluntary {
+                category,
+                modality,
+                programme: if category as i32 >= 3 { "p" } else { "" },
+                agreement_date: &agreement,
+                ..Voluntary::simple(&id, &donor, code, &installments)
+            })
+            .await;
+            for (month, amount) in receipts {
+                w.receipt(
+                    &id,
+                    &format!("{year}-{month:02}-15"),
+                    code,
+                    &amount.to_string(),
+                )
+                .await;
+                *expected
+                    .entry((
+                        donor.clone(),
+                        category as i32,
+                        code.to_string(),
+                        format!("{year}-{month:02}"),
+                    ))
+                    .or_default() += amount;
+            }
+        }
+        let report = w.generate(session, None).await;
+        let c = content(&report);
+        let v = c.voluntary_contributions.as_ref().unwrap();
+        assert_eq!(v.lines_without_rate, 0, "case {case}: {p:?}");
+        let mut got: BTreeMap<(String, i32, String, String), Decimal> = BTreeMap::new();
+        for line in &v.paid {
+            let original = line.original.as_ref().unwrap();
+            let key = (
+                line.donor.trim_start_matches("organizations/").to_owned(),
+                line.earmarking_category,
+                original.currency_code.clone(),
+                line.month.clone(),
+            );
+            let sum = expected
+                .get(&key)
+                .unwrap_or_else(|| panic!("case {case}: a line nobody paid: {line:?}"));
+            assert_eq!(
+                Decimal::from_str(&original.amount).unwrap(),
+                *sum,
+                "{key:?}"
+            );
+            let rate = rate_of(&original.currency_code, line.month[5..].parse().unwrap());
+            let exact = sum.checked_mul(rate).unwrap();
+            let cents = exact.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            assert_eq!(
+                Decimal::from_str(&line.amount).unwrap(),
+                cents,
+                "case {case}: {sum} {} at {rate}",
+                original.currency_code
+            );
+            got.insert(key, cents);
+        }
+        assert_eq!(
+            got.len(),
+            expected.len(),
+            "case {case}: one line per donor, earmarking, currency and month"
+        );
+        lines_checked += got.len();
+        let total: Decimal = got.values().sum();
+        assert_eq!(
+            Decimal::from_str(&v.total_paid).unwrap(),
+            total,
+            "case {case}"
+        );
+        for donor in &v.donors {
+            let id = donor.donor.trim_start_matches("organizations/");
+            let sum: Decimal = got.iter().filter(|(k, _)| k.0 == id).map(|(_, v)| *v).sum();
+            assert_eq!(
+                Decimal::from_str(&donor.paid).unwrap(),
+                sum,
+                "case {case}: {id}"
+            );
+        }
+        let committed: Decimal = v
+            .committed
+            .iter()
+            .map(|l| Decimal::from_str(&l.amount).unwrap())
+            .sum();
+        assert_eq!(
+            Decimal::from_str(&v.total_committed).unwrap(),
+            committed,
+            "case {case}"
+        );
+        let f = c.flexibility.as_ref().unwrap();
+        let categories_sum: Decimal = f
+            .categories
+            .iter()
+            .map(|x| Decimal::from_str(&x.amount).unwrap())
+            .sum();
+        assert_eq!(
+            Decimal::from_str(&f.total).unwrap(),
+            categories_sum,
+            "case {case}"
+        );
+        if !categories_sum.is_zero() {
+            let shares: Decimal = f
+                .categories
+                .iter()
+                .map(|x| Decimal::from_str(&x.share).unwrap())
+                .sum();
+            assert_eq!(shares, Decimal::new(1000, 1), "case {case}");
+        }
+    }
+    println!(
+        "properties: {cases} generated periods reported, {lines_checked} converted lines exact, every total the sum of its lines"
+    );
+}
