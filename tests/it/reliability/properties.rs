@@ -295,7 +295,7 @@ async fn report_lines_are_exact_and_add_up_to_the_totals(pool: sqlx::PgPool) {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .map_or(4, |n| (n / 16).max(4));
+        .map_or(4, |n| (n / 64).max(4));
     let mut runner = TestRunner::default();
     let mut w = World::start(pool).await;
     let categories = [
