@@ -21,7 +21,6 @@ import base64
 import copy
 import datetime
 import glob
-import hashlib
 import json
 import os
 import re
@@ -504,11 +503,16 @@ def main():
     db = Database(work)
 
     report_token, admin_token = secrets.token_hex(32), secrets.token_hex(32)
-    digest = lambda t: hashlib.sha256(t.encode()).hexdigest()
+
+    def hashed(token):
+        # The tokens file's own form, from the binary (as the README says to make a line).
+        return run([args.binary, "hash-token"], input=token, capture_output=True,
+                   text=True).stdout.strip()
+
     tokens = {
         "report": report_token,
         "admin": admin_token,
-        "file": f"{digest(report_token)} reporter report-cronjob\n{digest(admin_token)} admin chart-pod\n",
+        "file": f"{hashed(report_token)} reporter report-cronjob\n{hashed(admin_token)} admin chart-pod\n",
     }
     values = values_for(tokens)
     docs = render(args, values)

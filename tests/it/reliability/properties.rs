@@ -52,7 +52,15 @@ proptest! {
         } else {
             format!("{integer}.{:0width$}", fraction % 10u64.pow(decimals), width = decimals as usize)
         };
-        let money = Money::parse(&text, currency, "amount").unwrap();
+        let money = match Money::parse(&text, currency, "amount") {
+            Ok(money) => money,
+            // Amounts have a documented upper bound; a billion is always within it.
+            Err(refused) => {
+                prop_assert!(integer >= 1_000_000_000, "{} refused: {}", text, refused.description);
+                prop_assert_eq!(refused.reason, "AMOUNT_TOO_LARGE");
+                return Ok(());
+            }
+        };
         prop_assert_eq!(money.amount(), Decimal::from_str(&text).unwrap());
         prop_assert_eq!(money.amount().scale(), currency.minor_units());
         let again = Money::parse(&money.amount().to_string(), currency, "amount").unwrap();
@@ -200,9 +208,9 @@ async fn conversion_in_postgresql_neither_loses_nor_invents_a_cent(pool: sqlx::P
         * 16;
     let mut runner = TestRunner::default();
     let amount = (0i64..10_000_000_000_000).prop_map(|cents| Decimal::new(cents, 2));
-    let rate = (1i64..100_000_000_000_000, 0u32..=10)
-        .prop_map(|(m, s)| Decimal::new(m, s))
-        .prop_filter("rates below 10000", |r| *r < Decimal::from(10_000));
+    // Rates below 10,000 with up to 10 decimals: products stay within 28 exact digits.
+    let rate = (0u32..=10)
+        .prop_flat_map(|s| (1i64..10_000 * 10i64.pow(s)).prop_map(move |m| Decimal::new(m, s)));
     let strategy = prop::collection::vec((amount, rate), cases..=cases);
     let pairs = strategy.new_tree(&mut runner).unwrap().current();
     let amounts: Vec<Decimal> = pairs.iter().map(|p| p.0).collect();
@@ -295,7 +303,7 @@ async fn report_lines_are_exact_and_add_up_to_the_totals(pool: sqlx::PgPool) {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
-        .map_or(4, |n| (n / 64).max(4));
+        .map_or(4, |n| (n / 64).clamp(4, 60));
     let mut runner = TestRunner::default();
     let mut w = World::start(pool).await;
     let categories = [
@@ -317,7 +325,9 @@ async fn report_lines_are_exact_and_add_up_to_the_totals(pool: sqlx::PgPool) {
     let mut lines_checked = 0;
     for case in 0..cases {
         let p = period().new_tree(&mut runner).unwrap().current();
-        let year = 2001 + case as i32;
+        // A past year of its own (rates are per month): receipts dated after today are not
+        // reported as paid yet.
+        let year = 1960 + case as i32;
         let session = 100 + case as i32;
         w.session(
             session,
