@@ -128,10 +128,22 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Error::Unavailable(err),
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Error::Unavailable(err),
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| connection_lost(&c)) => {
+                Error::Unavailable(err)
+            }
             _ => Error::Internal(err.into()),
         }
     }
+}
+
+/// SQLSTATEs with which PostgreSQL says it is going away or not there yet, rather than that the
+/// statement was wrong: the server stopping (57P01 admin_shutdown, 57P02 crash_shutdown), still
+/// starting (57P03 cannot_connect_now), out of connections (53300), or the connection failing
+/// (class 08). The call may be retried once the database is back.
+fn connection_lost(sqlstate: &str) -> bool {
+    matches!(sqlstate, "57P01" | "57P02" | "57P03" | "53300") || sqlstate.starts_with("08")
 }
 
 impl From<Error> for Status {

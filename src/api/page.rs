@@ -135,14 +135,21 @@ fn encode<C: Serialize>(key: &PageKey, body: &TokenBody<C>) -> String {
     format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(&payload),
-        URL_SAFE_NO_PAD.encode(&tag[..16])
+        URL_SAFE_NO_PAD.encode(&tag[..TAG_BYTES])
     )
 }
+
+/// Bytes of the HMAC kept in a token. A token must carry all of them: accepting a shorter tag
+/// would let anyone forge one by trying the 256 values of a single byte.
+const TAG_BYTES: usize = 16;
 
 fn decode<C: DeserializeOwned>(key: &PageKey, token: &str) -> Option<TokenBody<C>> {
     let (payload, tag) = token.split_once('.')?;
     let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
     let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+    if tag.len() != TAG_BYTES {
+        return None;
+    }
     let mut mac = key.mac();
     mac.update(&payload);
     mac.verify_truncated_left(&tag).ok()?;

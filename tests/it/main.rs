@@ -18,6 +18,7 @@ mod programmes;
 mod raw;
 mod readme;
 mod receipts;
+mod reliability;
 mod reports;
 mod running;
 mod sessions;

@@ -18,6 +18,7 @@ pub struct Running {
 /// Migrates the test database and serves it with `settings` on 127.0.0.1:0.
 pub async fn start(pool: PgPool, settings: ServerSettings) -> Running {
     store::migrate(&pool).await.unwrap();
+    let pool = crate::support::as_runtime(pool).await;
     let app = Application::build("127.0.0.1:0".parse().unwrap(), pool, settings)
         .await
         .expect("the server starts");

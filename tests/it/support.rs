@@ -37,6 +37,7 @@ impl TestServer {
 
     /// Starts a server without migrating, with the given settings.
     pub async fn start_with(pool: PgPool, settings: ServerSettings) -> TestServer {
+        let pool = as_runtime(pool).await;
         let app = Application::build("127.0.0.1:0".parse().unwrap(), pool, settings)
             .await
             .expect("the server binds");
@@ -87,6 +88,58 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+/// The login every test server connects as: a member of the role the service runs as
+/// (migrations/0009), with no privilege of its own.
+pub const RUNTIME_LOGIN: &str = "scpf_test_runtime";
+
+/// The test database as the service's runtime role sees it, once migrated: so that every test
+/// that starts a server also proves the role may do what that test does, and no more is needed.
+/// A database not (yet) migrated, or not reachable, is served through `pool` as given.
+pub async fn as_runtime(pool: PgPool) -> PgPool {
+    let migrated: Option<bool> = sqlx::query_scalar(
+        "SELECT has_table_privilege('scpf_reports_runtime', 'audit_events', 'INSERT')
+         WHERE to_regclass('audit_events') IS NOT NULL
+           AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'scpf_reports_runtime')",
+    )
+    .fetch_optional(&pool)
+    .await
+    .ok()
+    .flatten();
+    if migrated != Some(true) {
+        return pool;
+    }
+    create_runtime_login(&pool).await;
+    let options = (*pool.connect_options()).clone().username(RUNTIME_LOGIN);
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options)
+}
+
+/// Creates the runtime login once per cluster; tests run in parallel, so a concurrent creation
+/// is retried.
+pub async fn create_runtime_login(pool: &PgPool) {
+    for attempt in 0.. {
+        let created = sqlx::query(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'scpf_test_runtime') THEN
+                     CREATE ROLE scpf_test_runtime LOGIN IN ROLE scpf_reports_runtime;
+                 END IF;
+             END $$",
+        )
+        .execute(pool)
+        .await;
+        match created {
+            Ok(_) => return,
+            Err(e) if attempt < 5 => {
+                tracing::debug!(error = %e, "creating the runtime login raced; trying again");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot create the runtime login: {e}"),
         }
     }
 }

@@ -125,6 +125,9 @@ seccompProfile:
 {{- if and .Values.report.enabled (not .Values.secrets.reportToken) }}
 {{- fail "secrets.reportToken is required when the chart creates the Secret and report.enabled is true" }}
 {{- end }}
+{{- if and .Values.migration.enabled (not .Values.secrets.migrationDatabaseUrl) }}
+{{- fail "secrets.migrationDatabaseUrl (the schema owner, which migrates) is required when the chart creates the Secret and migration.enabled is true" }}
+{{- end }}
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}

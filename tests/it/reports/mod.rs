@@ -1,7 +1,7 @@
 //! Per-session reports: every counting rule on hand-computed figures, reproducibility,
 //! finalizing, diffs, exports and the scheduled job.
 
-mod fixture;
+pub mod fixture;
 mod founding;
 mod job;
 mod lifecycle;
