@@ -160,7 +160,8 @@ async fn a_standing_needs_a_member_state_and_valid_entries(pool: PgPool) {
     );
 
     organization(&server, "belgium", true).await;
-    let cases: Vec<(fn(&mut pb::MemberState), &str, &str)> = vec![
+    type Case = (fn(&mut pb::MemberState), &'static str, &'static str);
+    let cases: Vec<Case> = vec![
         (
             |m| m.scale[0].percentage = "100.5".into(),
             "PERCENTAGE_OUT_OF_RANGE",
