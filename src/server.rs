@@ -259,6 +259,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         audit_service_server::AuditServiceServer,
         contribution_service_server::ContributionServiceServer,
         exchange_rate_service_server::ExchangeRateServiceServer,
+        member_state_service_server::MemberStateServiceServer,
         organization_service_server::OrganizationServiceServer,
         programme_service_server::ProgrammeServiceServer,
         report_service_server::ReportServiceServer, result_service_server::ResultServiceServer,
@@ -289,6 +290,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <AuditServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ReportServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ExchangeRateServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <MemberStateServiceServer<Api> as tonic::server::NamedService>::NAME,
         <AllocationServiceServer<Api> as tonic::server::NamedService>::NAME,
         <SessionServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ProgrammeServiceServer<Api> as tonic::server::NamedService>::NAME,
@@ -299,6 +301,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         .add_service(service!(AuditServiceServer))
         .add_service(service!(ReportServiceServer))
         .add_service(service!(ExchangeRateServiceServer))
+        .add_service(service!(MemberStateServiceServer))
         .add_service(service!(AllocationServiceServer))
         .add_service(service!(SessionServiceServer))
         .add_service(service!(ProgrammeServiceServer))

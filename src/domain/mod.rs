@@ -7,6 +7,7 @@ pub mod dates;
 pub mod exchange_rate;
 pub mod filter;
 pub mod geo;
+pub mod member_state;
 pub mod money;
 pub mod organization;
 pub mod programme;

@@ -9,14 +9,16 @@ use sqlx::PgPool;
 use crate::{
     api::convert,
     domain::{
+        member_state::Standing,
         money::{Currency, Money},
         reporting::{self, Direction},
         session::SessionKey,
     },
     error::{Error, Result},
     pb,
-    report::figures,
+    report::{assessed, figures},
     store::{
+        AsOf, member_states,
         report_data::{self as data, MoneyLine, RateRef, Window},
         reports,
     },
@@ -50,7 +52,15 @@ pub async fn assemble(
     let paid = data::paid_lines(&mut conn, &w, usd, usd_units).await?;
     let committed = data::committed_lines(&mut conn, &w, usd, usd_units).await?;
     let pledges = data::pledges(&mut conn, &w, &session.id()).await?;
-    let assessed = data::assessed(&mut conn, &w, w.as_of_date.year()).await?;
+    let year = w.as_of_date.year();
+    let assessed = data::assessed(&mut conn, &w, year).await?;
+    let assessed_receipts = data::assessed_receipts(&mut conn, &w).await?;
+    let standings: BTreeMap<String, Standing> =
+        member_states::list_on(&mut conn, AsOf::At(as_of), None, None)
+            .await?
+            .into_iter()
+            .map(|v| (v.value.id.into_string(), v.value.standing))
+            .collect();
     let installments = data::installments(&mut conn, &w, usd, usd_units).await?;
     let allocations = data::allocations(&mut conn, &w).await?;
     let indicators = data::indicators(&mut conn, &w).await?;
@@ -72,7 +82,13 @@ pub async fn assemble(
 
     let mut content = pb::ReportContent {
         header: Some(header(&session, &s, as_of, rates.used())),
-        assessed_contributions: Some(assessed_section(&assessed, w.as_of_date.year())),
+        assessed_contributions: Some(assessed::section(
+            &assessed,
+            &standings,
+            &assessed_receipts,
+            year,
+            w.as_of_date,
+        )),
         voluntary_contributions: Some(voluntary),
         flexibility: Some(flexibility),
         multi_year_commitments: Some(multi_year),
@@ -253,47 +269,6 @@ impl Quality {
                 })
                 .collect(),
         }
-    }
-}
-
-fn assessed_section(rows: &[data::Assessed], year: i32) -> pb::AssessedContributions {
-    let chf = ADMINISTRATIVE;
-    let mut totals = [Decimal::ZERO; 4];
-    let mut flagged = 0;
-    let member_states = rows
-        .iter()
-        .map(|r| {
-            let outstanding = r.assessed - r.received;
-            let arrears = reporting::arrears(r.due_before_year, r.received);
-            let article_4 = reporting::article_4(arrears, r.due_two_preceding_years);
-            flagged += i32::from(article_4);
-            // Sum the rounded figures shown, so that the totals are the sums of the lines.
-            let shown = [r.assessed, r.received, outstanding, arrears]
-                .map(|v| Money::from_decimal(v, chf).amount());
-            for (t, v) in totals.iter_mut().zip(shown) {
-                *t += v;
-            }
-            pb::AssessedLine {
-                member_state: format!("organizations/{}", r.donor_id),
-                display_name: r.donor_name.clone(),
-                assessed: shown[0].to_string(),
-                received: shown[1].to_string(),
-                outstanding: shown[2].to_string(),
-                arrears: shown[3].to_string(),
-                due_two_preceding_years: amount(r.due_two_preceding_years, chf),
-                article_4,
-            }
-        })
-        .collect();
-    pb::AssessedContributions {
-        currency_code: chf.code().to_owned(),
-        year,
-        member_states,
-        total_assessed: amount(totals[0], chf),
-        total_received: amount(totals[1], chf),
-        total_outstanding: amount(totals[2], chf),
-        total_arrears: amount(totals[3], chf),
-        article_4_count: flagged,
     }
 }
 

@@ -53,9 +53,22 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
         }
     }
     if let Some(a) = &content.assessed_contributions {
-        f.summary("assessed.total_assessed".into(), &a.total_assessed);
-        f.summary("assessed.total_received".into(), &a.total_received);
-        f.summary("assessed.total_outstanding".into(), &a.total_outstanding);
+        f.summary(
+            "assessed.total_outstanding_at_year_start".into(),
+            &a.total_outstanding_at_year_start,
+        );
+        f.summary(
+            "assessed.total_assessed_in_year".into(),
+            &a.total_assessed_in_year,
+        );
+        f.summary(
+            "assessed.total_received_in_year".into(),
+            &a.total_received_in_year,
+        );
+        f.summary(
+            "assessed.total_outstanding_at_status_date".into(),
+            &a.total_outstanding_at_status_date,
+        );
         f.summary("assessed.total_arrears".into(), &a.total_arrears);
         f.summary(
             "assessed.article_4_count".into(),
@@ -63,9 +76,16 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
         );
         for l in &a.member_states {
             let k = format!("assessed.member_states[{}]", l.member_state);
-            f.summary(format!("{k}.assessed"), &l.assessed);
-            f.summary(format!("{k}.received"), &l.received);
-            f.summary(format!("{k}.outstanding"), &l.outstanding);
+            f.summary(
+                format!("{k}.outstanding_at_year_start"),
+                &l.outstanding_at_year_start,
+            );
+            f.summary(format!("{k}.assessed_in_year"), &l.assessed_in_year);
+            f.summary(format!("{k}.received_in_year"), &l.received_in_year);
+            f.summary(
+                format!("{k}.outstanding_at_status_date"),
+                &l.outstanding_at_status_date,
+            );
             f.summary(format!("{k}.arrears"), &l.arrears);
             f.summary(format!("{k}.article_4"), &l.article_4.to_string());
         }

@@ -6,5 +6,6 @@
 //! of it.
 
 pub mod assemble;
+pub mod assessed;
 pub mod figures;
 pub mod render;

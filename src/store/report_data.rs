@@ -206,19 +206,25 @@ pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> R
     .await?)
 }
 
-/// One Member State's assessed contributions, in CHF.
+/// One Member State's assessed contributions at the status date, in CHF.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Assessed {
     pub donor_id: String,
     pub donor_name: String,
-    pub assessed: Decimal,
-    pub received: Decimal,
+    /// Assessments due before 1 January of the status year.
     pub due_before_year: Decimal,
+    /// Assessments of the status year due on or before the status date.
+    pub due_in_year: Decimal,
+    /// Assessments due in the two years before the status year.
     pub due_two_preceding_years: Decimal,
+    /// Receipts before 1 January of the status year.
+    pub received_before_year: Decimal,
+    /// Receipts from 1 January of the status year to the status date.
+    pub received_in_year: Decimal,
 }
 
-/// Assessed contributions per Member State: due up to the date, received, due before this year
-/// and due in the two preceding years.
+/// Assessed contributions of every Member State with a standing (scale, Council acts, plans)
+/// or with assessed contributions, at the status date `$2` of the year starting `$3`.
 #[tracing::instrument(name = "report_data.assessed", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<Vec<Assessed>> {
     let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.as_of_date);
@@ -227,8 +233,9 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<
         as_of_ctes!(),
         ", due AS (
             SELECT cv.donor_id,
-                   coalesce(sum(i.amount) FILTER (WHERE i.due_date <= $2), 0) AS assessed,
                    coalesce(sum(i.amount) FILTER (WHERE i.due_date < $3), 0) AS due_before_year,
+                   coalesce(sum(i.amount) FILTER (WHERE i.due_date >= $3 AND i.due_date <= $2), 0)
+                       AS due_in_year,
                    coalesce(sum(i.amount) FILTER (WHERE i.due_date >= $4 AND i.due_date < $3), 0)
                        AS due_two_preceding_years
               FROM cv
@@ -236,22 +243,56 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<
              WHERE cv.funding_type = 'assessed' AND cv.status = 'commitment'
              GROUP BY cv.donor_id),
          paid AS (
-            SELECT cv.donor_id, sum(rv.amount) AS received
+            SELECT cv.donor_id,
+                   coalesce(sum(rv.amount) FILTER (WHERE rv.received_date < $3), 0)
+                       AS received_before_year,
+                   coalesce(sum(rv.amount) FILTER (WHERE rv.received_date >= $3), 0)
+                       AS received_in_year
               FROM rv JOIN cv ON cv.id = rv.contribution_id
              WHERE cv.funding_type = 'assessed'
-             GROUP BY cv.donor_id)
-        SELECT due.donor_id, ov.display_name AS donor_name, due.assessed,
-               coalesce(paid.received, 0) AS received, due.due_before_year,
-               due.due_two_preceding_years
-          FROM due
-          JOIN ov ON ov.id = due.donor_id
-          LEFT JOIN paid ON paid.donor_id = due.donor_id
-         ORDER BY ov.display_name, due.donor_id"
+             GROUP BY cv.donor_id),
+         members AS (
+            SELECT organization_id AS id FROM member_state_versions
+             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)
+            UNION SELECT donor_id FROM due
+            UNION SELECT donor_id FROM paid)
+        SELECT m.id AS donor_id, ov.display_name AS donor_name,
+               coalesce(due.due_before_year, 0) AS due_before_year,
+               coalesce(due.due_in_year, 0) AS due_in_year,
+               coalesce(due.due_two_preceding_years, 0) AS due_two_preceding_years,
+               coalesce(paid.received_before_year, 0) AS received_before_year,
+               coalesce(paid.received_in_year, 0) AS received_in_year
+          FROM members m
+          JOIN ov ON ov.id = m.id
+          LEFT JOIN due ON due.donor_id = m.id
+          LEFT JOIN paid ON paid.donor_id = m.id
+         ORDER BY ov.display_name, m.id"
     ))
     .bind(w.as_of)
     .bind(w.as_of_date)
     .bind(year_start)
     .bind(two_years_before)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Receipts on each Member State's assessed contributions up to the status date, summed per
+/// day, in date order: what a payment plan is measured against.
+#[tracing::instrument(name = "report_data.assessed_receipts", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn assessed_receipts(
+    conn: &mut PgConnection,
+    w: &Window,
+) -> Result<Vec<(String, NaiveDate, Decimal)>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        " SELECT cv.donor_id, rv.received_date, sum(rv.amount)
+            FROM rv JOIN cv ON cv.id = rv.contribution_id
+           WHERE cv.funding_type = 'assessed'
+           GROUP BY 1, 2
+           ORDER BY 1, 2"
+    ))
+    .bind(w.as_of)
+    .bind(w.as_of_date)
     .fetch_all(conn)
     .await?)
 }

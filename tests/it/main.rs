@@ -12,6 +12,7 @@ mod import_contributions;
 mod import_measurements;
 mod indicators;
 mod measurements;
+mod member_states;
 mod metrics;
 mod organizations;
 mod programmes;

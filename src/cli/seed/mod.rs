@@ -6,6 +6,7 @@
 //! content: running the seed twice replays every call and changes nothing.
 
 mod contributions;
+mod member_states;
 mod programmes;
 mod reference;
 
@@ -135,5 +136,6 @@ async fn load(channel: Connection) -> anyhow::Result<Tally> {
     programmes::results(&channel, &mut tally).await?;
     contributions::contributions(&channel, &mut tally).await?;
     reference::allocations(&channel, &mut tally).await?;
+    member_states::member_states(&channel, &mut tally).await?;
     Ok(tally)
 }

@@ -55,6 +55,20 @@ pub fn installment_status(value: i32) -> String {
     }
 }
 
+/// A Member State's vote at the status date, in words.
+pub fn vote(value: i32) -> String {
+    use pb::VoteStatus as V;
+    match V::try_from(value) {
+        Ok(V::Unspecified) => String::new(),
+        Ok(V::MayVote) => "may vote".into(),
+        Ok(V::Lost) => "vote lost".into(),
+        Ok(V::MaintainedByCouncil) => "vote maintained by the Council".into(),
+        Ok(V::RestoredByCouncil) => "vote restored by the Council".into(),
+        Ok(V::PaymentPlanHonoured) => "may vote (payment plan honoured)".into(),
+        Err(_) => unknown(value),
+    }
+}
+
 /// The Strategic Results Framework objective, numbered as the framework numbers them.
 pub fn objective(value: i32) -> String {
     use pb::SrfObjective as O;

@@ -19,8 +19,12 @@ pub fn parts(
         .use_of_unearmarked_funding
         .clone()
         .unwrap_or_default();
+    let assessed_section = content.assessed_contributions.clone().unwrap_or_default();
     Ok(vec![
-        assessed(&content.assessed_contributions.clone().unwrap_or_default())?,
+        assessed(&assessed_section)?,
+        article_4(&assessed_section)?,
+        payment_plans(&assessed_section)?,
+        council_decisions(&assessed_section)?,
         converted_lines(
             "voluntary_paid.csv",
             header,
@@ -53,9 +57,11 @@ fn assessed(a: &pb::AssessedContributions) -> Result<Part, RenderError> {
             "member_state",
             "name",
             "currency",
-            "assessed",
-            "received",
-            "outstanding",
+            "scale_percentage",
+            "outstanding_at_year_start",
+            "assessed_in_year",
+            "received_in_year",
+            "outstanding_at_status_date",
             "arrears",
             "due_two_preceding_years",
             "article_4",
@@ -66,26 +72,110 @@ fn assessed(a: &pb::AssessedContributions) -> Result<Part, RenderError> {
             l.member_state.as_str(),
             &l.display_name,
             &a.currency_code,
-            &l.assessed,
-            &l.received,
-            &l.outstanding,
+            &l.scale_percentage,
+            &l.outstanding_at_year_start,
+            &l.assessed_in_year,
+            &l.received_in_year,
+            &l.outstanding_at_status_date,
             &l.arrears,
             &l.due_two_preceding_years,
             &labels::yes_no(l.article_4),
         ])?;
     }
-    // The total of the flag column is the number of Member States flagged.
+    // The total of the flag column is the number of Member States subject to Article 4.
     t.labelled(
         TOTAL,
         &[
             ("currency", &a.currency_code),
-            ("assessed", &a.total_assessed),
-            ("received", &a.total_received),
-            ("outstanding", &a.total_outstanding),
+            (
+                "outstanding_at_year_start",
+                &a.total_outstanding_at_year_start,
+            ),
+            ("assessed_in_year", &a.total_assessed_in_year),
+            ("received_in_year", &a.total_received_in_year),
+            (
+                "outstanding_at_status_date",
+                &a.total_outstanding_at_status_date,
+            ),
             ("arrears", &a.total_arrears),
             ("article_4", &a.article_4_count.to_string()),
         ],
     )?;
+    t.finish()
+}
+
+fn article_4(a: &pb::AssessedContributions) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "article_4.csv",
+        &[
+            "member_state",
+            "name",
+            "currency",
+            "arrears",
+            "due_two_preceding_years",
+            "council_informed_date",
+            "loss_of_vote_date",
+            "vote",
+        ],
+    )?;
+    for l in &a.subject_to_article_4 {
+        t.row([
+            l.member_state.as_str(),
+            &l.display_name,
+            &a.currency_code,
+            &l.arrears,
+            &l.due_two_preceding_years,
+            &l.council_informed_date,
+            &l.loss_of_vote_date,
+            &labels::vote(l.vote),
+        ])?;
+    }
+    t.finish()
+}
+
+fn payment_plans(a: &pb::AssessedContributions) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "payment_plans.csv",
+        &[
+            "member_state",
+            "name",
+            "reference",
+            "agreed_date",
+            "currency",
+            "due_to_date",
+            "paid_since_agreed",
+            "honoured",
+        ],
+    )?;
+    for l in &a.payment_plans {
+        t.row([
+            l.member_state.as_str(),
+            &l.display_name,
+            &l.reference,
+            &l.agreed_date,
+            &a.currency_code,
+            &l.due_to_date,
+            &l.paid_since_agreed,
+            &labels::yes_no(l.honoured),
+        ])?;
+    }
+    t.finish()
+}
+
+fn council_decisions(a: &pb::AssessedContributions) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "council_decisions.csv",
+        &["member_state", "name", "decision", "date", "reference"],
+    )?;
+    for l in &a.council_decisions {
+        t.row([
+            l.member_state.as_str(),
+            &l.display_name,
+            &labels::vote(l.decision),
+            &l.date,
+            &l.reference,
+        ])?;
+    }
     t.finish()
 }
 

@@ -54,14 +54,17 @@ fn every_table_is_a_part_with_a_lower_snake_case_header() {
     assert_eq!(
         names,
         [
+            "article_4.csv",
             "assessed_contributions.csv",
             "changes.csv",
+            "council_decisions.csv",
             "data_quality.csv",
             "flexibility_categories.csv",
             "flexibility_modalities.csv",
             "header.csv",
             "multi_year_commitments.csv",
             "multi_year_schedules.csv",
+            "payment_plans.csv",
             "pledges.csv",
             "programme_results.csv",
             "rates_used.csv",
@@ -94,13 +97,26 @@ fn total_rows_equal_the_reports_totals() {
     let f = c.flexibility.expect("flexibility");
     let m = c.multi_year_commitments.expect("multi-year");
     let u = c.use_of_unearmarked_funding.expect("unearmarked");
-    let expected: [(&str, &str, &str); 15] = [
-        ("assessed_contributions.csv", "assessed", &a.total_assessed),
-        ("assessed_contributions.csv", "received", &a.total_received),
+    let expected: [(&str, &str, &str); 16] = [
         (
             "assessed_contributions.csv",
-            "outstanding",
-            &a.total_outstanding,
+            "outstanding_at_year_start",
+            &a.total_outstanding_at_year_start,
+        ),
+        (
+            "assessed_contributions.csv",
+            "assessed_in_year",
+            &a.total_assessed_in_year,
+        ),
+        (
+            "assessed_contributions.csv",
+            "received_in_year",
+            &a.total_received_in_year,
+        ),
+        (
+            "assessed_contributions.csv",
+            "outstanding_at_status_date",
+            &a.total_outstanding_at_status_date,
         ),
         ("assessed_contributions.csv", "arrears", &a.total_arrears),
         ("assessed_contributions.csv", "article_4", "1"),

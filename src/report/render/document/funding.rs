@@ -9,25 +9,27 @@ pub(super) fn assessed(a: &pb::AssessedContributions) -> Section {
         "",
         &[
             "Member State",
-            "Assessed#",
-            "Received#",
-            "Outstanding#",
-            "Arrears#",
-            "Due in the two preceding years#",
+            "Scale (%)#",
+            "Outstanding on 1 January#",
+            "Assessed for the year#",
+            "Received in the year#",
+            "Outstanding at the status date#",
+            "of which arrears of prior years#",
             "Article 4",
         ],
     )
-    .empty("No Member State has assessed contributions.");
+    .empty("No Member State is on the scale of assessment or has assessed contributions.");
     for l in &a.member_states {
         t.row(vec![
             cell(&l.display_name),
-            cell(&l.assessed),
-            cell(&l.received),
-            cell(&l.outstanding),
+            cell(&l.scale_percentage),
+            cell(&l.outstanding_at_year_start),
+            cell(&l.assessed_in_year),
+            cell(&l.received_in_year),
+            cell(&l.outstanding_at_status_date),
             cell(&l.arrears),
-            cell(&l.due_two_preceding_years),
             if l.article_4 {
-                cell("yes").flag(true).note("no vote")
+                cell("yes").flag(true).note("subject to Article 4")
             } else {
                 cell("")
             },
@@ -35,13 +37,71 @@ pub(super) fn assessed(a: &pb::AssessedContributions) -> Section {
     }
     t.total(vec![
         cell("Total"),
-        cell(&a.total_assessed),
-        cell(&a.total_received),
-        cell(&a.total_outstanding),
-        cell(&a.total_arrears),
         cell(""),
-        cell(a.article_4_count.to_string()).note("flagged"),
+        cell(&a.total_outstanding_at_year_start),
+        cell(&a.total_assessed_in_year),
+        cell(&a.total_received_in_year),
+        cell(&a.total_outstanding_at_status_date),
+        cell(&a.total_arrears),
+        cell(a.article_4_count.to_string()).note("subject"),
     ]);
+    let mut subject = Table::new(
+        "Member States subject to Article 4",
+        &[
+            "Member State",
+            "Arrears#",
+            "Due in the two preceding years#",
+            "Council informed",
+            "Loss of vote from",
+            "Vote",
+        ],
+    )
+    .empty("No Member State is subject to Article 4 at the status date.");
+    for l in &a.subject_to_article_4 {
+        subject.row(vec![
+            cell(&l.display_name),
+            cell(&l.arrears),
+            cell(&l.due_two_preceding_years),
+            cell(&l.council_informed_date),
+            cell(&l.loss_of_vote_date),
+            cell(labels::vote(l.vote)).flag(l.vote == pb::VoteStatus::Lost as i32),
+        ]);
+    }
+    let mut plans = Table::new(
+        "Member States with payment plans",
+        &[
+            "Member State",
+            "Plan",
+            "Agreed",
+            "Due to date#",
+            "Paid since agreed#",
+            "Honoured",
+        ],
+    )
+    .empty("No Member State has a payment plan at the status date.");
+    for l in &a.payment_plans {
+        plans.row(vec![
+            cell(&l.display_name),
+            cell(&l.reference),
+            cell(&l.agreed_date),
+            cell(&l.due_to_date),
+            cell(&l.paid_since_agreed),
+            cell(labels::yes_no(l.honoured)).flag(!l.honoured),
+        ]);
+    }
+    let mut decisions = Table::new(
+        "Votes maintained or restored by the Council",
+        &["Member State", "Decision", "Date", "Council document"],
+    )
+    .empty("The Council has maintained or restored no Member State's vote.");
+    for l in &a.council_decisions {
+        decisions.row(vec![
+            cell(&l.display_name),
+            cell(labels::vote(l.decision)),
+            cell(&l.date),
+            cell(&l.reference),
+        ]);
+    }
     Section {
         id: "assessed",
         heading: format!(
@@ -50,20 +110,23 @@ pub(super) fn assessed(a: &pb::AssessedContributions) -> Section {
         ),
         notes: vec![
             format!(
-                "What was assessed up to the report's date, what was received and what is \
-                 outstanding, in {}. Receipts settle the oldest assessments first; arrears are \
-                 what remains unpaid of assessments due before {}. A negative outstanding \
-                 amount was paid in advance.",
-                a.currency_code, a.year
+                "Status of assessed contributions for {}, in {}: what was outstanding on 1 \
+                 January, assessed for the year, received in the year and outstanding at the \
+                 status date. Receipts settle the oldest assessments first; arrears are what \
+                 remains unpaid of assessments due before {}. A negative amount was paid in \
+                 advance.",
+                a.year, a.currency_code, a.year
             ),
             format!(
                 "Article 4 of the Constitution: a Member State whose arrears equal or exceed \
-                 the contributions due for the two preceding years has no vote. Member States \
-                 flagged: {}.",
+                 the contributions due from it for the two preceding years loses its vote one \
+                 year after the Council was informed, if its arrears still reach that extent; \
+                 the Council may maintain or restore the vote, and a Member State honouring a \
+                 payment plan keeps it. Member States subject to Article 4: {}.",
                 a.article_4_count
             ),
         ],
-        tables: vec![t],
+        tables: vec![t, subject, plans, decisions],
     }
 }
 

@@ -126,8 +126,8 @@ mod tests {
         for total in [
             v.total_paid.as_str(),
             &v.total_committed,
-            &a.total_assessed,
-            &a.total_outstanding,
+            &a.total_assessed_in_year,
+            &a.total_outstanding_at_status_date,
             "100.0",
             &c.multi_year_commitments
                 .expect("multi-year")

@@ -1,0 +1,275 @@
+//! `scpf.v1.MemberStateService`.
+
+use tonic::{Request, Response, Status};
+
+use crate::{
+    api::{Api, Caller, PageRequest, convert},
+    domain::{
+        FieldViolation, Parsed, field,
+        member_state::{
+            self, CouncilAct, CouncilActKind, MemberState, PaymentPlan, PlanInstallment,
+            ScaleEntry, Standing,
+        },
+        text::{self, Id},
+    },
+    error::{Error, Result},
+    pb::{self, member_state_service_server::MemberStateService},
+    rpc_method,
+    store::{self, Versioned, member_states},
+};
+
+fn act_kind(value: i32, path: &str) -> Parsed<CouncilActKind> {
+    use pb::CouncilActKind as P;
+    match P::try_from(value) {
+        Ok(P::Article4Notified) => Ok(CouncilActKind::Article4Notified),
+        Ok(P::VoteMaintained) => Ok(CouncilActKind::VoteMaintained),
+        Ok(P::VoteRestored) => Ok(CouncilActKind::VoteRestored),
+        Ok(P::Unspecified) => Err(FieldViolation::new(
+            path,
+            "REQUIRED",
+            "the kind of Council act is required",
+        )),
+        Err(_) => Err(FieldViolation::new(
+            path,
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not a kind of Council act"),
+        )),
+    }
+}
+
+fn act_kind_message(k: CouncilActKind) -> pb::CouncilActKind {
+    use pb::CouncilActKind as P;
+    match k {
+        CouncilActKind::Article4Notified => P::Article4Notified,
+        CouncilActKind::VoteMaintained => P::VoteMaintained,
+        CouncilActKind::VoteRestored => P::VoteRestored,
+    }
+}
+
+/// Parses a list field entry by entry, naming the entry in a violation.
+fn each<T, U>(
+    items: &[T],
+    path: &str,
+    list: &str,
+    parse: impl Fn(&T, &str) -> Parsed<U>,
+) -> Parsed<Vec<U>> {
+    if items.len() > member_state::MAX_ENTRIES {
+        return Err(FieldViolation::new(
+            field(path, list),
+            "TOO_MANY_ENTRIES",
+            format!("at most {} entries", member_state::MAX_ENTRIES),
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| parse(item, &format!("{}[{i}]", field(path, list))))
+        .collect()
+}
+
+/// Parses the standing at `path` of a request; the Member State comes from its name.
+fn member_state_from(m: &pb::MemberState, path: &str) -> Parsed<MemberState> {
+    let id = parse_name(&m.name, &field(path, "name"))?;
+    let scale = each(&m.scale, path, "scale", |e, p| {
+        Ok(ScaleEntry {
+            year: member_state::parse_year(e.year, &field(p, "year"))?,
+            percentage: member_state::parse_percentage(&e.percentage, &field(p, "percentage"))?,
+        })
+    })?;
+    let council_acts = each(&m.council_acts, path, "council_acts", |a, p| {
+        Ok(CouncilAct {
+            kind: act_kind(a.kind, &field(p, "kind"))?,
+            date: member_state::parse_event_date(&a.date, &field(p, "date"))?,
+            reference: member_state::parse_reference(&a.reference, &field(p, "reference"))?,
+        })
+    })?;
+    let payment_plans = each(&m.payment_plans, path, "payment_plans", |plan, p| {
+        Ok(PaymentPlan {
+            reference: member_state::parse_reference(&plan.reference, &field(p, "reference"))?,
+            agreed_date: member_state::parse_event_date(
+                &plan.agreed_date,
+                &field(p, "agreed_date"),
+            )?,
+            installments: each(&plan.installments, p, "installments", |i, ip| {
+                Ok(PlanInstallment {
+                    due_date: member_state::parse_event_date(&i.due_date, &field(ip, "due_date"))?,
+                    amount: member_state::parse_chf(&i.amount_chf, &field(ip, "amount_chf"))?,
+                })
+            })?,
+        })
+    })?;
+    let standing = Standing {
+        scale,
+        council_acts,
+        payment_plans,
+    }
+    .check(path)?
+    .sorted();
+    Ok(MemberState { id, standing })
+}
+
+/// The protobuf form of a stored standing.
+pub fn message(v: &Versioned<MemberState>) -> pb::MemberState {
+    let m = &v.value;
+    let s = &m.standing;
+    pb::MemberState {
+        name: m.name(),
+        organization: format!("organizations/{}", m.id),
+        scale: s
+            .scale
+            .iter()
+            .map(|e| pb::ScaleOfAssessment {
+                year: e.year,
+                percentage: e.percentage.to_string(),
+            })
+            .collect(),
+        council_acts: s
+            .council_acts
+            .iter()
+            .map(|a| pb::CouncilAct {
+                kind: act_kind_message(a.kind).into(),
+                date: a.date.to_string(),
+                reference: a.reference.clone(),
+            })
+            .collect(),
+        payment_plans: s
+            .payment_plans
+            .iter()
+            .map(|p| pb::PaymentPlan {
+                reference: p.reference.clone(),
+                agreed_date: p.agreed_date.to_string(),
+                installments: p
+                    .installments
+                    .iter()
+                    .map(|i| pb::PaymentPlanInstallment {
+                        due_date: i.due_date.to_string(),
+                        amount_chf: i.amount.to_string(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        revision: v.revision.into(),
+        etag: convert::etag(v.revision),
+        create_time: Some(convert::timestamp(v.created_at)),
+        update_time: Some(convert::timestamp(v.updated_at)),
+    }
+}
+
+/// Parses `memberStates/{organization_id}`.
+pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
+    text::parse_name(name, "memberStates", field)
+}
+
+/// Refuses a standing for an organization that does not exist or is not a Member State.
+async fn check_member_state(w: &mut store::write::Write, id: &Id, path: &str) -> Result<()> {
+    match member_states::is_member_state(w.conn(), id).await? {
+        Some(true) => Ok(()),
+        Some(false) => Err(Error::invalid(
+            path,
+            "NOT_A_MEMBER_STATE",
+            format!("organizations/{id} is not a Member State"),
+        )),
+        None => Err(Error::invalid(
+            path,
+            "REFERENCE_NOT_FOUND",
+            format!("organizations/{id} does not exist"),
+        )),
+    }
+}
+
+#[tonic::async_trait]
+impl MemberStateService for Api {
+    async fn create_member_state(
+        &self,
+        request: Request<pb::CreateMemberStateRequest>,
+    ) -> Result<Response<pb::MemberState>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = req.member_state.as_ref().ok_or_else(|| {
+            Error::invalid("member_state", "REQUIRED", "the member state is required")
+        })?;
+        let m = member_state_from(given, "member_state")?;
+        let method = rpc_method!("MemberStateService", "CreateMemberState");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                check_member_state(w, &m.id, "member_state.name").await?;
+                let created = member_states::create(w, &m).await?;
+                let response = message(&created);
+                crate::api::audit_created(w, &m.name(), &response).await?;
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+
+    async fn get_member_state(
+        &self,
+        request: Request<pb::GetMemberStateRequest>,
+    ) -> Result<Response<pb::MemberState>, Status> {
+        let req = request.into_inner();
+        let id = parse_name(&req.name, "name")?;
+        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
+        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
+        let found = member_states::get(&mut conn, &id, as_of)
+            .await?
+            .ok_or_else(|| Error::not_found(&req.name))?;
+        Ok(Response::new(message(&found)))
+    }
+
+    async fn list_member_states(
+        &self,
+        request: Request<pb::ListMemberStatesRequest>,
+    ) -> Result<Response<pb::ListMemberStatesResponse>, Status> {
+        let req = request.into_inner();
+        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
+        let page = PageRequest::<String>::parse(
+            self.page_key(),
+            req.page_size,
+            &req.page_token,
+            format!("ListMemberStates|{as_of:?}"),
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = member_states::list(
+            self.pool(),
+            as_of,
+            page.after.as_deref(),
+            Some(page.fetch_limit()),
+        )
+        .await?;
+        let (rows, next_page_token) =
+            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        Ok(Response::new(pb::ListMemberStatesResponse {
+            member_states: rows.iter().map(message).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn update_member_state(
+        &self,
+        request: Request<pb::UpdateMemberStateRequest>,
+    ) -> Result<Response<pb::MemberState>, Status> {
+        let caller = Caller::of(&request);
+        let req = request.into_inner();
+        let given = req.member_state.as_ref().ok_or_else(|| {
+            Error::invalid("member_state", "REQUIRED", "the member state is required")
+        })?;
+        let m = member_state_from(given, "member_state")?;
+        let etag = given.etag.clone();
+        let method = rpc_method!("MemberStateService", "UpdateMemberState");
+        let (response, _) = self
+            .mutate(&caller, method, &req.request_id, &req, async |w| {
+                let name = m.name();
+                let (before, after) = member_states::update(w, &m, |current| {
+                    convert::check_etag(&name, &etag, current.revision)
+                })
+                .await?;
+                let response = message(&after);
+                if before.revision != after.revision {
+                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
+                }
+                Ok(response)
+            })
+            .await?;
+        Ok(Response::new(response))
+    }
+}
