@@ -116,6 +116,7 @@ pub fn data_quality_kind(value: i32) -> String {
         Ok(K::OverpaidContribution) => "overpaid contribution".into(),
         Ok(K::PledgeWithReceipts) => "pledge with receipts".into(),
         Ok(K::NoResultsInPeriod) => "no results in period".into(),
+        Ok(K::StatusDateAfterAsOf) => "status date after as-of".into(),
         Err(_) => unknown(value),
     }
 }

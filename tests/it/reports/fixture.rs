@@ -255,16 +255,31 @@ impl World {
             .unwrap();
     }
 
+    /// Generates the session's report as of an instant (now when `None`) at the session's
+    /// status date, and answers it with its content.
     pub async fn generate(
         &mut self,
         session: i32,
         as_of: Option<prost_types::Timestamp>,
+    ) -> pb::Report {
+        self.generate_at(session, as_of, "").await
+    }
+
+    /// Generates the session's report at a status date (the session's own when empty), with its
+    /// content.
+    pub async fn generate_at(
+        &mut self,
+        session: i32,
+        as_of: Option<prost_types::Timestamp>,
+        status_date: &str,
     ) -> pb::Report {
         self.reports
             .generate_report(pb::GenerateReportRequest {
                 parent: format!("sessions/{session}"),
                 as_of,
                 request_id: rid(),
+                status_date: status_date.into(),
+                view: pb::ReportView::Full.into(),
             })
             .await
             .unwrap()

@@ -59,8 +59,9 @@ async fn the_demo_report_shows_belgium_in_the_right_sections_with_the_right_tota
     let report = reports
         .generate_report(pb::GenerateReportRequest {
             parent: "sessions/36".into(),
-            as_of: None,
             request_id: rid(),
+            view: pb::ReportView::Full.into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -72,21 +72,35 @@ impl Table {
     }
 }
 
-/// Every table of the report, in section order.
-pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<Vec<Part>, RenderError> {
+/// Where each finished table goes.
+type Emit<'a> = dyn FnMut(Part) -> Result<(), RenderError> + 'a;
+
+/// Every table of the report, in section order, each handed to `emit` when finished (so that
+/// one table at a time is held).
+pub fn render(
+    report: &pb::Report,
+    content: &pb::ReportContent,
+    emit: &mut Emit<'_>,
+) -> Result<(), RenderError> {
     let header = content.header.as_ref();
-    let mut parts = vec![header_table(report, content)?, rates_used(header)?];
-    parts.extend(funding::parts(header, content)?);
-    parts.push(programme_results(
-        &content.programme_results.clone().unwrap_or_default(),
-    )?);
-    parts.push(changes(
-        &content.changes_since_previous.clone().unwrap_or_default(),
-    )?);
-    parts.push(data_quality(
-        &content.data_quality.clone().unwrap_or_default(),
-    )?);
-    Ok(parts)
+    emit(header_table(report, content)?)?;
+    emit(rates_used(header)?)?;
+    funding::parts(header, content, emit)?;
+    emit(programme_results(
+        content
+            .programme_results
+            .as_ref()
+            .unwrap_or(&Default::default()),
+    )?)?;
+    emit(changes(
+        content
+            .changes_since_previous
+            .as_ref()
+            .unwrap_or(&Default::default()),
+    )?)?;
+    emit(data_quality(
+        content.data_quality.as_ref().unwrap_or(&Default::default()),
+    )?)
 }
 
 fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part, RenderError> {

@@ -46,8 +46,12 @@ fn charts(id: &str, content: &pb::ReportContent) -> Result<Vec<Chart>, RenderErr
     })
 }
 
-/// The report as an HTML page.
-pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<String, RenderError> {
+/// Writes the report as an HTML page.
+pub fn write(
+    report: &pb::Report,
+    content: &pb::ReportContent,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
     let doc = Document::build(report, content);
     let sections = doc
         .sections
@@ -59,11 +63,12 @@ pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<String
             })
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    Ok(Page {
+    Page {
         doc: &doc,
         sections,
     }
-    .render()?)
+    .write_into(out)?;
+    Ok(())
 }
 
 #[cfg(test)]
