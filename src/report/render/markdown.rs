@@ -96,6 +96,7 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
         escape(&doc.subtitle),
         escape(&doc.state.to_uppercase())
     )?;
+    writeln!(out, "**{}.**\n", escape(&doc.two_times))?;
     if doc.draft {
         writeln!(
             out,
@@ -119,8 +120,8 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
     }
     writeln!(
         out,
-        "---\n\nAs of {}. Content SHA-256: `{}`",
-        escape(&doc.as_of),
+        "---\n\n{}. Content SHA-256: `{}`",
+        escape(&doc.two_times),
         doc.sha256.replace('`', "")
     )
 }
@@ -182,7 +183,9 @@ mod tests {
         let md = markdown(&fixture::report());
         for fact in [
             "| Reporting period | 2025-01-01 to 2025-06-30 |",
-            "| As of | 2025-06-20T16:00:00Z |",
+            "| Status of contributions as at | 31 May 2025 |",
+            "| Figures as known at | 2025-06-20T16:00:00Z |",
+            "**Status of contributions as at 31 May 2025; figures as known at 2025-06-20T16:00:00Z.**",
             "| Revision | 3 |",
             "| State | draft |",
             "| Content SHA-256 | 9f2c4e7a",

@@ -111,11 +111,12 @@ fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part
         .map(|c| c.previous_report.clone())
         .unwrap_or_default();
     let mut t = Table::new("header.csv", &["field", "value"])?;
-    let facts: [(&str, String); 22] = [
+    let facts: [(&str, String); 24] = [
         ("report", report.name.clone()),
         ("revision", report.revision.to_string()),
         ("state", labels::state(report.state)),
         ("as_of", labels::instant(report.as_of.as_ref())),
+        ("status_date", report.status_date.clone()),
         ("content_sha256", report.content_sha256.clone()),
         ("create_time", labels::instant(report.create_time.as_ref())),
         ("created_by", report.created_by.clone()),
@@ -133,6 +134,7 @@ fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part
         ("reporting_period_start", h.reporting_period_start),
         ("reporting_period_end", h.reporting_period_end),
         ("header_as_of", labels::instant(h.as_of.as_ref())),
+        ("header_status_date", h.status_date),
         (
             "administrative_currency_code",
             h.administrative_currency_code,

@@ -260,6 +260,17 @@ mod tests {
     }
 
     #[test]
+    fn the_page_states_the_status_date_and_the_as_of_instant_together() {
+        let doc = Html::parse_document(&page(&fixture::report()));
+        let sentence = "Status of contributions as at 31 May 2025; \
+                        figures as known at 2025-06-20T16:00:00Z";
+        let masthead: String = doc.select(&select("p.two-times")).flat_map(|p| p.text()).collect();
+        assert_eq!(masthead, sentence);
+        let footer: String = doc.select(&select("footer")).flat_map(|p| p.text()).collect();
+        assert!(footer.contains(sentence), "{footer}");
+    }
+
+    #[test]
     fn a_draft_is_marked_and_the_hash_is_in_the_footer() {
         let report = fixture::report();
         let doc = Html::parse_document(&page(&report));
