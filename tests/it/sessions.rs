@@ -160,7 +160,10 @@ async fn a_session_may_name_its_status_date_and_the_database_keeps_it_in_range(p
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(created.status_date, "", "none named: the period's end applies");
+    assert_eq!(
+        created.status_date, "",
+        "none named: the period's end applies"
+    );
     let updated = sessions
         .update_session(update(pb::Session {
             status_date: "2025-04-30".into(),

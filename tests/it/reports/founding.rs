@@ -8,7 +8,7 @@ use tokio_stream::StreamExt;
 use super::{cents, d, fixture::content};
 use crate::support::{TestServer, rid};
 
-async fn seed(pool: &PgPool) {
+pub(super) async fn seed(pool: &PgPool) {
     let url = pool.connect_options().to_url_lossy().to_string();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
         .args(["--log-format", "text", "seed"])

@@ -8,6 +8,7 @@ mod lifecycle;
 mod money_rules;
 mod quality;
 mod results;
+mod status;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

@@ -80,8 +80,14 @@ fn session(report: &pb::Report, h: &pb::ReportHeader) -> Section {
             "Reporting period",
             span(&h.reporting_period_start, &h.reporting_period_end),
         ),
-        ("Status of contributions as at", labels::long_date(status_date)),
-        ("Figures as known at", labels::instant(report.as_of.as_ref())),
+        (
+            "Status of contributions as at",
+            labels::long_date(status_date),
+        ),
+        (
+            "Figures as known at",
+            labels::instant(report.as_of.as_ref()),
+        ),
         ("Report", report.name.clone()),
         ("Revision", report.revision.to_string()),
         ("State", labels::state(report.state)),

@@ -264,9 +264,15 @@ mod tests {
         let doc = Html::parse_document(&page(&fixture::report()));
         let sentence = "Status of contributions as at 31 May 2025; \
                         figures as known at 2025-06-20T16:00:00Z";
-        let masthead: String = doc.select(&select("p.two-times")).flat_map(|p| p.text()).collect();
+        let masthead: String = doc
+            .select(&select("p.two-times"))
+            .flat_map(|p| p.text())
+            .collect();
         assert_eq!(masthead, sentence);
-        let footer: String = doc.select(&select("footer")).flat_map(|p| p.text()).collect();
+        let footer: String = doc
+            .select(&select("footer"))
+            .flat_map(|p| p.text())
+            .collect();
         assert!(footer.contains(sentence), "{footer}");
     }
 
