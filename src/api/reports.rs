@@ -453,10 +453,13 @@ impl ReportService for Api {
         let stored = self.load_report(&req.name, "name").await?;
         let content = self.load_content(&stored).await?;
         let report = message(&stored, None);
+        let chunk = export::chunk_bytes(self.message_limit());
         let stream: ExportStream = if format == render::Format::Json {
-            Box::pin(export::json(&report, content).map(|c| c.map_err(Status::from)))
+            Box::pin(export::json(&report, content, chunk).map(|c| c.map_err(Status::from)))
         } else {
-            Box::pin(export::rendered(report, content, format).map(|c| c.map_err(Status::from)))
+            Box::pin(
+                export::rendered(report, content, format, chunk).map(|c| c.map_err(Status::from)),
+            )
         };
         Ok(Response::new(stream))
     }

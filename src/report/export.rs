@@ -21,6 +21,17 @@ use crate::{
 /// Largest piece of an exported file in one streamed message.
 pub const CHUNK_BYTES: usize = 64 * 1024;
 
+/// Room for a chunk's part name, content type and framing beside its bytes.
+const CHUNK_OVERHEAD: usize = 1024;
+
+/// The size of the pieces of an export for a server whose messages carry at most
+/// `message_limit` bytes: [`CHUNK_BYTES`], or less when the limit is lower.
+pub fn chunk_bytes(message_limit: usize) -> usize {
+    CHUNK_BYTES
+        .min(message_limit.saturating_sub(CHUNK_OVERHEAD))
+        .max(1)
+}
+
 /// Chunks made but not yet taken by the client, per export.
 const QUEUED_CHUNKS: usize = 2;
 
@@ -29,8 +40,12 @@ pub type Item = Result<pb::ExportReportChunk>;
 
 /// The report as canonical JSON, `report` (read without its content) with `content` (its
 /// content's stored canonical JSON) in place: the same bytes as encoding the whole report, made
-/// without parsing the content.
-pub fn json(report: &pb::Report, content: String) -> impl Stream<Item = Item> + Send + 'static {
+/// without parsing the content. Pieces are at most `chunk_bytes` long.
+pub fn json(
+    report: &pb::Report,
+    content: String,
+    chunk_bytes: usize,
+) -> impl Stream<Item = Item> + Send + 'static {
     let before = pb::Report {
         name: report.name.clone(),
         revision: report.revision,
@@ -50,11 +65,12 @@ pub fn json(report: &pb::Report, content: String) -> impl Stream<Item = Item> + 
     };
     let (head, tail) = json_around_content(&before, &after);
     let pieces = [Bytes::from(head), Bytes::from(content), Bytes::from(tail)];
-    let chunks = pieces.into_iter().flat_map(|piece| {
-        let count = piece.len().div_ceil(CHUNK_BYTES);
+    let size = chunk_bytes.max(1);
+    let chunks = pieces.into_iter().flat_map(move |piece| {
+        let count = piece.len().div_ceil(size);
         (0..count).map(move |i| {
-            let end = ((i + 1) * CHUNK_BYTES).min(piece.len());
-            piece.slice(i * CHUNK_BYTES..end)
+            let end = ((i + 1) * size).min(piece.len());
+            piece.slice(i * size..end)
         })
     });
     tokio_stream::iter(chunks.map(|data| {
@@ -85,16 +101,18 @@ fn json_around_content(before: &pb::Report, after: &pb::Report) -> (String, Stri
 }
 
 /// The report rendered in `format` (CSV, Markdown or HTML), made on a blocking thread as the
-/// client reads. `report` is read without its content; `content` is its stored JSON.
+/// client reads. `report` is read without its content; `content` is its stored JSON. Pieces are
+/// at most `chunk_bytes` long.
 pub fn rendered(
     report: pb::Report,
     content: String,
     format: Format,
+    chunk_bytes: usize,
 ) -> impl Stream<Item = Item> + Send + 'static {
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
     tokio::task::spawn_blocking(move || {
         let name = report.name.clone();
-        let mut sink = ChunkSink::new(tx.clone());
+        let mut sink = ChunkSink::new(tx.clone(), chunk_bytes);
         let outcome = super::parse_content(&name, &content).and_then(|parsed| {
             drop(content);
             let report = pb::Report {
@@ -117,6 +135,7 @@ pub fn rendered(
 /// the stream holds [`QUEUED_CHUNKS`] of them. Runs on a blocking thread.
 struct ChunkSink {
     tx: mpsc::Sender<Item>,
+    chunk_bytes: usize,
     part: String,
     content_type: &'static str,
     buffer: Vec<u8>,
@@ -127,12 +146,14 @@ struct ChunkSink {
 }
 
 impl ChunkSink {
-    fn new(tx: mpsc::Sender<Item>) -> Self {
+    fn new(tx: mpsc::Sender<Item>, chunk_bytes: usize) -> Self {
+        let chunk_bytes = chunk_bytes.max(1);
         Self {
             tx,
+            chunk_bytes,
             part: String::new(),
             content_type: "",
-            buffer: Vec::with_capacity(CHUNK_BYTES),
+            buffer: Vec::with_capacity(chunk_bytes),
             announced: true,
             gone: false,
         }
@@ -161,7 +182,7 @@ impl ChunkSink {
     /// reader learns it exists.
     fn send_rest(&mut self) -> io::Result<()> {
         if !self.buffer.is_empty() || !self.announced {
-            let data = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES));
+            let data = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk_bytes));
             self.send(data)?;
         }
         Ok(())
@@ -172,12 +193,12 @@ impl io::Write for ChunkSink {
     fn write(&mut self, mut buf: &[u8]) -> io::Result<usize> {
         let written = buf.len();
         while !buf.is_empty() {
-            let room = CHUNK_BYTES - self.buffer.len();
+            let room = self.chunk_bytes - self.buffer.len();
             let (now, later) = buf.split_at(room.min(buf.len()));
             self.buffer.extend_from_slice(now);
             buf = later;
-            if self.buffer.len() == CHUNK_BYTES {
-                let data = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES));
+            if self.buffer.len() == self.chunk_bytes {
+                let data = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk_bytes));
                 self.send(data)?;
             }
         }
@@ -248,11 +269,18 @@ mod tests {
         )
     }
 
+    #[test]
+    fn chunks_leave_room_under_a_low_message_limit() {
+        assert_eq!(chunk_bytes(4 * 1024 * 1024), CHUNK_BYTES);
+        assert_eq!(chunk_bytes(4096), 3072);
+        assert_eq!(chunk_bytes(10), 1);
+    }
+
     #[tokio::test]
     async fn the_json_export_is_the_reports_canonical_json() {
         let report = fixture::report();
         let (meta, content) = without_content(&report);
-        let parts = gather(json(&meta, content)).await;
+        let parts = gather(json(&meta, content, CHUNK_BYTES)).await;
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].name, "report.json");
         assert_eq!(
@@ -265,7 +293,7 @@ mod tests {
             ..Default::default()
         };
         let (meta, content) = without_content(&bare);
-        let parts = gather(json(&meta, content)).await;
+        let parts = gather(json(&meta, content, 7)).await;
         assert_eq!(
             String::from_utf8(parts[0].data.clone()).unwrap(),
             pb::json::to_string(&bare)
@@ -277,7 +305,7 @@ mod tests {
         let report = fixture::report();
         for format in [Format::Csv, Format::Markdown, Format::Html] {
             let (meta, content) = without_content(&report);
-            let streamed = gather(rendered(meta, content, format)).await;
+            let streamed = gather(rendered(meta, content, format, 1000)).await;
             let in_memory = render::render(&report, format).unwrap();
             assert_eq!(streamed.len(), in_memory.len(), "{format:?}");
             for (s, m) in streamed.iter().zip(&in_memory) {
@@ -290,7 +318,7 @@ mod tests {
     fn counted(capacity: usize) -> (ChunkSink, mpsc::Receiver<Item>, Arc<AtomicUsize>) {
         let (tx, rx) = mpsc::channel(capacity);
         let produced = Arc::new(AtomicUsize::new(0));
-        (ChunkSink::new(tx), rx, produced)
+        (ChunkSink::new(tx, CHUNK_BYTES), rx, produced)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

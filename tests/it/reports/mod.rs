@@ -7,6 +7,7 @@ mod job;
 mod lifecycle;
 mod money_rules;
 mod quality;
+mod responses;
 mod results;
 mod status;
 
