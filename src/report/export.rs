@@ -198,7 +198,8 @@ impl io::Write for ChunkSink {
             self.buffer.extend_from_slice(now);
             buf = later;
             if self.buffer.len() == self.chunk_bytes {
-                let data = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk_bytes));
+                let data =
+                    std::mem::replace(&mut self.buffer, Vec::with_capacity(self.chunk_bytes));
                 self.send(data)?;
             }
         }

@@ -4,6 +4,7 @@
 mod fixture;
 mod founding;
 mod job;
+mod large;
 mod lifecycle;
 mod money_rules;
 mod quality;

@@ -128,18 +128,23 @@ async fn content_too_large_to_answer_is_refused_before_anything_is_written(pool:
             .generate_report(request(&id, pb::ReportView::Full))
             .await;
         let status = assert_refused(refused, Code::FailedPrecondition, "CONTENT_TOO_LARGE", None);
-        assert!(status.message().contains("ExportReport"), "{}", status.message());
+        assert!(
+            status.message().contains("ExportReport"),
+            "{}",
+            status.message()
+        );
         // Nothing was kept: no report, no audit event, no stored answer to replay.
         assert_eq!(count(&pool, "SELECT count(*) FROM reports").await, 0);
         assert_eq!(
             count(&pool, "SELECT count(*) FROM audit_events").await,
             events
         );
-        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE request_id = $1")
-            .bind(&id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let kept: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM idempotency_keys WHERE request_id = $1")
+                .bind(&id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(kept, 0);
     }
     // The request_id is still free: the metadata of the same report is answered with it.
@@ -148,7 +153,11 @@ async fn content_too_large_to_answer_is_refused_before_anything_is_written(pool:
         .await
         .unwrap()
         .into_inner();
-    assert!(basic.content_bytes > LIMIT as i64, "{}", basic.content_bytes);
+    assert!(
+        basic.content_bytes > LIMIT as i64,
+        "{}",
+        basic.content_bytes
+    );
     assert!(basic.encoded_len() < LIMIT);
 
     // Read back: metadata yes, content no, and the listing says why.
@@ -189,7 +198,10 @@ async fn content_too_large_to_answer_is_refused_before_anything_is_written(pool:
     }
     let exported: pb::Report =
         scpf_reports::pb::json::from_str(std::str::from_utf8(&json).unwrap()).unwrap();
-    assert_eq!(exported.content.unwrap().encoded_len() as i64, basic.content_bytes);
+    assert_eq!(
+        exported.content.unwrap().encoded_len() as i64,
+        basic.content_bytes
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -246,7 +258,12 @@ async fn unknown_enum_values_are_refused_as_such(pool: PgPool) {
         format,
     };
     let unknown = w.reports.export_report(export(99)).await;
-    assert_refused(unknown, Code::InvalidArgument, "UNKNOWN_ENUM_VALUE", Some("format"));
+    assert_refused(
+        unknown,
+        Code::InvalidArgument,
+        "UNKNOWN_ENUM_VALUE",
+        Some("format"),
+    );
     let missing = w.reports.export_report(export(0)).await;
     assert_refused(missing, Code::InvalidArgument, "REQUIRED", Some("format"));
     let view = w
@@ -256,7 +273,12 @@ async fn unknown_enum_values_are_refused_as_such(pool: PgPool) {
             view: 7,
         })
         .await;
-    assert_refused(view, Code::InvalidArgument, "UNKNOWN_ENUM_VALUE", Some("view"));
+    assert_refused(
+        view,
+        Code::InvalidArgument,
+        "UNKNOWN_ENUM_VALUE",
+        Some("view"),
+    );
     let view = w
         .reports
         .generate_report(pb::GenerateReportRequest {
@@ -266,7 +288,12 @@ async fn unknown_enum_values_are_refused_as_such(pool: PgPool) {
             ..Default::default()
         })
         .await;
-    assert_refused(view, Code::InvalidArgument, "UNKNOWN_ENUM_VALUE", Some("view"));
+    assert_refused(
+        view,
+        Code::InvalidArgument,
+        "UNKNOWN_ENUM_VALUE",
+        Some("view"),
+    );
     let view = w
         .reports
         .list_reports(pb::ListReportsRequest {
@@ -275,5 +302,10 @@ async fn unknown_enum_values_are_refused_as_such(pool: PgPool) {
             ..Default::default()
         })
         .await;
-    assert_refused(view, Code::InvalidArgument, "UNKNOWN_ENUM_VALUE", Some("view"));
+    assert_refused(
+        view,
+        Code::InvalidArgument,
+        "UNKNOWN_ENUM_VALUE",
+        Some("view"),
+    );
 }
