@@ -239,10 +239,74 @@ fn without_as_of(c: &pb::ReportContent) -> pb::ReportContent {
     c
 }
 
+/// Sections 2, 3 and 9 of `c` agree with the figures computed here from the recorded rows.
+async fn agrees_with_the_rows(
+    ch: &Channel,
+    c: &pb::ReportContent,
+    contributions: &[pb::Contribution],
+    receipts: &[pb::Receipt],
+    period: (NaiveDate, NaiveDate),
+    status: NaiveDate,
+) {
+    let a = c.assessed_contributions.as_ref().unwrap();
+    assert_eq!(a.year, status.year());
+    let expected = expected_assessed(contributions, receipts, status);
+    assert_eq!(a.member_states.len(), expected.len());
+    let (mut total_assessed, mut total_received) = (Decimal::ZERO, Decimal::ZERO);
+    for line in &a.member_states {
+        let e = &expected[&line.member_state];
+        let arrears = (e.due_before_year - e.received).max(Decimal::ZERO);
+        assert_eq!(d(&line.assessed), e.assessed, "{}", line.member_state);
+        assert_eq!(d(&line.received), e.received, "{}", line.member_state);
+        assert_eq!(d(&line.outstanding), e.assessed - e.received);
+        assert_eq!(d(&line.arrears), arrears, "{}", line.member_state);
+        assert_eq!(
+            line.article_4,
+            arrears > Decimal::ZERO && arrears >= e.due_two_preceding_years
+        );
+        total_assessed += e.assessed;
+        total_received += e.received;
+    }
+    assert_eq!(d(&a.total_assessed), total_assessed);
+    assert_eq!(d(&a.total_received), total_received);
+
+    let (donors, total) = expected_paid(ch, contributions, receipts, period, status).await;
+    let v = c.voluntary_contributions.as_ref().unwrap();
+    assert_eq!(d(&v.total_paid), total);
+    assert_eq!(
+        v.donors
+            .iter()
+            .filter(|x| d(&x.paid) > Decimal::ZERO)
+            .count(),
+        donors.len()
+    );
+    for donor in &v.donors {
+        assert_eq!(
+            d(&donor.paid),
+            donors.get(&donor.donor).copied().unwrap_or_default(),
+            "{}",
+            donor.donor
+        );
+    }
+
+    assert_eq!(
+        overdue_subjects(c),
+        expected_overdue(contributions, receipts, status)
+    );
+}
+
 async fn generate(reports: &mut ReportServiceClient<Channel>, status_date: &str) -> pb::Report {
+    generate_for(reports, 36, status_date).await
+}
+
+async fn generate_for(
+    reports: &mut ReportServiceClient<Channel>,
+    session: i32,
+    status_date: &str,
+) -> pb::Report {
     reports
         .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
+            parent: format!("sessions/{session}"),
             request_id: rid(),
             status_date: status_date.into(),
             view: pb::ReportView::Full.into(),
@@ -380,30 +444,12 @@ async fn the_36th_session_report_says_the_same_whenever_it_is_generated(pool: Pg
     );
     assert_eq!(c.header.as_ref().unwrap().status_date, "2025-06-30");
 
-    // Section 2 at 30 June 2025, from the rows: the 2026 assessments and the receipts of 2026
-    // are not there.
+    // Sections 2, 3 and 9 at 30 June 2025, from the rows: the 2026 assessments and the money
+    // of 2026 are not there.
     let (contributions, receipts) = recorded(&ch).await;
+    let period = (date("2025-01-01"), date("2025-06-30"));
+    agrees_with_the_rows(&ch, c, &contributions, &receipts, period, status).await;
     let a = c.assessed_contributions.as_ref().unwrap();
-    assert_eq!(a.year, 2025);
-    let expected = expected_assessed(&contributions, &receipts, status);
-    assert_eq!(a.member_states.len(), expected.len());
-    let (mut total_assessed, mut total_received) = (Decimal::ZERO, Decimal::ZERO);
-    for line in &a.member_states {
-        let e = &expected[&line.member_state];
-        let arrears = (e.due_before_year - e.received).max(Decimal::ZERO);
-        assert_eq!(d(&line.assessed), e.assessed, "{}", line.member_state);
-        assert_eq!(d(&line.received), e.received, "{}", line.member_state);
-        assert_eq!(d(&line.outstanding), e.assessed - e.received);
-        assert_eq!(d(&line.arrears), arrears, "{}", line.member_state);
-        assert_eq!(
-            line.article_4,
-            arrears > Decimal::ZERO && arrears >= e.due_two_preceding_years
-        );
-        total_assessed += e.assessed;
-        total_received += e.received;
-    }
-    assert_eq!(d(&a.total_assessed), total_assessed);
-    assert_eq!(d(&a.total_received), total_received);
     // The United States had paid 2024 but not 2025 at the status date: outstanding, not in
     // arrears (2025 is the status year), no Article 4.
     let us = a
@@ -421,19 +467,7 @@ async fn the_36th_session_report_says_the_same_whenever_it_is_generated(pool: Pg
     );
     assert!(!us.article_4);
 
-    // Section 3: money received in the period up to the status date, converted line by line.
-    let period = (date("2025-01-01"), date("2025-06-30"));
-    let (donors, total) = expected_paid(&ch, &contributions, &receipts, period, status).await;
     let v = c.voluntary_contributions.as_ref().unwrap();
-    assert_eq!(d(&v.total_paid), total);
-    for donor in &v.donors {
-        assert_eq!(
-            d(&donor.paid),
-            donors.get(&donor.donor).copied().unwrap_or_default(),
-            "{}",
-            donor.donor
-        );
-    }
 
     // Section 5: Belgium's schedule at 30 June 2025. The 2026 installment, received in July
     // 2026, is in the future; the balance is at June 2025's rate.
@@ -553,6 +587,49 @@ async fn the_36th_session_report_says_the_same_whenever_it_is_generated(pool: Pg
             .iter()
             .all(|c| !c.figure.starts_with("assessed."))
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_37th_session_report_states_the_position_before_the_meeting(pool: PgPool) {
+    seed(&pool).await;
+    let server = TestServer::start(pool).await;
+    let ch = server.channel.clone();
+    let mut reports = ReportServiceClient::new(ch.clone());
+    // The session meets on 27 and 28 October 2025 and names 30 September as its status date.
+    let report = generate_for(&mut reports, 37, "").await;
+    assert_eq!(report.status_date, "2025-09-30");
+    let c = content(&report);
+    let status = date("2025-09-30");
+    let (contributions, receipts) = recorded(&ch).await;
+    let period = (date("2025-07-01"), date("2025-12-31"));
+    agrees_with_the_rows(&ch, c, &contributions, &receipts, period, status).await;
+    // West Africa's September installment came on 6 October, Germany's last third in November:
+    // both were unpaid at the status date.
+    assert_eq!(
+        overdue_subjects(c),
+        BTreeSet::from([
+            "contributions/belgium-west-africa-2024-2026".to_owned(),
+            "contributions/germany-o-remit-2025".to_owned(),
+        ])
+    );
+    // Norway's August agreement and September receipt are the period's money so far, softly
+    // earmarked, so flexible.
+    let v = c.voluntary_contributions.as_ref().unwrap();
+    let norway = in_usd(&ch, "NOK", "2025-09", d("10000000.00")).await;
+    assert_eq!(d(&v.total_paid), norway);
+    assert_eq!(
+        d(&v.total_committed),
+        in_usd(&ch, "NOK", "2025-08", d("10000000.00")).await
+    );
+    assert_eq!(d(&c.flexibility.as_ref().unwrap().flexible_amount), norway);
+    // The outstanding balances are at September's rates.
+    for s in &c.multi_year_commitments.as_ref().unwrap().schedules {
+        assert!(
+            s.exchange_rate.is_empty() || s.exchange_rate.ends_with("-2025-09"),
+            "{}",
+            s.exchange_rate
+        );
+    }
 }
 
 /// Session 36 with Belgium's money: EUR 400 received in February, 600 in May, an assessment
