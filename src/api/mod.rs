@@ -167,7 +167,10 @@ impl Api {
             }
         }
         .await;
-        lock.release().await?;
+        if let Err(e) = lock.release().await {
+            // The lock's connection is closed instead, which releases it; the outcome stands.
+            tracing::warn!(error = %e, "releasing a request_id lock failed");
+        }
         outcome
     }
 }
