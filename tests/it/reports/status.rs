@@ -699,6 +699,26 @@ async fn a_report_may_state_the_position_at_another_date(pool: PgPool) {
         (cents(d("400.00") * d("1.04")) + cents(d("600.00") * d("1.12"))).to_string()
     );
 
+    // Compared, the two say first that they state the position at different dates.
+    let diff = w
+        .reports
+        .diff_reports(pb::DiffReportsRequest {
+            base: march.name.clone(),
+            target: june.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let dates = diff
+        .changes
+        .iter()
+        .find(|c| c.figure == "header.status_date")
+        .expect("the status dates differ");
+    assert_eq!(
+        (dates.old_value.as_str(), dates.new_value.as_str()),
+        ("2025-03-31", "2025-06-30")
+    );
+
     // A session that names its status date: reports use it unless a request asks otherwise.
     let session = w
         .sessions
