@@ -143,7 +143,7 @@ impl Application {
             max_message_bytes: settings.max_message_bytes,
             request_timeout: settings.request_timeout,
         };
-        let api = Api::new(pool.clone(), page_key);
+        let api = Api::new(pool.clone(), page_key, settings.max_message_bytes);
         let (reporter, health_service) = tonic_health::server::health_reporter();
         let (routes, services) = routes(&api, &settings)?;
         health::set_all(&reporter, &services, ServingStatus::NotServing).await;

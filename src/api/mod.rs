@@ -26,12 +26,13 @@ use sqlx::PgPool;
 use crate::{
     domain::text::RequestId,
     error::{Error, Result},
-    store::write::{Begun, Write, WriteContext},
+    store::write::{Begun, RequestLock, Write, WriteContext},
 };
 
 pub use page::{PageKey, PageRequest};
 
-/// What every service shares: the pool and the page-token key. Cheap to clone.
+/// What every service shares: the pool, the page-token key, the largest message a response may
+/// be, and the turns at computing reports. Cheap to clone.
 #[derive(Clone)]
 pub struct Api {
     inner: Arc<Inner>,
@@ -40,13 +41,39 @@ pub struct Api {
 struct Inner {
     pool: PgPool,
     page_key: PageKey,
+    message_limit: usize,
+    reports: tokio::sync::Semaphore,
 }
 
+/// Reports computed at once. Each holds up to two database connections and memory in proportion
+/// to its report; more calls wait for a turn.
+const CONCURRENT_REPORTS: usize = 2;
+
 impl Api {
-    pub fn new(pool: PgPool, page_key: PageKey) -> Self {
+    /// `message_limit` is the largest response in bytes (the services' encoding limit).
+    pub fn new(pool: PgPool, page_key: PageKey, message_limit: usize) -> Self {
         Api {
-            inner: Arc::new(Inner { pool, page_key }),
+            inner: Arc::new(Inner {
+                pool,
+                page_key,
+                message_limit,
+                reports: tokio::sync::Semaphore::new(CONCURRENT_REPORTS),
+            }),
         }
+    }
+
+    /// The largest response, in bytes.
+    pub fn message_limit(&self) -> usize {
+        self.inner.message_limit
+    }
+
+    /// Waits for a turn at computing a report.
+    pub async fn report_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.inner
+            .reports
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(anyhow::anyhow!("the report turns are closed: {e}")))
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -89,12 +116,7 @@ impl Api {
             fingerprint: fingerprint(request),
         };
         match Write::begin(self.pool(), ctx).await? {
-            Begun::Replay(bytes) => {
-                let response = Resp::decode(bytes.as_slice()).map_err(|e| {
-                    Error::Internal(anyhow::anyhow!("stored response does not decode: {e}"))
-                })?;
-                Ok((response, true))
-            }
+            Begun::Replay(bytes) => Ok((decode_stored(&bytes)?, true)),
             Begun::Fresh(mut write) => {
                 let response = work(&mut write).await?;
                 write.commit(&response.encode_to_vec()).await?;
@@ -102,6 +124,62 @@ impl Api {
             }
         }
     }
+}
+
+impl Api {
+    /// Runs a mutation whose result is computed before its transaction opens (a report, which
+    /// reads for a long time and must not hold a write transaction meanwhile). The request_id is
+    /// held first: a call whose request_id already has a response answers it without computing
+    /// anything, and a concurrent call with the same id waits for the first. `prepare` computes;
+    /// `work` writes the result inside the write envelope. Nothing is written when either fails.
+    /// Returns the response and whether it was a replay of an earlier call.
+    pub async fn mutate_prepared<Req, Resp, P>(
+        &self,
+        caller: &Caller,
+        method: &'static str,
+        request_id: &str,
+        request: &Req,
+        prepare: impl AsyncFnOnce() -> Result<P>,
+        work: impl AsyncFnOnce(&mut Write, P) -> Result<Resp>,
+    ) -> Result<(Resp, bool)>
+    where
+        Req: Message,
+        Resp: Message + Default,
+    {
+        let request_id = RequestId::parse(request_id, "request_id")?;
+        let ctx = WriteContext {
+            actor: caller.actor.clone(),
+            method,
+            request_id: request_id.as_str().to_owned(),
+            fingerprint: fingerprint(request),
+        };
+        let mut lock = RequestLock::acquire(self.pool(), request_id.as_str()).await?;
+        let outcome = async {
+            if let Some(bytes) = lock.earlier(&ctx).await? {
+                return Ok((decode_stored::<Resp>(&bytes)?, true));
+            }
+            let prepared = prepare().await?;
+            match Write::begin(self.pool(), ctx).await? {
+                Begun::Replay(bytes) => Ok((decode_stored::<Resp>(&bytes)?, true)),
+                Begun::Fresh(mut write) => {
+                    let response = work(&mut write, prepared).await?;
+                    write.commit(&response.encode_to_vec()).await?;
+                    Ok((response, false))
+                }
+            }
+        }
+        .await;
+        if let Err(e) = lock.release().await {
+            // The lock's connection is closed instead, which releases it; the outcome stands.
+            tracing::warn!(error = %e, "releasing a request_id lock failed");
+        }
+        outcome
+    }
+}
+
+fn decode_stored<Resp: Message + Default>(bytes: &[u8]) -> Result<Resp> {
+    Resp::decode(bytes)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("stored response does not decode: {e}")))
 }
 
 /// SHA-256 of a request's encoding (deterministic: maps are generated as BTreeMaps), so that the

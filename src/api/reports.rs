@@ -1,25 +1,30 @@
 //! `scpf.v1.ReportService`: generating, reading, finalizing, comparing and exporting reports.
+//!
+//! Reads answer a report's metadata unless its content is asked for, and refuse content that
+//! does not fit in one message (FAILED_PRECONDITION, `CONTENT_TOO_LARGE`) before anything is
+//! written or sent; ExportReport streams any report. Work in proportion to a report's size runs
+//! off the async runtime (`report::off_runtime`).
 
 use std::pin::Pin;
 
-use sha2::{Digest, Sha256};
-use tokio_stream::Stream;
+use prost::Message;
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
 use crate::{
     api::{Api, Caller, PageRequest, convert},
     domain::{
-        FieldViolation, Parsed,
+        FieldViolation, Parsed, dates,
         filter::{FieldSpec, Filter, Kind},
         session::SessionKey,
     },
     error::{Error, Result},
     pb::{self, report_service_server::ReportService},
-    report::{assemble, figures, render},
+    report::{self, assemble, export, figures, render},
     rpc_method,
     store::{
         self,
-        reports::{self, StoredReport},
+        reports::{self, NewReport, StoredReport},
     },
 };
 
@@ -37,8 +42,8 @@ fn state_filter(raw: &str) -> Option<&'static str> {
     }
 }
 
-/// Largest piece of an exported file in one streamed message.
-const EXPORT_CHUNK_BYTES: usize = 64 * 1024;
+/// Room kept in a FULL listing for the page token and the framing of each report.
+const LISTING_OVERHEAD: usize = 1024;
 
 /// Parses `sessions/{session}/reports/{revision}`.
 pub fn parse_report_name(name: &str, field: &str) -> Parsed<(SessionKey, i32)> {
@@ -69,6 +74,39 @@ pub fn parse_report_name(name: &str, field: &str) -> Parsed<(SessionKey, i32)> {
     Ok((session, revision))
 }
 
+/// Whether a read asks for the content (FULL) or not (BASIC, the default).
+fn full_view(value: i32, field: &str) -> Parsed<bool> {
+    match pb::ReportView::try_from(value) {
+        Ok(pb::ReportView::Unspecified | pb::ReportView::Basic) => Ok(false),
+        Ok(pb::ReportView::Full) => Ok(true),
+        Err(_) => Err(FieldViolation::new(
+            field,
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not a report view (BASIC or FULL)"),
+        )),
+    }
+}
+
+/// The export format asked for: unset is REQUIRED, a number the contract does not know is
+/// UNKNOWN_ENUM_VALUE.
+fn export_format(value: i32) -> Parsed<render::Format> {
+    match pb::ExportFormat::try_from(value) {
+        Ok(pb::ExportFormat::Unspecified) => Err(FieldViolation::new(
+            "format",
+            "REQUIRED",
+            "an export format (JSON, CSV, MARKDOWN or HTML) is required",
+        )),
+        Ok(format) => render::Format::try_from(format).map_err(|_| {
+            FieldViolation::new("format", "UNKNOWN_ENUM_VALUE", "not an export format")
+        }),
+        Err(_) => Err(FieldViolation::new(
+            "format",
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not an export format (JSON, CSV, MARKDOWN or HTML)"),
+        )),
+    }
+}
+
 fn report_name(r: &StoredReport) -> String {
     format!("sessions/{}/reports/{}", r.session_id, r.revision)
 }
@@ -78,18 +116,20 @@ fn report_etag(r: &StoredReport) -> String {
     format!("{}{}", if r.is_final() { "f" } else { "d" }, r.revision)
 }
 
-fn parse_content(r: &StoredReport) -> Result<pb::ReportContent> {
-    pb::json::from_str(&r.content).map_err(|e| {
-        Error::Internal(anyhow::anyhow!(
-            "stored report {} does not parse: {e}",
-            report_name(r)
-        ))
-    })
+/// Content that cannot be answered in one message.
+fn too_large(what: &str, bytes: usize, limit: usize) -> Error {
+    Error::FailedPrecondition {
+        reason: "CONTENT_TOO_LARGE",
+        message: format!(
+            "{what} takes {bytes} bytes, more than the {limit} bytes a response may carry; \
+             read the report with view BASIC and export its content with ExportReport"
+        ),
+    }
 }
 
-/// The protobuf form of a stored report, with or without its content.
-fn message(r: &StoredReport, with_content: bool) -> Result<pb::Report> {
-    Ok(pb::Report {
+/// The protobuf form of a stored report, with the content given or without one.
+fn message(r: &StoredReport, content: Option<pb::ReportContent>) -> pb::Report {
+    pb::Report {
         name: report_name(r),
         revision: r.revision,
         state: if r.is_final() {
@@ -100,26 +140,53 @@ fn message(r: &StoredReport, with_content: bool) -> Result<pb::Report> {
         .into(),
         as_of: Some(convert::timestamp(r.as_of)),
         content_sha256: r.content_sha256.clone(),
-        content: if with_content {
-            Some(parse_content(r)?)
-        } else {
-            None
-        },
+        content,
         etag: report_etag(r),
         create_time: Some(convert::timestamp(r.created_at)),
         created_by: r.created_by.clone(),
         finalize_time: r.finalized_at.map(convert::timestamp),
         finalized_by: r.finalized_by.clone().unwrap_or_default(),
-    })
+        status_date: convert::date(r.status_date()),
+        content_bytes: r.content_bytes.unwrap_or_default(),
+    }
 }
 
 impl Api {
+    /// A report's metadata, or NOT_FOUND.
     async fn load_report(&self, name: &str, field: &str) -> Result<StoredReport> {
         let (session, revision) = parse_report_name(name, field)?;
         let mut conn = self.pool().acquire().await?;
-        reports::get(&mut conn, &session.id(), revision)
+        reports::get(&mut conn, &session.id(), revision, false)
             .await?
             .ok_or_else(|| Error::not_found(name))
+    }
+
+    /// The stored canonical JSON of a report's content.
+    async fn load_content(&self, r: &StoredReport) -> Result<String> {
+        let mut conn = self.pool().acquire().await?;
+        reports::content(&mut conn, &r.session_id, r.revision)
+            .await?
+            .ok_or_else(|| Error::not_found(report_name(r)))
+    }
+
+    /// A report with its content, when it fits in `room` bytes: `Ok(Err(bytes))` says how large
+    /// it is when it does not. Content recorded as too large is not even read.
+    async fn full_message(
+        &self,
+        r: &StoredReport,
+        room: usize,
+    ) -> Result<std::result::Result<pb::Report, usize>> {
+        if let Some(bytes) = r.content_bytes.and_then(|b| usize::try_from(b).ok())
+            && bytes > room
+        {
+            return Ok(Err(bytes));
+        }
+        let json = self.load_content(r).await?;
+        let name = report_name(r);
+        let content = report::off_runtime(move || report::parse_content(&name, &json)).await?;
+        let report = message(r, Some(content));
+        let bytes = report.encoded_len();
+        Ok(if bytes > room { Err(bytes) } else { Ok(report) })
     }
 }
 
@@ -135,39 +202,76 @@ impl ReportService for Api {
         let req = request.into_inner();
         let session = SessionKey::parse_name(&req.parent, "parent")?;
         let requested = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let settled = store::settle_history(self.pool()).await?;
-        let as_of = match requested {
-            Some(t) if t > settled => {
-                return Err(Error::invalid(
-                    "as_of",
-                    "AS_OF_IN_FUTURE",
-                    format!(
-                        "{} is in the future; a report can show data up to now",
-                        t.to_rfc3339()
-                    ),
-                )
-                .into());
-            }
-            Some(t) => t,
-            None => settled,
-        };
-        let started = std::time::Instant::now();
-        let content = assemble::assemble(self.pool(), session, as_of).await?;
-        metrics::histogram!(crate::telemetry::metrics::REPORT_SECONDS)
-            .record(started.elapsed().as_secs_f64());
-        let json = pb::json::to_string(&content);
-        let sha = hex::encode(Sha256::digest(json.as_bytes()));
+        let status_date = dates::parse_optional_date(&req.status_date, "status_date")?;
+        let full = full_view(req.view, "view")?;
+        let limit = self.message_limit();
+        let _turn = self.report_turn().await?;
         let method = rpc_method!("ReportService", "GenerateReport");
+        let pool = self.pool().clone();
         let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let stored = reports::insert(w, &session.id(), as_of, &json, &sha).await?;
-                let summary = message(&stored, false)?;
-                crate::api::audit_created(w, &summary.name, &summary).await?;
-                Ok(pb::Report {
-                    content: Some(content.clone()),
-                    ..summary
-                })
-            })
+            .mutate_prepared(
+                &caller,
+                method,
+                &req.request_id,
+                &req,
+                async || {
+                    let settled = store::settle_history(&pool).await?;
+                    let as_of = match requested {
+                        Some(t) if t > settled => {
+                            return Err(Error::invalid(
+                                "as_of",
+                                "AS_OF_IN_FUTURE",
+                                format!(
+                                    "{} is in the future; a report can show data up to now",
+                                    t.to_rfc3339()
+                                ),
+                            ));
+                        }
+                        Some(t) => t,
+                        None => settled,
+                    };
+                    let started = std::time::Instant::now();
+                    let inputs =
+                        assemble::load(&pool, session, as_of, status_date, "status_date").await?;
+                    let built = report::off_runtime(move || assemble::build(inputs)).await?;
+                    metrics::histogram!(crate::telemetry::metrics::REPORT_SECONDS)
+                        .record(started.elapsed().as_secs_f64());
+                    if full && built.bytes > limit {
+                        return Err(too_large("the new report's content", built.bytes, limit));
+                    }
+                    Ok((as_of, built))
+                },
+                async |w, (as_of, built)| {
+                    let stored = reports::insert(
+                        w,
+                        &session.id(),
+                        NewReport {
+                            as_of,
+                            status_date: built.status_date,
+                            content: &built.json,
+                            content_sha256: &built.sha256,
+                            content_bytes: built.bytes,
+                        },
+                    )
+                    .await?;
+                    let summary = message(&stored, None);
+                    crate::api::audit_created(w, &summary.name, &summary).await?;
+                    if !full {
+                        return Ok(summary);
+                    }
+                    let response = pb::Report {
+                        content: Some(built.content),
+                        ..summary
+                    };
+                    // Refused before the commit: nothing is kept of a report that cannot be
+                    // answered, and the request_id stays free.
+                    let bytes = response.encoded_len();
+                    if bytes > limit {
+                        return Err(too_large("the new report", bytes, limit));
+                    }
+                    Ok(response)
+                },
+            )
             .await?;
         Ok(Response::new(response))
     }
@@ -177,8 +281,16 @@ impl ReportService for Api {
         request: Request<pb::GetReportRequest>,
     ) -> Result<Response<pb::Report>, Status> {
         let req = request.into_inner();
+        let full = full_view(req.view, "view")?;
         let stored = self.load_report(&req.name, "name").await?;
-        Ok(Response::new(message(&stored, true)?))
+        if !full {
+            return Ok(Response::new(message(&stored, None)));
+        }
+        let limit = self.message_limit();
+        match self.full_message(&stored, limit).await? {
+            Ok(report) => Ok(Response::new(report)),
+            Err(bytes) => Err(too_large(&req.name, bytes, limit).into()),
+        }
     }
 
     async fn list_reports(
@@ -192,16 +304,12 @@ impl ReportService for Api {
             Some(SessionKey::parse_name(&req.parent, "parent")?.id())
         };
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let page = PageRequest::<reports::Cursor>::parse(
+        let full = full_view(req.view, "view")?;
+        let mut page = PageRequest::<reports::Cursor>::parse(
             self.page_key(),
             req.page_size,
             &req.page_token,
-            format!(
-                "ListReports|{}|{}|{}",
-                req.parent,
-                filter.canonical(),
-                req.omit_content
-            ),
+            format!("ListReports|{}|{}|{full}", req.parent, filter.canonical()),
         )?;
         let rows = reports::list(
             self.pool(),
@@ -209,18 +317,40 @@ impl ReportService for Api {
             &filter,
             page.after.as_ref(),
             page.fetch_limit(),
-            req.omit_content,
         )
         .await?;
-        let (rows, next_page_token) = page.finish(self.page_key(), rows, |r| reports::Cursor {
+        let cursor = |r: &StoredReport| reports::Cursor {
             session_id: r.session_id.clone(),
             revision: r.revision,
-        });
+        };
+        if !full {
+            let (rows, next_page_token) = page.finish(self.page_key(), rows, cursor);
+            return Ok(Response::new(pb::ListReportsResponse {
+                reports: rows.iter().map(|r| message(r, None)).collect(),
+                next_page_token,
+            }));
+        }
+        // With content, the page ends early rather than exceed the message limit.
+        let limit = self.message_limit();
+        let mut used = LISTING_OVERHEAD;
+        let mut reports = Vec::new();
+        for r in rows.iter().take(page.size as usize) {
+            match self.full_message(r, limit.saturating_sub(used)).await? {
+                Ok(report) => {
+                    let bytes = report.encoded_len();
+                    used += 1 + prost::length_delimiter_len(bytes) + bytes;
+                    reports.push(report);
+                }
+                Err(bytes) if reports.is_empty() => {
+                    return Err(too_large(&report_name(r), bytes, limit).into());
+                }
+                Err(_) => break,
+            }
+        }
+        page.size = reports.len() as i64;
+        let (_, next_page_token) = page.finish(self.page_key(), rows, cursor);
         Ok(Response::new(pb::ListReportsResponse {
-            reports: rows
-                .iter()
-                .map(|r| message(r, !req.omit_content))
-                .collect::<Result<_>>()?,
+            reports,
             next_page_token,
         }))
     }
@@ -237,7 +367,7 @@ impl ReportService for Api {
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let mut before = None;
                 let stored = reports::finalize(w, &session.id(), revision, |current| {
-                    before = Some(message(current, false)?);
+                    before = Some(message(current, None));
                     let current_etag = report_etag(current);
                     if req.etag.is_empty() || req.etag == current_etag {
                         Ok(())
@@ -250,7 +380,7 @@ impl ReportService for Api {
                     }
                 })
                 .await?;
-                let after = message(&stored, false)?;
+                let after = message(&stored, None);
                 w.audit(
                     &after.name,
                     before.as_ref().map(convert::canonical_json),
@@ -258,7 +388,7 @@ impl ReportService for Api {
                     None,
                 )
                 .await?;
-                message(&stored, true)
+                Ok(after)
             })
             .await?;
         Ok(Response::new(response))
@@ -271,30 +401,48 @@ impl ReportService for Api {
         let req = request.into_inner();
         let target = self.load_report(&req.target, "target").await?;
         let base = if req.base.is_empty() {
+            // Body and number are a session's identity: they are the same at every instant.
             let (session, _) = parse_report_name(&req.target, "target")?;
             let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-            let s = reports::session_as_of(&mut conn, &session.id(), target.as_of)
-                .await?
-                .ok_or_else(|| Error::not_found(session.name()))?;
-            reports::previous_final(&mut conn, &s.body, s.number, chrono::Utc::now())
-                .await?
-                .ok_or_else(|| Error::FailedPrecondition {
-                    reason: "NO_PREVIOUS_FINAL_REPORT",
-                    message: format!("the session before {} has no final report", session.name()),
-                })?
+            let previous = reports::previous_final(
+                &mut conn,
+                session.body.db_name(),
+                session.number as i32,
+                chrono::Utc::now(),
+            )
+            .await?
+            .ok_or_else(|| Error::FailedPrecondition {
+                reason: "NO_PREVIOUS_FINAL_REPORT",
+                message: format!("the session before {} has no final report", session.name()),
+            })?;
+            self.load_report(&report_name(&previous), "base").await?
         } else {
             self.load_report(&req.base, "base").await?
         };
-        let changes = figures::diff(
-            &parse_content(&base)?,
-            &parse_content(&target)?,
-            figures::Scope::All,
+        let (base_json, target_json) = (
+            self.load_content(&base).await?,
+            self.load_content(&target).await?,
         );
-        Ok(Response::new(pb::DiffReportsResponse {
-            base: report_name(&base),
-            target: report_name(&target),
-            changes,
-        }))
+        let (base_name, target_name) = (report_name(&base), report_name(&target));
+        let response = report::off_runtime(move || {
+            let changes = figures::diff(
+                &report::parse_content(&base_name, &base_json)?,
+                &report::parse_content(&target_name, &target_json)?,
+                figures::Scope::All,
+            );
+            Ok(pb::DiffReportsResponse {
+                base: base_name,
+                target: target_name,
+                changes,
+            })
+        })
+        .await?;
+        let limit = self.message_limit();
+        let bytes = response.encoded_len();
+        if bytes > limit {
+            return Err(too_large("the list of differences", bytes, limit).into());
+        }
+        Ok(Response::new(response))
     }
 
     type ExportReportStream = ExportStream;
@@ -304,44 +452,18 @@ impl ReportService for Api {
         request: Request<pb::ExportReportRequest>,
     ) -> Result<Response<Self::ExportReportStream>, Status> {
         let req = request.into_inner();
-        let format = pb::ExportFormat::try_from(req.format)
-            .ok()
-            .filter(|f| *f != pb::ExportFormat::Unspecified)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "format",
-                    "REQUIRED",
-                    "an export format (JSON, CSV, MARKDOWN or HTML) is required",
-                )
-            })?;
+        let format = export_format(req.format)?;
         let stored = self.load_report(&req.name, "name").await?;
-        let report = message(&stored, true)?;
-        let parts = export_parts(&report, format)?;
-        let chunks: Vec<Result<pb::ExportReportChunk, Status>> =
-            render::chunks(parts, EXPORT_CHUNK_BYTES)
-                .map(|(part, content_type, data)| {
-                    Ok(pb::ExportReportChunk {
-                        part,
-                        content_type: content_type.to_owned(),
-                        data,
-                    })
-                })
-                .collect();
-        Ok(Response::new(Box::pin(tokio_stream::iter(chunks))))
+        let content = self.load_content(&stored).await?;
+        let report = message(&stored, None);
+        let chunk = export::chunk_bytes(self.message_limit());
+        let stream: ExportStream = if format == render::Format::Json {
+            Box::pin(export::json(&report, content, chunk).map(|c| c.map_err(Status::from)))
+        } else {
+            Box::pin(
+                export::rendered(report, content, format, chunk).map(|c| c.map_err(Status::from)),
+            )
+        };
+        Ok(Response::new(stream))
     }
-}
-
-/// The files of an export: canonical JSON here, the formats for people in `report::render`.
-fn export_parts(report: &pb::Report, format: pb::ExportFormat) -> Result<Vec<render::Part>> {
-    let format = render::Format::try_from(format)
-        .map_err(|_| Error::invalid("format", "REQUIRED", "an export format is required"))?;
-    if format == render::Format::Json {
-        return Ok(vec![render::Part {
-            name: "report.json".to_owned(),
-            content_type: "application/json",
-            data: pb::json::to_string(report).into_bytes(),
-        }]);
-    }
-    render::render(report, format)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("rendering {} failed: {e}", report.name)))
 }

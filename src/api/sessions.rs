@@ -81,6 +81,7 @@ fn session(key: SessionKey, s: &pb::Session, path: &str) -> Parsed<Session> {
         end_date: date(&s.end_date, "end_date")?,
         reporting_period_start: date(&s.reporting_period_start, "reporting_period_start")?,
         reporting_period_end: date(&s.reporting_period_end, "reporting_period_end")?,
+        status_date: dates::parse_optional_date(&s.status_date, &field(path, "status_date"))?,
         state: state(s.state, path)?,
     }
     .check(path)
@@ -106,6 +107,7 @@ pub fn message(v: &Versioned<Session>) -> pb::Session {
         etag: convert::etag(v.revision),
         create_time: Some(convert::timestamp(v.created_at)),
         update_time: Some(convert::timestamp(v.updated_at)),
+        status_date: convert::optional_date(s.status_date),
     }
 }
 

@@ -1,8 +1,8 @@
 //! `scpf-reports report`: the scheduled job. Generates a session's report through the server,
 //! optionally finalizes it, and writes its exports to files.
 //!
-//! Safe to run twice: request ids derive from the session and the as-of instant, so a rerun
-//! replays the first run's calls instead of writing new revisions.
+//! Safe to run twice: request ids derive from the session, the as-of instant and the status date,
+//! so a rerun replays the first run's calls instead of writing new revisions.
 
 use std::{
     collections::BTreeMap,
@@ -11,7 +11,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio_stream::StreamExt;
 use uuid::Uuid;
 
@@ -62,6 +62,11 @@ pub struct ReportArgs {
     #[arg(long)]
     pub as_of: Option<DateTime<Utc>>,
 
+    /// The date to state the financial position at (YYYY-MM-DD). Defaults to the session's
+    /// status date, which is the end of its reporting period unless the session names another.
+    #[arg(long, env = "SCPF_REPORT_STATUS_DATE")]
+    pub status_date: Option<NaiveDate>,
+
     /// Formats to write, comma-separated.
     #[arg(
         long,
@@ -92,19 +97,26 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
     });
     let mut reports = ReportServiceClient::new(conn.clone());
 
-    let generate_id = request_id(&format!("generate|{session}|{}", as_of.to_rfc3339()));
+    let status_date = args.status_date.map(convert::date).unwrap_or_default();
+    let generate_id = request_id(&format!(
+        "generate|{session}|{}|{status_date}",
+        as_of.to_rfc3339()
+    ));
     let mut report = reports
         .generate_report(pb::GenerateReportRequest {
             parent: session.clone(),
             as_of: Some(convert::timestamp(as_of)),
             request_id: generate_id.clone(),
+            status_date,
+            view: pb::ReportView::Basic.into(),
         })
         .await
         .map_err(|s| anyhow::anyhow!("generating the report of {session}: {}", explain(&s)))?
         .into_inner();
     eprintln!(
-        "generated {} as of {} (sha256 {})",
+        "generated {}: status as at {}, figures as known at {} (sha256 {})",
         report.name,
+        report.status_date,
         as_of.to_rfc3339(),
         report.content_sha256
     );

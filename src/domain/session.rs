@@ -149,6 +149,8 @@ pub struct Session {
     pub end_date: NaiveDate,
     pub reporting_period_start: NaiveDate,
     pub reporting_period_end: NaiveDate,
+    /// The date its report states the financial position at, when it names one.
+    pub status_date: Option<NaiveDate>,
     pub state: SessionState,
 }
 
@@ -161,7 +163,44 @@ impl Session {
             self.reporting_period_end,
             &field(path, "reporting_period_end"),
         )?;
+        if let Some(date) = self.status_date {
+            self.check_status_date(date, &field(path, "status_date"))?;
+        }
         Ok(self)
+    }
+
+    /// The date its report states the financial position at: its own, else the end of the
+    /// reporting period.
+    pub fn status_date(&self) -> NaiveDate {
+        self.status_date.unwrap_or(self.reporting_period_end)
+    }
+
+    /// The dates a status date may take: from the start of the reporting period to the later of
+    /// its end and the meeting's last day (a position stated before the period began, or after
+    /// the session met, would not be this session's).
+    pub fn status_date_range(&self) -> (NaiveDate, NaiveDate) {
+        (
+            self.reporting_period_start,
+            self.reporting_period_end.max(self.end_date),
+        )
+    }
+
+    /// Checks a status date (the session's own or one asked for a report) against
+    /// [`Session::status_date_range`].
+    pub fn check_status_date(&self, date: NaiveDate, field: &str) -> Parsed<NaiveDate> {
+        let (first, last) = self.status_date_range();
+        if date < first || date > last {
+            return Err(FieldViolation::new(
+                field,
+                "STATUS_DATE_OUT_OF_RANGE",
+                format!(
+                    "the status date of {} lies between {first} (start of its reporting period) \
+                     and {last}; got {date}",
+                    self.name()
+                ),
+            ));
+        }
+        Ok(date)
     }
 
     pub fn name(&self) -> String {
@@ -236,6 +275,7 @@ mod tests {
             end_date: d(end),
             reporting_period_start: d(from),
             reporting_period_end: d(to),
+            status_date: None,
             state: SessionState::Planned,
         }
     }
@@ -260,6 +300,40 @@ mod tests {
         assert_eq!(
             (err.field.as_str(), err.reason),
             ("s.reporting_period_end", "END_BEFORE_START")
+        );
+    }
+
+    #[test]
+    fn the_status_date_defaults_to_the_period_end_and_stays_in_range() {
+        let d = |s| dates::parse_date(s, "d").unwrap();
+        let s = session("2025-06-25", "2025-06-26", "2025-01-01", "2025-05-31");
+        assert_eq!(s.status_date(), d("2025-05-31"));
+        // From the period's start to the meeting's last day, which is after the period's end.
+        for ok in ["2025-01-01", "2025-05-31", "2025-06-26"] {
+            let with = Session {
+                status_date: Some(d(ok)),
+                ..s.clone()
+            };
+            assert_eq!(with.clone().check("s").unwrap().status_date(), d(ok));
+        }
+        for bad in ["2024-12-31", "2025-06-27", "2026-05-31"] {
+            let err = Session {
+                status_date: Some(d(bad)),
+                ..s.clone()
+            }
+            .check("s")
+            .unwrap_err();
+            assert_eq!(
+                (err.field.as_str(), err.reason),
+                ("s.status_date", "STATUS_DATE_OUT_OF_RANGE"),
+                "{bad}"
+            );
+        }
+        // A period that ends after the meeting bounds the range by its own end.
+        let autumn = session("2025-10-27", "2025-10-28", "2025-07-01", "2025-12-31");
+        assert_eq!(
+            autumn.status_date_range(),
+            (d("2025-07-01"), d("2025-12-31"))
         );
     }
 

@@ -1,9 +1,15 @@
 //! Builds the nine sections of a session report from the figures PostgreSQL aggregates.
+//!
+//! In two steps: [`load`] runs the queries (asynchronous, waiting on the database), and
+//! [`build`] computes the content, its canonical JSON and hash from what they returned. `build`
+//! is pure computation, proportional to the size of the report: callers run it off the async
+//! runtime's worker threads (see `api/reports.rs`).
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::{
@@ -12,7 +18,7 @@ use crate::{
         member_state::Standing,
         money::{Currency, Money},
         reporting::{self, Direction},
-        session::SessionKey,
+        session::{Body, Session, SessionKey},
     },
     error::{Error, Result},
     pb,
@@ -20,7 +26,8 @@ use crate::{
     store::{
         AsOf, member_states,
         report_data::{self as data, MoneyLine, RateRef, Window},
-        reports,
+        reports::{self, StoredReport},
+        sessions,
     },
 };
 
@@ -29,65 +36,146 @@ const OPERATIONAL: Currency = Currency::USD;
 /// The currency of the Administrative Part.
 const ADMINISTRATIVE: Currency = Currency::CHF;
 
-/// Computes the report of `session` from the data as of `as_of` (a settled instant).
-#[tracing::instrument(name = "report.assemble", skip_all, fields(session = %session.name()))]
-pub async fn assemble(
+/// What a report is computed from: the session as it was, the two times, and the rows the
+/// queries returned.
+pub struct Inputs {
+    key: SessionKey,
+    session: Session,
+    w: Window,
+    paid: Vec<MoneyLine>,
+    committed: Vec<MoneyLine>,
+    pledges: Vec<data::Pledge>,
+    assessed: Vec<data::Assessed>,
+    assessed_receipts: Vec<(String, NaiveDate, Decimal)>,
+    standings: BTreeMap<String, Standing>,
+    installments: Vec<data::Installment>,
+    allocations: Vec<data::Allocation>,
+    indicators: Vec<data::Indicator>,
+    results: Vec<data::ResultFigures>,
+    doubts: Vec<data::Doubt>,
+    previous: Option<StoredReport>,
+}
+
+impl Inputs {
+    /// The date the report states the financial position at.
+    pub fn status_date(&self) -> NaiveDate {
+        self.w.status_date
+    }
+}
+
+/// A computed report: its content, the content's canonical JSON and SHA-256, and its size in
+/// the protobuf encoding.
+pub struct Built {
+    pub content: pb::ReportContent,
+    pub json: String,
+    pub sha256: String,
+    pub bytes: usize,
+    pub status_date: NaiveDate,
+}
+
+/// Reads everything the report of `key` needs, from the data as of `as_of` (a settled instant),
+/// at `status_date` (the session's own when `None`). A status date outside the session's range is
+/// refused as a violation of `status_field`.
+#[tracing::instrument(name = "report.load", skip_all, fields(session = %key.name()))]
+pub async fn load(
     pool: &PgPool,
-    session: SessionKey,
+    key: SessionKey,
     as_of: DateTime<Utc>,
-) -> Result<pb::ReportContent> {
+    status_date: Option<NaiveDate>,
+    status_field: &str,
+) -> Result<Inputs> {
     let mut conn = pool.acquire().await?;
-    let s = reports::session_as_of(&mut conn, &session.id(), as_of)
+    let session = sessions::get(&mut conn, key, AsOf::At(as_of))
         .await?
-        .ok_or_else(|| Error::not_found(session.name()))?;
+        .ok_or_else(|| Error::not_found(key.name()))?
+        .value;
+    let status_date = match status_date {
+        Some(date) => session.check_status_date(date, status_field)?,
+        None => session.status_date(),
+    };
     let w = Window {
         as_of,
-        as_of_date: as_of.date_naive(),
-        period_start: s.reporting_period_start,
-        period_end: s.reporting_period_end,
+        status_date,
+        period_start: session.reporting_period_start,
+        period_end: session.reporting_period_end,
     };
     let usd = OPERATIONAL.code();
     let usd_units = OPERATIONAL.minor_units() as i32;
-
-    let paid = data::paid_lines(&mut conn, &w, usd, usd_units).await?;
-    let committed = data::committed_lines(&mut conn, &w, usd, usd_units).await?;
-    let pledges = data::pledges(&mut conn, &w, &session.id()).await?;
-    let year = w.as_of_date.year();
-    let assessed = data::assessed(&mut conn, &w, year).await?;
-    let assessed_receipts = data::assessed_receipts(&mut conn, &w).await?;
-    let standings: BTreeMap<String, Standing> =
-        member_states::list_on(&mut conn, AsOf::At(as_of), None, None)
+    Ok(Inputs {
+        paid: data::paid_lines(&mut conn, &w, usd, usd_units).await?,
+        committed: data::committed_lines(&mut conn, &w, usd, usd_units).await?,
+        pledges: data::pledges(&mut conn, &w, &key.id()).await?,
+        assessed: data::assessed(&mut conn, &w).await?,
+        assessed_receipts: data::assessed_receipts(&mut conn, &w).await?,
+        standings: member_states::list_on(&mut conn, AsOf::At(as_of), None, None)
             .await?
             .into_iter()
             .map(|v| (v.value.id.into_string(), v.value.standing))
-            .collect();
-    let installments = data::installments(&mut conn, &w, usd, usd_units).await?;
-    let allocations = data::allocations(&mut conn, &w).await?;
-    let indicators = data::indicators(&mut conn, &w).await?;
-    let results = data::result_figures(&mut conn, &w).await?;
-    let doubts = data::doubts(&mut conn, &w).await?;
-    let previous = reports::previous_final(&mut conn, &s.body, s.number, as_of).await?;
+            .collect(),
+        installments: data::installments(&mut conn, &w, usd, usd_units).await?,
+        allocations: data::allocations(&mut conn, &w).await?,
+        indicators: data::indicators(&mut conn, &w).await?,
+        results: data::result_figures(&mut conn, &w).await?,
+        doubts: data::doubts(&mut conn, &w).await?,
+        previous: reports::previous_final(&mut conn, key.body.db_name(), key.number as i32, as_of)
+            .await?,
+        key,
+        session,
+        w,
+    })
+}
 
+/// Computes the content from what [`load`] read, with its canonical JSON, hash and size.
+/// Pure computation: run it where blocking is allowed.
+pub fn build(inputs: Inputs) -> Result<Built> {
+    let status_date = inputs.w.status_date;
+    let content = content(inputs)?;
+    let json = pb::json::to_string(&content);
+    let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
+    let bytes = prost::Message::encoded_len(&content);
+    Ok(Built {
+        content,
+        json,
+        sha256,
+        bytes,
+        status_date,
+    })
+}
+
+fn content(i: Inputs) -> Result<pb::ReportContent> {
+    let w = &i.w;
     let mut quality = Quality::default();
     let mut rates = Rates::default();
 
-    let voluntary = voluntary(&paid, &committed, &pledges, &mut rates, &mut quality)?;
-    let flexibility = flexibility(&paid);
-    let multi_year = multi_year(&installments, &w, &mut rates, &mut quality)?;
-    let unearmarked = unearmarked(&allocations, &flexibility);
-    let programme_results = programme_results(&indicators, &results, &mut quality);
-    for d in &doubts {
+    let voluntary = voluntary(&i.paid, &i.committed, &i.pledges, &mut rates, &mut quality)?;
+    let flexibility = flexibility(&i.paid);
+    let multi_year = multi_year(&i.installments, w, &mut rates, &mut quality)?;
+    let unearmarked = unearmarked(&i.allocations, &flexibility);
+    let programme_results = programme_results(&i.indicators, &i.results, &mut quality);
+    for d in &i.doubts {
         quality.doubt(d)?;
+    }
+    let known = w.as_of.date_naive();
+    if w.status_date > known {
+        quality.add(
+            pb::DataQualityKind::StatusDateAfterAsOf,
+            i.key.name(),
+            format!(
+                "the status date {} is after the date the figures are known at ({known}): \
+                 money received or due after that is not recorded yet",
+                convert::date(w.status_date)
+            ),
+        );
     }
 
     let mut content = pb::ReportContent {
-        header: Some(header(&session, &s, as_of, rates.used())),
+        header: Some(header(&i.key, &i.session, w, rates.used())),
         assessed_contributions: Some(assessed::section(
-            &assessed,
-            &standings,
-            &assessed_receipts,
-            year,
-            w.as_of_date,
+            &i.assessed,
+            &i.standings,
+            &i.assessed_receipts,
+            w.status_date.year(),
+            w.status_date,
         )),
         voluntary_contributions: Some(voluntary),
         flexibility: Some(flexibility),
@@ -97,7 +185,7 @@ pub async fn assemble(
         changes_since_previous: None,
         data_quality: Some(quality.section()),
     };
-    content.changes_since_previous = Some(match previous {
+    content.changes_since_previous = Some(match i.previous {
         Some(prev) => {
             let old: pb::ReportContent = pb::json::from_str(&prev.content).map_err(|e| {
                 Error::Internal(anyhow::anyhow!("stored report does not parse: {e}"))
@@ -146,28 +234,30 @@ fn ordinal(n: i32) -> String {
 }
 
 fn header(
-    session: &SessionKey,
-    s: &reports::SessionAsOf,
-    as_of: DateTime<Utc>,
+    key: &SessionKey,
+    s: &Session,
+    w: &Window,
     rates_used: Vec<pb::RateUsed>,
 ) -> pb::ReportHeader {
-    let (body, body_name) = match s.body.as_str() {
-        "council" => (pb::GoverningBody::Council, "the Council"),
-        _ => (
+    let (body, body_name) = match key.body {
+        Body::Council => (pb::GoverningBody::Council, "the Council"),
+        Body::Scpf => (
             pb::GoverningBody::Scpf,
             "the Standing Committee on Programmes and Finance",
         ),
     };
+    let number = key.number as i32;
     pb::ReportHeader {
-        session: session.name(),
+        session: key.name(),
         body: body.into(),
-        session_number: s.number,
-        title: format!("{} session of {body_name}", ordinal(s.number)),
+        session_number: number,
+        title: format!("{} session of {body_name}", ordinal(number)),
         session_start_date: convert::date(s.start_date),
         session_end_date: convert::date(s.end_date),
         reporting_period_start: convert::date(s.reporting_period_start),
         reporting_period_end: convert::date(s.reporting_period_end),
-        as_of: Some(convert::timestamp(as_of)),
+        as_of: Some(convert::timestamp(w.as_of)),
+        status_date: convert::date(w.status_date),
         administrative_currency_code: ADMINISTRATIVE.code().to_owned(),
         operational_currency_code: OPERATIONAL.code().to_owned(),
         rates_used,
@@ -226,14 +316,6 @@ impl Quality {
         let total = money(d.total, &d.currency)?;
         let received = money(d.received, &d.currency)?;
         let (kind, message) = match d.kind.as_str() {
-            "earmarked_without_programme" => (
-                pb::DataQualityKind::EarmarkedWithoutProgramme,
-                format!(
-                    "{}: earmarked (category {}) but tied to no programme",
-                    d.donor_name,
-                    d.earmarking_category.unwrap_or_default()
-                ),
-            ),
             "overpaid" => (
                 pb::DataQualityKind::OverpaidContribution,
                 format!(
@@ -443,22 +525,23 @@ fn multi_year(
     rates: &mut Rates,
     quality: &mut Quality,
 ) -> Result<pb::MultiYearCommitments> {
-    let as_of_month = w.as_of_date.with_day(1).unwrap_or(w.as_of_date);
+    let status_month = w.status_date.with_day(1).unwrap_or(w.status_date);
     let mut schedules: Vec<pb::Schedule> = Vec::new();
     let mut total_outstanding = Decimal::ZERO;
     for r in rows {
         let name = format!("contributions/{}", r.contribution_id);
-        if r.paid < r.amount && r.due_date < w.as_of_date {
+        if r.paid < r.amount && r.due_date <= w.status_date {
             let unpaid = money(r.amount - r.paid, &r.currency)?;
             quality.add(
                 pb::DataQualityKind::OverdueInstallment,
                 name.clone(),
                 format!(
-                    "{}: installment due {} has {} {} unpaid",
+                    "{}: installment due {} has {} {} unpaid at {}",
                     r.donor_name,
                     convert::date(r.due_date),
                     unpaid.currency_code,
-                    unpaid.amount
+                    unpaid.amount,
+                    convert::date(w.status_date)
                 ),
             );
         }
@@ -468,7 +551,7 @@ fn multi_year(
         if schedules.last().is_none_or(|s| s.contribution != name) {
             let outstanding = (r.total - r.received).max(Decimal::ZERO);
             if r.converted.is_none() && !outstanding.is_zero() {
-                quality.missing_rate(&r.currency, as_of_month, "outstanding multi-year balances");
+                quality.missing_rate(&r.currency, status_month, "outstanding multi-year balances");
             }
             let converted = r.converted.map(amount_decimal);
             total_outstanding += converted.unwrap_or_default();
@@ -483,13 +566,13 @@ fn multi_year(
                 outstanding_converted: converted
                     .map(|c| amount(c, OPERATIONAL))
                     .unwrap_or_default(),
-                exchange_rate: rates.note(&r.rate, as_of_month),
+                exchange_rate: rates.note(&r.rate, status_month),
                 installments: Vec::new(),
             });
         }
         let status = if r.paid >= r.amount {
             pb::InstallmentStatus::Paid
-        } else if r.due_date <= w.as_of_date {
+        } else if r.due_date <= w.status_date {
             pb::InstallmentStatus::Due
         } else {
             pb::InstallmentStatus::Future

@@ -48,6 +48,8 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
         out: BTreeMap::new(),
     };
     if let Some(h) = &content.header {
+        // Two reports of one session at different status dates differ for that reason first.
+        f.detail("header.status_date".into(), &h.status_date);
         for r in &h.rates_used {
             f.detail(format!("header.rates[{}]", r.exchange_rate), &r.rate);
         }

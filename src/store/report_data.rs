@@ -1,17 +1,20 @@
-//! The figures behind a report, aggregated in PostgreSQL as of one instant.
+//! The figures behind a report, aggregated in PostgreSQL as of one instant and at one date.
 //!
-//! Every query reads the versions in force at `$1` (the report's instant) and dates up to `$2`
-//! (the instant's UTC date). Money is summed and converted in SQL with NUMERIC arithmetic:
+//! A report has two times. Every query reads the versions in force at `$1`, the as-of instant
+//! (what the database knew), and counts what is dated up to `$2`, the status date (the date the
+//! financial position is stated at): receipts received, installments due, agreements signed,
+//! allocations decided on or before it. Money is summed and converted in SQL with NUMERIC
+//! arithmetic:
 //! each converted line is `round(amount * rate, minor_units)` (or `/ rate` for a rate quoted the
 //! other way), rounded once, half away from zero. The service only adds rounded lines.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use crate::error::Result;
 
-/// The common table expressions: versions as of `$1`, receipts up to `$2`.
+/// The common table expressions: versions as of `$1`, receipts up to the status date `$2`.
 macro_rules! as_of_ctes {
     () => {
         "WITH cv AS (
@@ -63,11 +66,13 @@ macro_rules! conversion_joins {
     };
 }
 
-/// The instants and dates every query is bound to.
+/// The instant and dates every query is bound to.
 #[derive(Debug, Clone, Copy)]
 pub struct Window {
+    /// What the database knew.
     pub as_of: DateTime<Utc>,
-    pub as_of_date: NaiveDate,
+    /// The date the financial position is stated at.
+    pub status_date: NaiveDate,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
 }
@@ -97,7 +102,8 @@ pub struct MoneyLine {
     pub rate: RateRef,
 }
 
-/// Voluntary money received in the period, per donor, earmarking, currency and month.
+/// Voluntary money received in the period up to the status date, per donor, earmarking,
+/// currency and month.
 #[tracing::instrument(name = "report_data.paid_lines", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn paid_lines(
     conn: &mut PgConnection,
@@ -124,7 +130,7 @@ pub async fn paid_lines(
                    x.cur, x.m"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
     .bind(target)
@@ -133,8 +139,8 @@ pub async fn paid_lines(
     .await?)
 }
 
-/// Voluntary commitments signed in the period, per donor, earmarking, currency and month of
-/// signature, converted at that month's rate. Pledges are not among them.
+/// Voluntary commitments signed in the period up to the status date, per donor, earmarking,
+/// currency and month of signature, converted at that month's rate. Pledges are not among them.
 #[tracing::instrument(name = "report_data.committed_lines", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn committed_lines(
     conn: &mut PgConnection,
@@ -162,7 +168,7 @@ pub async fn committed_lines(
                    x.cur, x.m"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
     .bind(target)
@@ -183,7 +189,7 @@ pub struct Pledge {
     pub earmarking_category: Option<i16>,
 }
 
-/// Voluntary pledges announced in the period or at the session itself.
+/// Voluntary pledges announced by the status date, in the period or at the session itself.
 #[tracing::instrument(name = "report_data.pledges", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
     Ok(sqlx::query_as(concat!(
@@ -198,7 +204,7 @@ pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> R
            ORDER BY ov.display_name, cv.donor_id, cv.id"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
     .bind(session_id)
@@ -226,9 +232,10 @@ pub struct Assessed {
 /// Assessed contributions of every Member State with a standing (scale, Council acts, plans)
 /// or with assessed contributions, at the status date `$2` of the year starting `$3`.
 #[tracing::instrument(name = "report_data.assessed", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<Vec<Assessed>> {
-    let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.as_of_date);
-    let two_years_before = NaiveDate::from_ymd_opt(year - 2, 1, 1).unwrap_or(w.as_of_date);
+pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assessed>> {
+    let year = w.status_date.year();
+    let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.status_date);
+    let two_years_before = NaiveDate::from_ymd_opt(year - 2, 1, 1).unwrap_or(w.status_date);
     Ok(sqlx::query_as(concat!(
         as_of_ctes!(),
         ", due AS (
@@ -269,7 +276,7 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window, year: i32) -> Result<
          ORDER BY ov.display_name, m.id"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .bind(year_start)
     .bind(two_years_before)
     .fetch_all(conn)
@@ -292,7 +299,7 @@ pub async fn assessed_receipts(
            ORDER BY 1, 2"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .fetch_all(conn)
     .await?)
 }
@@ -313,14 +320,15 @@ pub struct Installment {
     pub paid: Decimal,
     /// True when the schedule falls in more than one calendar year.
     pub multi_year: bool,
-    /// `max(total - received, 0)` converted at the rate of the report's month.
+    /// `max(total - received, 0)` converted at the rate of the status date's month.
     pub converted: Option<Decimal>,
     #[sqlx(flatten)]
     pub rate: RateRef,
 }
 
-/// Installments of every multi-year voluntary commitment, and the overdue installments of every
-/// other voluntary commitment, in schedule order.
+/// Installments of every multi-year voluntary commitment signed by the status date, and the
+/// overdue installments of every other one (due on or before the status date and not fully paid
+/// at it), in schedule order.
 #[tracing::instrument(name = "report_data.installments", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn installments(
     conn: &mut PgConnection,
@@ -337,7 +345,8 @@ pub async fn installments(
                        AS running
               FROM cv
               JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
-             WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'),
+             WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
+               AND cv.agreement_date <= $2),
          years AS (
             SELECT contribution_id, count(DISTINCT date_part('year', due_date)) > 1 AS multi_year
               FROM inst GROUP BY contribution_id),
@@ -358,11 +367,11 @@ pub async fn installments(
         conversion_columns!(),
         " FROM x JOIN ov ON ov.id = x.donor_id ",
         conversion_joins!(),
-        " WHERE x.multi_year OR (x.paid < x.amount AND x.due_date < $2)
+        " WHERE x.multi_year OR (x.paid < x.amount AND x.due_date <= $2)
           ORDER BY ov.display_name, x.donor_id, x.contribution_id, x.due_date, x.position"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
     .bind(target)
@@ -371,7 +380,7 @@ pub async fn installments(
     .await?)
 }
 
-/// An allocation of unearmarked money decided in the period.
+/// An allocation of unearmarked money decided in the period, up to the status date.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Allocation {
     pub id: String,
@@ -398,7 +407,7 @@ pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allo
           ORDER BY v.allocation_date, a.id",
     )
     .bind(w.as_of)
-    .bind(w.as_of_date)
+    .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
     .fetch_all(conn)
@@ -505,49 +514,41 @@ pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<R
 /// A contribution with something doubtful about it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Doubt {
-    /// `earmarked_without_programme`, `overpaid` or `pledge_with_receipts`.
+    /// `overpaid` or `pledge_with_receipts`.
     pub kind: String,
     pub contribution_id: String,
     pub donor_name: String,
     pub currency: String,
     pub total: Decimal,
     pub received: Decimal,
-    pub earmarking_category: Option<i16>,
 }
 
-/// Contributions whose data is doubtful: earmarked (category 2 or more) without a programme and
-/// active in the period, received beyond their total, or pledges with money received.
+/// Voluntary contributions whose data is doubtful at the status date: received beyond their
+/// total, or pledges with money received. (Earmarked money without a programme cannot be
+/// recorded: categories 3 and 4 must name one, and category 2 needs none.)
 #[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     Ok(sqlx::query_as(concat!(
         as_of_ctes!(),
         ", paid AS (
-            SELECT contribution_id, sum(amount) AS received,
-                   bool_or(received_date BETWEEN $3 AND $4) AS in_period
-              FROM rv GROUP BY contribution_id),
+            SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
          c AS (
-            SELECT cv.*, ov.display_name AS donor_name, coalesce(paid.received, 0) AS received,
-                   coalesce(paid.in_period, false) AS paid_in_period
+            SELECT cv.id, cv.status, cv.total, cv.currency_code, ov.display_name AS donor_name,
+                   paid.received
               FROM cv JOIN ov ON ov.id = cv.donor_id
-              LEFT JOIN paid ON paid.contribution_id = cv.id
+              JOIN paid ON paid.contribution_id = cv.id
              WHERE cv.funding_type = 'voluntary')
         SELECT kind, id AS contribution_id, donor_name, currency_code::text AS currency, total,
-               received, earmarking_category
+               received
           FROM (
-            SELECT 'earmarked_without_programme' AS kind, c.* FROM c
-             WHERE c.earmarking_category >= 2 AND c.programme_id IS NULL
-               AND (c.paid_in_period OR c.agreement_date BETWEEN $3 AND $4)
-            UNION ALL
-            SELECT 'overpaid', c.* FROM c WHERE c.received > c.total
+            SELECT 'overpaid' AS kind, c.* FROM c WHERE c.received > c.total
             UNION ALL
             SELECT 'pledge_with_receipts', c.* FROM c WHERE c.status = 'pledge' AND c.received > 0
           ) doubtful
          ORDER BY kind, contribution_id"
     ))
     .bind(w.as_of)
-    .bind(w.as_of_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
+    .bind(w.status_date)
     .fetch_all(conn)
     .await?)
 }

@@ -1,5 +1,6 @@
 //! Stored report revisions. The content is kept byte for byte as generated; the database checks
-//! its hash and refuses any change but draft → final.
+//! its hash and refuses any change but draft → final. Reads leave the content out unless asked:
+//! it can be far larger than everything else.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -17,49 +18,46 @@ pub struct StoredReport {
     pub revision: i32,
     pub as_of: DateTime<Utc>,
     pub state: String,
-    /// Canonical JSON of the content; empty when the listing left it out.
+    /// Canonical JSON of the content; empty when the read left it out.
     pub content: String,
     pub content_sha256: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub finalized_at: Option<DateTime<Utc>>,
     pub finalized_by: Option<String>,
+    /// `None` for reports made before status dates were recorded.
+    pub status_date: Option<NaiveDate>,
+    /// Size of the content in the protobuf encoding; `None` when not recorded.
+    pub content_bytes: Option<i64>,
 }
 
 impl StoredReport {
     pub fn is_final(&self) -> bool {
         self.state == "final"
     }
+
+    /// The date the figures are stated at. A report made before status dates were recorded
+    /// measured them at the date of its as-of instant (UTC).
+    pub fn status_date(&self) -> NaiveDate {
+        self.status_date.unwrap_or(self.as_of.date_naive())
+    }
 }
 
-/// A session as it was at an instant, for a report's header.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionAsOf {
-    pub id: String,
-    pub body: String,
-    pub number: i32,
-    pub start_date: NaiveDate,
-    pub end_date: NaiveDate,
-    pub reporting_period_start: NaiveDate,
-    pub reporting_period_end: NaiveDate,
+/// The columns of a report without its content.
+macro_rules! metadata {
+    () => {
+        "session_id, revision, as_of, state, '' AS content, content_sha256, created_at,
+         created_by, finalized_at, finalized_by, status_date, content_bytes"
+    };
 }
 
-/// Reads a session as of an instant.
-pub async fn session_as_of(
-    conn: &mut PgConnection,
-    session_id: &str,
-    as_of: DateTime<Utc>,
-) -> Result<Option<SessionAsOf>> {
-    Ok(sqlx::query_as(
-        "SELECT s.id, s.body, s.number, v.start_date, v.end_date, v.reporting_period_start,
-                v.reporting_period_end
-           FROM sessions s JOIN session_versions v ON v.session_id = s.id
-          WHERE s.id = $1 AND v.valid_from <= $2 AND (v.valid_to IS NULL OR v.valid_to > $2)",
-    )
-    .bind(session_id)
-    .bind(as_of)
-    .fetch_optional(conn)
-    .await?)
+/// What a new revision stores.
+pub struct NewReport<'a> {
+    pub as_of: DateTime<Utc>,
+    pub status_date: NaiveDate,
+    pub content: &'a str,
+    pub content_sha256: &'a str,
+    pub content_bytes: usize,
 }
 
 /// The final report of the session of the same body just before `session` (the highest number
@@ -85,14 +83,8 @@ pub async fn previous_final(
     .await?)
 }
 
-/// Stores a new draft revision: the next number for the session.
-pub async fn insert(
-    w: &mut Write,
-    session_id: &str,
-    as_of: DateTime<Utc>,
-    content: &str,
-    content_sha256: &str,
-) -> Result<StoredReport> {
+/// Stores a new draft revision: the next number for the session. Answers it without its content.
+pub async fn insert(w: &mut Write, session_id: &str, new: NewReport<'_>) -> Result<StoredReport> {
     // Lock the session's identity row: revisions of one session are numbered one at a time.
     let locked: Option<String> =
         sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
@@ -104,33 +96,59 @@ pub async fn insert(
     }
     let now = w.now();
     let actor = w.actor().to_owned();
-    let stored: StoredReport = sqlx::query_as(
+    let stored: StoredReport = sqlx::query_as(concat!(
         "INSERT INTO reports (session_id, revision, as_of, state, content, content_sha256,
-                              created_at, created_by)
-         SELECT $1, coalesce(max(revision), 0) + 1, $2, 'draft', $3, $4, $5, $6
+                              created_at, created_by, status_date, content_bytes)
+         SELECT $1, coalesce(max(revision), 0) + 1, $2, 'draft', $3, $4, $5, $6, $7, $8
            FROM reports WHERE session_id = $1
-         RETURNING *",
-    )
+         RETURNING ",
+        metadata!()
+    ))
     .bind(session_id)
-    .bind(as_of)
-    .bind(content)
-    .bind(content_sha256)
+    .bind(new.as_of)
+    .bind(new.content)
+    .bind(new.content_sha256)
     .bind(now)
     .bind(actor)
+    .bind(new.status_date)
+    .bind(i64::try_from(new.content_bytes).unwrap_or(i64::MAX))
     .fetch_one(w.conn())
     .await
     .map_err(super::map_db_error)?;
     Ok(stored)
 }
 
-/// Reads one revision.
+/// Reads one revision, with its content or without.
 pub async fn get(
     conn: &mut PgConnection,
     session_id: &str,
     revision: i32,
+    with_content: bool,
 ) -> Result<Option<StoredReport>> {
+    let sql = if with_content {
+        "SELECT * FROM reports WHERE session_id = $1 AND revision = $2"
+    } else {
+        concat!(
+            "SELECT ",
+            metadata!(),
+            " FROM reports WHERE session_id = $1 AND revision = $2"
+        )
+    };
+    Ok(sqlx::query_as(sql)
+        .bind(session_id)
+        .bind(revision)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The content of one revision (its canonical JSON), if the revision exists.
+pub async fn content(
+    conn: &mut PgConnection,
+    session_id: &str,
+    revision: i32,
+) -> Result<Option<String>> {
     Ok(
-        sqlx::query_as("SELECT * FROM reports WHERE session_id = $1 AND revision = $2")
+        sqlx::query_scalar("SELECT content FROM reports WHERE session_id = $1 AND revision = $2")
             .bind(session_id)
             .bind(revision)
             .fetch_optional(conn)
@@ -145,22 +163,16 @@ pub struct Cursor {
     pub revision: i32,
 }
 
-/// Lists revisions ordered by session id, newest revision first.
+/// Lists revisions ordered by session id, newest revision first, without their content.
 pub async fn list(
     pool: &PgPool,
     session_id: Option<&str>,
     filter: &Filter,
     after: Option<&Cursor>,
     limit: i64,
-    omit_content: bool,
 ) -> Result<Vec<StoredReport>> {
-    let columns = if omit_content {
-        "session_id, revision, as_of, state, '' AS content, content_sha256, created_at, created_by,
-         finalized_at, finalized_by"
-    } else {
-        "*"
-    };
-    let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT {columns} FROM reports WHERE true"));
+    let mut qb =
+        QueryBuilder::<Postgres>::new(concat!("SELECT ", metadata!(), " FROM reports WHERE true"));
     if let Some(session_id) = session_id {
         qb.push(" AND session_id = ")
             .push_bind(session_id.to_owned());
@@ -194,13 +206,16 @@ pub async fn finalize(
     check: impl FnOnce(&StoredReport) -> Result<()>,
 ) -> Result<StoredReport> {
     let name = format!("sessions/{session_id}/reports/{revision}");
-    let current: StoredReport =
-        sqlx::query_as("SELECT * FROM reports WHERE session_id = $1 AND revision = $2 FOR UPDATE")
-            .bind(session_id)
-            .bind(revision)
-            .fetch_optional(w.conn())
-            .await?
-            .ok_or_else(|| Error::not_found(&name))?;
+    let current: StoredReport = sqlx::query_as(concat!(
+        "SELECT ",
+        metadata!(),
+        " FROM reports WHERE session_id = $1 AND revision = $2 FOR UPDATE"
+    ))
+    .bind(session_id)
+    .bind(revision)
+    .fetch_optional(w.conn())
+    .await?
+    .ok_or_else(|| Error::not_found(&name))?;
     check(&current)?;
     if current.is_final() {
         return Err(Error::FailedPrecondition {
@@ -210,10 +225,11 @@ pub async fn finalize(
     }
     let now = w.now();
     let actor = w.actor().to_owned();
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "UPDATE reports SET state = 'final', finalized_at = $3, finalized_by = $4
-          WHERE session_id = $1 AND revision = $2 RETURNING *",
-    )
+          WHERE session_id = $1 AND revision = $2 RETURNING ",
+        metadata!()
+    ))
     .bind(session_id)
     .bind(revision)
     .bind(now)

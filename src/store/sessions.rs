@@ -24,6 +24,7 @@ struct Row {
     end_date: NaiveDate,
     reporting_period_start: NaiveDate,
     reporting_period_end: NaiveDate,
+    status_date: Option<NaiveDate>,
     state: String,
 }
 
@@ -39,6 +40,7 @@ impl TryFrom<Row> for Versioned<Session> {
             end_date: r.end_date,
             reporting_period_start: r.reporting_period_start,
             reporting_period_end: r.reporting_period_end,
+            status_date: r.status_date,
             state: SessionState::from_db(&r.state).ok_or_else(|| corrupt("state"))?,
         };
         Ok(Versioned {
@@ -51,7 +53,8 @@ impl TryFrom<Row> for Versioned<Session> {
 }
 
 const SELECT: &str = "SELECT s.id, s.body, s.number, v.revision, s.created_at, v.valid_from,
-        v.start_date, v.end_date, v.reporting_period_start, v.reporting_period_end, v.state
+        v.start_date, v.end_date, v.reporting_period_start, v.reporting_period_end,
+        v.status_date, v.state
    FROM sessions s JOIN session_versions v ON v.session_id = s.id";
 
 /// Records a new session (revision 1).
@@ -93,8 +96,8 @@ async fn insert_version(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
-             reporting_period_start, reporting_period_end, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             reporting_period_start, reporting_period_end, status_date, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(session.key.id())
     .bind(revision)
@@ -103,6 +106,7 @@ async fn insert_version(
     .bind(session.end_date)
     .bind(session.reporting_period_start)
     .bind(session.reporting_period_end)
+    .bind(session.status_date)
     .bind(session.state.db_name())
     .execute(conn)
     .await

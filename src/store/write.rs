@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction, pool::PoolConnection};
 
 use crate::error::{Error, Result};
 
@@ -147,6 +147,84 @@ impl Write {
             .execute(&mut *self.tx)
             .await?;
         self.tx.commit().await.map_err(super::map_db_error)
+    }
+}
+
+/// Advisory lock class of [`RequestLock`] (two-key form, apart from the history lock's key).
+const REQUEST_LOCK_CLASS: i32 = 0x7363_7072;
+
+/// Holds one request_id for a write that computes its result before it opens its transaction
+/// (a report): a second call with the same id waits here while the first computes, then finds
+/// the first's response instead of computing again.
+///
+/// A session-level advisory lock on a connection of its own. The lock goes with the connection:
+/// if the call is abandoned before [`RequestLock::release`], the connection is closed rather
+/// than returned to the pool, so the lock never outlives its call.
+pub struct RequestLock {
+    conn: Option<PoolConnection<Postgres>>,
+    request_id: String,
+}
+
+impl RequestLock {
+    /// Waits for, then takes, the request_id's lock.
+    #[tracing::instrument(name = "write.lock_request", skip_all, fields(db.system.name = "postgresql"))]
+    pub async fn acquire(pool: &PgPool, request_id: &str) -> Result<RequestLock> {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1, hashtext($2))")
+            .bind(REQUEST_LOCK_CLASS)
+            .bind(request_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(RequestLock {
+            conn: Some(conn),
+            request_id: request_id.to_owned(),
+        })
+    }
+
+    /// The response of an earlier call with this request_id, if there was one; an earlier call
+    /// with another method or payload is refused (REQUEST_ID_REUSED).
+    pub async fn earlier(&mut self, ctx: &WriteContext) -> Result<Option<Vec<u8>>> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(None);
+        };
+        let found: Option<(String, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT method, fingerprint, response FROM idempotency_keys WHERE request_id = $1",
+        )
+        .bind(&self.request_id)
+        .fetch_optional(&mut **conn)
+        .await?;
+        let Some((method, fingerprint, response)) = found else {
+            return Ok(None);
+        };
+        if method != ctx.method || fingerprint != ctx.fingerprint {
+            return Err(reused(&self.request_id));
+        }
+        Ok(response)
+    }
+
+    /// Gives the lock back and the connection to the pool.
+    pub async fn release(mut self) -> Result<()> {
+        if let Some(mut conn) = self.conn.take() {
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, hashtext($2))")
+                .bind(REQUEST_LOCK_CLASS)
+                .bind(&self.request_id)
+                .execute(&mut *conn)
+                .await;
+            if unlocked.is_err() {
+                conn.close_on_drop();
+            }
+            unlocked?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RequestLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.as_mut() {
+            // Abandoned while holding the lock: closing the session releases it.
+            conn.close_on_drop();
+        }
     }
 }
 

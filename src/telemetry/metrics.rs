@@ -30,6 +30,7 @@ pub const STARTED: &str = "grpc_server_started_total";
 pub const HANDLED: &str = "grpc_server_handled_total";
 pub const HANDLING_SECONDS: &str = "grpc_server_handling_seconds";
 pub const REPORT_SECONDS: &str = "scpf_report_generation_seconds";
+pub const EXPORT_BYTES: &str = "scpf_report_export_bytes_total";
 pub const POOL_CONNECTIONS: &str = "scpf_db_pool_connections";
 pub const POOL_IDLE: &str = "scpf_db_pool_idle_connections";
 
@@ -69,6 +70,11 @@ fn describe() {
         REPORT_SECONDS,
         Unit::Seconds,
         "Time to assemble a report's sections from the database."
+    );
+    describe_counter!(
+        EXPORT_BYTES,
+        Unit::Bytes,
+        "Bytes of exported reports handed to their streams (made as clients read them)."
     );
     describe_gauge!(POOL_CONNECTIONS, "Open database connections in the pool.");
     describe_gauge!(POOL_IDLE, "Idle database connections in the pool.");

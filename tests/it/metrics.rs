@@ -136,8 +136,8 @@ async fn a_server_stream_is_counted_when_it_ends_and_report_assembly_is_timed(po
     let report = reports
         .generate_report(pb::GenerateReportRequest {
             parent: "sessions/36".into(),
-            as_of: None,
             request_id: rid(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -152,6 +152,61 @@ async fn the_scpf_sessions_of_2024_and_2025_are_recorded_with_their_dates(pool: 
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_session_may_name_its_status_date_and_the_database_keeps_it_in_range(pool: PgPool) {
+    let server = TestServer::start(pool.clone()).await;
+    let mut sessions = client(&server);
+    let created = sessions
+        .create_session(create(the_36th()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        created.status_date, "",
+        "none named: the period's end applies"
+    );
+    let updated = sessions
+        .update_session(update(pb::Session {
+            status_date: "2025-04-30".into(),
+            ..created.clone()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(updated.status_date, "2025-04-30");
+    assert_eq!(updated.revision, 2);
+    let read = sessions
+        .get_session(get("sessions/36"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read, updated);
+    let before = sessions
+        .get_session(pb::GetSessionRequest {
+            name: "sessions/36".into(),
+            as_of: created.update_time,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(before.status_date, "", "history keeps the earlier version");
+
+    // The database refuses a status date outside the session's range, whoever writes it.
+    let refused = sqlx::query(
+        "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
+             reporting_period_start, reporting_period_end, status_date, state)
+         VALUES ('36', 99, now(), '2025-06-25', '2025-06-26', '2025-01-01', '2025-05-31',
+                 '2025-07-01', 'planned')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused.as_database_error().and_then(|e| e.constraint()),
+        Some("session_status_date_in_range")
+    );
+}
+
+#[sqlx::test(migrations = false)]
 async fn an_unknown_session_is_not_found(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut sessions = client(&server);

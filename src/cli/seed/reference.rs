@@ -90,14 +90,18 @@ pub(super) async fn organizations(channel: &Connection, tally: &mut Tally) -> an
 
 pub(super) async fn sessions(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
     let mut client = SessionServiceClient::new(channel.clone());
-    // Real meeting dates; each session reports on the half-year it falls in.
-    let rows: &[(i32, &str, &str, &str, &str, pb::SessionState)] = &[
+    // Real meeting dates; each session reports on the half-year it falls in. The autumn session
+    // meets before its half-year ends: its report states the position at the end of the last
+    // quarter before the meeting, as the committee's documents do. The others state it at the
+    // end of their period (an empty status date).
+    let rows: &[(i32, &str, &str, &str, &str, &str, pb::SessionState)] = &[
         (
             34,
             "2024-06-12",
             "2024-06-13",
             "2024-01-01",
             "2024-06-30",
+            "",
             pb::SessionState::Held,
         ),
         (
@@ -106,6 +110,7 @@ pub(super) async fn sessions(channel: &Connection, tally: &mut Tally) -> anyhow:
             "2024-11-05",
             "2024-07-01",
             "2024-12-31",
+            "2024-09-30",
             pb::SessionState::Held,
         ),
         (
@@ -114,6 +119,7 @@ pub(super) async fn sessions(channel: &Connection, tally: &mut Tally) -> anyhow:
             "2025-06-26",
             "2025-01-01",
             "2025-06-30",
+            "",
             pb::SessionState::Held,
         ),
         (
@@ -122,10 +128,11 @@ pub(super) async fn sessions(channel: &Connection, tally: &mut Tally) -> anyhow:
             "2025-10-28",
             "2025-07-01",
             "2025-12-31",
+            "2025-09-30",
             pb::SessionState::Held,
         ),
     ];
-    for &(number, start, end, period_start, period_end, state) in rows {
+    for &(number, start, end, period_start, period_end, status_date, state) in rows {
         let mut request = pb::CreateSessionRequest {
             session: Some(pb::Session {
                 body: pb::GoverningBody::Scpf.into(),
@@ -134,6 +141,7 @@ pub(super) async fn sessions(channel: &Connection, tally: &mut Tally) -> anyhow:
                 end_date: end.into(),
                 reporting_period_start: period_start.into(),
                 reporting_period_end: period_end.into(),
+                status_date: status_date.into(),
                 state: state.into(),
                 ..Default::default()
             }),

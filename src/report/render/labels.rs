@@ -130,6 +130,7 @@ pub fn data_quality_kind(value: i32) -> String {
         Ok(K::OverpaidContribution) => "overpaid contribution".into(),
         Ok(K::PledgeWithReceipts) => "pledge with receipts".into(),
         Ok(K::NoResultsInPeriod) => "no results in period".into(),
+        Ok(K::StatusDateAfterAsOf) => "status date after as-of".into(),
         Err(_) => unknown(value),
     }
 }
@@ -172,6 +173,34 @@ pub fn instant(ts: Option<&prost_types::Timestamp>) -> String {
         .and_then(|nanos| DateTime::from_timestamp(ts.seconds, nanos))
         .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
         .unwrap_or_else(|| format!("invalid instant ({}s {}ns)", ts.seconds, ts.nanos))
+}
+
+/// A `YYYY-MM-DD` date as people write it: "30 June 2025". Anything else is shown unchanged.
+pub fn long_date(date: &str) -> String {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| date.to_owned())
+}
+
+/// The report's two times in one sentence: "Status of contributions as at 30 June 2025;
+/// figures as known at 2025-07-01T00:00:00Z".
+pub fn two_times(report: &pb::Report) -> String {
+    let header_date = report
+        .content
+        .as_ref()
+        .and_then(|c| c.header.as_ref())
+        .map(|h| h.status_date.as_str())
+        .unwrap_or_default();
+    let date = if header_date.is_empty() {
+        report.status_date.as_str()
+    } else {
+        header_date
+    };
+    format!(
+        "Status of contributions as at {}; figures as known at {}",
+        long_date(date),
+        instant(report.as_of.as_ref())
+    )
 }
 
 /// `sex=female;age=18-59`, or `total` for the figures that are not disaggregated.
@@ -244,6 +273,25 @@ mod tests {
         assert_eq!(modality(12), "L");
         assert_eq!(installment_status(2), "due");
         assert_eq!(category(9), "unknown (9)");
+    }
+
+    #[test]
+    fn status_dates_read_as_dates_and_the_two_times_go_together() {
+        assert_eq!(long_date("2025-06-30"), "30 June 2025");
+        assert_eq!(long_date("2025-01-05"), "5 January 2025");
+        assert_eq!(long_date(""), "");
+        let report = pb::Report {
+            status_date: "2025-06-30".into(),
+            as_of: Some(prost_types::Timestamp {
+                seconds: 1_751_328_000,
+                nanos: 0,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            two_times(&report),
+            "Status of contributions as at 30 June 2025; figures as known at 2025-07-01T00:00:00Z"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Markdown: one document, the sections in order, each table as a GitHub-flavoured pipe table
 //! with its total rows in bold at the end.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 use super::document::{Cell, Document, Row, Table};
 
@@ -42,7 +42,7 @@ fn cell(c: &Cell, total: bool) -> String {
     text
 }
 
-fn row(out: &mut String, r: &Row, total: bool) {
+fn row(out: &mut impl Write, r: &Row, total: bool) -> fmt::Result {
     let cells: Vec<String> = r
         .cells
         .iter()
@@ -57,75 +57,73 @@ fn row(out: &mut String, r: &Row, total: bool) {
             }
         })
         .collect();
-    let _ = writeln!(out, "| {} |", cells.join(" | "));
+    writeln!(out, "| {} |", cells.join(" | "))
 }
 
-fn table(out: &mut String, t: &Table) {
+fn table(out: &mut impl Write, t: &Table) -> fmt::Result {
     if !t.title.is_empty() {
-        let _ = writeln!(out, "### {}\n", escape(&t.title));
+        writeln!(out, "### {}\n", escape(&t.title))?;
     }
     if !t.note.is_empty() {
-        let _ = writeln!(out, "{}\n", escape(&t.note));
+        writeln!(out, "{}\n", escape(&t.note))?;
     }
     if t.is_empty() {
-        let _ = writeln!(out, "{}\n", escape(&t.empty));
-        return;
+        return writeln!(out, "{}\n", escape(&t.empty));
     }
     let labels: Vec<String> = t.columns.iter().map(|c| escape(&c.label)).collect();
-    let _ = writeln!(out, "| {} |", labels.join(" | "));
+    writeln!(out, "| {} |", labels.join(" | "))?;
     let rules: Vec<&str> = t
         .columns
         .iter()
         .map(|c| if c.numeric { "---:" } else { "---" })
         .collect();
-    let _ = writeln!(out, "| {} |", rules.join(" | "));
+    writeln!(out, "| {} |", rules.join(" | "))?;
     for r in &t.rows {
-        row(out, r, false);
+        row(out, r, false)?;
     }
     for r in &t.totals {
-        row(out, r, true);
+        row(out, r, true)?;
     }
-    out.push('\n');
+    out.write_char('\n')
 }
 
-/// The document as Markdown.
-pub fn render(doc: &Document) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", escape(&doc.title));
-    let _ = writeln!(
+/// Writes the document as Markdown.
+pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
+    writeln!(out, "# {}\n", escape(&doc.title))?;
+    writeln!(
         out,
         "{} — **{}**\n",
         escape(&doc.subtitle),
         escape(&doc.state.to_uppercase())
-    );
+    )?;
+    writeln!(out, "**{}.**\n", escape(&doc.two_times))?;
     if doc.draft {
-        let _ = writeln!(
+        writeln!(
             out,
             "> **DRAFT.** This revision is not the session's report of record; its figures may \
              still change.\n"
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "Figures are printed exactly as computed, without thousands separators. Figures marked \
          † are unverified. Pledges are listed but not counted.\n"
-    );
+    )?;
     for section in &doc.sections {
-        let _ = writeln!(out, "## {}\n", escape(&section.heading));
+        writeln!(out, "## {}\n", escape(&section.heading))?;
         for note in &section.notes {
-            let _ = writeln!(out, "{}\n", escape(note));
+            writeln!(out, "{}\n", escape(note))?;
         }
         for t in &section.tables {
-            table(&mut out, t);
+            table(out, t)?;
         }
     }
-    let _ = writeln!(
+    writeln!(
         out,
-        "---\n\nAs of {}. Content SHA-256: `{}`",
-        escape(&doc.as_of),
+        "---\n\n{}. Content SHA-256: `{}`",
+        escape(&doc.two_times),
         doc.sha256.replace('`', "")
-    );
-    out
+    )
 }
 
 #[cfg(test)]
@@ -185,7 +183,9 @@ mod tests {
         let md = markdown(&fixture::report());
         for fact in [
             "| Reporting period | 2025-01-01 to 2025-06-30 |",
-            "| As of | 2025-06-20T16:00:00Z |",
+            "| Status of contributions as at | 31 May 2025 |",
+            "| Figures as known at | 2025-06-20T16:00:00Z |",
+            "**Status of contributions as at 31 May 2025; figures as known at 2025-06-20T16:00:00Z.**",
             "| Revision | 3 |",
             "| State | draft |",
             "| Content SHA-256 | 9f2c4e7a",

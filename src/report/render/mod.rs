@@ -4,6 +4,9 @@
 //!
 //! Every figure is printed as the decimal string the report carries: nothing is re-computed and
 //! no amount passes through floating point (charts parse the strings for drawing only).
+//!
+//! A rendering is written into a [`Sink`] as it is made, part after part, so that an export can
+//! hand it to the client piece by piece instead of holding the whole of it.
 
 mod csv;
 mod document;
@@ -13,6 +16,8 @@ mod markdown;
 
 #[cfg(test)]
 pub(crate) mod fixture;
+
+use std::io;
 
 use crate::pb;
 
@@ -75,93 +80,118 @@ pub enum RenderError {
     /// Drawing a chart failed.
     #[error("drawing a chart failed: {0}")]
     Chart(String),
+    /// Handing the rendering on failed (for an export: the client has gone).
+    #[error("writing the rendering failed: {0}")]
+    Write(#[from] io::Error),
 }
 
-/// Renders a report in one of the formats made here.
-pub fn render(report: &pb::Report, format: Format) -> Result<Vec<Part>, RenderError> {
-    let content = report.content.as_ref().ok_or(RenderError::NoContent)?;
-    match format {
-        Format::Csv => csv::render(report, content),
-        Format::Markdown => Ok(vec![Part {
-            name: "report.md".into(),
-            content_type: "text/markdown; charset=utf-8",
-            data: markdown::render(&document::Document::build(report, content)).into_bytes(),
-        }]),
-        Format::Html => Ok(vec![Part {
-            name: "report.html".into(),
-            content_type: "text/html; charset=utf-8",
-            data: html::render(report, content)?.into_bytes(),
-        }]),
-        Format::Json => Err(RenderError::Unsupported(Some(Format::Json))),
+/// Where a rendering goes, one part after the other: the bytes written belong to the part
+/// begun last.
+pub trait Sink: io::Write {
+    /// Starts the next part; the previous one is complete.
+    fn begin(&mut self, name: &str, content_type: &'static str) -> io::Result<()>;
+}
+
+/// A rendering gathered in memory, part by part.
+#[derive(Debug, Default)]
+pub struct Parts(pub Vec<Part>);
+
+impl io::Write for Parts {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.0.last_mut() {
+            Some(part) => {
+                part.data.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            None => Err(io::Error::other("bytes written before any part was begun")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
-/// Splits parts into pieces of at most `max_chunk` bytes (at least one byte), in order, for
-/// streaming. An empty part still yields one empty piece, so the reader learns it exists.
-pub fn chunks(
-    parts: Vec<Part>,
-    max_chunk: usize,
-) -> impl Iterator<Item = (String, &'static str, Vec<u8>)> {
-    let max = max_chunk.max(1);
-    parts.into_iter().flat_map(move |part| {
-        let pieces = part.data.len().div_ceil(max).max(1);
-        (0..pieces).map(move |i| {
-            let start = i * max;
-            let end = (start + max).min(part.data.len());
-            (
-                part.name.clone(),
-                part.content_type,
-                part.data[start..end].to_vec(),
-            )
+impl Sink for Parts {
+    fn begin(&mut self, name: &str, content_type: &'static str) -> io::Result<()> {
+        self.0.push(Part {
+            name: name.to_owned(),
+            content_type,
+            data: Vec::new(),
+        });
+        Ok(())
+    }
+}
+
+/// Renders a report in one of the formats made here, into memory.
+pub fn render(report: &pb::Report, format: Format) -> Result<Vec<Part>, RenderError> {
+    let mut parts = Parts::default();
+    render_into(report, format, &mut parts)?;
+    Ok(parts.0)
+}
+
+/// Renders a report in one of the formats made here, writing each part into `sink` as it is
+/// made. Only one CSV table at a time is held whole; Markdown and HTML are written as they go.
+pub fn render_into(
+    report: &pb::Report,
+    format: Format,
+    sink: &mut dyn Sink,
+) -> Result<(), RenderError> {
+    let content = report.content.as_ref().ok_or(RenderError::NoContent)?;
+    match format {
+        Format::Csv => csv::render(report, content, &mut |part| {
+            sink.begin(&part.name, part.content_type)?;
+            sink.write_all(&part.data)?;
+            Ok(())
+        })?,
+        Format::Markdown => {
+            sink.begin("report.md", "text/markdown; charset=utf-8")?;
+            let doc = document::Document::build(report, content);
+            let mut out = FmtWriter::new(sink);
+            if markdown::write(&doc, &mut out).is_err() {
+                return Err(RenderError::Write(out.into_error()));
+            }
+        }
+        Format::Html => {
+            sink.begin("report.html", "text/html; charset=utf-8")?;
+            html::write(report, content, sink)?;
+        }
+        Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+/// `fmt::Write` over an `io::Write`, keeping the I/O error that `fmt::Error` cannot carry.
+struct FmtWriter<'a> {
+    inner: &'a mut dyn Sink,
+    error: Option<io::Error>,
+}
+
+impl<'a> FmtWriter<'a> {
+    fn new(inner: &'a mut dyn Sink) -> Self {
+        Self { inner, error: None }
+    }
+
+    /// The I/O error behind a `fmt::Error`, if there was one.
+    fn into_error(self) -> io::Error {
+        self.error
+            .unwrap_or_else(|| io::Error::other("formatting the document failed"))
+    }
+}
+
+impl std::fmt::Write for FmtWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.inner.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
         })
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn part(name: &str, len: usize) -> Part {
-        Part {
-            name: name.into(),
-            content_type: "text/csv; charset=utf-8",
-            data: (0..len).map(|i| (i % 251) as u8).collect(),
-        }
-    }
-
-    #[test]
-    fn concatenating_the_chunks_of_each_part_gives_the_parts_back() {
-        let parts = vec![
-            part("a.csv", 10),
-            part("b.csv", 0),
-            part("c.csv", 7),
-            part("d.csv", 3),
-        ];
-        for max in [1, 3, 4, 7, 100] {
-            let mut joined: Vec<Part> = Vec::new();
-            for (name, content_type, data) in chunks(parts.clone(), max) {
-                assert!(
-                    data.len() <= max,
-                    "a piece of {} bytes exceeds {max}",
-                    data.len()
-                );
-                match joined.last_mut() {
-                    Some(last) if last.name == name => last.data.extend(data),
-                    _ => joined.push(Part {
-                        name,
-                        content_type,
-                        data,
-                    }),
-                }
-            }
-            assert_eq!(joined, parts, "max_chunk {max}");
-        }
-    }
-
-    #[test]
-    fn a_zero_chunk_size_still_makes_progress() {
-        assert_eq!(chunks(vec![part("a.csv", 3)], 0).count(), 3);
-    }
 
     /// Writes every export of the founding example to `$SCPF_RENDER_OUT` (default the system's
     /// temporary directory), to look at: `cargo test -- --ignored writes_the_founding_example`.

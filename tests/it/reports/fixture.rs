@@ -4,6 +4,7 @@ use scpf_reports::pb::{
     self, allocation_service_client::AllocationServiceClient,
     contribution_service_client::ContributionServiceClient,
     exchange_rate_service_client::ExchangeRateServiceClient,
+    member_state_service_client::MemberStateServiceClient,
     organization_service_client::OrganizationServiceClient,
     programme_service_client::ProgrammeServiceClient, report_service_client::ReportServiceClient,
     result_service_client::ResultServiceClient, session_service_client::SessionServiceClient,
@@ -30,6 +31,7 @@ pub struct World {
     pub results: ResultServiceClient<Channel>,
     pub allocations: AllocationServiceClient<Channel>,
     pub reports: ReportServiceClient<Channel>,
+    pub member_states: MemberStateServiceClient<Channel>,
 }
 
 /// A voluntary contribution, described briefly.
@@ -79,6 +81,7 @@ impl World {
             programmes: ProgrammeServiceClient::new(ch.clone()),
             results: ResultServiceClient::new(ch.clone()),
             allocations: AllocationServiceClient::new(ch.clone()),
+            member_states: MemberStateServiceClient::new(ch.clone()),
             reports: ReportServiceClient::new(ch),
             _server: server,
         }
@@ -255,16 +258,42 @@ impl World {
             .unwrap();
     }
 
+    /// Generates the session's report as of an instant (now when `None`) at the session's
+    /// status date, and answers it with its content.
+    /// Records a Member State's standing (scale, Council acts, payment plans).
+    pub async fn standing(&mut self, standing: pb::MemberState) {
+        self.member_states
+            .create_member_state(pb::CreateMemberStateRequest {
+                member_state: Some(standing),
+                request_id: rid(),
+            })
+            .await
+            .unwrap();
+    }
+
     pub async fn generate(
         &mut self,
         session: i32,
         as_of: Option<prost_types::Timestamp>,
+    ) -> pb::Report {
+        self.generate_at(session, as_of, "").await
+    }
+
+    /// Generates the session's report at a status date (the session's own when empty), with its
+    /// content.
+    pub async fn generate_at(
+        &mut self,
+        session: i32,
+        as_of: Option<prost_types::Timestamp>,
+        status_date: &str,
     ) -> pb::Report {
         self.reports
             .generate_report(pb::GenerateReportRequest {
                 parent: format!("sessions/{session}"),
                 as_of,
                 request_id: rid(),
+                status_date: status_date.into(),
+                view: pb::ReportView::Full.into(),
             })
             .await
             .unwrap()

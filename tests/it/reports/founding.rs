@@ -8,7 +8,7 @@ use tokio_stream::StreamExt;
 use super::{cents, d, fixture::content};
 use crate::support::{TestServer, rid};
 
-async fn seed(pool: &PgPool) {
+pub(super) async fn seed(pool: &PgPool) {
     let url = pool.connect_options().to_url_lossy().to_string();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
         .args(["--log-format", "text", "seed"])
@@ -59,8 +59,9 @@ async fn the_demo_report_shows_belgium_in_the_right_sections_with_the_right_tota
     let report = reports
         .generate_report(pb::GenerateReportRequest {
             parent: "sessions/36".into(),
-            as_of: None,
             request_id: rid(),
+            view: pb::ReportView::Full.into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -171,3 +171,65 @@ async fn the_job_fails_clearly_when_the_session_already_has_a_final_report(pool:
         run.stderr
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_job_states_the_position_at_the_status_date_it_is_given(pool: PgPool) {
+    let w = world(pool).await;
+    let server = format!("http://{}", w._server.addr);
+    let out = tempfile::tempdir().unwrap();
+    let as_of = now();
+    let read = |revision: &str| -> pb::Report {
+        let path = out.path().join("36").join(revision).join("report.json");
+        scpf_reports::pb::json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let args = ["--session", "36", "--format", "json"];
+
+    let session_default = job(&server, out.path(), &as_of, &args).await;
+    assert_eq!(session_default.code, Some(0), "{}", session_default.stderr);
+    assert_eq!(read("r1").status_date, "2025-06-30");
+    let paid = |r: &pb::Report| {
+        r.content
+            .as_ref()
+            .unwrap()
+            .voluntary_contributions
+            .as_ref()
+            .unwrap()
+            .total_paid
+            .clone()
+    };
+    assert_eq!(paid(&read("r1")), "1000.00");
+
+    // The receipt came on 27 June: stated at 31 March, nothing was paid yet.
+    let march = [&args[..], &["--status-date", "2025-03-31"]].concat();
+    let run = job(&server, out.path(), &as_of, &march).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("status as at 2025-03-31"),
+        "{}",
+        run.stderr
+    );
+    let r2 = read("r2");
+    assert_eq!(
+        (r2.status_date.as_str(), paid(&r2).as_str()),
+        ("2025-03-31", "0.00")
+    );
+    // The same run again replays revision 2.
+    let again = job(&server, out.path(), &as_of, &march).await;
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert!(!out.path().join("36").join("r3").exists());
+
+    let refused = job(
+        &server,
+        out.path(),
+        &as_of,
+        &[&args[..], &["--status-date", "2026-01-01"]].concat(),
+    )
+    .await;
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused.stderr.contains("STATUS_DATE_OUT_OF_RANGE")
+            || refused.stderr.contains("status date"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -277,18 +277,35 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
         .reports
         .get_report(pb::GetReportRequest {
             name: first.name.clone(),
+            view: pb::ReportView::Full.into(),
         })
         .await
         .unwrap()
         .into_inner();
     assert_eq!(read, first);
+    // Without asking for it, the content stays out; everything else is there.
+    let basic = w
+        .reports
+        .get_report(pb::GetReportRequest {
+            name: first.name.clone(),
+            view: pb::ReportView::Unspecified.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        basic,
+        pb::Report {
+            content: None,
+            ..first.clone()
+        }
+    );
 
     let listed = w
         .reports
         .list_reports(pb::ListReportsRequest {
             parent: "sessions/36".into(),
             page_size: 1,
-            omit_content: true,
             ..Default::default()
         })
         .await
@@ -323,7 +340,10 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
     ] {
         let r = w
             .reports
-            .get_report(pb::GetReportRequest { name: name.into() })
+            .get_report(pb::GetReportRequest {
+                name: name.into(),
+                ..Default::default()
+            })
             .await;
         assert_refused(r, Code::NotFound, reason, None);
     }
@@ -331,6 +351,7 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
         .reports
         .get_report(pb::GetReportRequest {
             name: "sessions/36/reports/x".into(),
+            ..Default::default()
         })
         .await;
     assert_refused(bad, Code::InvalidArgument, "INVALID_NAME", Some("name"));
@@ -338,8 +359,8 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
         .reports
         .generate_report(pb::GenerateReportRequest {
             parent: "sessions/99".into(),
-            as_of: None,
             request_id: rid(),
+            ..Default::default()
         })
         .await;
     assert_refused(unknown, Code::NotFound, "NOT_FOUND", None);
@@ -352,6 +373,7 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
                 nanos: 0,
             }),
             request_id: rid(),
+            ..Default::default()
         })
         .await;
     assert_refused(
@@ -383,7 +405,6 @@ async fn reports_are_listed_by_state(pool: PgPool) {
                 .list_reports(pb::ListReportsRequest {
                     parent: "sessions/-".into(),
                     filter,
-                    omit_content: true,
                     ..Default::default()
                 })
                 .await

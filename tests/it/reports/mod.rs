@@ -1,13 +1,17 @@
 //! Per-session reports: every counting rule on hand-computed figures, reproducibility,
 //! finalizing, diffs, exports and the scheduled job.
 
+mod article4;
 pub mod fixture;
 mod founding;
 mod job;
+mod large;
 mod lifecycle;
 mod money_rules;
 mod quality;
+mod responses;
 mod results;
+mod status;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

@@ -230,14 +230,9 @@ async fn the_administrative_part_is_in_chf_and_the_operational_part_in_usd(pool:
 #[sqlx::test(migrations = false)]
 async fn article_4_flags_arrears_equal_to_or_above_two_years_of_assessments(pool: PgPool) {
     let mut w = world(pool).await;
-    // The report's instant is now, so "this year" is the current year and arrears are what is
-    // unpaid from the years before.
-    let year = chrono::Utc::now()
-        .date_naive()
-        .format("%Y")
-        .to_string()
-        .parse::<i32>()
-        .unwrap();
+    // The status date is the end of the reporting period, 30 June 2025: "this year" is 2025 and
+    // arrears are what is unpaid from the years before, whenever the report is generated.
+    let year = 2025;
     for (id, name) in [("equal", "Equal"), ("below", "Below"), ("older", "Older")] {
         w.donor(id, name, "BE", true).await;
     }
@@ -309,21 +304,25 @@ async fn article_4_flags_arrears_equal_to_or_above_two_years_of_assessments(pool
 }
 
 #[sqlx::test(migrations = false)]
-async fn outstanding_multi_year_balances_use_the_rate_of_the_report_month(pool: PgPool) {
+async fn outstanding_multi_year_balances_use_the_rate_of_the_status_month(pool: PgPool) {
     let mut w = world(pool).await;
     w.donor("belgium", "Belgium", "BE", true).await;
-    let month = chrono::Utc::now().date_naive().format("%Y-%m").to_string();
-    let today = chrono::Utc::now().date_naive();
-    w.rate("EUR", "USD", &month, "1.15").await;
-    let year = today.format("%Y").to_string().parse::<i32>().unwrap();
-    let schedule: Vec<(String, &str)> = (year - 1..year + 3)
-        .map(|y| (format!("{y}-01-15"), "1000.00"))
-        .collect();
-    let schedule: Vec<(&str, &str)> = schedule.iter().map(|(due, a)| (due.as_str(), *a)).collect();
-    w.voluntary(Voluntary::simple("be", "belgium", "EUR", &schedule))
-        .await;
-    w.receipt("be", &format!("{}-01-20", year - 1), "EUR", "1000.00")
-        .await;
+    // The status date is 30 June 2025: June's rate converts what is outstanding then; the
+    // rates of later months (and of the day the report is made) play no part.
+    w.rate("EUR", "USD", "2025-06", "1.15").await;
+    w.rate("EUR", "USD", "2026-01", "9.99").await;
+    let schedule = [
+        ("2024-01-15", "1000.00"),
+        ("2025-01-15", "1000.00"),
+        ("2026-01-15", "1000.00"),
+        ("2027-01-15", "1000.00"),
+    ];
+    w.voluntary(Voluntary {
+        agreement_date: "2024-01-05",
+        ..Voluntary::simple("be", "belgium", "EUR", &schedule)
+    })
+    .await;
+    w.receipt("be", "2024-01-20", "EUR", "1000.00").await;
 
     let report = w.generate(36, None).await;
     let m = content(&report).multi_year_commitments.clone().unwrap();
@@ -333,19 +332,14 @@ async fn outstanding_multi_year_balances_use_the_rate_of_the_report_month(pool: 
         s.outstanding_converted,
         cents(d("3000.00") * d("1.15")).to_string()
     );
-    assert_eq!(s.exchange_rate, format!("exchangeRates/EUR-USD-{month}"));
+    assert_eq!(s.exchange_rate, "exchangeRates/EUR-USD-2025-06");
     assert_eq!(m.total_outstanding, s.outstanding_converted);
     let statuses: Vec<i32> = s.installments.iter().map(|i| i.status).collect();
     use pb::InstallmentStatus::{Due, Future, Paid};
-    // This year's installment fell due on 15 January and is unpaid.
-    let this_year = if today >= chrono::NaiveDate::from_ymd_opt(year, 1, 15).unwrap() {
-        Due
-    } else {
-        Future
-    };
+    // The 2025 installment fell due on 15 January 2025 and is unpaid at 30 June 2025.
     assert_eq!(
         statuses,
-        [Paid as i32, this_year as i32, Future as i32, Future as i32]
+        [Paid as i32, Due as i32, Future as i32, Future as i32]
     );
 }
 

@@ -89,6 +89,31 @@ async fn invalid_sessions_are_refused_naming_the_field(pool: PgPool) {
             "session.state",
         ),
         (
+            "bad status date",
+            with(|s| s.status_date = "2025-02-30".into()),
+            "INVALID_DATE",
+            "session.status_date",
+        ),
+        // The period runs from 1 January to 31 May 2025 and the meeting ends on 26 June.
+        (
+            "status date before the period",
+            with(|s| s.status_date = "2024-12-31".into()),
+            "STATUS_DATE_OUT_OF_RANGE",
+            "session.status_date",
+        ),
+        (
+            "status date after the meeting",
+            with(|s| s.status_date = "2025-06-27".into()),
+            "STATUS_DATE_OUT_OF_RANGE",
+            "session.status_date",
+        ),
+        (
+            "status date in year 9999",
+            with(|s| s.status_date = "9999-12-31".into()),
+            "STATUS_DATE_OUT_OF_RANGE",
+            "session.status_date",
+        ),
+        (
             "no request id",
             pb::CreateSessionRequest {
                 request_id: String::new(),
@@ -174,6 +199,15 @@ async fn invalid_updates_are_refused_naming_the_field(pool: PgPool) {
             with(&|s| s.reporting_period_start = "2025-06-01".into()),
             "END_BEFORE_START",
             "session.reporting_period_end",
+        ),
+        (
+            "status date out of the new period",
+            with(&|s| {
+                s.status_date = "2025-03-31".into();
+                s.reporting_period_start = "2025-04-01".into();
+            }),
+            "STATUS_DATE_OUT_OF_RANGE",
+            "session.status_date",
         ),
     ];
     for (case, request, reason, field) in cases {

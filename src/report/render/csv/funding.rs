@@ -1,53 +1,55 @@
 //! The tables of the money sections (2 to 6): assessed, voluntary, flexibility, multi-year
 //! commitments and the use of unearmarked funding.
 
-use super::{Part, TOTAL, Table};
+use super::{Emit, Part, TOTAL, Table};
 use crate::{
     pb,
     report::render::{RenderError, labels},
 };
 
-/// The parts of sections 2 to 6, in order.
+/// The parts of sections 2 to 6, in order, each handed to `emit` when finished.
 pub fn parts(
     header: Option<&pb::ReportHeader>,
     content: &pb::ReportContent,
-) -> Result<Vec<Part>, RenderError> {
-    let voluntary = content.voluntary_contributions.clone().unwrap_or_default();
-    let flexibility = content.flexibility.clone().unwrap_or_default();
-    let multi_year = content.multi_year_commitments.clone().unwrap_or_default();
-    let unearmarked = content
-        .use_of_unearmarked_funding
-        .clone()
-        .unwrap_or_default();
-    let assessed_section = content.assessed_contributions.clone().unwrap_or_default();
-    Ok(vec![
-        assessed(&assessed_section)?,
-        article_4(&assessed_section)?,
-        payment_plans(&assessed_section)?,
-        council_decisions(&assessed_section)?,
-        converted_lines(
-            "voluntary_paid.csv",
-            header,
-            &voluntary,
-            &voluntary.paid,
-            &voluntary.total_paid,
-        )?,
-        converted_lines(
-            "voluntary_committed.csv",
-            header,
-            &voluntary,
-            &voluntary.committed,
-            &voluntary.total_committed,
-        )?,
-        donors(&voluntary)?,
-        pledges(&voluntary)?,
-        flexibility_categories(&flexibility)?,
-        flexibility_modalities(&flexibility)?,
-        multi_year_commitments(header, &multi_year)?,
-        multi_year_schedules(&multi_year)?,
-        unearmarked_allocations(&unearmarked)?,
-        unearmarked_objectives(&unearmarked)?,
-    ])
+    emit: &mut Emit<'_>,
+) -> Result<(), RenderError> {
+    // Sections a report lacks are empty: borrowed, not copied, since they can be large.
+    let (v, f, m, u) = Default::default();
+    let voluntary = content.voluntary_contributions.as_ref().unwrap_or(&v);
+    let flexibility = content.flexibility.as_ref().unwrap_or(&f);
+    let multi_year = content.multi_year_commitments.as_ref().unwrap_or(&m);
+    let unearmarked = content.use_of_unearmarked_funding.as_ref().unwrap_or(&u);
+    let no_assessed = pb::AssessedContributions::default();
+    let assessed_section = content
+        .assessed_contributions
+        .as_ref()
+        .unwrap_or(&no_assessed);
+    emit(assessed(assessed_section)?)?;
+    emit(article_4(assessed_section)?)?;
+    emit(payment_plans(assessed_section)?)?;
+    emit(council_decisions(assessed_section)?)?;
+    emit(converted_lines(
+        "voluntary_paid.csv",
+        header,
+        voluntary,
+        &voluntary.paid,
+        &voluntary.total_paid,
+    )?)?;
+    emit(converted_lines(
+        "voluntary_committed.csv",
+        header,
+        voluntary,
+        &voluntary.committed,
+        &voluntary.total_committed,
+    )?)?;
+    emit(donors(voluntary)?)?;
+    emit(pledges(voluntary)?)?;
+    emit(flexibility_categories(flexibility)?)?;
+    emit(flexibility_modalities(flexibility)?)?;
+    emit(multi_year_commitments(header, multi_year)?)?;
+    emit(multi_year_schedules(multi_year)?)?;
+    emit(unearmarked_allocations(unearmarked)?)?;
+    emit(unearmarked_objectives(unearmarked)?)
 }
 
 fn assessed(a: &pb::AssessedContributions) -> Result<Part, RenderError> {

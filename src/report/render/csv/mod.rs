@@ -72,21 +72,35 @@ impl Table {
     }
 }
 
-/// Every table of the report, in section order.
-pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<Vec<Part>, RenderError> {
+/// Where each finished table goes.
+type Emit<'a> = dyn FnMut(Part) -> Result<(), RenderError> + 'a;
+
+/// Every table of the report, in section order, each handed to `emit` when finished (so that
+/// one table at a time is held).
+pub fn render(
+    report: &pb::Report,
+    content: &pb::ReportContent,
+    emit: &mut Emit<'_>,
+) -> Result<(), RenderError> {
     let header = content.header.as_ref();
-    let mut parts = vec![header_table(report, content)?, rates_used(header)?];
-    parts.extend(funding::parts(header, content)?);
-    parts.push(programme_results(
-        &content.programme_results.clone().unwrap_or_default(),
-    )?);
-    parts.push(changes(
-        &content.changes_since_previous.clone().unwrap_or_default(),
-    )?);
-    parts.push(data_quality(
-        &content.data_quality.clone().unwrap_or_default(),
-    )?);
-    Ok(parts)
+    emit(header_table(report, content)?)?;
+    emit(rates_used(header)?)?;
+    funding::parts(header, content, emit)?;
+    emit(programme_results(
+        content
+            .programme_results
+            .as_ref()
+            .unwrap_or(&Default::default()),
+    )?)?;
+    emit(changes(
+        content
+            .changes_since_previous
+            .as_ref()
+            .unwrap_or(&Default::default()),
+    )?)?;
+    emit(data_quality(
+        content.data_quality.as_ref().unwrap_or(&Default::default()),
+    )?)
 }
 
 fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part, RenderError> {
@@ -97,11 +111,12 @@ fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part
         .map(|c| c.previous_report.clone())
         .unwrap_or_default();
     let mut t = Table::new("header.csv", &["field", "value"])?;
-    let facts: [(&str, String); 22] = [
+    let facts: [(&str, String); 24] = [
         ("report", report.name.clone()),
         ("revision", report.revision.to_string()),
         ("state", labels::state(report.state)),
         ("as_of", labels::instant(report.as_of.as_ref())),
+        ("status_date", report.status_date.clone()),
         ("content_sha256", report.content_sha256.clone()),
         ("create_time", labels::instant(report.create_time.as_ref())),
         ("created_by", report.created_by.clone()),
@@ -119,6 +134,7 @@ fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part
         ("reporting_period_start", h.reporting_period_start),
         ("reporting_period_end", h.reporting_period_end),
         ("header_as_of", labels::instant(h.as_of.as_ref())),
+        ("header_status_date", h.status_date),
         (
             "administrative_currency_code",
             h.administrative_currency_code,

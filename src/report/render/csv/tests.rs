@@ -247,3 +247,19 @@ fn data_quality_entries_are_listed() {
         ]
     );
 }
+
+#[test]
+fn the_header_names_both_times() {
+    let parts = parsed();
+    let (_, records) = &parts["header.csv"];
+    let value = |field: &str| {
+        records
+            .iter()
+            .find(|r| r["field"] == field)
+            .map(|r| r["value"].clone())
+            .unwrap_or_else(|| panic!("no {field} row"))
+    };
+    assert_eq!(value("status_date"), "2025-05-31");
+    assert_eq!(value("header_status_date"), "2025-05-31");
+    assert_eq!(value("as_of"), "2025-06-20T16:00:00Z");
+}

@@ -228,9 +228,9 @@ pub(super) fn voluntary(header: &pb::ReportHeader, v: &pb::VoluntaryContribution
     }
 
     let mut notes = vec![format!(
-        "Money received (paid) and agreements signed (committed) in the reporting period, in \
-         the original currency and in {currency} at that month's rate. Each line is converted \
-         and rounded once; each total is the sum of the lines shown."
+        "Money received (paid) and agreements signed (committed) in the reporting period up to \
+         the status date, in the original currency and in {currency} at that month's rate. Each \
+         line is converted and rounded once; each total is the sum of the lines shown."
     )];
     notes.push("Pledges are listed but not counted.".into());
     if v.lines_without_rate > 0 {
@@ -405,12 +405,12 @@ pub(super) fn multi_year(header: &pb::ReportHeader, m: &pb::MultiYearCommitments
         heading: "5. Multi-year commitments".into(),
         notes: vec![
             format!(
-                "Committed contributions whose installments fall in more than one year, in the \
-                 agreement's currency; the outstanding amount is converted to {currency} at the \
-                 rate of the report's month."
+                "Contributions committed by the status date whose installments fall in more \
+                 than one year, in the agreement's currency; the amount outstanding at the status \
+                 date is converted to {currency} at the rate of its month."
             ),
-            "Receipts settle installments in due order. An installment is paid, due (on or \
-             before the report's date and not fully paid) or future."
+            "Receipts up to the status date settle installments in due order. An installment is \
+             paid, due (on or before the status date and not fully paid at it) or future."
                 .into(),
         ],
         tables: vec![schedules, installments],

@@ -22,8 +22,8 @@ pub struct Document {
     pub sections: Vec<Section>,
     /// Lower-case hex SHA-256 of the content.
     pub sha256: String,
-    /// The instant whose data the report shows, RFC 3339 UTC.
-    pub as_of: String,
+    /// "Status of contributions as at 30 June 2025; figures as known at ...".
+    pub two_times: String,
 }
 
 /// One numbered section.
@@ -243,7 +243,7 @@ impl Document {
             draft: labels::is_draft(report),
             sections: sections::all(report, content),
             sha256: report.content_sha256.clone(),
-            as_of: labels::instant(report.as_of.as_ref()),
+            two_times: labels::two_times(report),
         }
     }
 }

@@ -62,7 +62,12 @@ fn session(report: &pb::Report, h: &pb::ReportHeader) -> Section {
     } else {
         "not finalized".to_owned()
     };
-    let rows: [(&str, String); 11] = [
+    let status_date = if h.status_date.is_empty() {
+        &report.status_date
+    } else {
+        &h.status_date
+    };
+    let rows: [(&str, String); 12] = [
         (
             "Session",
             format!("{} ({})", h.session, labels::body(h.body)),
@@ -75,7 +80,14 @@ fn session(report: &pb::Report, h: &pb::ReportHeader) -> Section {
             "Reporting period",
             span(&h.reporting_period_start, &h.reporting_period_end),
         ),
-        ("As of", labels::instant(report.as_of.as_ref())),
+        (
+            "Status of contributions as at",
+            labels::long_date(status_date),
+        ),
+        (
+            "Figures as known at",
+            labels::instant(report.as_of.as_ref()),
+        ),
         ("Report", report.name.clone()),
         ("Revision", report.revision.to_string()),
         ("State", labels::state(report.state)),

@@ -46,8 +46,12 @@ fn charts(id: &str, content: &pb::ReportContent) -> Result<Vec<Chart>, RenderErr
     })
 }
 
-/// The report as an HTML page.
-pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<String, RenderError> {
+/// Writes the report as an HTML page.
+pub fn write(
+    report: &pb::Report,
+    content: &pb::ReportContent,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
     let doc = Document::build(report, content);
     let sections = doc
         .sections
@@ -59,11 +63,12 @@ pub fn render(report: &pb::Report, content: &pb::ReportContent) -> Result<String
             })
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
-    Ok(Page {
+    Page {
         doc: &doc,
         sections,
     }
-    .render()?)
+    .write_into(out)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -252,6 +257,23 @@ mod tests {
             assert!(target.starts_with('#'), "an outside reference: {target}");
         }
         assert!(!html.contains("@import") && !html.contains("url("));
+    }
+
+    #[test]
+    fn the_page_states_the_status_date_and_the_as_of_instant_together() {
+        let doc = Html::parse_document(&page(&fixture::report()));
+        let sentence = "Status of contributions as at 31 May 2025; \
+                        figures as known at 2025-06-20T16:00:00Z";
+        let masthead: String = doc
+            .select(&select("p.two-times"))
+            .flat_map(|p| p.text())
+            .collect();
+        assert_eq!(masthead, sentence);
+        let footer: String = doc
+            .select(&select("footer"))
+            .flat_map(|p| p.text())
+            .collect();
+        assert!(footer.contains(sentence), "{footer}");
     }
 
     #[test]

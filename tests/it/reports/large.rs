@@ -1,0 +1,204 @@
+//! A large report: building it does not stop the server answering, and its export is made as the
+//! client reads it, not held whole for a client that does not read.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use scpf_reports::{pb, telemetry::metrics};
+use sqlx::PgPool;
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+use super::fixture::{World, money};
+use crate::support::rid;
+
+/// Multi-year commitments of Belgium in the 36th session's period, imported in one stream:
+/// each is a schedule of the report.
+async fn large(pool: PgPool, commitments: usize) -> World {
+    let mut w = World::start(pool).await;
+    w.session(
+        36,
+        ("2025-06-25", "2025-06-26"),
+        ("2025-01-01", "2025-06-30"),
+    )
+    .await;
+    w.donor("belgium", "Belgium", "BE", true).await;
+    w.rate("EUR", "USD", "2025-06", "1.0850").await;
+    let rows: Vec<pb::ImportContributionsRequest> = (0..commitments)
+        .map(|i| pb::ImportContributionsRequest {
+            row: i as i64 + 1,
+            contribution: Some(pb::CreateContributionRequest {
+                contribution_id: format!("be-{i:05}"),
+                contribution: Some(pb::Contribution {
+                    donor: "organizations/belgium".into(),
+                    funding_type: pb::FundingType::Voluntary.into(),
+                    earmarking_category: pb::EarmarkingCategory::Unearmarked.into(),
+                    earmarking_modality: pb::EarmarkingModality::A.into(),
+                    status: pb::FlowStatus::Commitment.into(),
+                    total: money("EUR", "2000.00"),
+                    installments: ["2025-06-30", "2026-06-30"]
+                        .into_iter()
+                        .map(|due| pb::Installment {
+                            due_date: due.into(),
+                            amount: money("EUR", "1000.00"),
+                        })
+                        .collect(),
+                    agreement_date: "2025-06-02".into(),
+                    period_start: "2025-06-01".into(),
+                    period_end: "2026-06-30".into(),
+                    description: format!("Commitment {i}"),
+                    ..Default::default()
+                }),
+                request_id: rid(),
+            }),
+        })
+        .collect();
+    let imported = w
+        .contributions
+        .import_contributions(tokio_stream::iter(rows))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(imported.written, commitments as i64);
+    w
+}
+
+/// Bytes of exports this process has handed to their streams.
+fn export_bytes() -> u64 {
+    metrics::handle()
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{} ", metrics::EXPORT_BYTES)))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+/// Seconds this process has spent computing reports (the generation histogram's sum).
+fn seconds_computing_reports() -> f64 {
+    metrics::handle()
+        .render()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{}_sum ", metrics::REPORT_SECONDS)))
+        .map_or(0.0, |n| n.trim().parse().unwrap())
+}
+
+#[sqlx::test(migrations = false)]
+async fn health_is_answered_while_a_large_report_is_built(pool: PgPool) {
+    let w = large(pool, 3000).await;
+    // The server runs on this test's single-threaded runtime: whatever a handler computes on it,
+    // nothing else (health included) is answered meanwhile. The prober asks from a thread and a
+    // runtime of its own, so that its clock keeps running whatever the server does.
+    let addr = w._server.addr;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let prober = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            let mut health = HealthClient::new(channel);
+            let (mut slowest, mut answered) = (Duration::ZERO, 0);
+            while !stopped.load(Ordering::SeqCst) {
+                let asked = Instant::now();
+                health
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await
+                    .unwrap();
+                slowest = slowest.max(asked.elapsed());
+                answered += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            (slowest, answered)
+        })
+    });
+    let report = w
+        .reports
+        .clone()
+        .generate_report(pb::GenerateReportRequest {
+            parent: "sessions/36".into(),
+            request_id: rid(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    stop.store(true, Ordering::SeqCst);
+    let (slowest, answered) = prober.join().unwrap();
+    let computing = seconds_computing_reports();
+    assert!(report.content_bytes > 1_000_000, "{}", report.content_bytes);
+    assert!(answered > 0);
+    // Most of a large report's time is spent building it; a server that built it on its
+    // runtime would keep a health check waiting nearly that long.
+    assert!(
+        slowest.as_secs_f64() * 4.0 < computing,
+        "a health check waited {slowest:?} while the report took {computing:.3} s to compute \
+         ({answered} checks answered)"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_export_is_made_as_the_client_reads_it(pool: PgPool) {
+    let mut w = large(pool, 3000).await;
+    let report = w
+        .reports
+        .generate_report(pb::GenerateReportRequest {
+            parent: "sessions/36".into(),
+            request_id: rid(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // A client that takes at most 64 KiB before it reads (HTTP/2 flow control; tonic's own
+    // default would let 2 MiB travel unread).
+    let small_window = tonic::transport::Channel::from_shared(format!("http://{}", w._server.addr))
+        .unwrap()
+        .initial_stream_window_size(65_535)
+        .initial_connection_window_size(65_535)
+        .connect()
+        .await
+        .unwrap();
+    let before = export_bytes();
+    let mut stream = pb::report_service_client::ReportServiceClient::new(small_window)
+        .export_report(pb::ExportReportRequest {
+            name: report.name.clone(),
+            format: pb::ExportFormat::Html.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.message().await.unwrap().unwrap();
+    // The client stops reading: the server makes no more than its flow-control window, the
+    // few queued chunks and the one being written.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let made_while_waiting = export_bytes() - before;
+    let mut page = first.data;
+    while let Some(chunk) = stream.message().await.unwrap() {
+        page.extend(chunk.data);
+    }
+    let whole = page.len() as u64;
+    assert_eq!(
+        export_bytes() - before,
+        whole,
+        "every byte handed over once"
+    );
+    assert!(whole > 2_000_000, "the page is {whole} bytes");
+    assert!(
+        made_while_waiting < 1_000_000,
+        "{made_while_waiting} of {whole} bytes made while the client was not reading"
+    );
+    let html = String::from_utf8(page).unwrap();
+    assert!(html.trim_end().ends_with("</html>"), "the page is complete");
+    assert!(html.contains("contributions/be-02999"));
+}
