@@ -59,6 +59,11 @@ pub enum Error {
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
 
+    /// A statement ran past the database session's statement timeout and was cancelled (SQLSTATE
+    /// 57014): the work took longer than any call may; nothing of it was committed.
+    #[error("the database cancelled a statement that ran past the statement timeout")]
+    StatementTimeout(#[source] sqlx::Error),
+
     /// Anything else: a bug or an unexpected database answer. Logged, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -90,6 +95,7 @@ impl Error {
             Error::Unauthenticated(_) => "UNAUTHENTICATED",
             Error::PermissionDenied(_) => "PERMISSION_DENIED",
             Error::Unavailable(_) => "DATABASE_UNAVAILABLE",
+            Error::StatementTimeout(_) => "STATEMENT_TIMEOUT",
             Error::Internal(_) => "INTERNAL",
         }
     }
@@ -105,6 +111,7 @@ impl Error {
             Error::Unauthenticated(_) => Code::Unauthenticated,
             Error::PermissionDenied(_) => Code::PermissionDenied,
             Error::Unavailable(_) => Code::Unavailable,
+            Error::StatementTimeout(_) => Code::DeadlineExceeded,
             Error::Internal(_) => Code::Internal,
         }
     }
@@ -132,6 +139,9 @@ impl From<sqlx::Error> for Error {
             | sqlx::Error::WorkerCrashed => Error::Unavailable(err),
             sqlx::Error::Database(db) if db.code().is_some_and(|c| connection_lost(&c)) => {
                 Error::Unavailable(err)
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+                Error::StatementTimeout(err)
             }
             _ => Error::Internal(err.into()),
         }
