@@ -7,6 +7,7 @@ pub mod audit;
 pub mod contributions;
 pub mod convert;
 pub mod exchange_rates;
+pub mod iati;
 pub mod organizations;
 pub mod page;
 pub mod programmes;

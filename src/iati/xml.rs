@@ -6,10 +6,10 @@
 //! does not hold is counted by name ([`Element::unused`]) instead of being dropped silently.
 
 use std::{
-    cell::Cell,
     collections::BTreeMap,
     fmt, io,
     pin::Pin,
+    sync::atomic::{AtomicBool, Ordering::Relaxed},
     task::{Context, Poll, ready},
 };
 
@@ -162,12 +162,31 @@ impl AsyncBufRead for Counted {
     }
 }
 
+/// Whether the mapping used an element or attribute (atomic so that an activity can be held
+/// across the awaits of its write).
+#[derive(Debug, Default)]
+struct Flag(AtomicBool);
+
+impl Flag {
+    fn set(&self) {
+        self.0.store(true, Relaxed);
+    }
+
+    fn clear(&self) {
+        self.0.store(false, Relaxed);
+    }
+
+    fn get(&self) -> bool {
+        self.0.load(Relaxed)
+    }
+}
+
 /// An attribute as read, and whether the mapping used it.
 #[derive(Debug)]
 struct Attr {
     name: String,
     value: String,
-    used: Cell<bool>,
+    used: Flag,
 }
 
 /// One element of an activity, with its attributes, text and children.
@@ -180,14 +199,14 @@ pub struct Element {
     attrs: Vec<Attr>,
     text: String,
     pub children: Vec<Element>,
-    used: Cell<bool>,
+    used: Flag,
 }
 
 impl Element {
     /// The value of an attribute, marking it used.
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs.iter().find(|a| a.name == name).map(|a| {
-            a.used.set(true);
+            a.used.set();
             a.value.as_str()
         })
     }
@@ -195,7 +214,7 @@ impl Element {
     /// The first child of that name, marking it used.
     pub fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name).map(|c| {
-            c.used.set(true);
+            c.used.set();
             c
         })
     }
@@ -203,32 +222,32 @@ impl Element {
     /// Every child of that name, each marked used as it is visited.
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name).map(|c| {
-            c.used.set(true);
+            c.used.set();
             c
         })
     }
 
     /// The element's own text, trimmed; marks the element used.
     pub fn text(&self) -> &str {
-        self.used.set(true);
+        self.used.set();
         self.text.trim()
     }
 
     /// Marks the element used without reading anything from it.
     pub fn mark_used(&self) {
-        self.used.set(true);
+        self.used.set();
     }
 
     /// Marks the element unused again: it was looked at, and left out.
     pub fn mark_unused(&self) {
-        self.used.set(false);
+        self.used.clear();
     }
 
     /// Marks the element, its attributes and everything inside it used.
     pub fn mark_all_used(&self) {
-        self.used.set(true);
+        self.used.set();
         for a in &self.attrs {
-            a.used.set(true);
+            a.used.set();
         }
         for c in &self.children {
             c.mark_all_used();
@@ -246,6 +265,11 @@ impl Element {
     /// The first child of that name, without marking it used.
     pub fn child_unmarked(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The element's trimmed text, without marking it used.
+    pub fn peek_text(&self) -> String {
+        self.text.trim().to_owned()
     }
 
     /// The trimmed text of the first `narrative` child, without marking anything used.
@@ -652,7 +676,7 @@ fn element(reader: &NsReader<Counted>, e: &BytesStart<'_>, at: Pos) -> Result<El
         attrs.push(Attr {
             name: attr_name,
             value: value.into_owned(),
-            used: Cell::new(false),
+            used: Flag::default(),
         });
     }
     Ok(Element {
@@ -661,7 +685,7 @@ fn element(reader: &NsReader<Counted>, e: &BytesStart<'_>, at: Pos) -> Result<El
         attrs,
         text: String::new(),
         children: Vec::new(),
-        used: Cell::new(false),
+        used: Flag::default(),
     })
 }
 
