@@ -213,14 +213,17 @@ fn refuse(e: &Element, path: &str, v: FieldViolation) -> Problem {
 }
 
 fn required<'a>(e: &'a Element, attr: &str, path: &str) -> Read<&'a str> {
-    e.attr(attr).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-        Problem::new(
-            e.at,
-            format!("{path}/@{attr}"),
-            "REQUIRED",
-            format!("<{}> needs its {attr} attribute", e.name),
-        )
-    })
+    e.attr(attr)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            Problem::new(
+                e.at,
+                format!("{path}/@{attr}"),
+                "REQUIRED",
+                format!("<{}> needs its {attr} attribute", e.name),
+            )
+        })
 }
 
 fn required_child<'a>(e: &'a Element, name: &str, path: &str) -> Read<&'a Element> {
@@ -314,7 +317,11 @@ pub fn narrative(e: &Element, lang: Option<&str>) -> String {
 }
 
 fn percentage(e: &Element, path: &str) -> Read<Option<Decimal>> {
-    let Some(text) = e.attr("percentage").map(str::trim).filter(|t| !t.is_empty()) else {
+    let Some(text) = e
+        .attr("percentage")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
         return Ok(None);
     };
     let at = format!("{path}/@percentage");
@@ -450,9 +457,12 @@ pub fn read(e: &Element) -> Read<Activity> {
     };
     let title = required_child(e, "title", path)?;
     let description = e
-        .children_named("description")
+        .children
+        .iter()
+        .filter(|d| d.name == "description")
         .find(|d| matches!(d.attr_unmarked("type").map(str::trim), None | Some("1")))
         .map(|d| {
+            d.mark_used();
             d.attr("type");
             narrative(d, lang)
         })
@@ -537,8 +547,16 @@ pub fn read(e: &Element) -> Read<Activity> {
     }
     let mut budgets = Vec::new();
     for b in e.children_named("budget") {
-        let (value, value_date) = money(required_child(b, "value", "budget")?, "budget/value", default_currency)?;
-        let period_start = date_attr(required_child(b, "period-start", "budget")?, "iso-date", "budget/period-start")?;
+        let (value, value_date) = money(
+            required_child(b, "value", "budget")?,
+            "budget/value",
+            default_currency,
+        )?;
+        let period_start = date_attr(
+            required_child(b, "period-start", "budget")?,
+            "iso-date",
+            "budget/period-start",
+        )?;
         let end = required_child(b, "period-end", "budget")?;
         let period_end = date_attr(end, "iso-date", "budget/period-end")?;
         dates::check_order(period_start, period_end, "budget/period-end")
@@ -561,7 +579,11 @@ pub fn read(e: &Element) -> Read<Activity> {
     let mut planned_disbursements = Vec::new();
     for p in e.children_named("planned-disbursement") {
         let path = "planned-disbursement";
-        let (value, _) = money(required_child(p, "value", path)?, "planned-disbursement/value", default_currency)?;
+        let (value, _) = money(
+            required_child(p, "value", path)?,
+            "planned-disbursement/value",
+            default_currency,
+        )?;
         let start = required_child(p, "period-start", path)?;
         planned_disbursements.push(PlannedDisbursement {
             at: p.at,
@@ -627,10 +649,22 @@ fn transaction(t: &Element, default: Option<Currency>, lang: Option<&str>) -> Re
         "transaction/transaction-type",
         &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
     )?;
-    let date = date_attr(required_child(t, "transaction-date", path)?, "iso-date", "transaction/transaction-date")?;
-    let (value, value_date) = money(required_child(t, "value", path)?, "transaction/value", default)?;
+    let date = date_attr(
+        required_child(t, "transaction-date", path)?,
+        "iso-date",
+        "transaction/transaction-date",
+    )?;
+    let (value, value_date) = money(
+        required_child(t, "value", path)?,
+        "transaction/value",
+        default,
+    )?;
     let mut terms = Terms {
-        earmarked_to: t.attr("scpf:earmarked-to").unwrap_or_default().trim().to_owned(),
+        earmarked_to: t
+            .attr("scpf:earmarked-to")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
         period_start: optional_date_attr(t, "scpf:period-start", path)?,
         period_end: optional_date_attr(t, "scpf:period-end", path)?,
         announced_at: t.attr("scpf:announced-at").map(|s| s.trim().to_owned()),
@@ -702,7 +736,10 @@ fn results(r: &Element, lang: Option<&str>, into: &mut Vec<IndicatorElement>) ->
             return Ok(());
         }
     };
-    let title = r.child_unmarked("title").map(|t| t.peek_narrative()).unwrap_or_default();
+    let title = r
+        .child_unmarked("title")
+        .map(|t| t.peek_narrative())
+        .unwrap_or_default();
     for i in r.children_named("indicator") {
         let path = "result/indicator";
         let measure = match code_attr(i, "measure", path, &[1, 2, 3, 4, 5])? {
@@ -739,7 +776,10 @@ fn results(r: &Element, lang: Option<&str>, into: &mut Vec<IndicatorElement>) ->
                     at: b.at,
                     date,
                     value: value_decimal(b, "result/indicator/baseline")?,
-                    comment: b.child("comment").map(|c| narrative(c, lang)).unwrap_or_default(),
+                    comment: b
+                        .child("comment")
+                        .map(|c| narrative(c, lang))
+                        .unwrap_or_default(),
                 })
             }
             None => None,
@@ -747,9 +787,17 @@ fn results(r: &Element, lang: Option<&str>, into: &mut Vec<IndicatorElement>) ->
         let mut periods = Vec::new();
         for p in i.children_named("period") {
             let ppath = "result/indicator/period";
-            let start = date_attr(required_child(p, "period-start", ppath)?, "iso-date", "result/indicator/period/period-start")?;
+            let start = date_attr(
+                required_child(p, "period-start", ppath)?,
+                "iso-date",
+                "result/indicator/period/period-start",
+            )?;
             let end_element = required_child(p, "period-end", ppath)?;
-            let end = date_attr(end_element, "iso-date", "result/indicator/period/period-end")?;
+            let end = date_attr(
+                end_element,
+                "iso-date",
+                "result/indicator/period/period-end",
+            )?;
             dates::check_order(start, end, "result/indicator/period/period-end")
                 .map_err(|v| refuse(end_element, "result/indicator/period/period-end", v))?;
             let figures = |name: &str| -> Read<Vec<Figure>> {
@@ -765,9 +813,9 @@ fn results(r: &Element, lang: Option<&str>, into: &mut Vec<IndicatorElement>) ->
                 actuals: figures("actual")?,
             });
         }
-        let dimensions = i.attr("scpf:dimensions").map(|d| {
-            d.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
-        });
+        let dimensions = i
+            .attr("scpf:dimensions")
+            .map(|d| d.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
         let result_title_used = title == indicator_title;
         if result_title_used {
             if let Some(t) = r.child("title") {
@@ -781,12 +829,19 @@ fn results(r: &Element, lang: Option<&str>, into: &mut Vec<IndicatorElement>) ->
             measure,
             ascending: bool_attr(i, "ascending", path)?.unwrap_or(true),
             title: indicator_title,
-            description: i.child("description").map(|d| narrative(d, lang)).unwrap_or_default(),
+            description: i
+                .child("description")
+                .map(|d| narrative(d, lang))
+                .unwrap_or_default(),
             cumulative: bool_attr(i, "scpf:cumulative", path)?.unwrap_or(false),
             unit: i.attr("scpf:unit").unwrap_or_default().trim().to_owned(),
             dimensions,
             baseline,
-            baseline_comment: i.attr("scpf:baseline-comment").unwrap_or_default().trim().to_owned(),
+            baseline_comment: i
+                .attr("scpf:baseline-comment")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
             periods,
         });
     }
@@ -811,7 +866,10 @@ fn figure(f: &Element, path: &str, lang: Option<&str>) -> Read<Figure> {
         at: f.at,
         value: value_decimal(f, path)?,
         dimensions,
-        comment: f.child("comment").map(|c| narrative(c, lang)).unwrap_or_default(),
+        comment: f
+            .child("comment")
+            .map(|c| narrative(c, lang))
+            .unwrap_or_default(),
         source,
         verified,
     })

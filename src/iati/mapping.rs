@@ -14,11 +14,11 @@ use super::{
 };
 use crate::domain::{
     FieldViolation,
+    contribution::receipt::Receipt,
     contribution::{
         Contribution, Earmarking, EarmarkingCategory, EarmarkingModality, FlowStatus, FundingType,
         Installment,
     },
-    contribution::receipt::Receipt,
     programme::{Partner, Programme},
     result::{
         Baseline, DimensionName, DimensionValues, Direction, Figures, Indicator, MeasurementKey,
@@ -94,15 +94,24 @@ pub fn programme_code(identifier: &str, reporting_ref: &str) -> String {
 }
 
 /// The programme an activity becomes, with its resolved id, partners and parent.
-pub fn programme(a: &Activity, id: Id, partners: Vec<Partner>, parent: Option<Id>) -> Read<Programme> {
+pub fn programme(
+    a: &Activity,
+    id: Id,
+    partners: Vec<Partner>,
+    parent: Option<Id>,
+) -> Read<Programme> {
     let problem = |element: &'static str| move |v: FieldViolation| at(a.at, element, v);
     let mut countries: Vec<_> = a.countries.iter().map(|(c, _)| *c).collect();
     countries.sort();
     let parent = parent.filter(|p| *p != id);
     Programme {
         id,
-        code: text::required_text(&programme_code(&a.identifier, &a.reporting_org.reference), "code", 40)
-            .map_err(problem("iati-identifier"))?,
+        code: text::required_text(
+            &programme_code(&a.identifier, &a.reporting_org.reference),
+            "code",
+            40,
+        )
+        .map_err(problem("iati-identifier"))?,
         title: text::required_text(&a.title, "title", 300).map_err(problem("title/narrative"))?,
         description: text::optional_text(&a.description, "description", 10_000)
             .map_err(problem("description/narrative"))?,
@@ -182,7 +191,11 @@ pub fn funding(a: &Activity, programme: &Id, donors: &HashMap<String, Id>) -> Re
         })
     };
     // Commitments and pledges first: receipts are matched against them.
-    for t in a.transactions.iter().filter(|t| matches!(t.transaction_type, 11 | 13)) {
+    for t in a
+        .transactions
+        .iter()
+        .filter(|t| matches!(t.transaction_type, 11 | 13))
+    {
         let donor = donor_of(t)?;
         let base = if t.reference.is_empty() {
             format!("{}|{donor}|{}", t.transaction_type, t.date)
@@ -191,7 +204,9 @@ pub fn funding(a: &Activity, programme: &Id, donors: &HashMap<String, Id>) -> Re
         };
         let n = seen.entry(base.clone()).or_default();
         *n += 1;
-        let id = t.id.clone().unwrap_or_else(|| derived_id(programme, "c", &format!("{base}|{n}")));
+        let id =
+            t.id.clone()
+                .unwrap_or_else(|| derived_id(programme, "c", &format!("{base}|{n}")));
         let installments = installments(a, t, &id, &donor, &mut used_disbursements);
         let contribution = contribution(a, t, id, donor, programme, installments)?;
         out.contributions.push(PlannedContribution {
@@ -204,7 +219,9 @@ pub fn funding(a: &Activity, programme: &Id, donors: &HashMap<String, Id>) -> Re
     }
     for (i, used) in used_disbursements.iter().enumerate() {
         if !used {
-            *out.unused.entry("planned-disbursement".to_owned()).or_default() += 1;
+            *out.unused
+                .entry("planned-disbursement".to_owned())
+                .or_default() += 1;
             let _ = i;
         }
     }
@@ -213,16 +230,25 @@ pub fn funding(a: &Activity, programme: &Id, donors: &HashMap<String, Id>) -> Re
             11 | 13 => {}
             1 => {
                 let donor = donor_of(t)?;
-                let Some(contribution) = t.contribution.clone().or_else(|| {
-                    receipt_contribution(&out.contributions, &donor, t)
-                }) else {
+                let Some(contribution) = t
+                    .contribution
+                    .clone()
+                    .or_else(|| receipt_contribution(&out.contributions, &donor, t))
+                else {
                     *out.unused.entry("transaction".to_owned()).or_default() += 1;
                     continue;
                 };
-                let base = format!("{contribution}|{}|{}|{}", t.date, t.value.amount(), t.reference);
+                let base = format!(
+                    "{contribution}|{}|{}|{}",
+                    t.date,
+                    t.value.amount(),
+                    t.reference
+                );
                 let n = seen.entry(base.clone()).or_default();
                 *n += 1;
-                let id = t.id.clone().unwrap_or_else(|| derived_id(programme, "r", &format!("{base}|{n}")));
+                let id =
+                    t.id.clone()
+                        .unwrap_or_else(|| derived_id(programme, "r", &format!("{base}|{n}")));
                 let amount = t
                     .value
                     .require_positive("amount")
@@ -250,7 +276,11 @@ pub fn funding(a: &Activity, programme: &Id, donors: &HashMap<String, Id>) -> Re
 
 /// The contribution of the same donor and currency that incoming funds were most likely
 /// received against: a commitment before a pledge, the latest agreed on or before the date.
-fn receipt_contribution(planned: &[PlannedContribution], donor: &Id, t: &Transaction) -> Option<Id> {
+fn receipt_contribution(
+    planned: &[PlannedContribution],
+    donor: &Id,
+    t: &Transaction,
+) -> Option<Id> {
     planned
         .iter()
         .map(|p| &p.contribution)
@@ -285,7 +315,10 @@ fn installments(
     let chosen = if !named.is_empty() {
         named
     } else {
-        let same_donor = |p: &Option<OrgRef>| p.as_ref().is_some_and(|o| t.provider.as_ref().map(org_key) == Some(org_key(o)));
+        let same_donor = |p: &Option<OrgRef>| {
+            p.as_ref()
+                .is_some_and(|o| t.provider.as_ref().map(org_key) == Some(org_key(o)))
+        };
         let only_one = a
             .transactions
             .iter()
@@ -347,8 +380,14 @@ fn contribution(
     installments: Vec<Installment>,
 ) -> Read<Contribution> {
     let problem = |element: &'static str| move |v: FieldViolation| at(t.at, element, v);
-    let category = t.terms.earmarking_category.and_then(EarmarkingCategory::from_code);
-    let modality = t.terms.earmarking_modality.and_then(EarmarkingModality::from_letter);
+    let category = t
+        .terms
+        .earmarking_category
+        .and_then(EarmarkingCategory::from_code);
+    let modality = t
+        .terms
+        .earmarking_modality
+        .and_then(EarmarkingModality::from_letter);
     // Money given to one activity is, unless it says otherwise, directed to a specific project.
     let (category, modality) = match (category, modality) {
         (Some(c), Some(m)) => (c, m),
@@ -359,7 +398,8 @@ fn contribution(
             EarmarkingModality::from_letter('I').expect("I is a modality"),
         ),
     };
-    let earmarking = Earmarking::new(category, modality, "aid-type").map_err(problem("transaction/aid-type"))?;
+    let earmarking =
+        Earmarking::new(category, modality, "aid-type").map_err(problem("transaction/aid-type"))?;
     let total = t
         .value
         .require_positive("amount")
@@ -369,9 +409,21 @@ fn contribution(
     let (start, end) = match (t.terms.period_start, t.terms.period_end) {
         (Some(s), Some(e)) => (s, e),
         _ => {
-            let s = a.dates.actual_start.or(a.dates.planned_start).unwrap_or(t.date.min(first_due));
-            let e = a.dates.actual_end.or(a.dates.planned_end).unwrap_or(t.date.max(last_due));
-            if e >= s { (s, e) } else { (t.date.min(first_due), t.date.max(last_due)) }
+            let s = a
+                .dates
+                .actual_start
+                .or(a.dates.planned_start)
+                .unwrap_or(t.date.min(first_due));
+            let e = a
+                .dates
+                .actual_end
+                .or(a.dates.planned_end)
+                .unwrap_or(t.date.max(last_due));
+            if e >= s {
+                (s, e)
+            } else {
+                (t.date.min(first_due), t.date.max(last_due))
+            }
         }
     };
     let announced_at = t
@@ -434,13 +486,20 @@ pub fn dimension_name(name: &str, pos: Pos, element: &str) -> Read<DimensionName
         at(
             pos,
             element,
-            FieldViolation::new("dimension/@name", v.reason, format!("{name:?}: {}", v.description)),
+            FieldViolation::new(
+                "dimension/@name",
+                v.reason,
+                format!("{name:?}: {}", v.description),
+            ),
         )
     })
 }
 
 /// The indicators of an activity with their measurements.
-pub fn indicators(a: &Activity, programme: &Id) -> Read<(Vec<PlannedIndicator>, BTreeMap<String, i64>)> {
+pub fn indicators(
+    a: &Activity,
+    programme: &Id,
+) -> Read<(Vec<PlannedIndicator>, BTreeMap<String, i64>)> {
     let mut out = Vec::new();
     let mut unused = BTreeMap::new();
     for (n, i) in a.indicators.iter().enumerate() {
@@ -459,7 +518,11 @@ fn indicator(
     let id = i.id.clone().unwrap_or_else(|| {
         Id::parse(&format!("indicator-{n}"), "id").expect("indicator-n is an id")
     });
-    let figures = || i.periods.iter().flat_map(|p| p.targets.iter().chain(&p.actuals));
+    let figures = || {
+        i.periods
+            .iter()
+            .flat_map(|p| p.targets.iter().chain(&p.actuals))
+    };
     let dimensions: Vec<DimensionName> = match &i.dimensions {
         Some(names) => names
             .iter()
@@ -495,7 +558,8 @@ fn indicator(
     let indicator = Indicator {
         programme: programme.clone(),
         id: id.clone(),
-        title: text::required_text(&i.title, "title", 300).map_err(problem("result/indicator/title"))?,
+        title: text::required_text(&i.title, "title", 300)
+            .map_err(problem("result/indicator/title"))?,
         description: text::optional_text(&i.description, "description", 5000)
             .map_err(problem("result/indicator/description"))?,
         result_level: i.level,
@@ -508,7 +572,8 @@ fn indicator(
         cumulative: i.cumulative,
         baseline,
         dimensions,
-        unit: text::optional_text(&i.unit, "unit", 40).map_err(problem("result/indicator/@scpf:unit"))?,
+        unit: text::optional_text(&i.unit, "unit", 40)
+            .map_err(problem("result/indicator/@scpf:unit"))?,
     }
     .check("")
     .map_err(|v| {
@@ -548,7 +613,11 @@ fn indicator(
             let entry = by_key
                 .entry(values.key())
                 .or_insert_with(|| (values, None, None));
-            let slot = if is_target { &mut entry.1 } else { &mut entry.2 };
+            let slot = if is_target {
+                &mut entry.1
+            } else {
+                &mut entry.2
+            };
             if slot.is_some() {
                 return Err(Problem::new(
                     f.at,
@@ -565,7 +634,9 @@ fn indicator(
             let target_value = target.and_then(|f| f.value);
             let actual_value = actual.and_then(|f| f.value);
             if target_value.is_none() && actual_value.is_none() {
-                *unused.entry("result/indicator/period".to_owned()).or_default() += 1;
+                *unused
+                    .entry("result/indicator/period".to_owned())
+                    .or_default() += 1;
                 continue;
             }
             let comment = actual
@@ -579,24 +650,31 @@ fn indicator(
             } else {
                 "result/indicator/period/target"
             };
-            let key = MeasurementKey::new(programme.clone(), id.clone(), p.start, p.end, values, "")
-                .map_err(|v| at(p.at, "result/indicator/period/period-end", v))?;
+            let key =
+                MeasurementKey::new(programme.clone(), id.clone(), p.start, p.end, values, "")
+                    .map_err(|v| at(p.at, "result/indicator/period/period-end", v))?;
             let figures = Figures {
                 target: target_value,
                 actual: actual_value,
                 source: text::optional_text(
-                    &source_of(actual).or_else(|| source_of(target)).unwrap_or_default(),
+                    &source_of(actual)
+                        .or_else(|| source_of(target))
+                        .unwrap_or_default(),
                     "source",
                     200,
                 )
                 .map_err(|v| at(pos, element, v))?,
-                verified: verified_of(actual).or_else(|| verified_of(target)).unwrap_or(false),
-                comment: text::optional_text(&comment, "comment", 1000).map_err(|v| at(pos, element, v))?,
+                verified: verified_of(actual)
+                    .or_else(|| verified_of(target))
+                    .unwrap_or(false),
+                comment: text::optional_text(&comment, "comment", 1000)
+                    .map_err(|v| at(pos, element, v))?,
             }
             .check("")
             .map_err(|v| at(pos, element, v))?;
             let m = NewMeasurement { key, figures };
-            m.check_against(&indicator, "").map_err(|v| at(pos, element, v))?;
+            m.check_against(&indicator, "")
+                .map_err(|v| at(pos, element, v))?;
             measurements.push((pos, m));
         }
     }
@@ -613,7 +691,10 @@ mod tests {
 
     #[test]
     fn slugs_are_ids_and_long_ones_stay_distinct() {
-        assert_eq!(slug_id("XM-DAC-47066-BE-O-REMIT").as_str(), "xm-dac-47066-be-o-remit");
+        assert_eq!(
+            slug_id("XM-DAC-47066-BE-O-REMIT").as_str(),
+            "xm-dac-47066-be-o-remit"
+        );
         assert_eq!(slug_id("44000-P123").as_str(), "iati-44000-p123");
         let long = "X".repeat(80);
         let a = slug_id(&format!("{long}-1"));
@@ -624,7 +705,10 @@ mod tests {
 
     #[test]
     fn the_code_drops_the_reporting_organisation() {
-        assert_eq!(programme_code("XM-DAC-47066-O-REMIT", "XM-DAC-47066"), "O-REMIT");
+        assert_eq!(
+            programme_code("XM-DAC-47066-O-REMIT", "XM-DAC-47066"),
+            "O-REMIT"
+        );
         assert_eq!(programme_code("GB-1-123", "XM-DAC-47066"), "GB-1-123");
     }
 

@@ -35,7 +35,11 @@ pub fn flows(a: &Activity, receiver_ref: &str) -> Vec<DonorFlow> {
     a.transactions
         .iter()
         .filter(|t| matches!(t.transaction_type, 2 | 3))
-        .filter(|t| t.receiver.as_ref().is_some_and(|r| r.reference == receiver_ref))
+        .filter(|t| {
+            t.receiver
+                .as_ref()
+                .is_some_and(|r| r.reference == receiver_ref)
+        })
         .map(|t| DonorFlow {
             at: t.at,
             activity: a.identifier.clone(),
@@ -270,7 +274,11 @@ fn choose<'r>(
         .iter()
         .max_by_key(|r| {
             let c = &r.contribution;
-            (c.agreement_date <= f.date, c.agreement_date, std::cmp::Reverse(c.id.clone()))
+            (
+                c.agreement_date <= f.date,
+                c.agreement_date,
+                std::cmp::Reverse(c.id.clone()),
+            )
         })
         .map(|r| &r.contribution)
         .expect("candidates is not empty");

@@ -138,7 +138,11 @@ impl Node {
     }
 
     fn attr_if(self, name: &'static str, value: &str) -> Node {
-        if value.is_empty() { self } else { self.attr(name, value) }
+        if value.is_empty() {
+            self
+        } else {
+            self.attr(name, value)
+        }
     }
 
     fn text(mut self, text: impl Into<String>) -> Node {
@@ -206,7 +210,9 @@ fn value(m: Money, value_date: NaiveDate) -> Node {
 }
 
 fn org_node(name: &'static str, o: &OrgOut) -> Node {
-    let mut n = Node::new(name).attr_if("ref", &o.reference).attr("type", o.kind);
+    let mut n = Node::new(name)
+        .attr_if("ref", &o.reference)
+        .attr("type", o.kind);
     n = n.attr("scpf:id", o.id.as_str());
     if o.member_state {
         n = n.attr("scpf:member-state", "true");
@@ -219,10 +225,17 @@ fn org_node(name: &'static str, o: &OrgOut) -> Node {
 
 fn reporting_node(name: &'static str, s: Option<&StoredActivity>) -> Node {
     let (r, t, n) = match s {
-        Some(s) => (s.reporting_ref.as_str(), s.reporting_type.as_str(), s.reporting_name.as_str()),
+        Some(s) => (
+            s.reporting_ref.as_str(),
+            s.reporting_type.as_str(),
+            s.reporting_name.as_str(),
+        ),
         None => (IOM_REF, IOM_TYPE, IOM_NAME),
     };
-    Node::new(name).attr("ref", r).attr("type", t).child(narrative(n))
+    Node::new(name)
+        .attr("ref", r)
+        .attr("type", t)
+        .child(narrative(n))
 }
 
 /// The document's start: the XML declaration and the root's start tag.
@@ -273,13 +286,21 @@ pub fn activity(a: &ActivityOut) -> String {
     root.push(Node::new("iati-identifier").text(a.identifier()));
     root.push(reporting_node("reporting-org", s));
     root.push(Node::new("title").child(narrative(&p.title)));
-    root.push(Node::new("description").attr("type", "1").child(narrative(&p.description)));
+    root.push(
+        Node::new("description")
+            .attr("type", "1")
+            .child(narrative(&p.description)),
+    );
 
     // The schema wants at least one participating organisation; a programme without partners
     // names the reporting organisation, marked so that an import leaves it out.
     if p.partners.is_empty() {
         let (r, t, n) = match s {
-            Some(s) => (s.reporting_ref.clone(), s.reporting_type.clone(), s.reporting_name.clone()),
+            Some(s) => (
+                s.reporting_ref.clone(),
+                s.reporting_type.clone(),
+                s.reporting_name.clone(),
+            ),
             None => (IOM_REF.to_owned(), IOM_TYPE.to_owned(), IOM_NAME.to_owned()),
         };
         root.push(
@@ -294,7 +315,8 @@ pub fn activity(a: &ActivityOut) -> String {
     for partner in &p.partners {
         if let Some(o) = a.orgs.get(&partner.organization) {
             let mut n = org_node("participating-org", o);
-            n.attrs.insert(2, ("role", role_code(partner.role).to_owned()));
+            n.attrs
+                .insert(2, ("role", role_code(partner.role).to_owned()));
             root.push(n);
         }
     }
@@ -302,32 +324,56 @@ pub fn activity(a: &ActivityOut) -> String {
     root.push(Node::new("activity-status").attr("code", status.to_string()));
     root.extend_dates(p, s);
     let countries: Vec<(Country, Option<Decimal>)> = match s {
-        Some(s) if s.countries.iter().map(|(c, _)| *c).eq(p.countries.iter().copied()) => {
+        Some(s)
+            if s.countries
+                .iter()
+                .map(|(c, _)| *c)
+                .eq(p.countries.iter().copied()) =>
+        {
             s.countries.clone()
         }
         Some(s) => p
             .countries
             .iter()
-            .map(|c| (*c, s.countries.iter().find(|(k, _)| k == c).and_then(|(_, pct)| *pct)))
+            .map(|c| {
+                (
+                    *c,
+                    s.countries
+                        .iter()
+                        .find(|(k, _)| k == c)
+                        .and_then(|(_, pct)| *pct),
+                )
+            })
             .collect(),
         None => p.countries.iter().map(|c| (*c, None)).collect(),
     };
     for (c, pct) in countries {
-        root.push(percentage(Node::new("recipient-country").attr("code", c.code()), pct));
+        root.push(percentage(
+            Node::new("recipient-country").attr("code", c.code()),
+            pct,
+        ));
     }
     for r in s.map(|s| s.regions.as_slice()).unwrap_or_default() {
         let n = Node::new("recipient-region")
             .attr("code", &r.code)
             .attr("vocabulary", &r.vocabulary);
         let n = percentage(n, r.percentage);
-        root.push(if r.narrative.is_empty() { n } else { n.child(narrative(&r.narrative)) });
+        root.push(if r.narrative.is_empty() {
+            n
+        } else {
+            n.child(narrative(&r.narrative))
+        });
     }
     for sec in s.map(|s| s.sectors.as_slice()).unwrap_or_default() {
         let n = Node::new("sector")
             .attr("vocabulary", &sec.vocabulary)
             .attr("code", &sec.code);
         let n = percentage(n, sec.percentage);
-        root.push(if sec.narrative.is_empty() { n } else { n.child(narrative(&sec.narrative)) });
+        root.push(if sec.narrative.is_empty() {
+            n
+        } else {
+            n.child(narrative(&sec.narrative))
+        });
     }
     if !p.thematic_area.is_empty() {
         root.push(
@@ -351,15 +397,12 @@ pub fn activity(a: &ActivityOut) -> String {
     for c in &a.contributions {
         for i in &c.installments {
             let mut n = Node::new("planned-disbursement")
-                .attr("type", "1")
                 .attr("scpf:contribution", c.id.as_str())
                 .child(Node::new("period-start").attr("iso-date", date(i.due_date)))
-                .child(Node::new("period-end").attr("iso-date", date(i.due_date)))
                 .child(value(i.amount, i.due_date));
             if let Some(o) = a.orgs.get(&c.donor) {
                 n.push(org_node("provider-org", o));
             }
-            n.push(reporting_node("receiver-org", s));
             root.push(n);
         }
     }
@@ -373,7 +416,11 @@ pub fn activity(a: &ActivityOut) -> String {
         root.push(spending(t));
     }
     if let Some(parent) = &a.parent_identifier {
-        root.push(Node::new("related-activity").attr("ref", parent).attr("type", "1"));
+        root.push(
+            Node::new("related-activity")
+                .attr("ref", parent)
+                .attr("type", "1"),
+        );
     }
     for (indicator, measurements) in &a.indicators {
         root.push(result(indicator, measurements));
@@ -413,7 +460,11 @@ impl Node {
         ] {
             if let Some(day) = day {
                 any = true;
-                self.push(Node::new("activity-date").attr("type", code).attr("iso-date", date(day)));
+                self.push(
+                    Node::new("activity-date")
+                        .attr("type", code)
+                        .attr("iso-date", date(day)),
+                );
             }
         }
         if !any {
@@ -430,13 +481,19 @@ impl Node {
 }
 
 fn contribution(a: &ActivityOut, c: &Contribution) -> Node {
-    let note = a.stored.as_ref().and_then(|s| s.contribution_notes.get(&c.id));
+    let note = a
+        .stored
+        .as_ref()
+        .and_then(|s| s.contribution_notes.get(&c.id));
     let kind = match c.status {
         FlowStatus::Pledge => "13",
         FlowStatus::Commitment => "11",
     };
     let mut n = Node::new("transaction")
-        .attr_if("ref", note.map(|n| n.reference.as_str()).unwrap_or_default())
+        .attr_if(
+            "ref",
+            note.map(|n| n.reference.as_str()).unwrap_or_default(),
+        )
         .attr("scpf:id", c.id.as_str())
         .attr("scpf:period-start", date(c.period_start))
         .attr("scpf:period-end", date(c.period_end));
@@ -448,7 +505,10 @@ fn contribution(a: &ActivityOut, c: &Contribution) -> Node {
     }
     n.push(Node::new("transaction-type").attr("code", kind));
     n.push(Node::new("transaction-date").attr("iso-date", date(c.agreement_date)));
-    n.push(value(c.total, note.map_or(c.agreement_date, |n| n.value_date)));
+    n.push(value(
+        c.total,
+        note.map_or(c.agreement_date, |n| n.value_date),
+    ));
     if !c.description.is_empty() {
         n.push(Node::new("description").child(narrative(&c.description)));
     }
@@ -457,8 +517,16 @@ fn contribution(a: &ActivityOut, c: &Contribution) -> Node {
     }
     n.push(reporting_node("receiver-org", a.stored.as_ref()));
     if let Some(e) = c.earmarking {
-        n.push(Node::new("aid-type").attr("code", e.category().code().to_string()).attr("vocabulary", "2"));
-        n.push(Node::new("aid-type").attr("code", e.modality().letter().to_string()).attr("vocabulary", "3"));
+        n.push(
+            Node::new("aid-type")
+                .attr("code", e.category().code().to_string())
+                .attr("vocabulary", "2"),
+        );
+        n.push(
+            Node::new("aid-type")
+                .attr("code", e.modality().letter().to_string())
+                .attr("vocabulary", "3"),
+        );
     }
     n
 }
@@ -471,7 +539,10 @@ fn receipt(a: &ActivityOut, r: &Receipt) -> Node {
         .attr("scpf:contribution", r.contribution.as_str());
     n.push(Node::new("transaction-type").attr("code", "1"));
     n.push(Node::new("transaction-date").attr("iso-date", date(r.received_date)));
-    n.push(value(r.amount, note.map_or(r.received_date, |n| n.value_date)));
+    n.push(value(
+        r.amount,
+        note.map_or(r.received_date, |n| n.value_date),
+    ));
     let donor = a
         .contributions
         .iter()
@@ -498,7 +569,11 @@ fn spending(t: &Spending) -> Node {
     ] {
         if !r.is_empty() || !nm.is_empty() {
             let o = Node::new(name).attr_if("ref", r);
-            n.push(if nm.is_empty() { o } else { o.child(narrative(nm)) });
+            n.push(if nm.is_empty() {
+                o
+            } else {
+                o.child(narrative(nm))
+            });
         }
     }
     n
@@ -527,7 +602,11 @@ fn result(i: &Indicator, measurements: &[Measurement]) -> Node {
         .attr("measure", measure_code(i.measure))
         .attr(
             "ascending",
-            if i.direction == crate::domain::result::Direction::Increasing { "1" } else { "0" },
+            if i.direction == crate::domain::result::Direction::Increasing {
+                "1"
+            } else {
+                "0"
+            },
         )
         .attr("scpf:id", i.id.as_str());
     if i.cumulative {
@@ -593,7 +672,11 @@ fn result(i: &Indicator, measurements: &[Measurement]) -> Node {
 fn figure(name: &'static str, v: Decimal, m: &Measurement, main: bool) -> Node {
     let mut n = Node::new(name).attr("value", v.to_string());
     for (k, val) in m.key.dimensions.iter() {
-        n.push(Node::new("dimension").attr("name", k.as_str()).attr("value", val));
+        n.push(
+            Node::new("dimension")
+                .attr("name", k.as_str())
+                .attr("value", val),
+        );
     }
     if main {
         if !m.figures.comment.is_empty() {
@@ -602,7 +685,10 @@ fn figure(name: &'static str, v: Decimal, m: &Measurement, main: bool) -> Node {
         n.push(
             Node::new("scpf:figures")
                 .attr("source", &m.figures.source)
-                .attr("verified", if m.figures.verified { "true" } else { "false" }),
+                .attr(
+                    "verified",
+                    if m.figures.verified { "true" } else { "false" },
+                ),
         );
     }
     n

@@ -221,10 +221,13 @@ impl Element {
 
     /// Every child of that name, each marked used as it is visited.
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name == name).map(|c| {
-            c.used.set();
-            c
-        })
+        self.children
+            .iter()
+            .filter(move |c| c.name == name)
+            .map(|c| {
+                c.used.set();
+                c
+            })
     }
 
     /// The element's own text, trimmed; marks the element used.
@@ -284,7 +287,9 @@ impl Element {
     /// `element/@attribute`.
     pub fn unused(&self, prefix: &str, into: &mut BTreeMap<String, i64>) {
         for a in self.attrs.iter().filter(|a| !a.used.get()) {
-            *into.entry(join(prefix, &format!("@{}", a.name))).or_default() += 1;
+            *into
+                .entry(join(prefix, &format!("@{}", a.name)))
+                .or_default() += 1;
         }
         for c in &self.children {
             let path = join(prefix, &c.name);
@@ -464,7 +469,10 @@ impl DocumentReader {
                     } else {
                         self.state = State::InRoot;
                     }
-                    return Ok(Some(Item::Activity { at: e.at, read: Ok(e) }));
+                    return Ok(Some(Item::Activity {
+                        at: e.at,
+                        read: Ok(e),
+                    }));
                 }
                 (State::Prolog, Ev::Empty(e) | Ev::Start(e)) => {
                     self.state = State::Done;
@@ -545,10 +553,7 @@ impl DocumentReader {
                         return Ok(Err(Problem::malformed(
                             at,
                             name.clone(),
-                            format!(
-                                "</{name}> closes <{}> opened at {}",
-                                done.name, done.at
-                            ),
+                            format!("</{name}> closes <{}> opened at {}", done.name, done.at),
                         )));
                     }
                     match stack.last_mut() {
@@ -619,8 +624,9 @@ impl DocumentReader {
                 let name = r.xml10_content().into_owned();
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => Some(c.to_string()),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&name)
-                        .map(str::to_owned),
+                    Ok(None) => {
+                        quick_xml::escape::resolve_predefined_entity(&name).map(str::to_owned)
+                    }
                     Err(_) => None,
                 };
                 match resolved {
@@ -666,13 +672,15 @@ fn element(reader: &NsReader<Counted>, e: &BytesStart<'_>, at: Pos) -> Result<El
         }
         let (ns, local) = resolver.resolve_attribute(key);
         let attr_name = qualified(ns, local.as_ref(), key.as_ref());
-        let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|err| {
-            Problem::malformed(
-                at,
-                format!("{name}/@{attr_name}"),
-                format!("a malformed attribute value: {err}"),
-            )
-        })?;
+        let value = attr
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|err| {
+                Problem::malformed(
+                    at,
+                    format!("{name}/@{attr_name}"),
+                    format!("a malformed attribute value: {err}"),
+                )
+            })?;
         attrs.push(Attr {
             name: attr_name,
             value: value.into_owned(),
@@ -716,7 +724,11 @@ mod tests {
         let doc = "<?xml version=\"1.0\"?>\n<iati-activities version=\"2.03\" xmlns:scpf=\"urn:x-scpf-reports:iati\">\n  <iati-activity scpf:id=\"a\">\n    <title><narrative>A &amp; B</narrative></title>\n  </iati-activity>\n  <iati-activity><title/></iati-activity>\n</iati-activities>\n";
         let items = read_all(doc).await;
         assert_eq!(items.len(), 2);
-        let Item::Activity { at, read: Ok(first) } = &items[0] else {
+        let Item::Activity {
+            at,
+            read: Ok(first),
+        } = &items[0]
+        else {
             panic!("{items:?}")
         };
         assert_eq!(*at, Pos { line: 3, column: 3 });
@@ -739,7 +751,14 @@ mod tests {
         };
         assert_eq!(
             (p.at, p.reason, p.element.as_str()),
-            (Pos { line: 2, column: 23 }, "MALFORMED_XML", "titel")
+            (
+                Pos {
+                    line: 2,
+                    column: 23
+                },
+                "MALFORMED_XML",
+                "titel"
+            )
         );
         let ok = items.iter().any(|i| {
             matches!(i, Item::Activity { read: Ok(e), .. }
@@ -793,7 +812,13 @@ mod tests {
         let Some(Item::Activity { at, .. }) = reader.next().await.unwrap() else {
             panic!()
         };
-        assert_eq!(at, Pos { line: 40, column: 5 });
+        assert_eq!(
+            at,
+            Pos {
+                line: 40,
+                column: 5
+            }
+        );
         assert!(reader.next().await.unwrap().is_none());
     }
 }

@@ -85,16 +85,19 @@ pub async fn programme_of(conn: &mut PgConnection, identifier: &str) -> Result<O
 
 /// Whether a programme already has an IATI identity.
 pub async fn has_identity(conn: &mut PgConnection, programme_id: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM iati_activities WHERE programme_id = $1)",
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM iati_activities WHERE programme_id = $1)")
+            .bind(programme_id)
+            .fetch_one(conn)
+            .await?,
     )
-    .bind(programme_id)
-    .fetch_one(conn)
-    .await?)
 }
 
 /// The organization whose current version has this IATI identifier (the first by id).
-pub async fn organization_by_ref(conn: &mut PgConnection, reference: &str) -> Result<Option<String>> {
+pub async fn organization_by_ref(
+    conn: &mut PgConnection,
+    reference: &str,
+) -> Result<Option<String>> {
     Ok(sqlx::query_scalar(
         "SELECT organization_id FROM organization_versions
           WHERE iati_ref = $1 AND valid_to IS NULL ORDER BY organization_id LIMIT 1",
@@ -240,7 +243,10 @@ pub async fn write_version(
     .execute(&mut *conn)
     .await
     .map_err(map_db_error)?;
-    for (table, rows) in [("iati_recipient_regions", &v.regions), ("iati_sectors", &v.sectors)] {
+    for (table, rows) in [
+        ("iati_recipient_regions", &v.regions),
+        ("iati_sectors", &v.sectors),
+    ] {
         let mut qb = QueryBuilder::<Postgres>::new(format!(
             "INSERT INTO {table} (programme_id, revision, position, vocabulary, code, percentage, narrative) SELECT "
         ));
@@ -250,7 +256,11 @@ pub async fn write_version(
             .push(", * FROM UNNEST(")
             .push_bind(positions(rows.len())?)
             .push("::smallint[], ")
-            .push_bind(rows.iter().map(|r| r.vocabulary.clone()).collect::<Vec<_>>())
+            .push_bind(
+                rows.iter()
+                    .map(|r| r.vocabulary.clone())
+                    .collect::<Vec<_>>(),
+            )
             .push("::text[], ")
             .push_bind(rows.iter().map(|r| r.code.clone()).collect::<Vec<_>>())
             .push("::text[], ")
@@ -275,7 +285,11 @@ pub async fn write_version(
     .bind(b.iter().map(|x| x.period_start).collect::<Vec<_>>())
     .bind(b.iter().map(|x| x.period_end).collect::<Vec<_>>())
     .bind(b.iter().map(|x| x.value.amount()).collect::<Vec<_>>())
-    .bind(b.iter().map(|x| x.value.currency().code()).collect::<Vec<_>>())
+    .bind(
+        b.iter()
+            .map(|x| x.value.currency().code())
+            .collect::<Vec<_>>(),
+    )
     .bind(b.iter().map(|x| x.value_date).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await
@@ -296,13 +310,33 @@ pub async fn write_version(
     .bind(s.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>())
     .bind(s.iter().map(|x| x.date).collect::<Vec<_>>())
     .bind(s.iter().map(|x| x.value.amount()).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.value.currency().code()).collect::<Vec<_>>())
+    .bind(
+        s.iter()
+            .map(|x| x.value.currency().code())
+            .collect::<Vec<_>>(),
+    )
     .bind(s.iter().map(|x| x.value_date).collect::<Vec<_>>())
     .bind(s.iter().map(|x| x.description.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.provider_ref.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.provider_name.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.receiver_ref.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.receiver_name.as_str()).collect::<Vec<_>>())
+    .bind(
+        s.iter()
+            .map(|x| x.provider_ref.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        s.iter()
+            .map(|x| x.provider_name.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        s.iter()
+            .map(|x| x.receiver_ref.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        s.iter()
+            .map(|x| x.receiver_name.as_str())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *conn)
     .await
     .map_err(map_db_error)?;
@@ -316,8 +350,16 @@ pub async fn write_version(
     .bind(p)
     .bind(revision)
     .bind(positions(l.len())?)
-    .bind(l.iter().map(|x| x.contribution.as_str()).collect::<Vec<_>>())
-    .bind(l.iter().map(|x| x.receipt.as_ref().map(Id::as_str)).collect::<Vec<_>>())
+    .bind(
+        l.iter()
+            .map(|x| x.contribution.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        l.iter()
+            .map(|x| x.receipt.as_ref().map(Id::as_str))
+            .collect::<Vec<_>>(),
+    )
     .bind(l.iter().map(|x| x.transaction_type).collect::<Vec<_>>())
     .bind(l.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>())
     .bind(l.iter().map(|x| x.value_date).collect::<Vec<_>>())
@@ -417,7 +459,19 @@ pub async fn load(
         .bind(key.1)
         .fetch_all(&mut *conn)
         .await?;
-        type SpendingRow = (i16, String, NaiveDate, Decimal, String, NaiveDate, String, String, String, String, String);
+        type SpendingRow = (
+            i16,
+            String,
+            NaiveDate,
+            Decimal,
+            String,
+            NaiveDate,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
         let spending: Vec<SpendingRow> = sqlx::query_as(
             "SELECT transaction_type, reference, transaction_date, amount, currency_code, value_date,
                     description, provider_ref, provider_name, receiver_ref, receiver_name
@@ -439,7 +493,10 @@ pub async fn load(
         let mut receipt_notes = BTreeMap::new();
         let mut contributions = Vec::new();
         for (c, receipt, reference, value_date) in links {
-            let note = TransactionNote { reference, value_date };
+            let note = TransactionNote {
+                reference,
+                value_date,
+            };
             match receipt {
                 Some(r) => {
                     receipt_notes.insert(stored_id(&r)?, note);
@@ -477,33 +534,49 @@ pub async fn load(
             sectors,
             budgets: budgets
                 .into_iter()
-                .map(|(budget_type, status, period_start, period_end, amount, code, value_date)| {
-                    Ok(Budget {
-                        budget_type,
-                        status,
-                        period_start,
-                        period_end,
-                        value: Money::from_decimal(amount, currency(&code)?),
-                        value_date,
-                    })
-                })
+                .map(
+                    |(budget_type, status, period_start, period_end, amount, code, value_date)| {
+                        Ok(Budget {
+                            budget_type,
+                            status,
+                            period_start,
+                            period_end,
+                            value: Money::from_decimal(amount, currency(&code)?),
+                            value_date,
+                        })
+                    },
+                )
                 .collect::<Result<_>>()?,
             spending: spending
                 .into_iter()
-                .map(|(t, reference, date, amount, code, value_date, description, pr, pn, rr, rn)| {
-                    Ok(Spending {
-                        transaction_type: t,
+                .map(
+                    |(
+                        t,
                         reference,
                         date,
-                        value: Money::from_decimal(amount, currency(&code)?),
+                        amount,
+                        code,
                         value_date,
                         description,
-                        provider_ref: pr,
-                        provider_name: pn,
-                        receiver_ref: rr,
-                        receiver_name: rn,
-                    })
-                })
+                        pr,
+                        pn,
+                        rr,
+                        rn,
+                    )| {
+                        Ok(Spending {
+                            transaction_type: t,
+                            reference,
+                            date,
+                            value: Money::from_decimal(amount, currency(&code)?),
+                            value_date,
+                            description,
+                            provider_ref: pr,
+                            provider_name: pn,
+                            receiver_ref: rr,
+                            receiver_name: rn,
+                        })
+                    },
+                )
                 .collect::<Result<_>>()?,
             contribution_notes,
             receipt_notes,

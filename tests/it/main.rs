@@ -7,6 +7,7 @@ mod auth;
 mod contributions;
 mod exchange_rates;
 mod foundation;
+mod iati;
 mod import_contributions;
 mod import_measurements;
 mod indicators;

@@ -28,7 +28,8 @@ use crate::{
 };
 
 /// The stream of an export's chunks.
-pub type ExportStream = Pin<Box<dyn Stream<Item = std::result::Result<pb::ExportIatiResponse, Status>> + Send>>;
+pub type ExportStream =
+    Pin<Box<dyn Stream<Item = std::result::Result<pb::ExportIatiResponse, Status>> + Send>>;
 
 /// Rows read per page from the store.
 const PAGE: i64 = 1000;
@@ -89,9 +90,14 @@ async fn choose(api: &Api, ids: &[Id], as_of: AsOf) -> Result<Vec<Versioned<Prog
     if ids.is_empty() {
         let mut after: Option<String> = None;
         loop {
-            let page =
-                programmes::list(api.pool(), &Filter::default(), as_of, after.as_deref(), PAGE)
-                    .await?;
+            let page = programmes::list(
+                api.pool(),
+                &Filter::default(),
+                as_of,
+                after.as_deref(),
+                PAGE,
+            )
+            .await?;
             let done = (page.len() as i64) < PAGE;
             after = page.last().map(|p| p.value.id.to_string());
             all.extend(page);
@@ -105,7 +111,10 @@ async fn choose(api: &Api, ids: &[Id], as_of: AsOf) -> Result<Vec<Versioned<Prog
             let found = programmes::get(&mut conn, id, as_of)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("programmes/{id}")))?;
-            if !all.iter().any(|p: &Versioned<Programme>| p.value.id == found.value.id) {
+            if !all
+                .iter()
+                .any(|p: &Versioned<Programme>| p.value.id == found.value.id)
+            {
                 all.push(found);
             }
         }

@@ -94,9 +94,10 @@ pub async fn import(
     let mut response = pb::ImportIatiResponse::default();
     let mut first_problem: Option<Problem> = None;
     loop {
-        let item = reader.next().await.map_err(|e| {
-            tonic::Status::cancelled(format!("the document stream broke off: {e}"))
-        })?;
+        let item = reader
+            .next()
+            .await
+            .map_err(|e| tonic::Status::cancelled(format!("the document stream broke off: {e}")))?;
         match item {
             None => break,
             Some(Item::Problem(p)) => {
@@ -114,7 +115,12 @@ pub async fn import(
     }
     if response.activities.is_empty() {
         let problem = first_problem.unwrap_or_else(|| {
-            Problem::new(Pos::START, "", "NO_ACTIVITIES", "the document holds no iati-activity")
+            Problem::new(
+                Pos::START,
+                "",
+                "NO_ACTIVITIES",
+                "the document holds no iati-activity",
+            )
         });
         return Err(Error::invalid("chunk", problem.reason, problem.to_string()).into());
     }
@@ -244,7 +250,9 @@ async fn write(
                 false,
             ));
         }
-        if same_time && cur.content_sha256 == a.content_sha256 {
+        // Idempotent on the identifier and last-updated-datetime; without a datetime, on the
+        // content itself.
+        if same_time && (a.last_updated.is_some() || cur.content_sha256 == a.content_sha256) {
             return Ok((
                 pb::IatiActivityResult {
                     outcome: pb::IatiOutcome::Unchanged.into(),
@@ -253,15 +261,6 @@ async fn write(
                 },
                 false,
             ));
-        }
-        if same_time && a.last_updated.is_some() {
-            return Err(Problem::new(
-                a.at,
-                "iati-activity/@last-updated-datetime",
-                "NOT_NEWER",
-                "the activity differs from the one imported before but has the same last-updated-datetime; a changed activity must carry a later one",
-            )
-            .into());
         }
     }
     let mut tally = Tally {
@@ -415,7 +414,14 @@ async fn write(
             let reason = format!("no longer in IATI activity {}", a.identifier);
             if let Some(after) = receipts::correct(w, &current, &withdrawn, &reason).await? {
                 let m = contribution_api::receipts::message;
-                audit_changed(w, &withdrawn.name(), &m(&current), &m(&after), Some(&reason)).await?;
+                audit_changed(
+                    w,
+                    &withdrawn.name(),
+                    &m(&current),
+                    &m(&after),
+                    Some(&reason),
+                )
+                .await?;
                 tally.written += 1;
             }
         }
@@ -613,9 +619,9 @@ async fn write_results(
     let now = w.restamp().await?;
     let results = locked
         .record(w.conn(), now, |_, indicator, _| {
-            indicator
-                .map(|_| ())
-                .ok_or_else(|| Error::Internal(anyhow::anyhow!("an indicator written above is missing")))
+            indicator.map(|_| ()).ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("an indicator written above is missing"))
+            })
         })
         .await?;
     for (result, pos) in results.into_iter().zip(positions) {
@@ -697,7 +703,11 @@ async fn resolve_org(
             let id = match &o.id {
                 Some(id) => id.clone(),
                 None => {
-                    let text = if o.reference.is_empty() { &o.name } else { &o.reference };
+                    let text = if o.reference.is_empty() {
+                        &o.name
+                    } else {
+                        &o.reference
+                    };
                     let slug = mapping::slug_id(text);
                     if refs::exists(w.conn(), Target::Organization, slug.as_str()).await? {
                         mapping::derived_id(&slug, "o", text)
@@ -706,7 +716,11 @@ async fn resolve_org(
                     }
                 }
             };
-            let display = if o.name.is_empty() { &o.reference } else { &o.name };
+            let display = if o.name.is_empty() {
+                &o.reference
+            } else {
+                &o.name
+            };
             let problem = |v: FieldViolation| at(o.at, "narrative", v);
             let org = Organization {
                 id,

@@ -29,13 +29,17 @@ impl IatiService for Api {
         &self,
         request: Request<pb::ExportIatiRequest>,
     ) -> Result<Response<Self::ExportIatiStream>, Status> {
-        Ok(Response::new(export::export(self, request.into_inner()).await?))
+        Ok(Response::new(
+            export::export(self, request.into_inner()).await?,
+        ))
     }
 
     async fn reconcile(
         &self,
         request: Request<Streaming<pb::ReconcileRequest>>,
     ) -> Result<Response<pb::ReconcileResponse>, Status> {
-        Ok(Response::new(reconcile::reconcile(self, request.into_inner()).await?))
+        Ok(Response::new(
+            reconcile::reconcile(self, request.into_inner()).await?,
+        ))
     }
 }

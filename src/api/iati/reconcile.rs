@@ -80,7 +80,10 @@ pub async fn reconcile(
         return Err(Error::invalid(
             "chunk",
             "MALFORMED_XML",
-            format!("line {}, column {}, {}: {}", p.line, p.column, p.element, p.message),
+            format!(
+                "line {}, column {}, {}: {}",
+                p.line, p.column, p.element, p.message
+            ),
         )
         .into());
     }
