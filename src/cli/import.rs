@@ -191,6 +191,21 @@ pub(super) fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
+/// A progress bar of bytes on stderr, hidden when stderr is not a terminal.
+pub(super) fn progress_bar_bytes(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes}  {bytes_per_sec}  eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// The columns of one row, all optional: a missing value is the server's to refuse, naming the
 /// field.
 #[derive(Debug, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! The command line: one binary, one subcommand per job.
 
 pub mod client;
+mod iati;
 mod import;
 mod import_measurements;
 pub mod report;
@@ -51,6 +52,8 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Import data from a file into a running server, row by row, safely re-runnable.
     Import(import::ImportArgs),
+    /// IATI 2.03 activity files: import, export, and reconcile a donor's publication.
+    Iati(iati::IatiArgs),
     /// Read a bearer token on standard input and print its SHA-256, the form the tokens file
     /// (SCPF_AUTH_TOKENS_FILE) holds.
     HashToken,
@@ -75,6 +78,7 @@ impl Cli {
             Command::Report(args) => report::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::Iati(args) => iati::run(args).await,
             Command::HashToken => hash_token(),
         };
         if let Some(provider) = traces {

@@ -1,8 +1,10 @@
 //! IATI 2.03: documents the tests write themselves, imported, exported (and validated with
 //! xmllint against the standard's schema), imported again, and reconciled.
 
+mod cli;
 mod export;
 mod import;
+mod reconcile;
 
 use scpf_reports::pb::{self, iati_service_client::IatiServiceClient};
 use sqlx::PgPool;
