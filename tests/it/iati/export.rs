@@ -58,7 +58,7 @@ fn money(currency: &str, amount: &str) -> Option<pb::Money> {
 /// no partners and no dates, a contribution with two installments announced at the 36th
 /// session, receipts one of them withdrawn, indicators with dimensions and measurements), plus
 /// the O-REMIT activity imported from IATI.
-async fn seed(server: &TestServer, pool: &PgPool, iati: &mut Client) {
+pub(super) async fn seed(server: &TestServer, pool: &PgPool, iati: &mut Client) {
     crate::contributions::fixtures::insert_session(pool, 36).await;
     let mut orgs = server.organizations();
     for (id, name, kind, member_state, country, iati_ref) in [
@@ -436,7 +436,7 @@ async fn data(server: &TestServer) -> Vec<String> {
 }
 
 /// A second, empty database beside the test's own, and its pool.
-async fn second_database(pool: &PgPool) -> (PgPool, String) {
+pub(super) async fn second_database(pool: &PgPool) -> (PgPool, String) {
     let name: String = sqlx::query_scalar("SELECT current_database()")
         .fetch_one(pool)
         .await

@@ -5,6 +5,7 @@ mod cli;
 mod export;
 mod import;
 mod reconcile;
+mod spreadsheets;
 
 use scpf_reports::pb::{self, iati_service_client::IatiServiceClient};
 use sqlx::PgPool;
