@@ -273,13 +273,16 @@ fn split(path: &Path, calls: mpsc::Sender<Call>) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    while !at_end {
+    if at_end {
+        return Ok(());
+    }
+    loop {
         let n = tee
             .inner
             .read(&mut more)
             .with_context(|| format!("reading {}", path.display()))?;
         if n == 0 {
-            break;
+            return Ok(());
         }
         for m in messages(&more[..n], 0, 0) {
             if tx.blocking_send(m).is_err() {
@@ -287,7 +290,6 @@ fn split(path: &Path, calls: mpsc::Sender<Call>) -> anyhow::Result<()> {
             }
         }
     }
-    Ok(())
 }
 
 /// What all the calls of an import said.

@@ -817,10 +817,8 @@ fn results(r: &Element, lang: Option<&str>, into: &mut Vec<IndicatorElement>) ->
             .attr("scpf:dimensions")
             .map(|d| d.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
         let result_title_used = title == indicator_title;
-        if result_title_used {
-            if let Some(t) = r.child("title") {
-                t.mark_all_used();
-            }
+        if result_title_used && let Some(t) = r.child("title") {
+            t.mark_all_used();
         }
         into.push(IndicatorElement {
             at: i.at,

@@ -213,10 +213,10 @@ impl Element {
 
     /// The first child of that name, marking it used.
     pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name).map(|c| {
-            c.used.set();
-            c
-        })
+        self.children
+            .iter()
+            .find(|c| c.name == name)
+            .inspect(|c| c.used.set())
     }
 
     /// Every child of that name, each marked used as it is visited.
@@ -224,10 +224,7 @@ impl Element {
         self.children
             .iter()
             .filter(move |c| c.name == name)
-            .map(|c| {
-                c.used.set();
-                c
-            })
+            .inspect(|c| c.used.set())
     }
 
     /// The element's own text, trimmed; marks the element used.

@@ -197,10 +197,8 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
         },
         Ok(Begun::Fresh(mut w)) => match write(&mut w, &activity, e).await {
             Ok((result, commit)) => {
-                if commit {
-                    if let Err(err) = w.commit(&result.encode_to_vec()).await {
-                        return failed(identifier, e.at, &error_problem(err));
-                    }
+                if commit && let Err(err) = w.commit(&result.encode_to_vec()).await {
+                    return failed(identifier, e.at, &error_problem(err));
                 }
                 result
             }
