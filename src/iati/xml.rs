@@ -353,6 +353,8 @@ pub struct DocumentReader {
     state: State,
     /// The `version` attribute of `iati-activities`, when there is one.
     pub version: Option<String>,
+    /// Where the last syntax error was.
+    last_problem: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,6 +398,7 @@ impl DocumentReader {
             buf: Vec::new(),
             state: State::Prolog,
             version: None,
+            last_problem: None,
         }
     }
 
@@ -417,15 +420,15 @@ impl DocumentReader {
                     if self.state == State::Done {
                         return Ok(None);
                     }
-                    let before = self.here();
-                    // A syntax error outside an activity: report it and look for the next one.
+                    let here = self.here();
+                    // A syntax error outside an activity: report it and look for the next one,
+                    // unless the reader is stuck at the same place (then the document ends here).
                     self.state = match self.state {
                         State::Prolog => State::Done,
+                        _ if self.last_problem == Some(here) => State::Done,
                         _ => State::Resync,
                     };
-                    if self.here() == before && self.reader.get_mut().done {
-                        self.state = State::Done;
-                    }
+                    self.last_problem = Some(here);
                     return Ok(Some(Item::Problem(problem?)));
                 }
             };
@@ -784,6 +787,26 @@ mod tests {
                 ("title/narrative/@xml:lang", 1)
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn malformed_documents_end_with_problems_never_loop() {
+        for doc in [
+            "<iati-activities><<<<",
+            "<iati-activities><iati-activity><a b=></iati-activity><iati-activity>",
+            "<iati-activities><iati-activity>&nope;</iati-activity></iati-activities>",
+            "<iati-activities><!-- unclosed",
+            "not xml at all",
+            "<iati-activities></iati-activities><extra/>",
+            "<iati-activities version=\"2.03\"><iati-activity></iati-activities>",
+        ] {
+            let mut reader = DocumentReader::new(pieces_of(doc.to_owned()));
+            let mut items = 0;
+            while reader.next().await.unwrap().is_some() {
+                items += 1;
+                assert!(items < 20, "{doc:?} keeps giving items");
+            }
+        }
     }
 
     #[tokio::test]
