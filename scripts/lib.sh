@@ -131,3 +131,37 @@ ensure_buf() {
     fi
     export BUF="$dir/node_modules/.bin/buf"
 }
+
+# The IATI 2.03 schemas, from the PyPI source distribution of pyIATI 0.4.1 that ships them, and
+# xmllint (Debian's libxml2-utils) to validate exports against them; both cached across clones.
+ensure_iati_tools() {
+    local dir="$CACHE/iati-2.03"
+    if [ ! -f "$dir/schemas/iati-activities-schema.xsd" ]; then
+        say "fetching the IATI 2.03 schemas (pyIATI 0.4.1) into $dir"
+        rm -rf "$dir/sdist" && mkdir -p "$dir/sdist"
+        python3 -m pip download --quiet --no-deps --no-binary :all: --dest "$dir/sdist" pyIATI==0.4.1 \
+            || die "could not download pyIATI 0.4.1 from PyPI"
+        tar -xzf "$dir/sdist/pyIATI-0.4.1.tar.gz" -C "$dir/sdist" \
+            pyIATI-0.4.1/iati/resources/standard/2-03/schemas
+        rm -rf "$dir/schemas"
+        mv "$dir/sdist/pyIATI-0.4.1/iati/resources/standard/2-03/schemas" "$dir/schemas"
+        rm -rf "$dir/sdist"
+    fi
+    export IATI_SCHEMAS="$dir/schemas"
+    if command -v xmllint >/dev/null 2>&1; then
+        XMLLINT="$(command -v xmllint)"
+    else
+        local tools="$CACHE/xmllint"
+        if [ ! -x "$tools/usr/bin/xmllint" ]; then
+            say "fetching xmllint (Debian libxml2-utils) into $tools"
+            mkdir -p "$tools/deb"
+            (cd "$tools/deb" && { apt-get download libxml2-utils >/dev/null 2>&1 \
+                || { apt-get update -qq >/dev/null 2>&1 && apt-get download libxml2-utils >/dev/null; }; }) \
+                || die "could not download libxml2-utils; install it (apt-get install libxml2-utils)"
+            dpkg-deb -x "$tools"/deb/libxml2-utils_*.deb "$tools"
+        fi
+        XMLLINT="$tools/usr/bin/xmllint"
+    fi
+    "$XMLLINT" --version >/dev/null 2>&1 || die "$XMLLINT does not run (is libxml2 installed?)"
+    export XMLLINT
+}

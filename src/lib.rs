@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod health;
+pub mod iati;
 pub mod methods;
 pub mod pb;
 pub mod report;

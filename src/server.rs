@@ -259,6 +259,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         audit_service_server::AuditServiceServer,
         contribution_service_server::ContributionServiceServer,
         exchange_rate_service_server::ExchangeRateServiceServer,
+        iati_service_server::IatiServiceServer,
         member_state_service_server::MemberStateServiceServer,
         organization_service_server::OrganizationServiceServer,
         programme_service_server::ProgrammeServiceServer,
@@ -296,6 +297,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         <ProgrammeServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ContributionServiceServer<Api> as tonic::server::NamedService>::NAME,
         <ResultServiceServer<Api> as tonic::server::NamedService>::NAME,
+        <IatiServiceServer<Api> as tonic::server::NamedService>::NAME,
     ];
     let routes = Routes::new(service!(OrganizationServiceServer))
         .add_service(service!(AuditServiceServer))
@@ -307,6 +309,7 @@ fn routes(api: &Api, settings: &ServerSettings) -> anyhow::Result<(Routes, Vec<&
         .add_service(service!(ProgrammeServiceServer))
         .add_service(service!(ContributionServiceServer))
         .add_service(service!(ResultServiceServer))
+        .add_service(service!(IatiServiceServer))
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
     Ok((routes, services))

@@ -2,7 +2,7 @@
 //! submodules.
 
 mod import;
-mod receipts;
+pub(crate) mod receipts;
 mod wire;
 
 use sqlx::PgConnection;

@@ -8,6 +8,7 @@ pub mod codec;
 pub mod contributions;
 pub mod convert;
 pub mod exchange_rates;
+pub mod iati;
 pub mod member_states;
 pub mod organizations;
 pub mod page;

@@ -21,7 +21,7 @@ const ROWS_PER_CALL: usize = 2000;
 const ROW_NAMESPACE: Uuid = Uuid::from_u128(0x5d1c_6a8e_0b8f_4a43_9f0e_2c37_a1f4_c0de);
 
 /// The columns of a contributions file, in the documented order.
-const COLUMNS: [&str; 18] = [
+pub(super) const COLUMNS: [&str; 18] = [
     "contribution_id",
     "donor",
     "funding_type",
@@ -55,6 +55,9 @@ pub enum ImportCommand {
     /// Import measurements of indicators from a CSV file with a header row (see README,
     /// "Importing").
     Measurements(super::import_measurements::Args),
+    /// Import receipts from a CSV file with a header row, as `export receipts` writes it: an
+    /// existing receipt is corrected, any other row recorded (see README, "Spreadsheets").
+    Receipts(super::spreadsheet::ImportReceiptsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +73,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     match args.what {
         ImportCommand::Contributions(args) => contributions(args).await,
         ImportCommand::Measurements(args) => super::import_measurements::run(args).await,
+        ImportCommand::Receipts(args) => super::spreadsheet::import_receipts(args).await,
     }
 }
 
@@ -214,6 +218,21 @@ pub(super) fn progress_bar(len: u64) -> ProgressBar {
     let bar = ProgressBar::new(len);
     if let Ok(style) =
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {per_sec}  eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// A progress bar of bytes on stderr, hidden when stderr is not a terminal.
+pub(super) fn progress_bar_bytes(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes}  {bytes_per_sec}  eta {eta}")
     {
         bar.set_style(style);
     }

@@ -1,10 +1,12 @@
 //! The command line: one binary, one subcommand per job.
 
 pub mod client;
+mod iati;
 mod import;
 mod import_measurements;
 pub mod report;
 pub mod seed;
+mod spreadsheet;
 
 use clap::{Parser, Subcommand};
 
@@ -53,6 +55,11 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Import data from a file into a running server, row by row, safely re-runnable.
     Import(import::ImportArgs),
+    /// Write contributions, receipts or measurements to a CSV file with the columns the imports
+    /// read.
+    Export(spreadsheet::ExportArgs),
+    /// IATI 2.03 activity files: import, export, and reconcile a donor's publication.
+    Iati(iati::IatiArgs),
     /// Read a bearer token on standard input and print its SHA-256, the form the tokens file
     /// (SCPF_AUTH_TOKENS_FILE) holds.
     HashToken,
@@ -77,6 +84,8 @@ impl Cli {
             Command::Report(args) => report::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::Iati(args) => iati::run(args).await,
+            Command::Export(args) => spreadsheet::export(args).await,
             Command::HashToken => hash_token(),
         };
         if let Some(provider) = traces {

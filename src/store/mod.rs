@@ -10,6 +10,7 @@ pub mod allocations;
 pub mod audit;
 pub mod contributions;
 pub mod exchange_rates;
+pub mod iati;
 pub mod member_states;
 pub mod organizations;
 pub mod programmes;

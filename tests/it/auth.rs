@@ -106,7 +106,7 @@ enum Need {
 }
 
 fn need_of(method: &str) -> Need {
-    if ["Get", "List", "Diff", "Export"]
+    if ["Get", "List", "Diff", "Export", "Reconcile"]
         .iter()
         .any(|p| method.starts_with(p))
     {

@@ -8,6 +8,7 @@ mod contributions;
 mod exchange_rates;
 mod foundation;
 mod hardening;
+mod iati;
 mod import_contributions;
 mod import_measurements;
 mod indicators;

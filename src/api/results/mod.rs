@@ -1,8 +1,8 @@
 //! `scpf.v1.ResultService`: indicators and their measurements.
 
 mod import;
-mod indicators;
-mod measurements;
+pub(crate) mod indicators;
+pub(crate) mod measurements;
 
 use tonic::{Request, Response, Status, Streaming};
 

@@ -1,0 +1,45 @@
+//! `scpf.v1.IatiService`: IATI 2.03 documents in (ImportIati), out (ExportIati), and a donor's
+//! publication compared with what is recorded (Reconcile).
+
+mod export;
+pub(crate) mod import;
+mod reconcile;
+
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::{
+    api::{Api, Caller},
+    pb::{self, iati_service_server::IatiService},
+};
+
+#[tonic::async_trait]
+impl IatiService for Api {
+    async fn import_iati(
+        &self,
+        request: Request<Streaming<pb::ImportIatiRequest>>,
+    ) -> Result<Response<pb::ImportIatiResponse>, Status> {
+        let caller = Caller::of(&request);
+        let response = import::import(self, &caller, request.into_inner()).await?;
+        Ok(Response::new(response))
+    }
+
+    type ExportIatiStream = export::ExportStream;
+
+    async fn export_iati(
+        &self,
+        request: Request<pb::ExportIatiRequest>,
+    ) -> Result<Response<Self::ExportIatiStream>, Status> {
+        Ok(Response::new(
+            export::export(self, request.into_inner()).await?,
+        ))
+    }
+
+    async fn reconcile(
+        &self,
+        request: Request<Streaming<pb::ReconcileRequest>>,
+    ) -> Result<Response<pb::ReconcileResponse>, Status> {
+        Ok(Response::new(
+            reconcile::reconcile(self, request.into_inner()).await?,
+        ))
+    }
+}
