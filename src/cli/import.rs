@@ -267,7 +267,7 @@ struct Row {
 
 /// Reads every line of the file. A line that cannot be read is reported on its own; the others
 /// still import.
-fn read_csv(text: &[u8]) -> anyhow::Result<Vec<Line>> {
+pub(super) fn read_csv(text: &[u8]) -> anyhow::Result<Vec<Line>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text);

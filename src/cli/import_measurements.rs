@@ -74,7 +74,7 @@ struct CsvRow {
 
 /// A line that failed, here or at the server.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct LineError {
+pub(super) struct LineError {
     line: i64,
     /// `field: REASON: message`, or less when the field or reason is unknown.
     text: String,
@@ -150,14 +150,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
 /// Reads every line into a request, or into the reason it cannot be one.
 fn read(path: &Path) -> anyhow::Result<(Vec<pb::ImportMeasurementsRequest>, Vec<LineError>)> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    read_from(file).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Reads every line of a measurements CSV into a request, or into the reason it cannot be one.
+pub(super) fn read_from(
+    input: impl std::io::Read,
+) -> anyhow::Result<(Vec<pb::ImportMeasurementsRequest>, Vec<LineError>)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("reading the header row of {}", path.display()))?
-        .clone();
+        .from_reader(input);
+    let headers = reader.headers().context("reading the header row")?.clone();
     check_headers(&headers)?;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -188,7 +192,7 @@ fn read(path: &Path) -> anyhow::Result<(Vec<pb::ImportMeasurementsRequest>, Vec<
                     text: format!("CSV: {}", csv_error(&e)),
                 });
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(e).with_context(|| format!("reading {}", path.display()));
+                    return Err(e.into());
                 }
             }
         }

@@ -65,6 +65,21 @@ pub enum Command {
     HashToken,
 }
 
+/// The importers' file readers, for the fuzz targets in `fuzz/`; not an interface of the crate.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Reads a contributions CSV; returns how many lines became a request or a refusal.
+    pub fn contributions_csv(bytes: &[u8]) -> usize {
+        super::import::read_csv(bytes).map_or(0, |lines| lines.len())
+    }
+
+    /// Reads a measurements CSV; returns how many lines became a request or a refusal.
+    pub fn measurements_csv(bytes: &[u8]) -> usize {
+        super::import_measurements::read_from(bytes)
+            .map_or(0, |(rows, errors)| rows.len() + errors.len())
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
     #[command(flatten)]

@@ -62,12 +62,11 @@ async fn read_loop(channel: Channel, stop: Arc<AtomicBool>, log: Arc<Mutex<Log>>
     }
 }
 
+/// What health answered, and when (`None`: no answer).
+type HealthLog = Arc<Mutex<Vec<(Instant, Option<ServingStatus>)>>>;
+
 /// Polls health every 100 ms until `stop`, logging (when, status).
-async fn health_loop(
-    channel: Channel,
-    stop: Arc<AtomicBool>,
-    seen: Arc<Mutex<Vec<(Instant, Option<ServingStatus>)>>>,
-) {
+async fn health_loop(channel: Channel, stop: Arc<AtomicBool>, seen: HealthLog) {
     while !stop.load(Ordering::SeqCst) {
         let status = overall_health(&channel).await;
         seen.lock().unwrap().push((Instant::now(), status));

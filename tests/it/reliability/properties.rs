@@ -244,9 +244,11 @@ async fn conversion_in_postgresql_neither_loses_nor_invents_a_cent(pool: sqlx::P
 struct Period {
     /// (currency, month 1-12, rate to USD)
     rates: Vec<(&'static str, u32, Decimal)>,
-    /// (donor index, currency, category index, [(month, amount)])
-    contributions: Vec<(usize, &'static str, usize, Vec<(u32, Decimal)>)>,
+    contributions: Vec<Contribution>,
 }
+
+/// (donor index, currency, category index, [(month, amount)])
+type Contribution = (usize, &'static str, usize, Vec<(u32, Decimal)>);
 
 /// Currencies of 0, 2 and 3 decimals, and the report's own.
 const CURRENCIES: &[(&str, u32)] = &[("EUR", 2), ("CHF", 2), ("JPY", 0), ("KWD", 3), ("USD", 2)];
