@@ -27,8 +27,9 @@ use crate::{
     pb::{self, iati_service_client::IatiServiceClient},
 };
 
-/// Bytes of activities sent in one call.
-const CALL_BYTES: usize = 1 << 20;
+/// Bytes of activities sent in one call: small enough that one call's activities are written
+/// well within the server's request timeout on a loaded machine.
+const CALL_BYTES: usize = 256 * 1024;
 /// Bytes of one message.
 const MESSAGE_BYTES: usize = 64 * 1024;
 

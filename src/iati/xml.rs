@@ -602,7 +602,16 @@ impl DocumentReader {
         let event = match self.reader.read_event_into_async(&mut self.buf).await {
             Ok(event) => event,
             Err(quick_xml::Error::Io(e)) => {
-                return Err(Err(io::Error::new(e.kind(), e.to_string())));
+                // Keep a refusal of the transport (a gRPC status) as it was, so that the caller
+                // hears why its stream was refused.
+                let again = match e
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<tonic::Status>())
+                {
+                    Some(status) => io::Error::other(status.clone()),
+                    None => io::Error::new(e.kind(), e.to_string()),
+                };
+                return Err(Err(again));
             }
             Err(e) => {
                 let at = self.reader.get_mut().last_open;

@@ -71,8 +71,20 @@ pub fn pieces(stream: Streaming<pb::ImportIatiRequest>) -> Pieces {
                 column: m.column.max(1) as u64,
             }),
         }),
-        Err(status) => Err(std::io::Error::other(status.message().to_owned())),
+        Err(status) => Err(std::io::Error::other(status)),
     }))
+}
+
+/// The answer to a document stream that broke off: the transport's own refusal when it refused
+/// the stream (a message that does not decode is INVALID_ARGUMENT), else CANCELLED.
+pub fn stream_broke_off(e: std::io::Error) -> tonic::Status {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<tonic::Status>())
+    {
+        Some(status) => status.clone(),
+        None => tonic::Status::cancelled(format!("the document stream broke off: {e}")),
+    }
 }
 
 pub fn problem_message(p: &Problem) -> pb::IatiProblem {
@@ -94,10 +106,7 @@ pub async fn import(
     let mut response = pb::ImportIatiResponse::default();
     let mut first_problem: Option<Problem> = None;
     loop {
-        let item = reader
-            .next()
-            .await
-            .map_err(|e| tonic::Status::cancelled(format!("the document stream broke off: {e}")))?;
+        let item = reader.next().await.map_err(stream_broke_off)?;
         match item {
             None => break,
             Some(Item::Problem(p)) => {

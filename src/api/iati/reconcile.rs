@@ -61,7 +61,7 @@ pub async fn reconcile(
     while let Some(item) = reader
         .next()
         .await
-        .map_err(|e| tonic::Status::cancelled(format!("the document stream broke off: {e}")))?
+        .map_err(super::import::stream_broke_off)?
     {
         match item {
             Item::Problem(p) => problems.push(problem_message(&p)),
