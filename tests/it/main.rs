@@ -20,6 +20,7 @@ mod receipts;
 mod reports;
 mod running;
 mod sessions;
+mod sockets;
 mod support;
 mod tls;
 mod traces;
