@@ -9,6 +9,7 @@
 pub mod allocations;
 pub mod audit;
 pub mod contributions;
+pub mod copy;
 pub mod exchange_rates;
 pub mod organizations;
 pub mod programmes;
@@ -17,6 +18,7 @@ pub mod report_data;
 pub mod reports;
 pub mod results;
 pub mod sessions;
+pub mod statistics;
 pub mod write;
 
 use chrono::{DateTime, Utc};

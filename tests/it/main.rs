@@ -9,6 +9,7 @@ mod exchange_rates;
 mod foundation;
 mod import_contributions;
 mod import_measurements;
+mod import_statistics;
 mod indicators;
 mod measurements;
 mod metrics;

@@ -51,9 +51,11 @@ fn tcp_sockets() -> Vec<Tcp> {
         // filter out by address.
         let fd = unsafe { BorrowedFd::borrow_raw(fd) };
         let socket = SockRef::from(&fd);
-        let (Ok(local), Ok(peer), Ok(nodelay)) =
-            (socket.local_addr(), socket.peer_addr(), socket.tcp_nodelay())
-        else {
+        let (Ok(local), Ok(peer), Ok(nodelay)) = (
+            socket.local_addr(),
+            socket.peer_addr(),
+            socket.tcp_nodelay(),
+        ) else {
             continue;
         };
         if let (Some(local), Some(peer)) = (local.as_socket(), peer.as_socket()) {
@@ -169,7 +171,10 @@ async fn every_socket_the_service_owns_has_nagle_off(pool: PgPool) {
     assert_all_nodelay("accepted TLS", &accepted_on(&sockets, secure.addr.port()));
     let health_port = plain.health.expect("a health port").port();
     assert_all_nodelay("accepted health", &accepted_on(&sockets, health_port));
-    assert_all_nodelay("accepted metrics", &accepted_on(&sockets, plain.metrics.port()));
+    assert_all_nodelay(
+        "accepted metrics",
+        &accepted_on(&sockets, plain.metrics.port()),
+    );
     // Only the command's connection reaches the plaintext gRPC port.
     assert_all_nodelay("client command", &connected_to(&sockets, plain.addr.port()));
     if over_tcp {
