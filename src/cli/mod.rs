@@ -1,5 +1,6 @@
 //! The command line: one binary, one subcommand per job.
 
+mod bench;
 pub mod client;
 mod import;
 mod import_measurements;
@@ -51,6 +52,10 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Import data from a file into a running server, row by row, safely re-runnable.
     Import(import::ImportArgs),
+    /// Fill a database of its own with generated data through a server started for it, and
+    /// measure imports, reports, reads and exports against PostgreSQL's own limits (see
+    /// BENCHMARKS.md). Prints a table and writes it as JSON.
+    Bench(bench::BenchArgs),
     /// Read a bearer token on standard input and print its SHA-256, the form the tokens file
     /// (SCPF_AUTH_TOKENS_FILE) holds.
     HashToken,
@@ -75,6 +80,7 @@ impl Cli {
             Command::Report(args) => report::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
             Command::HashToken => hash_token(),
         };
         if let Some(provider) = traces {

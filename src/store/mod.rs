@@ -8,6 +8,7 @@
 
 pub mod allocations;
 pub mod audit;
+pub mod bench;
 pub mod contributions;
 pub mod copy;
 pub mod exchange_rates;
