@@ -1,5 +1,6 @@
 //! The command line: one binary, one subcommand per job.
 
+mod bench;
 pub mod client;
 mod iati;
 mod import;
@@ -55,6 +56,10 @@ pub enum Command {
     Seed(seed::SeedArgs),
     /// Import data from a file into a running server, row by row, safely re-runnable.
     Import(import::ImportArgs),
+    /// Fill a database of its own with generated data through a server started for it, and
+    /// measure imports, reports, reads and exports against PostgreSQL's own limits (see
+    /// BENCHMARKS.md). Prints a table and writes it as JSON.
+    Bench(bench::BenchArgs),
     /// Write contributions, receipts or measurements to a CSV file with the columns the imports
     /// read.
     Export(spreadsheet::ExportArgs),
@@ -99,6 +104,7 @@ impl Cli {
             Command::Report(args) => report::run(args).await,
             Command::Seed(args) => seed::run(args).await,
             Command::Import(args) => import::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
             Command::Iati(args) => iati::run(args).await,
             Command::Export(args) => spreadsheet::export(args).await,
             Command::HashToken => hash_token(),

@@ -1,6 +1,7 @@
 //! Contributions, their versions and installment schedules. Every write takes a slice, so that a
 //! single call and a bulk import share the same statements (`INSERT .. SELECT FROM UNNEST`).
 
+pub mod import;
 pub mod receipts;
 
 use std::collections::{HashMap, HashSet};
@@ -460,23 +461,5 @@ pub async fn member_states(conn: &mut PgConnection, ids: &[&str]) -> Result<Hash
     .bind(ids)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Which of these programme ids exist.
-pub async fn existing_programmes(conn: &mut PgConnection, ids: &[&str]) -> Result<HashSet<String>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM programmes WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Which of these session ids (`36`, `council-116`) exist.
-pub async fn existing_sessions(conn: &mut PgConnection, ids: &[&str]) -> Result<HashSet<String>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM sessions WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(conn)
-        .await?;
     Ok(rows.into_iter().collect())
 }

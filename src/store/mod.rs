@@ -8,7 +8,9 @@
 
 pub mod allocations;
 pub mod audit;
+pub mod bench;
 pub mod contributions;
+pub mod copy;
 pub mod exchange_rates;
 pub mod iati;
 pub mod member_states;
@@ -19,6 +21,7 @@ pub mod report_data;
 pub mod reports;
 pub mod results;
 pub mod sessions;
+pub mod statistics;
 pub mod write;
 
 use chrono::{DateTime, Utc};

@@ -277,31 +277,8 @@ impl Batch {
         method: &'static str,
         claims: &[RowClaim],
     ) -> Result<(Batch, Vec<RowOutcome>)> {
-        let mut outcomes = Vec::with_capacity(claims.len());
-        let mut first_of: std::collections::HashMap<&str, usize> = Default::default();
-        let mut unique = Vec::new();
-        for (i, claim) in claims.iter().enumerate() {
-            match first_of.get(claim.request_id.as_str()) {
-                Some(&first) if claims[first].fingerprint == claim.fingerprint => {
-                    outcomes.push(RowOutcome::SameAs(first));
-                }
-                Some(_) => outcomes.push(RowOutcome::Reused(reused(&claim.request_id))),
-                None => {
-                    first_of.insert(&claim.request_id, i);
-                    unique.push(i);
-                    outcomes.push(RowOutcome::Fresh);
-                }
-            }
-        }
-
-        // Claimed in one order by every batch: two batches that share request_ids wait for
-        // each other at most once instead of in a cycle.
-        unique.sort_by(|&a, &b| claims[a].request_id.cmp(&claims[b].request_id));
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
-            .bind(HISTORY_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        let (mut outcomes, unique) = first_claims(claims);
+        let mut batch = Batch::open(pool, actor, method).await?;
         let ids: Vec<&str> = unique
             .iter()
             .map(|&i| claims[i].request_id.as_str())
@@ -317,21 +294,61 @@ impl Batch {
         .bind(&fingerprints)
         .bind(method)
         .bind(actor)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *batch.tx)
         .await?;
+        batch
+            .settle(claims, &unique, claimed, &mut outcomes)
+            .await?;
+        // A writer that waited for another's claim stamps its versions after that one's.
+        batch.restamp().await?;
+        Ok((batch, outcomes))
+    }
+
+    /// Opens the transaction, holding the history lock, without claiming anything yet: for a
+    /// batch whose rows are claimed in a statement of the caller's (see [`Batch::settle`]).
+    pub async fn open(pool: &PgPool, actor: &str, method: &'static str) -> Result<Batch> {
+        let mut tx = pool.begin().await?;
+        let now: DateTime<Utc> =
+            sqlx::query_scalar("SELECT clock_timestamp() FROM pg_advisory_xact_lock_shared($1)")
+                .bind(HISTORY_LOCK)
+                .fetch_one(&mut *tx)
+                .await?;
+        Ok(Batch {
+            tx,
+            now,
+            actor: actor.to_owned(),
+            method,
+            claimed: Vec::new(),
+        })
+    }
+
+    /// Takes note of the request_ids a claiming statement inserted (`claimed`, among the
+    /// `unique` rows of [`first_claims`]) and turns the outcome of every other unique row into a
+    /// replay of its stored response or a refusal.
+    pub async fn settle(
+        &mut self,
+        claims: &[RowClaim],
+        unique: &[usize],
+        claimed: Vec<String>,
+        outcomes: &mut [RowOutcome],
+    ) -> Result<()> {
         let fresh: std::collections::HashSet<&str> = claimed.iter().map(String::as_str).collect();
-        let earlier: Vec<&str> = ids
+        let earlier: Vec<&str> = unique
             .iter()
-            .copied()
+            .map(|&i| claims[i].request_id.as_str())
             .filter(|id| !fresh.contains(id))
             .collect();
         if !earlier.is_empty() {
+            let first_of: std::collections::HashMap<&str, usize> = unique
+                .iter()
+                .map(|&i| (claims[i].request_id.as_str(), i))
+                .collect();
             let rows: Vec<StoredKey> = sqlx::query_as(
                 "SELECT request_id, method, fingerprint, response FROM idempotency_keys
                  WHERE request_id = ANY($1)",
             )
             .bind(&earlier)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *self.tx)
             .await?;
             for StoredKey {
                 request_id,
@@ -343,7 +360,7 @@ impl Batch {
                 let i = first_of[request_id.as_str()];
                 outcomes[i] = match response {
                     Some(bytes)
-                        if stored_method == method && fingerprint == claims[i].fingerprint =>
+                        if stored_method == self.method && fingerprint == claims[i].fingerprint =>
                     {
                         RowOutcome::Replay(bytes)
                     }
@@ -351,17 +368,18 @@ impl Batch {
                 };
             }
         }
-        let now: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
-            .fetch_one(&mut *tx)
-            .await?;
-        let batch = Batch {
-            tx,
-            now,
-            actor: actor.to_owned(),
-            method,
-            claimed,
-        };
-        Ok((batch, outcomes))
+        self.claimed.extend(claimed);
+        Ok(())
+    }
+
+    /// Who is writing.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// The method writing, as the audit trail and the idempotency keys name it.
+    pub fn method(&self) -> &'static str {
+        self.method
     }
 
     /// The instant every version written in this batch is stamped with.
@@ -447,6 +465,32 @@ impl Batch {
             .await?;
         self.tx.commit().await.map_err(super::map_db_error)
     }
+}
+
+/// Sorts a batch's claims before any is made: the first row of each request_id is to be claimed
+/// (`RowOutcome::Fresh` for now); a later row with the same request_id and payload answers as
+/// that first row, one with another payload is refused. Returns the outcomes and the rows to
+/// claim, in request_id order: every batch claims in that one order, so two batches that share
+/// request_ids wait for each other at most once instead of in a cycle.
+pub fn first_claims(claims: &[RowClaim]) -> (Vec<RowOutcome>, Vec<usize>) {
+    let mut outcomes = Vec::with_capacity(claims.len());
+    let mut first_of: std::collections::HashMap<&str, usize> = Default::default();
+    let mut unique = Vec::new();
+    for (i, claim) in claims.iter().enumerate() {
+        match first_of.get(claim.request_id.as_str()) {
+            Some(&first) if claims[first].fingerprint == claim.fingerprint => {
+                outcomes.push(RowOutcome::SameAs(first));
+            }
+            Some(_) => outcomes.push(RowOutcome::Reused(reused(&claim.request_id))),
+            None => {
+                first_of.insert(&claim.request_id, i);
+                unique.push(i);
+                outcomes.push(RowOutcome::Fresh);
+            }
+        }
+    }
+    unique.sort_by(|&a, &b| claims[a].request_id.cmp(&claims[b].request_id));
+    (outcomes, unique)
 }
 
 /// A writer that waited for a lock (a row, a key) reads the clock again before writing, so that

@@ -25,13 +25,13 @@ use crate::{
 };
 
 /// A certificate authority that signs server and client certificates.
-struct Authority {
-    pem: String,
+pub(crate) struct Authority {
+    pub(crate) pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
 /// A certificate and its key, in PEM.
-struct Leaf {
+pub(crate) struct Leaf {
     cert: String,
     key: String,
 }
@@ -69,15 +69,15 @@ impl Authority {
 }
 
 /// The files a TLS server reads, in a directory that lives as long as this.
-struct ServerFiles {
+pub(crate) struct ServerFiles {
     _dir: TempDir,
-    ca: Authority,
-    settings: ServerSettings,
+    pub(crate) ca: Authority,
+    pub(crate) settings: ServerSettings,
 }
 
 /// Settings for a TLS server with the role tokens plus `extra` lines in its tokens file;
 /// mutual TLS when `mutual`.
-fn tls_settings(mutual: bool, extra: &str) -> ServerFiles {
+pub(crate) fn tls_settings(mutual: bool, extra: &str) -> ServerFiles {
     let dir = tempfile::tempdir().unwrap();
     let ca = Authority::new("scpf test CA");
     let server = ca.leaf("scpf-reports", ExtendedKeyUsagePurpose::ServerAuth);
@@ -102,7 +102,7 @@ fn tls_settings(mutual: bool, extra: &str) -> ServerFiles {
 }
 
 /// Connects over TLS trusting `ca`, presenting `identity` when given.
-async fn connect(
+pub(crate) async fn connect(
     addr: SocketAddr,
     ca: &str,
     identity: Option<&Leaf>,

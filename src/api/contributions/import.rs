@@ -1,12 +1,11 @@
 //! ImportContributions: a client stream of rows, written in batches. Each row is parsed into a
 //! domain value first (a bad row fails alone and never reaches the database); then a batch is
-//! claimed, checked against the database and written with one statement per step, whatever its
-//! number of rows.
+//! streamed into a staging table with COPY, and claimed, checked against the database and
+//! written from there with one statement per step, whatever its number of rows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use prost::Message;
-use sqlx::PgConnection;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{message, parse_create};
@@ -16,8 +15,10 @@ use crate::{
     error::{Error, Result},
     pb, rpc_method,
     store::{
-        Versioned, contributions,
-        write::{Batch, BatchAudit, RowClaim, RowOutcome},
+        Versioned,
+        contributions::import::{self, References, StagedRow},
+        statistics::{self, Table},
+        write::{Batch, RowClaim, RowOutcome, first_claims},
     },
 };
 
@@ -34,16 +35,19 @@ pub async fn import(
     let caller = Caller::of(&request);
     let mut stream = request.into_inner();
     let mut results = Vec::new();
+    let mut written = Written::default();
     let mut rows = Vec::with_capacity(BATCH_ROWS);
     while let Some(row) = stream.message().await? {
         rows.push(row);
         if rows.len() == BATCH_ROWS {
-            results.extend(import_batch(api, &caller, std::mem::take(&mut rows)).await);
+            let batch = std::mem::take(&mut rows);
+            results.extend(import_batch(api, &caller, batch, &mut written).await);
         }
     }
     if !rows.is_empty() {
-        results.extend(import_batch(api, &caller, rows).await);
+        results.extend(import_batch(api, &caller, rows, &mut written).await);
     }
+    refresh_statistics(api, written).await;
     let count =
         |keep: fn(&pb::ImportRowResult) -> bool| results.iter().filter(|r| keep(r)).count() as i64;
     Ok(Response::new(pb::ImportContributionsResponse {
@@ -52,6 +56,27 @@ pub async fn import(
         failed: count(|r| r.code != 0),
         results,
     }))
+}
+
+/// Rows an import wrote, per table.
+#[derive(Debug, Default)]
+struct Written {
+    contributions: u64,
+    installments: u64,
+}
+
+/// The import's last step: fresh statistics for the tables it grew, so that a report generated
+/// right after it is planned on what the tables now hold. The rows are committed by then, so a
+/// failure here is logged, not returned.
+async fn refresh_statistics(api: &Api, written: Written) {
+    let tables = [
+        (Table::Contributions, written.contributions),
+        (Table::ContributionVersions, written.contributions),
+        (Table::Installments, written.installments),
+    ];
+    if let Err(err) = statistics::refresh(api.pool(), &tables).await {
+        tracing::warn!(error = %err, "the statistics of the imported tables were not refreshed");
+    }
 }
 
 /// A row that parsed: its place in the batch and what to write.
@@ -86,6 +111,7 @@ async fn import_batch(
     api: &Api,
     caller: &Caller,
     rows: Vec<pb::ImportContributionsRequest>,
+    written: &mut Written,
 ) -> Vec<pb::ImportRowResult> {
     let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; rows.len()];
     let mut valid = Vec::new();
@@ -102,7 +128,7 @@ async fn import_batch(
         }
     }
     if !valid.is_empty() {
-        match write(api, caller, &valid).await {
+        match write(api, caller, &valid, written).await {
             Ok(written) => {
                 for (v, result) in valid.iter().zip(written) {
                     results[v.index] = Some(result);
@@ -131,9 +157,14 @@ fn success(row: i64, name: String, replayed: bool) -> pb::ImportRowResult {
     }
 }
 
-/// Claims, checks and writes the valid rows of a batch in one transaction; returns their
+/// Stages, claims, checks and writes the valid rows of a batch in one transaction; returns their
 /// results in order.
-async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result<Vec<pb::ImportRowResult>> {
+async fn write(
+    api: &Api,
+    caller: &Caller,
+    valid: &[Valid],
+    written: &mut Written,
+) -> Result<Vec<pb::ImportRowResult>> {
     let claims: Vec<RowClaim> = valid
         .iter()
         .map(|v| RowClaim {
@@ -141,25 +172,50 @@ async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result<Vec<pb::Im
             fingerprint: v.fingerprint,
         })
         .collect();
-    let (mut batch, outcomes) = Batch::begin(api.pool(), &caller.actor, METHOD, &claims).await?;
+    let (mut outcomes, unique) = first_claims(&claims);
+    let mut batch = Batch::open(api.pool(), &caller.actor, METHOD).await?;
     let now = batch.now();
-    let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; valid.len()];
-    let fresh: Vec<usize> = outcomes
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| matches!(o, RowOutcome::Fresh))
-        .map(|(i, _)| i)
-        .collect();
 
-    // Reference checks for the whole batch; a row refused here gives its claim back.
-    let candidates: Vec<&Contribution> = fresh.iter().map(|&i| &valid[i].contribution).collect();
-    let lookups = Lookups::load(batch.conn(), &candidates).await?;
+    // Every row that may be written is staged with the response and audit event it will have.
+    let staged: Vec<StagedRow> = unique
+        .iter()
+        .map(|&i| {
+            let contribution = &valid[i].contribution;
+            let response = message(&Versioned {
+                revision: 1,
+                created_at: now,
+                updated_at: now,
+                value: contribution.clone(),
+            });
+            StagedRow {
+                n: i as i32,
+                claim: &claims[i],
+                contribution,
+                audit_after: convert::canonical_json(&response),
+                response: response.encode_to_vec(),
+            }
+        })
+        .collect();
+    import::stage(&mut batch, &staged).await?;
+    let claimed = import::claim(&mut batch).await?;
+    batch
+        .settle(&claims, &unique, claimed, &mut outcomes)
+        .await?;
+
+    // Reference checks of the claimed rows; a row refused here gives its claim back.
+    let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; valid.len()];
+    let fresh: Vec<i32> = (0..valid.len())
+        .filter(|&i| matches!(outcomes[i], RowOutcome::Fresh))
+        .map(|i| i as i32)
+        .collect();
+    let references = import::references(&mut batch, &fresh).await?;
     let mut refused = Vec::new();
     let mut ids_in_batch = HashSet::new();
     let mut to_write = Vec::new();
-    for &i in &fresh {
-        let c = &valid[i].contribution;
-        let checked = lookups.check(c).and_then(|()| {
+    for r in &references {
+        let v = &valid[r.n as usize];
+        let c = &v.contribution;
+        let checked = check(c, r).and_then(|()| {
             if ids_in_batch.insert(c.id.as_str()) {
                 Ok(())
             } else {
@@ -167,46 +223,34 @@ async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result<Vec<pb::Im
             }
         });
         match checked {
-            Ok(()) => to_write.push(i),
+            Ok(()) => to_write.push(r.n),
             Err(err) => {
-                results[i] = Some(row_failure(valid[i].row, err));
-                refused.push(valid[i].request_id.clone());
+                results[r.n as usize] = Some(row_failure(v.row, err));
+                refused.push(v.request_id.clone());
             }
         }
     }
 
-    let contributions: Vec<&Contribution> =
-        to_write.iter().map(|&i| &valid[i].contribution).collect();
-    let inserted = contributions::create_many(batch.conn(), &contributions, now).await?;
-    let mut audits = Vec::new();
-    let mut responses = Vec::new();
-    for &i in &to_write {
-        let v = &valid[i];
+    let inserted = import::write(&mut batch, &to_write, now).await?;
+    for &n in &to_write {
+        let v = &valid[n as usize];
         let name = v.contribution.name();
-        if !inserted.contains(v.contribution.id.as_str()) {
-            results[i] = Some(row_failure(v.row, Error::AlreadyExists { name }));
+        results[n as usize] = Some(if inserted.contains(v.contribution.id.as_str()) {
+            success(v.row, name, false)
+        } else {
             refused.push(v.request_id.clone());
-            continue;
-        }
-        let response = message(&Versioned {
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-            value: v.contribution.clone(),
+            row_failure(v.row, Error::AlreadyExists { name })
         });
-        audits.push(BatchAudit {
-            request_id: v.request_id.clone(),
-            resource: name.clone(),
-            before: None,
-            after: Some(convert::canonical_json(&response)),
-            reason: None,
-        });
-        responses.push((v.request_id.clone(), response.encode_to_vec()));
-        results[i] = Some(success(v.row, name, false));
     }
     batch.release(&refused).await?;
-    batch.audit(&audits).await?;
-    batch.commit(&responses).await?;
+    batch.commit(&[]).await?;
+    written.contributions += inserted.len() as u64;
+    written.installments += to_write
+        .iter()
+        .map(|&n| &valid[n as usize].contribution)
+        .filter(|c| inserted.contains(c.id.as_str()))
+        .map(|c| c.installments.len() as u64)
+        .sum::<u64>();
 
     for (i, outcome) in outcomes.into_iter().enumerate() {
         let row = valid[i].row;
@@ -234,83 +278,36 @@ async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result<Vec<pb::Im
         .collect()
 }
 
-/// What the database knows about the references of a batch, read with one query per kind.
-struct Lookups {
-    /// Donors that exist, and whether each is a Member State.
-    member_states: HashMap<String, bool>,
-    programmes: HashSet<String>,
-    sessions: HashSet<String>,
-}
-
-impl Lookups {
-    async fn load(conn: &mut PgConnection, batch: &[&Contribution]) -> Result<Lookups> {
-        fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-            let mut seen = HashSet::new();
-            values.filter(|v| seen.insert(*v)).collect()
-        }
-        let donors = distinct(batch.iter().map(|c| c.donor.as_str()));
-        let programmes = distinct(
-            batch
-                .iter()
-                .filter_map(|c| c.programme.as_ref())
-                .map(|p| p.as_str()),
-        );
-        let session_ids: Vec<String> = batch
-            .iter()
-            .filter_map(|c| c.announced_at)
-            .map(|s| s.id())
-            .collect();
-        let sessions = distinct(session_ids.iter().map(String::as_str));
-        Ok(Lookups {
-            member_states: if donors.is_empty() {
-                HashMap::new()
-            } else {
-                contributions::member_states(conn, &donors).await?
-            },
-            programmes: if programmes.is_empty() {
-                HashSet::new()
-            } else {
-                contributions::existing_programmes(conn, &programmes).await?
-            },
-            sessions: if sessions.is_empty() {
-                HashSet::new()
-            } else {
-                contributions::existing_sessions(conn, &sessions).await?
-            },
-        })
+/// The checks of a single call, answered from what the database knows of the row's references.
+fn check(c: &Contribution, known: &References) -> Result<()> {
+    let missing = |field: &str, reason: &'static str, name: String| {
+        Error::invalid(field, reason, format!("{name} does not exist"))
+    };
+    let Some(member_state) = known.member_state else {
+        return Err(missing(
+            "contribution.donor",
+            "UNKNOWN_ORGANIZATION",
+            format!("organizations/{}", c.donor),
+        ));
+    };
+    c.check_donor(member_state, "contribution")?;
+    if let Some(programme) = &c.programme
+        && !known.programme_known
+    {
+        return Err(missing(
+            "contribution.programme",
+            "UNKNOWN_PROGRAMME",
+            format!("programmes/{programme}"),
+        ));
     }
-
-    /// The checks of a single call, answered from the look-ups.
-    fn check(&self, c: &Contribution) -> Result<()> {
-        let missing = |field: &str, reason: &'static str, name: String| {
-            Error::invalid(field, reason, format!("{name} does not exist"))
-        };
-        let Some(&member_state) = self.member_states.get(c.donor.as_str()) else {
-            return Err(missing(
-                "contribution.donor",
-                "UNKNOWN_ORGANIZATION",
-                format!("organizations/{}", c.donor),
-            ));
-        };
-        c.check_donor(member_state, "contribution")?;
-        if let Some(programme) = &c.programme
-            && !self.programmes.contains(programme.as_str())
-        {
-            return Err(missing(
-                "contribution.programme",
-                "UNKNOWN_PROGRAMME",
-                format!("programmes/{programme}"),
-            ));
-        }
-        if let Some(session) = c.announced_at
-            && !self.sessions.contains(&session.id())
-        {
-            return Err(missing(
-                "contribution.announced_at",
-                "UNKNOWN_SESSION",
-                session.name(),
-            ));
-        }
-        Ok(())
+    if let Some(session) = c.announced_at
+        && !known.session_known
+    {
+        return Err(missing(
+            "contribution.announced_at",
+            "UNKNOWN_SESSION",
+            session.name(),
+        ));
     }
+    Ok(())
 }

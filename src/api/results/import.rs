@@ -13,6 +13,7 @@ use crate::{
     pb, rpc_method,
     store::{
         results::record::{self, Recorded},
+        statistics::{self, Table},
         write::{Batch, BatchAudit, RowClaim, RowOutcome},
     },
 };
@@ -29,16 +30,19 @@ pub async fn import(
     mut stream: Streaming<pb::ImportMeasurementsRequest>,
 ) -> Result<pb::ImportMeasurementsResponse, tonic::Status> {
     let mut results = Vec::new();
+    let mut written = Written::default();
     let mut pending = Vec::with_capacity(BATCH_ROWS);
     while let Some(row) = stream.message().await? {
         pending.push(row);
         if pending.len() == BATCH_ROWS {
-            results.extend(import_batch(api, caller, std::mem::take(&mut pending)).await);
+            let batch = std::mem::take(&mut pending);
+            results.extend(import_batch(api, caller, batch, &mut written).await);
         }
     }
     if !pending.is_empty() {
-        results.extend(import_batch(api, caller, pending).await);
+        results.extend(import_batch(api, caller, pending, &mut written).await);
     }
+    refresh_statistics(api, written).await;
     let count =
         |f: fn(&pb::ImportRowResult) -> bool| results.iter().filter(|r| f(r)).count() as i64;
     Ok(pb::ImportMeasurementsResponse {
@@ -47,6 +51,26 @@ pub async fn import(
         failed: count(|r| r.code != 0),
         results,
     })
+}
+
+/// Rows an import wrote, per table.
+#[derive(Debug, Default)]
+struct Written {
+    measurements: u64,
+    versions: u64,
+}
+
+/// The import's last step: fresh statistics for the tables it grew, so that a report generated
+/// right after it is planned on what the tables now hold. The rows are committed by then, so a
+/// failure here is logged, not returned.
+async fn refresh_statistics(api: &Api, written: Written) {
+    let tables = [
+        (Table::Measurements, written.measurements),
+        (Table::MeasurementVersions, written.versions),
+    ];
+    if let Err(err) = statistics::refresh(api.pool(), &tables).await {
+        tracing::warn!(error = %err, "the statistics of the imported tables were not refreshed");
+    }
 }
 
 /// A row that parsed: ready to be claimed and checked against the database.
@@ -64,6 +88,7 @@ async fn import_batch(
     api: &Api,
     caller: &Caller,
     rows: Vec<pb::ImportMeasurementsRequest>,
+    written: &mut Written,
 ) -> Vec<pb::ImportRowResult> {
     let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; rows.len()];
     let mut parsed = Vec::with_capacity(rows.len());
@@ -86,7 +111,7 @@ async fn import_batch(
         }
     }
     if !parsed.is_empty() {
-        match write_batch(api, caller, &parsed).await {
+        match write_batch(api, caller, &parsed, written).await {
             Ok(answers) => {
                 for (p, answer) in parsed.iter().zip(answers) {
                     results[p.index] = Some(answer);
@@ -122,6 +147,7 @@ async fn write_batch(
     api: &Api,
     caller: &Caller,
     parsed: &[ParsedRow],
+    written: &mut Written,
 ) -> Result<Vec<pb::ImportRowResult>> {
     let claims: Vec<RowClaim> = parsed
         .iter()
@@ -146,6 +172,11 @@ async fn write_batch(
             measurements::check(&parsed[fresh[j]].recording, indicator, current)
         })
         .await?;
+    let (mut measurements, mut versions) = (0, 0);
+    for r in recorded.iter().flatten() {
+        measurements += u64::from(r.before.is_none());
+        versions += u64::from(r.changed());
+    }
     let mut recorded: Vec<Option<Result<Recorded>>> = recorded.into_iter().map(Some).collect();
 
     let mut answers: Vec<pb::ImportRowResult> = Vec::with_capacity(parsed.len());
@@ -204,5 +235,7 @@ async fn write_batch(
     batch.release(&release).await?;
     batch.audit(&audits).await?;
     batch.commit(&responses).await?;
+    written.measurements += measurements;
+    written.versions += versions;
     Ok(answers)
 }
