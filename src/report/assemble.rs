@@ -5,7 +5,7 @@
 //! is pure computation, proportional to the size of the report: callers run it off the async
 //! runtime's worker threads (see `api/reports.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -554,6 +554,8 @@ fn multi_year(
     let status_month = w.status_date.with_day(1).unwrap_or(w.status_date);
     let mut schedules: Vec<pb::Schedule> = Vec::new();
     let mut total_outstanding = Decimal::ZERO;
+    let mut years: BTreeSet<i32> = BTreeSet::new();
+    let mut by_donor: BTreeMap<(String, String), BTreeMap<i32, Decimal>> = BTreeMap::new();
     for r in rows {
         let name = format!("contributions/{}", r.contribution_id);
         if r.paid < r.amount && r.due_date <= w.status_date {
@@ -603,6 +605,15 @@ fn multi_year(
         } else {
             pb::InstallmentStatus::Future
         };
+        if let Some(usd) = unpaid_converted(r)? {
+            let cells = by_donor
+                .entry((r.donor_name.clone(), r.donor_id.clone()))
+                .or_default();
+            *cells.entry(r.due_date.year()).or_default() += usd;
+        }
+        if r.paid < r.amount {
+            years.insert(r.due_date.year());
+        }
         if let Some(schedule) = schedules.last_mut() {
             schedule.installments.push(pb::ScheduledInstallment {
                 due_date: convert::date(r.due_date),
@@ -612,11 +623,56 @@ fn multi_year(
             });
         }
     }
+    let years: Vec<i32> = years.into_iter().collect();
+    let mut year_totals = vec![Decimal::ZERO; years.len()];
+    let mut donors = Vec::with_capacity(by_donor.len());
+    for ((donor_name, donor_id), cells) in by_donor {
+        let amounts: Vec<Decimal> = years
+            .iter()
+            .map(|y| cells.get(y).copied().unwrap_or_default())
+            .collect();
+        for (t, a) in year_totals.iter_mut().zip(&amounts) {
+            *t += a;
+        }
+        donors.push(pb::DonorYears {
+            donor: format!("organizations/{donor_id}"),
+            donor_name,
+            total: amount(amounts.iter().sum(), OPERATIONAL),
+            amounts: amounts.iter().map(|a| amount(*a, OPERATIONAL)).collect(),
+        });
+    }
     Ok(pb::MultiYearCommitments {
         currency_code: OPERATIONAL.code().to_owned(),
         schedules,
         total_outstanding: amount(total_outstanding, OPERATIONAL),
+        total: amount(year_totals.iter().sum(), OPERATIONAL),
+        year_totals: year_totals
+            .iter()
+            .map(|t| amount(*t, OPERATIONAL))
+            .collect(),
+        years,
+        donors,
     })
+}
+
+/// The unpaid part of a multi-year installment in USD at the rate of the status date's month,
+/// rounded to the cent; `None` when it has no rate (the schedule is then noted in section 9).
+fn unpaid_converted(r: &data::Installment) -> Result<Option<Decimal>> {
+    let unpaid = (r.amount - r.paid).max(Decimal::ZERO);
+    if r.currency == OPERATIONAL.code() {
+        return Ok(Some(amount_decimal(unpaid)));
+    }
+    let (Some(base), Some(rate)) = (&r.rate.rate_base, r.rate.rate) else {
+        return Ok(None);
+    };
+    let usd = if *base == r.currency {
+        unpaid * rate
+    } else if rate.is_zero() {
+        return Ok(None);
+    } else {
+        unpaid / rate
+    };
+    Ok(Some(amount_decimal(usd)))
 }
 
 fn unearmarked(rows: &[data::Allocation], flexibility: &pb::Flexibility) -> pb::UnearmarkedUse {

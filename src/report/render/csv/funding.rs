@@ -44,6 +44,7 @@ pub fn parts(
     emit(flexibility_categories(flexibility)?)?;
     emit(flexibility_modalities(flexibility)?)?;
     emit(multi_year_commitments(header, multi_year)?)?;
+    emit(multi_year_by_year(multi_year)?)?;
     emit(multi_year_schedules(multi_year)?)?;
     emit(unearmarked_allocations(unearmarked)?)?;
     emit(unearmarked_objectives(unearmarked)?)
@@ -292,6 +293,41 @@ fn multi_year_commitments(
             ("converted_currency", &m.currency_code),
             ("outstanding_converted", &m.total_outstanding),
         ],
+    )?;
+    t.finish()
+}
+
+/// The donor-by-year table, one row per donor and year, then a total row per year and the grand
+/// total.
+fn multi_year_by_year(m: &pb::MultiYearCommitments) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "multi_year_by_year.csv",
+        &["donor", "donor_name", "year", "currency", "outstanding"],
+    )?;
+    for d in &m.donors {
+        for (year, amount) in m.years.iter().zip(&d.amounts) {
+            t.row([
+                d.donor.as_str(),
+                &d.donor_name,
+                &year.to_string(),
+                &m.currency_code,
+                amount,
+            ])?;
+        }
+    }
+    for (year, amount) in m.years.iter().zip(&m.year_totals) {
+        t.labelled(
+            TOTAL,
+            &[
+                ("year", &year.to_string()),
+                ("currency", &m.currency_code),
+                ("outstanding", amount),
+            ],
+        )?;
+    }
+    t.labelled(
+        TOTAL,
+        &[("currency", &m.currency_code), ("outstanding", &m.total)],
     )?;
     t.finish()
 }

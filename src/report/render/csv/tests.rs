@@ -60,6 +60,7 @@ fn every_table_is_a_part_with_a_lower_snake_case_header() {
             "flexibility_categories.csv",
             "flexibility_modalities.csv",
             "header.csv",
+            "multi_year_by_year.csv",
             "multi_year_commitments.csv",
             "multi_year_schedules.csv",
             "pledges.csv",

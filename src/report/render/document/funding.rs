@@ -266,7 +266,45 @@ pub(super) fn flexibility(f: &pb::Flexibility) -> Section {
     }
 }
 
-pub(super) fn multi_year(header: &pb::ReportHeader, m: &pb::MultiYearCommitments) -> Section {
+pub(super) fn multi_year(m: &pb::MultiYearCommitments) -> Section {
+    let currency = &m.currency_code;
+    let year_heads: Vec<String> = m.years.iter().map(|y| format!("{y}#")).collect();
+    let total_head = format!("Total ({currency})#");
+    let mut columns: Vec<&str> = vec!["Donor"];
+    columns.extend(year_heads.iter().map(String::as_str));
+    columns.push(&total_head);
+    let mut by_year = Table::new(format!("Outstanding by donor and year ({currency})"), &columns)
+        .empty("No multi-year commitment outstanding.");
+    for d in &m.donors {
+        let mut cells = vec![cell(&d.donor_name)];
+        cells.extend(d.amounts.iter().map(cell));
+        cells.push(cell(&d.total));
+        by_year.row(cells);
+    }
+    let mut totals = vec![cell("Total")];
+    totals.extend(m.year_totals.iter().map(cell));
+    totals.push(cell(&m.total));
+    by_year.total(totals);
+    Section {
+        id: "multi-year",
+        heading: "5. Multi-year commitments".into(),
+        notes: vec![
+            format!(
+                "Contributions committed by the status date whose installments fall in more \
+                 than one year: what remains unpaid at the status date, by donor and by year of \
+                 the installments' due dates, converted to {currency} at the rate of the status \
+                 date's month. Each schedule is in the annex."
+            ),
+            "Receipts up to the status date settle installments in due order. A schedule \
+             without a rate stays out of this table (see Data quality)."
+                .into(),
+        ],
+        tables: vec![by_year],
+    }
+}
+
+/// The per-contribution schedules, placed after the numbered sections.
+pub(super) fn schedules_annex(header: &pb::ReportHeader, m: &pb::MultiYearCommitments) -> Section {
     let currency = &m.currency_code;
     let mut schedules = Table::new(
         "Schedules",
@@ -338,13 +376,12 @@ pub(super) fn multi_year(header: &pb::ReportHeader, m: &pb::MultiYearCommitments
         cell(&m.total_outstanding),
     ]);
     Section {
-        id: "multi-year",
-        heading: "5. Multi-year commitments".into(),
+        id: "annex-schedules",
+        heading: "Annex: schedules".into(),
         notes: vec![
             format!(
-                "Contributions committed by the status date whose installments fall in more \
-                 than one year, in the agreement's currency; the amount outstanding at the status \
-                 date is converted to {currency} at the rate of its month."
+                "The schedules of section 5, in the agreement's currency; the amount outstanding \
+                 at the status date is converted to {currency} at the rate of its month."
             ),
             "Receipts up to the status date settle installments in due order. An installment is \
              paid, due (on or before the status date and not fully paid at it) or future."
