@@ -163,15 +163,15 @@ mod tests {
     #[test]
     fn section_5_is_the_donor_by_year_table_and_the_schedules_come_after_the_sections() {
         let md = markdown(&fixture::report());
-        let at = |text: &str| {
-            md.find(text)
-                .unwrap_or_else(|| panic!("{text} is missing"))
-        };
+        let at = |text: &str| md.find(text).unwrap_or_else(|| panic!("{text} is missing"));
         let (five, six) = (at("## 5. Multi-year commitments\n"), at("## 6. "));
         let nine = at("## 9. Data quality\n");
         let annex = at("## Annex: schedules\n");
         let table = at("### Outstanding by donor and year (USD)\n");
-        assert!(five < table && table < six, "the donor-by-year table is in section 5");
+        assert!(
+            five < table && table < six,
+            "the donor-by-year table is in section 5"
+        );
         assert!(
             md.contains("| Donor | 2025 | 2026 | 2027 | 2028 | Total (USD) |"),
             "one column per year"
@@ -182,7 +182,10 @@ mod tests {
         let schedules = at("### Schedules\n");
         let installments = at("### Installments\n");
         assert!(nine < annex, "the annex follows the numbered sections");
-        assert!(annex < schedules && annex < installments, "schedules are in the annex");
+        assert!(
+            annex < schedules && annex < installments,
+            "schedules are in the annex"
+        );
     }
 
     #[test]

@@ -416,3 +416,121 @@ async fn unearmarked_allocations_are_totalled_by_objective(pool: PgPool) {
     assert_eq!(u.unearmarked_received, "1000.00");
     assert_eq!(u.unallocated, "0.00");
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_multi_year_table_has_a_row_per_donor_and_a_column_per_year_that_add_up(pool: PgPool) {
+    let mut w = world(pool).await;
+    w.donor("belgium", "Belgium", "BE", true).await;
+    w.donor("norway", "Norway", "NO", true).await;
+    w.donor("sweden", "Sweden", "SE", true).await;
+    w.donor("switzerland", "Switzerland", "CH", true).await;
+    w.donor("denmark", "Denmark", "DK", true).await;
+    // June 2025 is the status date's month; a later rate plays no part.
+    w.rate("EUR", "USD", "2025-06", "1.1537").await;
+    w.rate("SEK", "USD", "2025-06", "0.09333").await;
+    w.rate("EUR", "USD", "2026-03", "9.99").await;
+    // Belgium: EUR 1,500 received settles 2025 and half of 2026.
+    let be = [
+        ("2025-03-15", "1000.00"),
+        ("2026-03-15", "1000.00"),
+        ("2027-03-15", "1000.00"),
+    ];
+    w.voluntary(Voluntary::simple("be", "belgium", "EUR", &be))
+        .await;
+    w.receipt("be", "2025-04-01", "EUR", "1500.00").await;
+    // Sweden: nothing received; 2025 is overdue, 2027 has no installment.
+    let se = [
+        ("2025-05-15", "333.33"),
+        ("2026-05-15", "333.33"),
+        ("2028-05-15", "333.34"),
+    ];
+    w.voluntary(Voluntary::simple("se", "sweden", "SEK", &se))
+        .await;
+    // Norway in USD: no conversion.
+    let no = [("2026-09-30", "250.00"), ("2027-09-30", "250.00")];
+    w.voluntary(Voluntary::simple("no", "norway", "USD", &no))
+        .await;
+    // Switzerland in CHF has no rate: out of the table (and noted in section 9).
+    let ch = [("2025-12-31", "100.00"), ("2026-12-31", "100.00")];
+    w.voluntary(Voluntary::simple("ch", "switzerland", "CHF", &ch))
+        .await;
+    // Denmark's single-year commitment is not multi-year.
+    let dk = [("2025-08-01", "400.00")];
+    w.voluntary(Voluntary::simple("dk", "denmark", "USD", &dk))
+        .await;
+    // A receipt after the status date changes nothing.
+    w.receipt("se", "2025-07-02", "SEK", "333.33").await;
+
+    let report = w.generate(36, None).await;
+    let m = content(&report).multi_year_commitments.clone().unwrap();
+
+    let (eur, sek) = (d("1.1537"), d("0.09333"));
+    let zero = d("0.00");
+    let expected: [(&str, &str, [rust_decimal::Decimal; 4]); 3] = [
+        (
+            "organizations/belgium",
+            "Belgium",
+            [
+                zero,
+                cents(d("500.00") * eur),
+                cents(d("1000.00") * eur),
+                zero,
+            ],
+        ),
+        (
+            "organizations/norway",
+            "Norway",
+            [zero, d("250.00"), d("250.00"), zero],
+        ),
+        (
+            "organizations/sweden",
+            "Sweden",
+            [
+                cents(d("333.33") * sek),
+                cents(d("333.33") * sek),
+                zero,
+                cents(d("333.34") * sek),
+            ],
+        ),
+    ];
+    assert_eq!(m.years, [2025, 2026, 2027, 2028]);
+    assert_eq!(m.donors.len(), expected.len(), "{:?}", m.donors);
+    let mut columns = [zero; 4];
+    for (row, (donor, name, cells)) in m.donors.iter().zip(&expected) {
+        assert_eq!(
+            (row.donor.as_str(), row.donor_name.as_str()),
+            (*donor, *name)
+        );
+        let got: Vec<rust_decimal::Decimal> = row.amounts.iter().map(|a| d(a)).collect();
+        assert_eq!(got, cells.to_vec(), "{name}");
+        assert_eq!(
+            d(&row.total),
+            cells.iter().sum::<rust_decimal::Decimal>(),
+            "{name}"
+        );
+        for (c, v) in columns.iter_mut().zip(cells) {
+            *c += v;
+        }
+    }
+    let year_totals: Vec<rust_decimal::Decimal> = m.year_totals.iter().map(|a| d(a)).collect();
+    assert_eq!(year_totals, columns.to_vec());
+    assert_eq!(d(&m.total), columns.iter().sum::<rust_decimal::Decimal>());
+    // By hand: 576.85 + 1153.70 + 500.00 + 31.11 + 31.11 + 31.11.
+    assert_eq!(m.total, "2323.88");
+    // The schedules stay in the content, Switzerland's among them.
+    let mut contributions: Vec<&str> = m
+        .schedules
+        .iter()
+        .map(|s| s.contribution.as_str())
+        .collect();
+    contributions.sort_unstable();
+    assert_eq!(
+        contributions,
+        [
+            "contributions/be",
+            "contributions/ch",
+            "contributions/no",
+            "contributions/se"
+        ]
+    );
+}

@@ -273,8 +273,11 @@ pub(super) fn multi_year(m: &pb::MultiYearCommitments) -> Section {
     let mut columns: Vec<&str> = vec!["Donor"];
     columns.extend(year_heads.iter().map(String::as_str));
     columns.push(&total_head);
-    let mut by_year = Table::new(format!("Outstanding by donor and year ({currency})"), &columns)
-        .empty("No multi-year commitment outstanding.");
+    let mut by_year = Table::new(
+        format!("Outstanding by donor and year ({currency})"),
+        &columns,
+    )
+    .empty("No multi-year commitment outstanding.");
     for d in &m.donors {
         let mut cells = vec![cell(&d.donor_name)];
         cells.extend(d.amounts.iter().map(cell));
