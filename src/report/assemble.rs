@@ -596,6 +596,19 @@ fn multi_year(
                     .unwrap_or_default(),
                 exchange_rate: rates.note(&r.rate, status_month),
                 installments: Vec::new(),
+                announced_session: r
+                    .announced_session_id
+                    .as_ref()
+                    .map(|id| format!("sessions/{id}"))
+                    .unwrap_or_default(),
+                period_start: convert::date(r.period_start),
+                period_end: convert::date(r.period_end),
+                total_converted: converted_usd(r, r.total)
+                    .map(|c| amount(c, OPERATIONAL))
+                    .unwrap_or_default(),
+                received_converted: converted_usd(r, r.received)
+                    .map(|c| amount(c, OPERATIONAL))
+                    .unwrap_or_default(),
             });
         }
         let status = if r.paid >= r.amount {
@@ -658,21 +671,26 @@ fn multi_year(
 /// The unpaid part of a multi-year installment in USD at the rate of the status date's month,
 /// rounded to the cent; `None` when it has no rate (the schedule is then noted in section 9).
 fn unpaid_converted(r: &data::Installment) -> Result<Option<Decimal>> {
-    let unpaid = (r.amount - r.paid).max(Decimal::ZERO);
+    Ok(converted_usd(r, (r.amount - r.paid).max(Decimal::ZERO)))
+}
+
+/// An amount of the row's currency in USD at the row's rate (the status date's month), rounded
+/// to the cent; `None` when no rate exists.
+fn converted_usd(r: &data::Installment, value: Decimal) -> Option<Decimal> {
     if r.currency == OPERATIONAL.code() {
-        return Ok(Some(amount_decimal(unpaid)));
+        return Some(amount_decimal(value));
     }
     let (Some(base), Some(rate)) = (&r.rate.rate_base, r.rate.rate) else {
-        return Ok(None);
+        return None;
     };
     let usd = if *base == r.currency {
-        unpaid * rate
+        value * rate
     } else if rate.is_zero() {
-        return Ok(None);
+        return None;
     } else {
-        unpaid / rate
+        value / rate
     };
-    Ok(Some(amount_decimal(usd)))
+    Some(amount_decimal(usd))
 }
 
 fn unearmarked(rows: &[data::Allocation], flexibility: &pb::Flexibility) -> pb::UnearmarkedUse {

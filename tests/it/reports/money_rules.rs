@@ -5,8 +5,9 @@ use sqlx::PgPool;
 
 use super::{
     cents, d,
-    fixture::{Voluntary, World, content},
+    fixture::{Voluntary, World, content, money},
 };
+use crate::support::rid;
 
 /// Session 36 reports on the first half of 2025.
 async fn world(pool: PgPool) -> World {
@@ -446,10 +447,34 @@ async fn the_multi_year_table_has_a_row_per_donor_and_a_column_per_year_that_add
     ];
     w.voluntary(Voluntary::simple("se", "sweden", "SEK", &se))
         .await;
-    // Norway in USD: no conversion.
-    let no = [("2026-09-30", "250.00"), ("2027-09-30", "250.00")];
-    w.voluntary(Voluntary::simple("no", "norway", "USD", &no))
-        .await;
+    // Norway in USD: no conversion; announced at the 36th session.
+    w.contributions
+        .create_contribution(pb::CreateContributionRequest {
+            contribution_id: "no".into(),
+            contribution: Some(pb::Contribution {
+                donor: "organizations/norway".into(),
+                funding_type: pb::FundingType::Voluntary.into(),
+                earmarking_category: C::Unearmarked.into(),
+                earmarking_modality: M::A.into(),
+                status: FlowStatus::Commitment.into(),
+                total: money("USD", "500.00"),
+                installments: [("2026-09-30", "250.00"), ("2027-09-30", "250.00")]
+                    .iter()
+                    .map(|(due, amount)| pb::Installment {
+                        due_date: (*due).into(),
+                        amount: money("USD", amount),
+                    })
+                    .collect(),
+                agreement_date: "2025-02-01".into(),
+                period_start: "2025-02-01".into(),
+                period_end: "2027-12-31".into(),
+                announced_at: "sessions/36".into(),
+                ..Default::default()
+            }),
+            request_id: rid(),
+        })
+        .await
+        .unwrap();
     // Switzerland in CHF has no rate: out of the table (and noted in section 9).
     let ch = [("2025-12-31", "100.00"), ("2026-12-31", "100.00")];
     w.voluntary(Voluntary::simple("ch", "switzerland", "CHF", &ch))
@@ -517,6 +542,44 @@ async fn the_multi_year_table_has_a_row_per_donor_and_a_column_per_year_that_add
     assert_eq!(d(&m.total), columns.iter().sum::<rust_decimal::Decimal>());
     // By hand: 576.85 + 1153.70 + 500.00 + 31.11 + 31.11 + 31.11.
     assert_eq!(m.total, "2323.88");
+    // Each schedule names its session and period, and gives its figures in USD at June's rate.
+    let be = m
+        .schedules
+        .iter()
+        .find(|s| s.contribution == "contributions/be")
+        .unwrap();
+    assert_eq!(be.announced_session, "");
+    assert_eq!(
+        (be.period_start.as_str(), be.period_end.as_str()),
+        ("2025-01-10", "2027-03-15")
+    );
+    assert_eq!(d(&be.total_converted), cents(d("3000.00") * eur));
+    assert_eq!(d(&be.received_converted), cents(d("1500.00") * eur));
+    assert_eq!(d(&be.outstanding_converted), cents(d("1500.00") * eur));
+    assert_eq!(be.exchange_rate, "exchangeRates/EUR-USD-2025-06");
+    let no = m
+        .schedules
+        .iter()
+        .find(|s| s.contribution == "contributions/no")
+        .unwrap();
+    assert_eq!(no.announced_session, "sessions/36");
+    assert_eq!(
+        (no.period_start.as_str(), no.period_end.as_str()),
+        ("2025-02-01", "2027-12-31")
+    );
+    assert_eq!(
+        (no.total_converted.as_str(), no.received_converted.as_str()),
+        ("500.00", "0.00")
+    );
+    let ch = m
+        .schedules
+        .iter()
+        .find(|s| s.contribution == "contributions/ch")
+        .unwrap();
+    assert_eq!(
+        (ch.total_converted.as_str(), ch.exchange_rate.as_str()),
+        ("", "")
+    );
     // The schedules stay in the content, Switzerland's among them.
     let mut contributions: Vec<&str> = m
         .schedules

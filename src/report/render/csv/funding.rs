@@ -259,6 +259,9 @@ fn multi_year_commitments(
             "contribution",
             "donor",
             "donor_name",
+            "announced_session",
+            "period_start",
+            "period_end",
             "earmarking_category",
             "currency",
             "total",
@@ -267,6 +270,8 @@ fn multi_year_commitments(
             "exchange_rate",
             "rate",
             "converted_currency",
+            "total_converted",
+            "received_converted",
             "outstanding_converted",
         ],
     )?;
@@ -276,6 +281,9 @@ fn multi_year_commitments(
             s.contribution.as_str(),
             &s.donor,
             &s.donor_name,
+            &s.announced_session,
+            &s.period_start,
+            &s.period_end,
             &labels::category(s.earmarking_category),
             &currency,
             &total,
@@ -284,6 +292,8 @@ fn multi_year_commitments(
             &s.exchange_rate,
             labels::rate_value(header, &s.exchange_rate),
             &m.currency_code,
+            &s.total_converted,
+            &s.received_converted,
             &s.outstanding_converted,
         ])?;
     }

@@ -306,6 +306,25 @@ pub(super) fn multi_year(m: &pb::MultiYearCommitments) -> Section {
     }
 }
 
+/// A rate with what it is: "EUR to USD, 2025-06: 1.145 (source)"; the name itself when the
+/// header does not list it, nothing when no rate was used.
+fn rate_named(header: &pb::ReportHeader, name: &str) -> String {
+    let Some(used) = header.rates_used.iter().find(|r| r.exchange_rate == name) else {
+        return name.to_owned();
+    };
+    let key = name.strip_prefix("exchangeRates/").unwrap_or(name);
+    let mut parts = key.splitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(base), Some(quote), Some(month)) => {
+            format!(
+                "{base} to {quote}, {month}: {} ({})",
+                used.rate, used.source
+            )
+        }
+        _ => name.to_owned(),
+    }
+}
+
 /// The per-contribution schedules, placed after the numbered sections.
 pub(super) fn schedules_annex(header: &pb::ReportHeader, m: &pb::MultiYearCommitments) -> Section {
     let currency = &m.currency_code;
@@ -314,12 +333,16 @@ pub(super) fn schedules_annex(header: &pb::ReportHeader, m: &pb::MultiYearCommit
         &[
             "Donor",
             "Contribution",
+            "Announced at",
+            "Period~",
             "Category",
             "Currency~",
             "Total#",
             "Received#",
             "Outstanding#",
-            "Rate#",
+            "Rate",
+            &format!("Total ({currency})#"),
+            &format!("Received ({currency})#"),
             &format!("Outstanding ({currency})#"),
         ],
     )
@@ -341,12 +364,16 @@ pub(super) fn schedules_annex(header: &pb::ReportHeader, m: &pb::MultiYearCommit
         schedules.row(vec![
             cell(&s.donor_name),
             cell(&s.contribution),
+            cell(&s.announced_session),
+            cell(super::sections::span(&s.period_start, &s.period_end)),
             cell(labels::category_with_code(s.earmarking_category)),
             cell(&code),
             cell(total),
             cell(labels::amount(s.received.as_ref())),
             cell(labels::amount(s.outstanding.as_ref())),
-            cell(rate(header, &s.exchange_rate)),
+            cell(rate_named(header, &s.exchange_rate)),
+            cell(&s.total_converted),
+            cell(&s.received_converted),
             if s.outstanding_converted.is_empty() {
                 cell("").note("no rate, not counted").flag(true)
             } else {
@@ -367,17 +394,10 @@ pub(super) fn schedules_annex(header: &pb::ReportHeader, m: &pb::MultiYearCommit
             ]);
         }
     }
-    schedules.total(vec![
-        cell("Total"),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(&m.total_outstanding),
-    ]);
+    let mut total = vec![cell("Total")];
+    total.extend((0..11).map(|_| cell("")));
+    total.push(cell(&m.total_outstanding));
+    schedules.total(total);
     Section {
         id: "annex-schedules",
         heading: "Annex: schedules".into(),
