@@ -491,11 +491,17 @@ fn share_strings(amounts: &[Decimal]) -> Vec<String> {
 fn flexibility(paid: &[MoneyLine]) -> pb::Flexibility {
     let mut by_category = [Decimal::ZERO; 4];
     let mut by_modality: BTreeMap<(i32, i32), Decimal> = BTreeMap::new();
+    let mut by_donor: BTreeMap<(String, String), [Decimal; 2]> = BTreeMap::new();
     for l in paid {
         let (Some(c), Some(value)) = (l.earmarking_category, l.converted) else {
             continue;
         };
         let value = amount_decimal(value);
+        if c == 1 || c == 2 {
+            by_donor
+                .entry((l.donor_name.clone(), l.donor_id.clone()))
+                .or_default()[usize::from(c == 2)] += value;
+        }
         if let Some(slot) = usize::try_from(c - 1)
             .ok()
             .and_then(|i| by_category.get_mut(i))
@@ -515,7 +521,20 @@ fn flexibility(paid: &[MoneyLine]) -> pb::Flexibility {
         Some(s) => (s[0] + s[1]).to_string(),
         None => String::new(),
     };
+    let donors = by_donor
+        .into_iter()
+        .map(
+            |((donor_name, donor_id), [one, two])| pb::DonorFlexibility {
+                donor: format!("organizations/{donor_id}"),
+                donor_name,
+                unearmarked: amount(one, OPERATIONAL),
+                softly_earmarked: amount(two, OPERATIONAL),
+                flexible: amount(one + two, OPERATIONAL),
+            },
+        )
+        .collect();
     pb::Flexibility {
+        donors,
         currency_code: OPERATIONAL.code().to_owned(),
         categories: by_category
             .iter()

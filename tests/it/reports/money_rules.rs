@@ -597,3 +597,63 @@ async fn the_multi_year_table_has_a_row_per_donor_and_a_column_per_year_that_add
         ]
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn flexible_funding_is_given_by_donor_and_adds_up_to_the_flexible_amount(pool: PgPool) {
+    let mut w = world(pool).await;
+    w.programme("p", "P", pb::SrfObjective::SavingLives).await;
+    w.donor("at", "Austria", "AT", true).await;
+    w.donor("bg", "Bulgaria", "BG", true).await;
+    w.donor("cy", "Cyprus", "CY", true).await;
+    w.rate("EUR", "USD", "2025-03", "1.1537").await;
+    w.rate("SEK", "USD", "2025-03", "0.09333").await;
+    let paid = [
+        ("at-1", "at", C::Unearmarked, M::A, "EUR", "100.00"),
+        ("at-2", "at", C::SoftlyEarmarked, M::D, "USD", "50.00"),
+        ("bg-1", "bg", C::SoftlyEarmarked, M::E, "SEK", "1000.00"),
+        ("cy-1", "cy", C::Earmarked, M::G, "USD", "70.00"),
+    ];
+    for (id, donor, category, modality, currency, value) in paid {
+        let schedule = [("2025-03-31", value)];
+        w.voluntary(Voluntary {
+            category,
+            modality,
+            programme: if category == C::Earmarked { "p" } else { "" },
+            ..Voluntary::simple(id, donor, currency, &schedule)
+        })
+        .await;
+        w.receipt(id, "2025-03-10", currency, value).await;
+    }
+    let report = w.generate(36, None).await;
+    let f = content(&report).flexibility.clone().unwrap();
+    let rows: Vec<(&str, &str, rust_decimal::Decimal, rust_decimal::Decimal)> = f
+        .donors
+        .iter()
+        .map(|x| {
+            (
+                x.donor.as_str(),
+                x.donor_name.as_str(),
+                d(&x.unearmarked),
+                d(&x.softly_earmarked),
+            )
+        })
+        .collect();
+    let austria_one = cents(d("100.00") * d("1.1537"));
+    let bulgaria_two = cents(d("1000.00") * d("0.09333"));
+    // Cyprus paid only earmarked money: not flexible.
+    assert_eq!(
+        rows,
+        [
+            ("organizations/at", "Austria", austria_one, d("50.00")),
+            ("organizations/bg", "Bulgaria", d("0.00"), bulgaria_two),
+        ]
+    );
+    for x in &f.donors {
+        assert_eq!(d(&x.flexible), d(&x.unearmarked) + d(&x.softly_earmarked));
+    }
+    let sum: rust_decimal::Decimal = f.donors.iter().map(|x| d(&x.flexible)).sum();
+    assert_eq!(sum, austria_one + d("50.00") + bulgaria_two);
+    assert_eq!(d(&f.flexible_amount), sum);
+    // By hand: 115.37 + 50.00 + 93.33.
+    assert_eq!(f.flexible_amount, "258.70");
+}

@@ -43,6 +43,7 @@ pub fn parts(
     emit(pledges(voluntary)?)?;
     emit(flexibility_categories(flexibility)?)?;
     emit(flexibility_modalities(flexibility)?)?;
+    emit(flexibility_donors(flexibility)?)?;
     emit(multi_year_commitments(header, multi_year)?)?;
     emit(multi_year_by_year(multi_year)?)?;
     emit(multi_year_schedules(multi_year)?)?;
@@ -246,6 +247,38 @@ fn flexibility_modalities(f: &pb::Flexibility) -> Result<Part, RenderError> {
     }
     let total_share = labels::total_share(f.modalities.iter().map(|m| m.share.as_str()));
     t.row([TOTAL, "", &f.currency_code, &f.total, &total_share])?;
+    t.finish()
+}
+
+fn flexibility_donors(f: &pb::Flexibility) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "flexibility_donors.csv",
+        &[
+            "donor",
+            "donor_name",
+            "currency",
+            "unearmarked",
+            "softly_earmarked",
+            "flexible",
+        ],
+    )?;
+    for d in &f.donors {
+        t.row([
+            d.donor.as_str(),
+            &d.donor_name,
+            &f.currency_code,
+            &d.unearmarked,
+            &d.softly_earmarked,
+            &d.flexible,
+        ])?;
+    }
+    t.labelled(
+        TOTAL,
+        &[
+            ("currency", &f.currency_code),
+            ("flexible", &f.flexible_amount),
+        ],
+    )?;
     t.finish()
 }
 

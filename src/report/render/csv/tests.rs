@@ -58,6 +58,7 @@ fn every_table_is_a_part_with_a_lower_snake_case_header() {
             "changes.csv",
             "data_quality.csv",
             "flexibility_categories.csv",
+            "flexibility_donors.csv",
             "flexibility_modalities.csv",
             "header.csv",
             "multi_year_by_year.csv",

@@ -248,6 +248,30 @@ pub(super) fn flexibility(f: &pb::Flexibility) -> Section {
             f.modalities.iter().map(|m| m.share.as_str()),
         )),
     ]);
+    let mut donors = Table::new(
+        "Flexible funding by donor",
+        &[
+            "Donor",
+            &format!("Unearmarked, category 1 ({currency})#"),
+            &format!("Softly earmarked, category 2 ({currency})#"),
+            &format!("Flexible ({currency})#"),
+        ],
+    )
+    .empty("No flexible funding paid in the period.");
+    for d in &f.donors {
+        donors.row(vec![
+            cell(&d.donor_name),
+            cell(&d.unearmarked),
+            cell(&d.softly_earmarked),
+            cell(&d.flexible),
+        ]);
+    }
+    donors.total(vec![
+        cell("Total"),
+        cell(f.categories.first().map_or("", |c| c.amount.as_str())),
+        cell(f.categories.get(1).map_or("", |c| c.amount.as_str())),
+        cell(&f.flexible_amount),
+    ]);
     Section {
         id: "flexibility",
         heading: "4. Flexibility".into(),
@@ -262,7 +286,7 @@ pub(super) fn flexibility(f: &pb::Flexibility) -> Section {
                 f.flexible_amount, f.flexible_share
             ),
         ],
-        tables: vec![categories, modalities],
+        tables: vec![categories, modalities, donors],
     }
 }
 
