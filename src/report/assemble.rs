@@ -5,7 +5,7 @@
 //! is pure computation, proportional to the size of the report: callers run it off the async
 //! runtime's worker threads (see `api/reports.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -465,11 +465,17 @@ fn share_strings(amounts: &[Decimal]) -> Vec<String> {
 fn flexibility(paid: &[MoneyLine]) -> pb::Flexibility {
     let mut by_category = [Decimal::ZERO; 4];
     let mut by_modality: BTreeMap<(i32, i32), Decimal> = BTreeMap::new();
+    let mut by_donor: BTreeMap<(String, String), [Decimal; 2]> = BTreeMap::new();
     for l in paid {
         let (Some(c), Some(value)) = (l.earmarking_category, l.converted) else {
             continue;
         };
         let value = amount_decimal(value);
+        if c == 1 || c == 2 {
+            by_donor
+                .entry((l.donor_name.clone(), l.donor_id.clone()))
+                .or_default()[usize::from(c == 2)] += value;
+        }
         if let Some(slot) = usize::try_from(c - 1)
             .ok()
             .and_then(|i| by_category.get_mut(i))
@@ -489,7 +495,20 @@ fn flexibility(paid: &[MoneyLine]) -> pb::Flexibility {
         Some(s) => (s[0] + s[1]).to_string(),
         None => String::new(),
     };
+    let donors = by_donor
+        .into_iter()
+        .map(
+            |((donor_name, donor_id), [one, two])| pb::DonorFlexibility {
+                donor: format!("organizations/{donor_id}"),
+                donor_name,
+                unearmarked: amount(one, OPERATIONAL),
+                softly_earmarked: amount(two, OPERATIONAL),
+                flexible: amount(one + two, OPERATIONAL),
+            },
+        )
+        .collect();
     pb::Flexibility {
+        donors,
         currency_code: OPERATIONAL.code().to_owned(),
         categories: by_category
             .iter()
@@ -528,6 +547,8 @@ fn multi_year(
     let status_month = w.status_date.with_day(1).unwrap_or(w.status_date);
     let mut schedules: Vec<pb::Schedule> = Vec::new();
     let mut total_outstanding = Decimal::ZERO;
+    let mut years: BTreeSet<i32> = BTreeSet::new();
+    let mut by_donor: BTreeMap<(String, String), BTreeMap<i32, Decimal>> = BTreeMap::new();
     for r in rows {
         let name = format!("contributions/{}", r.contribution_id);
         if r.paid < r.amount && r.due_date <= w.status_date {
@@ -568,6 +589,19 @@ fn multi_year(
                     .unwrap_or_default(),
                 exchange_rate: rates.note(&r.rate, status_month),
                 installments: Vec::new(),
+                announced_session: r
+                    .announced_session_id
+                    .as_ref()
+                    .map(|id| format!("sessions/{id}"))
+                    .unwrap_or_default(),
+                period_start: convert::date(r.period_start),
+                period_end: convert::date(r.period_end),
+                total_converted: converted_usd(r, r.total)
+                    .map(|c| amount(c, OPERATIONAL))
+                    .unwrap_or_default(),
+                received_converted: converted_usd(r, r.received)
+                    .map(|c| amount(c, OPERATIONAL))
+                    .unwrap_or_default(),
             });
         }
         let status = if r.paid >= r.amount {
@@ -577,6 +611,15 @@ fn multi_year(
         } else {
             pb::InstallmentStatus::Future
         };
+        if let Some(usd) = unpaid_converted(r)? {
+            let cells = by_donor
+                .entry((r.donor_name.clone(), r.donor_id.clone()))
+                .or_default();
+            *cells.entry(r.due_date.year()).or_default() += usd;
+        }
+        if r.paid < r.amount {
+            years.insert(r.due_date.year());
+        }
         if let Some(schedule) = schedules.last_mut() {
             schedule.installments.push(pb::ScheduledInstallment {
                 due_date: convert::date(r.due_date),
@@ -586,11 +629,61 @@ fn multi_year(
             });
         }
     }
+    let years: Vec<i32> = years.into_iter().collect();
+    let mut year_totals = vec![Decimal::ZERO; years.len()];
+    let mut donors = Vec::with_capacity(by_donor.len());
+    for ((donor_name, donor_id), cells) in by_donor {
+        let amounts: Vec<Decimal> = years
+            .iter()
+            .map(|y| cells.get(y).copied().unwrap_or_default())
+            .collect();
+        for (t, a) in year_totals.iter_mut().zip(&amounts) {
+            *t += a;
+        }
+        donors.push(pb::DonorYears {
+            donor: format!("organizations/{donor_id}"),
+            donor_name,
+            total: amount(amounts.iter().sum(), OPERATIONAL),
+            amounts: amounts.iter().map(|a| amount(*a, OPERATIONAL)).collect(),
+        });
+    }
     Ok(pb::MultiYearCommitments {
         currency_code: OPERATIONAL.code().to_owned(),
         schedules,
         total_outstanding: amount(total_outstanding, OPERATIONAL),
+        total: amount(year_totals.iter().sum(), OPERATIONAL),
+        year_totals: year_totals
+            .iter()
+            .map(|t| amount(*t, OPERATIONAL))
+            .collect(),
+        years,
+        donors,
     })
+}
+
+/// The unpaid part of a multi-year installment in USD at the rate of the status date's month,
+/// rounded to the cent; `None` when it has no rate (the schedule is then noted in section 9).
+fn unpaid_converted(r: &data::Installment) -> Result<Option<Decimal>> {
+    Ok(converted_usd(r, (r.amount - r.paid).max(Decimal::ZERO)))
+}
+
+/// An amount of the row's currency in USD at the row's rate (the status date's month), rounded
+/// to the cent; `None` when no rate exists.
+fn converted_usd(r: &data::Installment, value: Decimal) -> Option<Decimal> {
+    if r.currency == OPERATIONAL.code() {
+        return Some(amount_decimal(value));
+    }
+    let (Some(base), Some(rate)) = (&r.rate.rate_base, r.rate.rate) else {
+        return None;
+    };
+    let usd = if *base == r.currency {
+        value * rate
+    } else if rate.is_zero() {
+        return None;
+    } else {
+        value / rate
+    };
+    Some(amount_decimal(usd))
 }
 
 fn unearmarked(rows: &[data::Allocation], flexibility: &pb::Flexibility) -> pb::UnearmarkedUse {

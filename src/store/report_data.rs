@@ -20,7 +20,8 @@ macro_rules! as_of_ctes {
         "WITH cv AS (
             SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
                    v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
-                   v.total, v.agreement_date, v.announced_session_id
+                   v.total, v.agreement_date, v.announced_session_id, v.period_start,
+                   v.period_end
               FROM contributions c
               JOIN contribution_versions v ON v.contribution_id = c.id
              WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
@@ -320,6 +321,10 @@ pub struct Installment {
     pub paid: Decimal,
     /// True when the schedule falls in more than one calendar year.
     pub multi_year: bool,
+    /// The session where the money was announced, when recorded.
+    pub announced_session_id: Option<String>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
     /// `max(total - received, 0)` converted at the rate of the status date's month.
     pub converted: Option<Decimal>,
     #[sqlx(flatten)]
@@ -341,6 +346,7 @@ pub async fn installments(
         ", inst AS (
             SELECT cv.id AS contribution_id, cv.donor_id, cv.earmarking_category,
                    cv.currency_code::text AS cur, cv.total, i.position, i.due_date, i.amount,
+                   cv.announced_session_id, cv.period_start, cv.period_end,
                    sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
                        AS running
               FROM cv
@@ -363,7 +369,8 @@ pub async fn installments(
               LEFT JOIN paid ON paid.contribution_id = inst.contribution_id)
         SELECT x.contribution_id, x.donor_id, ov.display_name AS donor_name,
                x.earmarking_category, x.cur AS currency, x.total, x.received, x.due_date,
-               x.amount, x.paid, x.multi_year, ",
+               x.amount, x.paid, x.multi_year, x.announced_session_id, x.period_start,
+               x.period_end, ",
         conversion_columns!(),
         " FROM x JOIN ov ON ov.id = x.donor_id ",
         conversion_joins!(),

@@ -151,12 +151,41 @@ mod tests {
             "## 7. Programme results",
             "## 8. Changes since the previous session's final report",
             "## 9. Data quality",
+            "## Annex: schedules",
         ] {
             let at = md[from..]
                 .find(&format!("{heading}\n"))
                 .unwrap_or_else(|| panic!("{heading} is missing or out of order"));
             from += at + heading.len();
         }
+    }
+
+    #[test]
+    fn section_5_is_the_donor_by_year_table_and_the_schedules_come_after_the_sections() {
+        let md = markdown(&fixture::report());
+        let at = |text: &str| md.find(text).unwrap_or_else(|| panic!("{text} is missing"));
+        let (five, six) = (at("## 5. Multi-year commitments\n"), at("## 6. "));
+        let nine = at("## 9. Data quality\n");
+        let annex = at("## Annex: schedules\n");
+        let table = at("### Outstanding by donor and year (USD)\n");
+        assert!(
+            five < table && table < six,
+            "the donor-by-year table is in section 5"
+        );
+        assert!(
+            md.contains("| Donor | 2025 | 2026 | 2027 | 2028 | Total (USD) |"),
+            "one column per year"
+        );
+        assert!(md.contains(
+            "| **Total** | **0.00** | **2718500.00** | **1145000.00** | **1145000.00** | **5008500.00** |"
+        ));
+        let schedules = at("### Schedules\n");
+        let installments = at("### Installments\n");
+        assert!(nine < annex, "the annex follows the numbered sections");
+        assert!(
+            annex < schedules && annex < installments,
+            "schedules are in the annex"
+        );
     }
 
     #[test]

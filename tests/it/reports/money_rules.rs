@@ -5,8 +5,9 @@ use sqlx::PgPool;
 
 use super::{
     cents, d,
-    fixture::{Voluntary, World, content},
+    fixture::{Voluntary, World, content, money},
 };
+use crate::support::rid;
 
 /// Session 36 reports on the first half of 2025.
 async fn world(pool: PgPool) -> World {
@@ -419,4 +420,244 @@ async fn unearmarked_allocations_are_totalled_by_objective(pool: PgPool) {
     assert_eq!(u.total_allocated, "1000.00");
     assert_eq!(u.unearmarked_received, "1000.00");
     assert_eq!(u.unallocated, "0.00");
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_multi_year_table_has_a_row_per_donor_and_a_column_per_year_that_add_up(pool: PgPool) {
+    let mut w = world(pool).await;
+    w.donor("belgium", "Belgium", "BE", true).await;
+    w.donor("norway", "Norway", "NO", true).await;
+    w.donor("sweden", "Sweden", "SE", true).await;
+    w.donor("switzerland", "Switzerland", "CH", true).await;
+    w.donor("denmark", "Denmark", "DK", true).await;
+    // June 2025 is the status date's month; a later rate plays no part.
+    w.rate("EUR", "USD", "2025-06", "1.1537").await;
+    w.rate("SEK", "USD", "2025-06", "0.09333").await;
+    w.rate("EUR", "USD", "2026-03", "9.99").await;
+    // Belgium: EUR 1,500 received settles 2025 and half of 2026.
+    let be = [
+        ("2025-03-15", "1000.00"),
+        ("2026-03-15", "1000.00"),
+        ("2027-03-15", "1000.00"),
+    ];
+    w.voluntary(Voluntary::simple("be", "belgium", "EUR", &be))
+        .await;
+    w.receipt("be", "2025-04-01", "EUR", "1500.00").await;
+    // Sweden: nothing received; 2025 is overdue, 2027 has no installment.
+    let se = [
+        ("2025-05-15", "333.33"),
+        ("2026-05-15", "333.33"),
+        ("2028-05-15", "333.34"),
+    ];
+    w.voluntary(Voluntary::simple("se", "sweden", "SEK", &se))
+        .await;
+    // Norway in USD: no conversion; announced at the 36th session.
+    w.contributions
+        .create_contribution(pb::CreateContributionRequest {
+            contribution_id: "no".into(),
+            contribution: Some(pb::Contribution {
+                donor: "organizations/norway".into(),
+                funding_type: pb::FundingType::Voluntary.into(),
+                earmarking_category: C::Unearmarked.into(),
+                earmarking_modality: M::A.into(),
+                status: FlowStatus::Commitment.into(),
+                total: money("USD", "500.00"),
+                installments: [("2026-09-30", "250.00"), ("2027-09-30", "250.00")]
+                    .iter()
+                    .map(|(due, amount)| pb::Installment {
+                        due_date: (*due).into(),
+                        amount: money("USD", amount),
+                    })
+                    .collect(),
+                agreement_date: "2025-02-01".into(),
+                period_start: "2025-02-01".into(),
+                period_end: "2027-12-31".into(),
+                announced_at: "sessions/36".into(),
+                ..Default::default()
+            }),
+            request_id: rid(),
+        })
+        .await
+        .unwrap();
+    // Switzerland in CHF has no rate: out of the table (and noted in section 9).
+    let ch = [("2025-12-31", "100.00"), ("2026-12-31", "100.00")];
+    w.voluntary(Voluntary::simple("ch", "switzerland", "CHF", &ch))
+        .await;
+    // Denmark's single-year commitment is not multi-year.
+    let dk = [("2025-08-01", "400.00")];
+    w.voluntary(Voluntary::simple("dk", "denmark", "USD", &dk))
+        .await;
+    // A receipt after the status date changes nothing.
+    w.receipt("se", "2025-07-02", "SEK", "333.33").await;
+
+    let report = w.generate(36, None).await;
+    let m = content(&report).multi_year_commitments.clone().unwrap();
+
+    let (eur, sek) = (d("1.1537"), d("0.09333"));
+    let zero = d("0.00");
+    let expected: [(&str, &str, [rust_decimal::Decimal; 4]); 3] = [
+        (
+            "organizations/belgium",
+            "Belgium",
+            [
+                zero,
+                cents(d("500.00") * eur),
+                cents(d("1000.00") * eur),
+                zero,
+            ],
+        ),
+        (
+            "organizations/norway",
+            "Norway",
+            [zero, d("250.00"), d("250.00"), zero],
+        ),
+        (
+            "organizations/sweden",
+            "Sweden",
+            [
+                cents(d("333.33") * sek),
+                cents(d("333.33") * sek),
+                zero,
+                cents(d("333.34") * sek),
+            ],
+        ),
+    ];
+    assert_eq!(m.years, [2025, 2026, 2027, 2028]);
+    assert_eq!(m.donors.len(), expected.len(), "{:?}", m.donors);
+    let mut columns = [zero; 4];
+    for (row, (donor, name, cells)) in m.donors.iter().zip(&expected) {
+        assert_eq!(
+            (row.donor.as_str(), row.donor_name.as_str()),
+            (*donor, *name)
+        );
+        let got: Vec<rust_decimal::Decimal> = row.amounts.iter().map(|a| d(a)).collect();
+        assert_eq!(got, cells.to_vec(), "{name}");
+        assert_eq!(
+            d(&row.total),
+            cells.iter().sum::<rust_decimal::Decimal>(),
+            "{name}"
+        );
+        for (c, v) in columns.iter_mut().zip(cells) {
+            *c += v;
+        }
+    }
+    let year_totals: Vec<rust_decimal::Decimal> = m.year_totals.iter().map(|a| d(a)).collect();
+    assert_eq!(year_totals, columns.to_vec());
+    assert_eq!(d(&m.total), columns.iter().sum::<rust_decimal::Decimal>());
+    // By hand: 576.85 + 1153.70 + 500.00 + 31.11 + 31.11 + 31.11.
+    assert_eq!(m.total, "2323.88");
+    // Each schedule names its session and period, and gives its figures in USD at June's rate.
+    let be = m
+        .schedules
+        .iter()
+        .find(|s| s.contribution == "contributions/be")
+        .unwrap();
+    assert_eq!(be.announced_session, "");
+    assert_eq!(
+        (be.period_start.as_str(), be.period_end.as_str()),
+        ("2025-01-10", "2027-03-15")
+    );
+    assert_eq!(d(&be.total_converted), cents(d("3000.00") * eur));
+    assert_eq!(d(&be.received_converted), cents(d("1500.00") * eur));
+    assert_eq!(d(&be.outstanding_converted), cents(d("1500.00") * eur));
+    assert_eq!(be.exchange_rate, "exchangeRates/EUR-USD-2025-06");
+    let no = m
+        .schedules
+        .iter()
+        .find(|s| s.contribution == "contributions/no")
+        .unwrap();
+    assert_eq!(no.announced_session, "sessions/36");
+    assert_eq!(
+        (no.period_start.as_str(), no.period_end.as_str()),
+        ("2025-02-01", "2027-12-31")
+    );
+    assert_eq!(
+        (no.total_converted.as_str(), no.received_converted.as_str()),
+        ("500.00", "0.00")
+    );
+    let ch = m
+        .schedules
+        .iter()
+        .find(|s| s.contribution == "contributions/ch")
+        .unwrap();
+    assert_eq!(
+        (ch.total_converted.as_str(), ch.exchange_rate.as_str()),
+        ("", "")
+    );
+    // The schedules stay in the content, Switzerland's among them.
+    let mut contributions: Vec<&str> = m
+        .schedules
+        .iter()
+        .map(|s| s.contribution.as_str())
+        .collect();
+    contributions.sort_unstable();
+    assert_eq!(
+        contributions,
+        [
+            "contributions/be",
+            "contributions/ch",
+            "contributions/no",
+            "contributions/se"
+        ]
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn flexible_funding_is_given_by_donor_and_adds_up_to_the_flexible_amount(pool: PgPool) {
+    let mut w = world(pool).await;
+    w.programme("p", "P", pb::SrfObjective::SavingLives).await;
+    w.donor("at", "Austria", "AT", true).await;
+    w.donor("bg", "Bulgaria", "BG", true).await;
+    w.donor("cy", "Cyprus", "CY", true).await;
+    w.rate("EUR", "USD", "2025-03", "1.1537").await;
+    w.rate("SEK", "USD", "2025-03", "0.09333").await;
+    let paid = [
+        ("at-1", "at", C::Unearmarked, M::A, "EUR", "100.00"),
+        ("at-2", "at", C::SoftlyEarmarked, M::D, "USD", "50.00"),
+        ("bg-1", "bg", C::SoftlyEarmarked, M::E, "SEK", "1000.00"),
+        ("cy-1", "cy", C::Earmarked, M::G, "USD", "70.00"),
+    ];
+    for (id, donor, category, modality, currency, value) in paid {
+        let schedule = [("2025-03-31", value)];
+        w.voluntary(Voluntary {
+            category,
+            modality,
+            programme: if category == C::Earmarked { "p" } else { "" },
+            ..Voluntary::simple(id, donor, currency, &schedule)
+        })
+        .await;
+        w.receipt(id, "2025-03-10", currency, value).await;
+    }
+    let report = w.generate(36, None).await;
+    let f = content(&report).flexibility.clone().unwrap();
+    let rows: Vec<(&str, &str, rust_decimal::Decimal, rust_decimal::Decimal)> = f
+        .donors
+        .iter()
+        .map(|x| {
+            (
+                x.donor.as_str(),
+                x.donor_name.as_str(),
+                d(&x.unearmarked),
+                d(&x.softly_earmarked),
+            )
+        })
+        .collect();
+    let austria_one = cents(d("100.00") * d("1.1537"));
+    let bulgaria_two = cents(d("1000.00") * d("0.09333"));
+    // Cyprus paid only earmarked money: not flexible.
+    assert_eq!(
+        rows,
+        [
+            ("organizations/at", "Austria", austria_one, d("50.00")),
+            ("organizations/bg", "Bulgaria", d("0.00"), bulgaria_two),
+        ]
+    );
+    for x in &f.donors {
+        assert_eq!(d(&x.flexible), d(&x.unearmarked) + d(&x.softly_earmarked));
+    }
+    let sum: rust_decimal::Decimal = f.donors.iter().map(|x| d(&x.flexible)).sum();
+    assert_eq!(sum, austria_one + d("50.00") + bulgaria_two);
+    assert_eq!(d(&f.flexible_amount), sum);
+    // By hand: 115.37 + 50.00 + 93.33.
+    assert_eq!(f.flexible_amount, "258.70");
 }

@@ -46,7 +46,9 @@ pub fn parts(
     emit(pledges(voluntary)?)?;
     emit(flexibility_categories(flexibility)?)?;
     emit(flexibility_modalities(flexibility)?)?;
+    emit(flexibility_donors(flexibility)?)?;
     emit(multi_year_commitments(header, multi_year)?)?;
+    emit(multi_year_by_year(multi_year)?)?;
     emit(multi_year_schedules(multi_year)?)?;
     emit(unearmarked_allocations(unearmarked)?)?;
     emit(unearmarked_objectives(unearmarked)?)
@@ -337,6 +339,38 @@ fn flexibility_modalities(f: &pb::Flexibility) -> Result<Part, RenderError> {
     t.finish()
 }
 
+fn flexibility_donors(f: &pb::Flexibility) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "flexibility_donors.csv",
+        &[
+            "donor",
+            "donor_name",
+            "currency",
+            "unearmarked",
+            "softly_earmarked",
+            "flexible",
+        ],
+    )?;
+    for d in &f.donors {
+        t.row([
+            d.donor.as_str(),
+            &d.donor_name,
+            &f.currency_code,
+            &d.unearmarked,
+            &d.softly_earmarked,
+            &d.flexible,
+        ])?;
+    }
+    t.labelled(
+        TOTAL,
+        &[
+            ("currency", &f.currency_code),
+            ("flexible", &f.flexible_amount),
+        ],
+    )?;
+    t.finish()
+}
+
 fn multi_year_commitments(
     header: Option<&pb::ReportHeader>,
     m: &pb::MultiYearCommitments,
@@ -347,6 +381,9 @@ fn multi_year_commitments(
             "contribution",
             "donor",
             "donor_name",
+            "announced_session",
+            "period_start",
+            "period_end",
             "earmarking_category",
             "currency",
             "total",
@@ -355,6 +392,8 @@ fn multi_year_commitments(
             "exchange_rate",
             "rate",
             "converted_currency",
+            "total_converted",
+            "received_converted",
             "outstanding_converted",
         ],
     )?;
@@ -364,6 +403,9 @@ fn multi_year_commitments(
             s.contribution.as_str(),
             &s.donor,
             &s.donor_name,
+            &s.announced_session,
+            &s.period_start,
+            &s.period_end,
             &labels::category(s.earmarking_category),
             &currency,
             &total,
@@ -372,6 +414,8 @@ fn multi_year_commitments(
             &s.exchange_rate,
             labels::rate_value(header, &s.exchange_rate),
             &m.currency_code,
+            &s.total_converted,
+            &s.received_converted,
             &s.outstanding_converted,
         ])?;
     }
@@ -381,6 +425,41 @@ fn multi_year_commitments(
             ("converted_currency", &m.currency_code),
             ("outstanding_converted", &m.total_outstanding),
         ],
+    )?;
+    t.finish()
+}
+
+/// The donor-by-year table, one row per donor and year, then a total row per year and the grand
+/// total.
+fn multi_year_by_year(m: &pb::MultiYearCommitments) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "multi_year_by_year.csv",
+        &["donor", "donor_name", "year", "currency", "outstanding"],
+    )?;
+    for d in &m.donors {
+        for (year, amount) in m.years.iter().zip(&d.amounts) {
+            t.row([
+                d.donor.as_str(),
+                &d.donor_name,
+                &year.to_string(),
+                &m.currency_code,
+                amount,
+            ])?;
+        }
+    }
+    for (year, amount) in m.years.iter().zip(&m.year_totals) {
+        t.labelled(
+            TOTAL,
+            &[
+                ("year", &year.to_string()),
+                ("currency", &m.currency_code),
+                ("outstanding", amount),
+            ],
+        )?;
+    }
+    t.labelled(
+        TOTAL,
+        &[("currency", &m.currency_code), ("outstanding", &m.total)],
     )?;
     t.finish()
 }

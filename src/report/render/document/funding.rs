@@ -311,6 +311,30 @@ pub(super) fn flexibility(f: &pb::Flexibility) -> Section {
             f.modalities.iter().map(|m| m.share.as_str()),
         )),
     ]);
+    let mut donors = Table::new(
+        "Flexible funding by donor",
+        &[
+            "Donor",
+            &format!("Unearmarked, category 1 ({currency})#"),
+            &format!("Softly earmarked, category 2 ({currency})#"),
+            &format!("Flexible ({currency})#"),
+        ],
+    )
+    .empty("No flexible funding paid in the period.");
+    for d in &f.donors {
+        donors.row(vec![
+            cell(&d.donor_name),
+            cell(&d.unearmarked),
+            cell(&d.softly_earmarked),
+            cell(&d.flexible),
+        ]);
+    }
+    donors.total(vec![
+        cell("Total"),
+        cell(f.categories.first().map_or("", |c| c.amount.as_str())),
+        cell(f.categories.get(1).map_or("", |c| c.amount.as_str())),
+        cell(&f.flexible_amount),
+    ]);
     Section {
         id: "flexibility",
         heading: "4. Flexibility".into(),
@@ -325,23 +349,87 @@ pub(super) fn flexibility(f: &pb::Flexibility) -> Section {
                 f.flexible_amount, f.flexible_share
             ),
         ],
-        tables: vec![categories, modalities],
+        tables: vec![categories, modalities, donors],
     }
 }
 
-pub(super) fn multi_year(header: &pb::ReportHeader, m: &pb::MultiYearCommitments) -> Section {
+pub(super) fn multi_year(m: &pb::MultiYearCommitments) -> Section {
+    let currency = &m.currency_code;
+    let year_heads: Vec<String> = m.years.iter().map(|y| format!("{y}#")).collect();
+    let total_head = format!("Total ({currency})#");
+    let mut columns: Vec<&str> = vec!["Donor"];
+    columns.extend(year_heads.iter().map(String::as_str));
+    columns.push(&total_head);
+    let mut by_year = Table::new(
+        format!("Outstanding by donor and year ({currency})"),
+        &columns,
+    )
+    .empty("No multi-year commitment outstanding.");
+    for d in &m.donors {
+        let mut cells = vec![cell(&d.donor_name)];
+        cells.extend(d.amounts.iter().map(cell));
+        cells.push(cell(&d.total));
+        by_year.row(cells);
+    }
+    let mut totals = vec![cell("Total")];
+    totals.extend(m.year_totals.iter().map(cell));
+    totals.push(cell(&m.total));
+    by_year.total(totals);
+    Section {
+        id: "multi-year",
+        heading: "5. Multi-year commitments".into(),
+        notes: vec![
+            format!(
+                "Contributions committed by the status date whose installments fall in more \
+                 than one year: what remains unpaid at the status date, by donor and by year of \
+                 the installments' due dates, converted to {currency} at the rate of the status \
+                 date's month. Each schedule is in the annex."
+            ),
+            "Receipts up to the status date settle installments in due order. A schedule \
+             without a rate stays out of this table (see Data quality)."
+                .into(),
+        ],
+        tables: vec![by_year],
+    }
+}
+
+/// A rate with what it is: "EUR to USD, 2025-06: 1.145 (source)"; the name itself when the
+/// header does not list it, nothing when no rate was used.
+fn rate_named(header: &pb::ReportHeader, name: &str) -> String {
+    let Some(used) = header.rates_used.iter().find(|r| r.exchange_rate == name) else {
+        return name.to_owned();
+    };
+    let key = name.strip_prefix("exchangeRates/").unwrap_or(name);
+    let mut parts = key.splitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(base), Some(quote), Some(month)) => {
+            format!(
+                "{base} to {quote}, {month}: {} ({})",
+                used.rate, used.source
+            )
+        }
+        _ => name.to_owned(),
+    }
+}
+
+/// The per-contribution schedules, placed after the numbered sections.
+pub(super) fn schedules_annex(header: &pb::ReportHeader, m: &pb::MultiYearCommitments) -> Section {
     let currency = &m.currency_code;
     let mut schedules = Table::new(
         "Schedules",
         &[
             "Donor",
             "Contribution",
+            "Announced at",
+            "Period~",
             "Category",
             "Currency~",
             "Total#",
             "Received#",
             "Outstanding#",
-            "Rate#",
+            "Rate",
+            &format!("Total ({currency})#"),
+            &format!("Received ({currency})#"),
             &format!("Outstanding ({currency})#"),
         ],
     )
@@ -363,12 +451,16 @@ pub(super) fn multi_year(header: &pb::ReportHeader, m: &pb::MultiYearCommitments
         schedules.row(vec![
             cell(&s.donor_name),
             cell(&s.contribution),
+            cell(&s.announced_session),
+            cell(super::sections::span(&s.period_start, &s.period_end)),
             cell(labels::category_with_code(s.earmarking_category)),
             cell(&code),
             cell(total),
             cell(labels::amount(s.received.as_ref())),
             cell(labels::amount(s.outstanding.as_ref())),
-            cell(rate(header, &s.exchange_rate)),
+            cell(rate_named(header, &s.exchange_rate)),
+            cell(&s.total_converted),
+            cell(&s.received_converted),
             if s.outstanding_converted.is_empty() {
                 cell("").note("no rate, not counted").flag(true)
             } else {
@@ -389,25 +481,17 @@ pub(super) fn multi_year(header: &pb::ReportHeader, m: &pb::MultiYearCommitments
             ]);
         }
     }
-    schedules.total(vec![
-        cell("Total"),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(""),
-        cell(&m.total_outstanding),
-    ]);
+    let mut total = vec![cell("Total")];
+    total.extend((0..11).map(|_| cell("")));
+    total.push(cell(&m.total_outstanding));
+    schedules.total(total);
     Section {
-        id: "multi-year",
-        heading: "5. Multi-year commitments".into(),
+        id: "annex-schedules",
+        heading: "Annex: schedules".into(),
         notes: vec![
             format!(
-                "Contributions committed by the status date whose installments fall in more \
-                 than one year, in the agreement's currency; the amount outstanding at the status \
-                 date is converted to {currency} at the rate of its month."
+                "The schedules of section 5, in the agreement's currency; the amount outstanding \
+                 at the status date is converted to {currency} at the rate of its month."
             ),
             "Receipts up to the status date settle installments in due order. An installment is \
              paid, due (on or before the status date and not fully paid at it) or future."

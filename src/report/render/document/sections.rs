@@ -1,9 +1,9 @@
-//! The nine sections of the document in the contract's order; here the session, results,
+//! The nine sections of the document in the contract's order, then the annex of schedules; here the session, results,
 //! changes and data quality, and in `funding` the money.
 
 use super::{
     Section, Table, cell,
-    funding::{assessed, flexibility, multi_year, unearmarked, voluntary},
+    funding::{assessed, flexibility, multi_year, schedules_annex, unearmarked, voluntary},
 };
 use crate::{pb, report::render::labels};
 
@@ -17,10 +17,7 @@ pub fn all(report: &pb::Report, content: &pb::ReportContent) -> Vec<Section> {
             &content.voluntary_contributions.clone().unwrap_or_default(),
         ),
         flexibility(&content.flexibility.clone().unwrap_or_default()),
-        multi_year(
-            &header,
-            &content.multi_year_commitments.clone().unwrap_or_default(),
-        ),
+        multi_year(&content.multi_year_commitments.clone().unwrap_or_default()),
         unearmarked(
             &content
                 .use_of_unearmarked_funding
@@ -30,6 +27,10 @@ pub fn all(report: &pb::Report, content: &pb::ReportContent) -> Vec<Section> {
         results(&content.programme_results.clone().unwrap_or_default()),
         changes(&content.changes_since_previous.clone().unwrap_or_default()),
         data_quality(&content.data_quality.clone().unwrap_or_default()),
+        schedules_annex(
+            &header,
+            &content.multi_year_commitments.clone().unwrap_or_default(),
+        ),
     ]
 }
 
