@@ -291,7 +291,7 @@ impl Generator {
         (
             format!("programmes/{}", programme_id(n / per)),
             format!("ind-{:03}", n % per),
-            n % 2 == 0,
+            n.is_multiple_of(2),
         )
     }
 

@@ -66,7 +66,7 @@ where
 {
     let started = Instant::now();
     futures::stream::iter(rows)
-        .map(|r| call(r))
+        .map(&call)
         .buffer_unordered(concurrency)
         .map(|result| match result {
             Ok(_) => Ok(()),
