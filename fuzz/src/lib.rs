@@ -42,7 +42,11 @@ pub fn handlers() -> &'static Handlers {
             .collect();
         Handlers {
             runtime,
-            api: Api::new(pool, PageKey::new(b"fuzz".to_vec())),
+            api: Api::new(
+                pool,
+                PageKey::new(b"fuzz".to_vec()),
+                scpf_reports::config::ServerSettings::defaults().max_message_bytes,
+            ),
             methods,
         }
     })
