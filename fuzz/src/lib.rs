@@ -115,6 +115,8 @@ impl Handlers {
             audit_service_server::AuditServiceServer,
             contribution_service_server::ContributionServiceServer,
             exchange_rate_service_server::ExchangeRateServiceServer,
+            iati_service_server::IatiServiceServer,
+            member_state_service_server::MemberStateServiceServer,
             organization_service_server::OrganizationServiceServer,
             programme_service_server::ProgrammeServiceServer,
             report_service_server::ReportServiceServer, result_service_server::ResultServiceServer,
@@ -131,6 +133,8 @@ impl Handlers {
             "ProgrammeService" => ProgrammeServiceServer::new(api).oneshot(request).await,
             "ContributionService" => ContributionServiceServer::new(api).oneshot(request).await,
             "ResultService" => ResultServiceServer::new(api).oneshot(request).await,
+            "MemberStateService" => MemberStateServiceServer::new(api).oneshot(request).await,
+            "IatiService" => IatiServiceServer::new(api).oneshot(request).await,
             other => panic!("a service the fuzz target does not route: {other}"),
         }
         .unwrap();
