@@ -78,16 +78,6 @@ pub enum CouncilActKind {
     VoteRestored,
 }
 
-impl CouncilActKind {
-    pub fn words(self) -> &'static str {
-        match self {
-            Self::Article4Notified => "Council informed (Article 4)",
-            Self::VoteMaintained => "vote maintained by the Council",
-            Self::VoteRestored => "vote restored by the Council",
-        }
-    }
-}
-
 /// One act of the Council about a Member State.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CouncilAct {
@@ -267,18 +257,6 @@ pub enum Vote {
     RestoredByCouncil,
     /// Kept while an agreed payment plan is honoured.
     KeptUnderPaymentPlan,
-}
-
-impl Vote {
-    pub fn words(self) -> &'static str {
-        match self {
-            Self::Kept => "may vote",
-            Self::Lost => "vote lost",
-            Self::MaintainedByCouncil => "vote maintained by the Council",
-            Self::RestoredByCouncil => "vote restored by the Council",
-            Self::KeptUnderPaymentPlan => "may vote (payment plan honoured)",
-        }
-    }
 }
 
 /// Article 4 at a status date, for one Member State.
