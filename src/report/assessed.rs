@@ -52,6 +52,10 @@ pub fn section(
     // is the sum of the figures shown.
     let mut totals = [Decimal::ZERO; 5];
     let empty = Standing::default();
+    let mut by_member: BTreeMap<&str, Vec<(NaiveDate, Decimal)>> = BTreeMap::new();
+    for (id, date, amount) in receipts {
+        by_member.entry(id).or_default().push((*date, *amount));
+    }
     for r in rows {
         let standing = standings.get(&r.donor_id).unwrap_or(&empty);
         let start = r.due_before_year - r.received_before_year;
@@ -60,11 +64,7 @@ pub fn section(
         let position = AssessedPosition {
             arrears: (r.due_before_year - received).max(Decimal::ZERO),
             due_two_preceding_years: r.due_two_preceding_years,
-            receipts: receipts
-                .iter()
-                .filter(|(id, _, _)| *id == r.donor_id)
-                .map(|(_, date, amount)| (*date, *amount))
-                .collect(),
+            receipts: by_member.remove(r.donor_id.as_str()).unwrap_or_default(),
         };
         let a4 = member_state::article4(standing, &position, status_date);
         let shown = [
