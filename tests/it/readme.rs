@@ -105,3 +105,116 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
         .unwrap();
     assert_eq!(after, events);
 }
+
+/// Upper-case words quoted in the source that are not error reasons: states, formats, names.
+const NOT_REASONS: &[&str] = &[
+    "CONEX", "DRAFT", "ERROR", "FINAL", "HTML", "IATI", "JSON", "PATH", "SCPF", "TRUE",
+];
+
+/// Every string literal of `src/` that looks like a reason (`UPPER_CASE`, or one upper-case word
+/// of four letters or more), with the file it is in. Environment variables (`SCPF_...`), enum
+/// name prefixes (`FUNDING_TYPE_`), SQLSTATEs (`SC001`) and the gRPC code names of the metrics are
+/// not reasons.
+fn reasons_in_code() -> std::collections::BTreeMap<String, String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    let mut found = std::collections::BTreeMap::new();
+    for file in files {
+        if file.ends_with("telemetry/rpc.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for literal in text.split('"').skip(1).step_by(2) {
+            let upper = !literal.is_empty()
+                && literal.starts_with(|c: char| c.is_ascii_uppercase())
+                && literal
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            let shaped = (literal.contains('_') || literal.len() >= 4) && !literal.ends_with('_');
+            let sqlstate = literal.len() == 5 && literal[2..].chars().all(|c| c.is_ascii_digit());
+            if upper
+                && shaped
+                && !sqlstate
+                && !literal.starts_with("SCPF_")
+                && !NOT_REASONS.contains(&literal)
+            {
+                found
+                    .entry(literal.to_owned())
+                    .or_insert_with(|| file.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_error_reason_in_the_code_is_in_the_readme() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let reasons = reasons_in_code();
+    // The scan must see the reasons it is meant to see, or it proves nothing.
+    for known in [
+        "REQUIRED",
+        "NOT_FOUND",
+        "REPORT_ALREADY_FINAL",
+        "UNKNOWN_CONTRIBUTION",
+    ] {
+        assert!(reasons.contains_key(known), "the scan misses {known}");
+    }
+    let missing: Vec<String> = reasons
+        .iter()
+        .filter(|(reason, _)| !readme.contains(&format!("`{reason}`")))
+        .map(|(reason, file)| format!("{reason} ({file})"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "reasons used in the code but not in the README (add them to its Errors table, or to \
+         NOT_REASONS here if they are not reasons): {missing:?}"
+    );
+}
+
+#[test]
+fn every_reason_in_the_readme_errors_table_is_in_the_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("\n## Errors\n")
+        .nth(1)
+        .expect("the README has an Errors section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let reasons = reasons_in_code();
+    let mut listed = 0;
+    let mut unknown = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| ")) {
+        let Some(cell) = row.split('|').nth(2) else {
+            continue;
+        };
+        for quoted in cell.split('`').skip(1).step_by(2) {
+            listed += 1;
+            if !reasons.contains_key(quoted) {
+                unknown.push(quoted.to_owned());
+            }
+        }
+    }
+    assert!(
+        listed > 50,
+        "only {listed} reasons read from the README's table"
+    );
+    assert!(
+        unknown.is_empty(),
+        "the README lists reasons the code never gives: {unknown:?}"
+    );
+}
