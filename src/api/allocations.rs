@@ -4,7 +4,10 @@ use sqlx::PgConnection;
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert, refs},
+    api::{
+        Api, Caller, PageRequest, convert, refs,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed,
         allocation::{self, Allocation, SrfObjective},
@@ -181,12 +184,10 @@ impl AllocationService for Api {
     ) -> Result<Response<pb::Allocation>, Status> {
         let req = request.into_inner();
         let id = parse_name(&req.name, "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = allocations::get(&mut conn, &id, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<Allocation>(&id, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_allocations(
@@ -234,19 +235,18 @@ impl AllocationService for Api {
         let method = rpc_method!("AllocationService", "UpdateAllocation");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = allocation.name();
                 require_programme(w.conn(), &allocation, "allocation").await?;
-                let (before, after) = allocations::update(w, &allocation, |current| {
-                    convert::check_etag(&name, &etag, current.revision)
-                })
-                .await?;
-                let response = message(&after);
-                if before.revision != after.revision {
-                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
-                }
-                Ok(response)
+                resource::update_with_etag(w, &allocation, &etag).await
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+impl Shown for Allocation {
+    type Message = pb::Allocation;
+
+    fn message(v: &Versioned<Self>) -> pb::Allocation {
+        message(v)
     }
 }

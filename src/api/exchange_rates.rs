@@ -3,7 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{
+        Api, Caller, PageRequest, convert,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed,
         dates::Month,
@@ -142,12 +145,10 @@ impl ExchangeRateService for Api {
     ) -> Result<Response<pb::ExchangeRate>, Status> {
         let req = request.into_inner();
         let key = RateKey::parse_name(&req.name, "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = exchange_rates::get(&mut conn, &key, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(key.name()))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<ExchangeRate>(&key, &key.name(), req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_exchange_rates(
@@ -194,18 +195,17 @@ impl ExchangeRateService for Api {
         let method = rpc_method!("ExchangeRateService", "UpdateExchangeRate");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = rate.name();
-                let (before, after) = exchange_rates::update(w, &rate, |current| {
-                    convert::check_etag(&name, &etag, current.revision)
-                })
-                .await?;
-                let response = message(&after);
-                if before.revision != after.revision {
-                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
-                }
-                Ok(response)
+                resource::update_with_etag(w, &rate, &etag).await
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+impl Shown for ExchangeRate {
+    type Message = pb::ExchangeRate;
+
+    fn message(v: &Versioned<Self>) -> pb::ExchangeRate {
+        message(v)
     }
 }

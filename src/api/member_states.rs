@@ -3,7 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{
+        Api, Caller, PageRequest, convert,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed, field,
         member_state::{
@@ -208,12 +211,10 @@ impl MemberStateService for Api {
     ) -> Result<Response<pb::MemberState>, Status> {
         let req = request.into_inner();
         let id = parse_name(&req.name, "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = member_states::get(&mut conn, &id, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<MemberState>(&id, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_member_states(
@@ -258,18 +259,17 @@ impl MemberStateService for Api {
         let method = rpc_method!("MemberStateService", "UpdateMemberState");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = m.name();
-                let (before, after) = member_states::update(w, &m, |current| {
-                    convert::check_etag(&name, &etag, current.revision)
-                })
-                .await?;
-                let response = message(&after);
-                if before.revision != after.revision {
-                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
-                }
-                Ok(response)
+                resource::update_with_etag(w, &m, &etag).await
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+impl Shown for MemberState {
+    type Message = pb::MemberState;
+
+    fn message(v: &Versioned<Self>) -> pb::MemberState {
+        message(v)
     }
 }

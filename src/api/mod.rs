@@ -15,6 +15,7 @@ pub mod page;
 pub mod programmes;
 pub mod refs;
 pub mod reports;
+pub mod resource;
 pub mod results;
 pub mod sessions;
 

@@ -3,7 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{
+        Api, Caller, PageRequest, convert,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed, field,
         filter::{FieldSpec, Filter, Kind},
@@ -143,12 +146,10 @@ impl OrganizationService for Api {
     ) -> Result<Response<pb::Organization>, Status> {
         let req = request.into_inner();
         let id = parse_name(&req.name, "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = organizations::get(&mut conn, &id, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<Organization>(&id, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_organizations(
@@ -196,18 +197,17 @@ impl OrganizationService for Api {
         let method = rpc_method!("OrganizationService", "UpdateOrganization");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = org.name();
-                let (before, after) = organizations::update(w, &org, |current| {
-                    convert::check_etag(&name, &etag, current.revision)
-                })
-                .await?;
-                let response = message(&after);
-                if before.revision != after.revision {
-                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
-                }
-                Ok(response)
+                resource::update_with_etag(w, &org, &etag).await
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+impl Shown for Organization {
+    type Message = pb::Organization;
+
+    fn message(v: &Versioned<Self>) -> pb::Organization {
+        message(v)
     }
 }

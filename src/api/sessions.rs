@@ -3,7 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{
+        Api, Caller, PageRequest, convert,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind},
@@ -147,12 +150,10 @@ impl SessionService for Api {
     ) -> Result<Response<pb::Session>, Status> {
         let req = request.into_inner();
         let key = SessionKey::parse_name(&req.name, "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = sessions::get(&mut conn, key, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<Session>(&key, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_sessions(
@@ -198,18 +199,17 @@ impl SessionService for Api {
         let method = rpc_method!("SessionService", "UpdateSession");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = session.name();
-                let (before, after) = sessions::update(w, &session, |current| {
-                    convert::check_etag(&name, &etag, current.revision)
-                })
-                .await?;
-                let response = message(&after);
-                if before.revision != after.revision {
-                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
-                }
-                Ok(response)
+                resource::update_with_etag(w, &session, &etag).await
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+impl Shown for Session {
+    type Message = pb::Session;
+
+    fn message(v: &Versioned<Self>) -> pb::Session {
+        message(v)
     }
 }

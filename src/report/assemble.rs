@@ -24,10 +24,9 @@ use crate::{
     pb,
     report::{assessed, figures},
     store::{
-        AsOf, member_states,
+        AsOf, history, member_states,
         report_data::{self as data, MoneyLine, RateRef, Window},
         reports::{self, StoredReport},
-        sessions,
     },
 };
 
@@ -85,7 +84,7 @@ pub async fn load(
     status_field: &str,
 ) -> Result<Inputs> {
     let mut conn = pool.acquire().await?;
-    let session = sessions::get(&mut conn, key, AsOf::At(as_of))
+    let session = history::get::<crate::domain::session::Session>(&mut conn, &key, AsOf::At(as_of))
         .await?
         .ok_or_else(|| Error::not_found(key.name()))?
         .value;

@@ -4,7 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{AsOf, Versioned, already_exists, write::Write};
+use super::{
+    AsOf, Versioned, already_exists,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         allocation::{Allocation, SrfObjective},
@@ -18,8 +22,9 @@ use crate::{
 /// Position of an allocation in the list order (date, then id), for page tokens.
 pub type Cursor = (NaiveDate, String);
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: String,
     revision: i32,
     created_at: DateTime<Utc>,
@@ -63,9 +68,53 @@ impl TryFrom<Row> for Versioned<Allocation> {
     }
 }
 
-const SELECT: &str = "SELECT a.id, v.revision, a.created_at, v.valid_from, v.allocation_date,
-        v.amount, v.currency_code, v.programme_id, v.srf_objective, v.description
-   FROM allocations a JOIN allocation_versions v ON v.allocation_id = a.id";
+impl Kept for Allocation {
+    type Key = Id;
+    type Row = Row;
+    const SELECT: &'static str =
+        "SELECT a.id, v.revision, a.created_at, v.valid_from, v.allocation_date,
+            v.amount, v.currency_code, v.programme_id, v.srf_objective, v.description
+       FROM allocations a JOIN allocation_versions v ON v.allocation_id = a.id";
+    const IDENTITY: &'static str = "allocations";
+    const ALIAS: &'static str = "a";
+    const KEY: &'static [&'static str] = &["id"];
+    const VERSIONS: &'static str = "allocation_versions";
+    const VERSION_KEY: &'static [&'static str] = &["allocation_id"];
+
+    fn key(&self) -> &Id {
+        &self.id
+    }
+
+    fn name_of(key: &Id) -> String {
+        format!("allocations/{key}")
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO allocation_versions (allocation_id, revision, valid_from, allocation_date,
+                 amount, currency_code, programme_id, srf_objective, description)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(self.id.as_str())
+        .bind(revision)
+        .bind(now)
+        .bind(self.allocation_date)
+        .bind(self.amount.amount())
+        .bind(self.amount.currency().code())
+        .bind(self.programme.as_ref().map(Id::as_str))
+        .bind(self.srf_objective.map(SrfObjective::number))
+        .bind(&self.description)
+        .execute(conn)
+        .await
+        .map_err(super::map_db_error)?;
+        Ok(())
+    }
+}
 
 /// Records a new allocation (revision 1).
 pub async fn create(w: &mut Write, allocation: &Allocation) -> Result<Versioned<Allocation>> {
@@ -76,57 +125,8 @@ pub async fn create(w: &mut Write, allocation: &Allocation) -> Result<Versioned<
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "allocations_pkey", &allocation.name()))?;
-    insert_version(w.conn(), allocation, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: allocation.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    a: &Allocation,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO allocation_versions (allocation_id, revision, valid_from, allocation_date,
-             amount, currency_code, programme_id, srf_objective, description)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(a.id.as_str())
-    .bind(revision)
-    .bind(now)
-    .bind(a.allocation_date)
-    .bind(a.amount.amount())
-    .bind(a.amount.currency().code())
-    .bind(a.programme.as_ref().map(Id::as_str))
-    .bind(a.srf_objective.map(SrfObjective::number))
-    .bind(&a.description)
-    .execute(conn)
-    .await
-    .map_err(super::map_db_error)?;
-    Ok(())
-}
-
-/// Reads one allocation as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Allocation>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE a.id = ")
-        .push_bind(id.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    allocation.insert_version(w.conn(), 1, now).await?;
+    Ok(history::first(allocation, now))
 }
 
 /// Allocations after `after` in (date, id) order matching the filter, as of an instant.
@@ -140,7 +140,7 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<Allocation>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Allocation::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some((date, id)) = after {
@@ -162,64 +162,10 @@ pub async fn list(
     }
     qb.push(" ORDER BY v.allocation_date, a.id LIMIT ")
         .push_bind(limit);
-    qb.build_query_as::<Row>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    history::fetch_all(qb, pool).await
 }
 
 /// The position of an allocation in the list order.
 pub fn cursor(a: &Allocation) -> Cursor {
     (a.allocation_date, a.id.to_string())
-}
-
-/// Replaces an allocation's fields with a new revision. `check` sees the current version first
-/// (for the etag). Returns the version before and after; when nothing changed, both are the
-/// current version and nothing is written.
-pub async fn update(
-    w: &mut Write,
-    allocation: &Allocation,
-    check: impl FnOnce(&Versioned<Allocation>) -> Result<()>,
-) -> Result<(Versioned<Allocation>, Versioned<Allocation>)> {
-    let current = lock_current(w, &allocation.id).await?;
-    check(&current)?;
-    if current.value == *allocation {
-        return Ok((current.clone(), current));
-    }
-    let now = w.now();
-    super::close_version(
-        w.conn(),
-        "allocation_versions",
-        "allocation_id",
-        allocation.id.as_str(),
-        now,
-    )
-    .await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), allocation, revision, now).await?;
-    let after = Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: allocation.clone(),
-    };
-    Ok((current, after))
-}
-
-/// Waits for this allocation's other writers, then reads its current version.
-async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Allocation>> {
-    let lock =
-        sqlx::query_scalar("SELECT 1 FROM allocations WHERE id = $1 FOR UPDATE").bind(id.as_str());
-    super::take_turn(w, lock, &format!("allocations/{id}")).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE a.id = ")
-        .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL");
-    qb.build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(format!("allocations/{id}")))?
-        .try_into()
 }

@@ -5,7 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{AsOf, Versioned, already_exists, write::Write};
+use super::{
+    AsOf, Versioned, already_exists,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         dates::Month,
@@ -19,8 +23,9 @@ use crate::{
 /// Position of a rate in the list order (base, quote, month), for page tokens.
 pub type Cursor = (String, String, NaiveDate);
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     base_currency: String,
     quote_currency: String,
     month: NaiveDate,
@@ -65,18 +70,60 @@ impl TryFrom<Row> for Versioned<ExchangeRate> {
     }
 }
 
-const SELECT: &str = "SELECT e.base_currency, e.quote_currency, e.month, v.revision, e.created_at,
-        v.valid_from, v.rate, v.source
-   FROM exchange_rates e JOIN exchange_rate_versions v
-     ON (v.base_currency, v.quote_currency, v.month) = (e.base_currency, e.quote_currency, e.month)";
+impl Kept for ExchangeRate {
+    type Key = RateKey;
+    type Row = Row;
+    const SELECT: &'static str = "SELECT e.base_currency, e.quote_currency, e.month, v.revision, e.created_at,
+            v.valid_from, v.rate, v.source
+       FROM exchange_rates e JOIN exchange_rate_versions v
+         ON (v.base_currency, v.quote_currency, v.month) = (e.base_currency, e.quote_currency, e.month)";
+    const IDENTITY: &'static str = "exchange_rates";
+    const ALIAS: &'static str = "e";
+    const KEY: &'static [&'static str] = &["base_currency", "quote_currency", "month"];
+    const VERSIONS: &'static str = "exchange_rate_versions";
+    const VERSION_KEY: &'static [&'static str] = &["base_currency", "quote_currency", "month"];
 
-fn push_key(qb: &mut QueryBuilder<Postgres>, key: &RateKey) {
-    qb.push("e.base_currency = ")
-        .push_bind(key.base.code())
-        .push("::bpchar AND e.quote_currency = ")
-        .push_bind(key.quote.code())
-        .push("::bpchar AND e.month = ")
-        .push_bind(key.month.first_day());
+    fn key(&self) -> &RateKey {
+        &self.key
+    }
+
+    fn name_of(key: &RateKey) -> String {
+        key.name()
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO exchange_rate_versions (base_currency, quote_currency, month, revision,
+                 valid_from, rate, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.key.base.code())
+        .bind(self.key.quote.code())
+        .bind(self.key.month.first_day())
+        .bind(revision)
+        .bind(now)
+        .bind(self.rate.value())
+        .bind(&self.source)
+        .execute(conn)
+        .await
+        .map_err(super::map_db_error)?;
+        Ok(())
+    }
+}
+
+impl history::Key for RateKey {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.base.code().to_owned())
+            .push("::bpchar, ")
+            .push_bind(self.quote.code().to_owned())
+            .push("::bpchar, ")
+            .push_bind(self.month.first_day());
+    }
 }
 
 /// Records the rate of a pair for a month (revision 1); ALREADY_EXISTS when it has one.
@@ -94,55 +141,8 @@ pub async fn create(w: &mut Write, rate: &ExchangeRate) -> Result<Versioned<Exch
     .execute(w.conn())
     .await
     .map_err(|e| already_exists(e, "exchange_rates_pkey", &rate.name()))?;
-    insert_version(w.conn(), rate, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: rate.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    rate: &ExchangeRate,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO exchange_rate_versions (base_currency, quote_currency, month, revision,
-             valid_from, rate, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(rate.key.base.code())
-    .bind(rate.key.quote.code())
-    .bind(rate.key.month.first_day())
-    .bind(revision)
-    .bind(now)
-    .bind(rate.rate.value())
-    .bind(&rate.source)
-    .execute(conn)
-    .await
-    .map_err(super::map_db_error)?;
-    Ok(())
-}
-
-/// Reads one rate as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    key: &RateKey,
-    as_of: AsOf,
-) -> Result<Option<Versioned<ExchangeRate>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE ");
-    push_key(&mut qb, key);
-    qb.push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    rate.insert_version(w.conn(), 1, now).await?;
+    Ok(history::first(rate, now))
 }
 
 /// The rate in force for exactly this pair and month as of an instant, with its source and
@@ -178,7 +178,7 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<ExchangeRate>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(ExchangeRate::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some((base, quote, month)) = after {
@@ -201,12 +201,7 @@ pub async fn list(
     }
     qb.push(" ORDER BY e.base_currency, e.quote_currency, e.month LIMIT ")
         .push_bind(limit);
-    qb.build_query_as::<Row>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    history::fetch_all(qb, pool).await
 }
 
 /// The position of a rate in the list order.
@@ -217,70 +212,4 @@ pub fn cursor(rate: &ExchangeRate) -> Cursor {
         key.quote.code().to_owned(),
         key.month.first_day(),
     )
-}
-
-/// Corrects a rate's value or source with a new revision. `check` sees the current version
-/// first (for the etag). Returns the version before and after; when nothing changed, both are
-/// the current version and nothing is written.
-pub async fn update(
-    w: &mut Write,
-    rate: &ExchangeRate,
-    check: impl FnOnce(&Versioned<ExchangeRate>) -> Result<()>,
-) -> Result<(Versioned<ExchangeRate>, Versioned<ExchangeRate>)> {
-    let current = lock_current(w, &rate.key).await?;
-    check(&current)?;
-    if current.value == *rate {
-        return Ok((current.clone(), current));
-    }
-    let now = w.now();
-    close_version(w.conn(), &rate.key, now).await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), rate, revision, now).await?;
-    let after = Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: rate.clone(),
-    };
-    Ok((current, after))
-}
-
-/// Closes the open version of a rate. `store::close_version` takes a one-column key; a rate's
-/// key has three.
-async fn close_version(conn: &mut PgConnection, key: &RateKey, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "UPDATE exchange_rate_versions SET valid_to = $4
-          WHERE base_currency = $1::bpchar AND quote_currency = $2::bpchar AND month = $3
-            AND valid_to IS NULL",
-    )
-    .bind(key.base.code())
-    .bind(key.quote.code())
-    .bind(key.month.first_day())
-    .bind(now)
-    .execute(conn)
-    .await
-    .map_err(super::map_db_error)?;
-    Ok(())
-}
-
-/// Waits for this rate's other writers, then reads its current version.
-async fn lock_current(w: &mut Write, key: &RateKey) -> Result<Versioned<ExchangeRate>> {
-    let lock = sqlx::query_scalar(
-        "SELECT 1 FROM exchange_rates
-          WHERE base_currency = $1::bpchar AND quote_currency = $2::bpchar AND month = $3
-            FOR UPDATE",
-    )
-    .bind(key.base.code())
-    .bind(key.quote.code())
-    .bind(key.month.first_day());
-    super::take_turn(w, lock, &key.name()).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE ");
-    push_key(&mut qb, key);
-    qb.push(" AND v.valid_to IS NULL");
-    qb.build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(key.name()))?
-        .try_into()
 }

@@ -5,7 +5,11 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, types::Json};
 
-use super::{AsOf, Versioned, already_exists, write::Write};
+use super::{
+    AsOf, Versioned, already_exists,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         member_state::{MemberState, Standing},
@@ -14,8 +18,9 @@ use crate::{
     error::{Error, Result},
 };
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     organization_id: String,
     revision: i32,
     created_at: DateTime<Utc>,
@@ -45,8 +50,46 @@ impl TryFrom<Row> for Versioned<MemberState> {
     }
 }
 
-const SELECT: &str = "SELECT m.organization_id, v.revision, m.created_at, v.valid_from, v.standing
-   FROM member_states m JOIN member_state_versions v ON v.organization_id = m.organization_id";
+impl Kept for MemberState {
+    type Key = Id;
+    type Row = Row;
+    const SELECT: &'static str =
+        "SELECT m.organization_id, v.revision, m.created_at, v.valid_from, v.standing
+       FROM member_states m JOIN member_state_versions v ON v.organization_id = m.organization_id";
+    const IDENTITY: &'static str = "member_states";
+    const ALIAS: &'static str = "m";
+    const KEY: &'static [&'static str] = &["organization_id"];
+    const VERSIONS: &'static str = "member_state_versions";
+    const VERSION_KEY: &'static [&'static str] = &["organization_id"];
+
+    fn key(&self) -> &Id {
+        &self.id
+    }
+
+    fn name_of(key: &Id) -> String {
+        MemberState::name_of(key)
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO member_state_versions (organization_id, revision, valid_from, standing)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(self.id.as_str())
+        .bind(revision)
+        .bind(now)
+        .bind(Json(&self.standing))
+        .execute(conn)
+        .await
+        .map_err(super::map_db_error)?;
+        Ok(())
+    }
+}
 
 /// Whether the organization is, now, a Member State (`None` when it does not exist).
 pub async fn is_member_state(conn: &mut PgConnection, id: &Id) -> Result<Option<bool>> {
@@ -68,51 +111,8 @@ pub async fn create(w: &mut Write, m: &MemberState) -> Result<Versioned<MemberSt
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "member_states_pkey", &m.name()))?;
-    insert_version(w.conn(), m, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: m.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    m: &MemberState,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO member_state_versions (organization_id, revision, valid_from, standing)
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(m.id.as_str())
-    .bind(revision)
-    .bind(now)
-    .bind(Json(&m.standing))
-    .execute(conn)
-    .await
-    .map_err(super::map_db_error)?;
-    Ok(())
-}
-
-/// Reads one standing as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<MemberState>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE m.organization_id = ")
-        .push_bind(id.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    m.insert_version(w.conn(), 1, now).await?;
+    Ok(history::first(m, now))
 }
 
 /// Standings after `after` (by organization id), as of an instant; every one when `limit` is
@@ -134,7 +134,7 @@ pub async fn list_on(
     after: Option<&str>,
     limit: Option<i64>,
 ) -> Result<Vec<Versioned<MemberState>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(MemberState::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some(after) = after {
@@ -145,61 +145,5 @@ pub async fn list_on(
     if let Some(limit) = limit {
         qb.push(" LIMIT ").push_bind(limit);
     }
-    qb.build_query_as::<Row>()
-        .fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
-}
-
-/// Replaces a standing with a new revision. `check` sees the current version first (for the
-/// etag). Returns the version before and after; when nothing changed, both are the current
-/// version and nothing is written.
-pub async fn update(
-    w: &mut Write,
-    m: &MemberState,
-    check: impl FnOnce(&Versioned<MemberState>) -> Result<()>,
-) -> Result<(Versioned<MemberState>, Versioned<MemberState>)> {
-    let current = lock_current(w, &m.id).await?;
-    check(&current)?;
-    if current.value == *m {
-        return Ok((current.clone(), current));
-    }
-    let now = w.now();
-    super::close_version(
-        w.conn(),
-        "member_state_versions",
-        "organization_id",
-        m.id.as_str(),
-        now,
-    )
-    .await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), m, revision, now).await?;
-    let after = Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: m.clone(),
-    };
-    Ok((current, after))
-}
-
-/// Waits for this standing's other writers, then reads its current version.
-async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<MemberState>> {
-    let name = MemberState::name_of(id);
-    let lock =
-        sqlx::query_scalar("SELECT 1 FROM member_states WHERE organization_id = $1 FOR UPDATE")
-            .bind(id.as_str());
-    super::take_turn(w, lock, &name).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE m.organization_id = ")
-        .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL");
-    qb.build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(name))?
-        .try_into()
+    history::fetch_all(qb, conn).await
 }

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod contributions;
 pub mod copy;
 pub mod exchange_rates;
+pub mod history;
 pub mod iati;
 pub mod member_states;
 pub mod organizations;

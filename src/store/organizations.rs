@@ -3,7 +3,11 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{AsOf, Versioned, already_exists, write::Write};
+use super::{
+    AsOf, Versioned, already_exists,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         filter::Filter,
@@ -14,8 +18,9 @@ use crate::{
     error::{Error, Result},
 };
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: String,
     revision: i32,
     created_at: DateTime<Utc>,
@@ -54,9 +59,51 @@ impl TryFrom<Row> for Versioned<Organization> {
     }
 }
 
-const SELECT: &str = "SELECT o.id, v.revision, o.created_at, v.valid_from, v.display_name, v.kind,
-        v.member_state, v.country_code, v.iati_ref
-   FROM organizations o JOIN organization_versions v ON v.organization_id = o.id";
+impl Kept for Organization {
+    type Key = Id;
+    type Row = Row;
+    const SELECT: &'static str = "SELECT o.id, v.revision, o.created_at, v.valid_from,
+            v.display_name, v.kind, v.member_state, v.country_code, v.iati_ref
+       FROM organizations o JOIN organization_versions v ON v.organization_id = o.id";
+    const IDENTITY: &'static str = "organizations";
+    const ALIAS: &'static str = "o";
+    const KEY: &'static [&'static str] = &["id"];
+    const VERSIONS: &'static str = "organization_versions";
+    const VERSION_KEY: &'static [&'static str] = &["organization_id"];
+
+    fn key(&self) -> &Id {
+        &self.id
+    }
+
+    fn name_of(id: &Id) -> String {
+        format!("organizations/{id}")
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO organization_versions (organization_id, revision, valid_from,
+                 display_name, kind, member_state, country_code, iati_ref)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.id.as_str())
+        .bind(revision)
+        .bind(now)
+        .bind(&self.display_name)
+        .bind(self.kind.db_name())
+        .bind(self.member_state)
+        .bind(self.country.map(Country::code))
+        .bind(self.iati_ref.as_deref())
+        .execute(conn)
+        .await
+        .map_err(super::map_db_error)?;
+        Ok(())
+    }
+}
 
 /// Records a new organization (revision 1).
 pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organization>> {
@@ -67,38 +114,8 @@ pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organ
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "organizations_pkey", &org.name()))?;
-    insert_version(w.conn(), org, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: org.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    org: &Organization,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO organization_versions (organization_id, revision, valid_from, display_name,
-             kind, member_state, country_code, iati_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(org.id.as_str())
-    .bind(revision)
-    .bind(now)
-    .bind(&org.display_name)
-    .bind(org.kind.db_name())
-    .bind(org.member_state)
-    .bind(org.country.map(Country::code))
-    .bind(org.iati_ref.as_deref())
-    .execute(conn)
-    .await
-    .map_err(super::map_db_error)?;
-    Ok(())
+    org.insert_version(w.conn(), 1, now).await?;
+    Ok(history::first(org, now))
 }
 
 /// Reads one organization as of an instant.
@@ -107,16 +124,7 @@ pub async fn get(
     id: &Id,
     as_of: AsOf,
 ) -> Result<Option<Versioned<Organization>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE o.id = ")
-        .push_bind(id.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    history::get(conn, id, as_of).await
 }
 
 /// Organizations after `after` (by id) matching the filter, as of an instant.
@@ -127,7 +135,7 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Versioned<Organization>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Organization::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some(after) = after {
@@ -143,59 +151,14 @@ pub async fn list(
         super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY o.id LIMIT ").push_bind(limit);
-    qb.build_query_as::<Row>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    history::fetch_all(qb, pool).await
 }
 
-/// Replaces an organization's fields with a new revision. `check` sees the current version
-/// first (for the etag). Returns the version before and after; when nothing changed, both are
-/// the current version and nothing is written.
+/// Replaces an organization's fields with a new revision (see [`history::update`]).
 pub async fn update(
     w: &mut Write,
     org: &Organization,
     check: impl FnOnce(&Versioned<Organization>) -> Result<()>,
 ) -> Result<(Versioned<Organization>, Versioned<Organization>)> {
-    let current = lock_current(w, &org.id).await?;
-    check(&current)?;
-    if current.value == *org {
-        return Ok((current.clone(), current));
-    }
-    let now = w.now();
-    super::close_version(
-        w.conn(),
-        "organization_versions",
-        "organization_id",
-        org.id.as_str(),
-        now,
-    )
-    .await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), org, revision, now).await?;
-    let after = Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: org.clone(),
-    };
-    Ok((current, after))
-}
-
-/// Waits for this organization's other writers, then reads its current version.
-async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Organization>> {
-    let lock = sqlx::query_scalar("SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE")
-        .bind(id.as_str());
-    super::take_turn(w, lock, &format!("organizations/{id}")).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE o.id = ")
-        .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL");
-    qb.build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(format!("organizations/{id}")))?
-        .try_into()
+    history::update(w, org, check).await
 }

@@ -3,7 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{AsOf, Versioned, already_exists, write::Write};
+use super::{
+    AsOf, Versioned, already_exists,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         filter::Filter,
@@ -12,8 +16,9 @@ use crate::{
     error::{Error, Result},
 };
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: String,
     body: String,
     number: i32,
@@ -52,10 +57,60 @@ impl TryFrom<Row> for Versioned<Session> {
     }
 }
 
-const SELECT: &str = "SELECT s.id, s.body, s.number, v.revision, s.created_at, v.valid_from,
-        v.start_date, v.end_date, v.reporting_period_start, v.reporting_period_end,
-        v.status_date, v.state
-   FROM sessions s JOIN session_versions v ON v.session_id = s.id";
+impl Kept for Session {
+    type Key = SessionKey;
+    type Row = Row;
+    const SELECT: &'static str =
+        "SELECT s.id, s.body, s.number, v.revision, s.created_at, v.valid_from,
+            v.start_date, v.end_date, v.reporting_period_start, v.reporting_period_end,
+            v.status_date, v.state
+       FROM sessions s JOIN session_versions v ON v.session_id = s.id";
+    const IDENTITY: &'static str = "sessions";
+    const ALIAS: &'static str = "s";
+    const KEY: &'static [&'static str] = &["id"];
+    const VERSIONS: &'static str = "session_versions";
+    const VERSION_KEY: &'static [&'static str] = &["session_id"];
+
+    fn key(&self) -> &SessionKey {
+        &self.key
+    }
+
+    fn name_of(key: &SessionKey) -> String {
+        key.name()
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
+                 reporting_period_start, reporting_period_end, status_date, state)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(self.key.id())
+        .bind(revision)
+        .bind(now)
+        .bind(self.start_date)
+        .bind(self.end_date)
+        .bind(self.reporting_period_start)
+        .bind(self.reporting_period_end)
+        .bind(self.status_date)
+        .bind(self.state.db_name())
+        .execute(conn)
+        .await
+        .map_err(super::map_db_error)?;
+        Ok(())
+    }
+}
+
+impl history::Key for SessionKey {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.id());
+    }
+}
 
 /// Records a new session (revision 1).
 pub async fn create(w: &mut Write, session: &Session) -> Result<Versioned<Session>> {
@@ -79,55 +134,8 @@ pub async fn create(w: &mut Write, session: &Session) -> Result<Versioned<Sessio
             };
             already_exists(e, constraint, &key.name())
         })?;
-    insert_version(w.conn(), session, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: session.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    session: &Session,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
-             reporting_period_start, reporting_period_end, status_date, state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(session.key.id())
-    .bind(revision)
-    .bind(now)
-    .bind(session.start_date)
-    .bind(session.end_date)
-    .bind(session.reporting_period_start)
-    .bind(session.reporting_period_end)
-    .bind(session.status_date)
-    .bind(session.state.db_name())
-    .execute(conn)
-    .await
-    .map_err(super::map_db_error)?;
-    Ok(())
-}
-
-/// Reads one session as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    key: SessionKey,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Session>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE s.id = ").push_bind(key.id()).push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    session.insert_version(w.conn(), 1, now).await?;
+    Ok(history::first(session, now))
 }
 
 /// Where a page of sessions ends: the start date and id of its last session.
@@ -146,7 +154,7 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<Session>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Session::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some((start, id)) = after {
@@ -166,52 +174,5 @@ pub async fn list(
     }
     qb.push(" ORDER BY v.start_date, s.id LIMIT ")
         .push_bind(limit);
-    qb.build_query_as::<Row>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
-}
-
-/// Replaces a session's dates and state with a new revision. `check` sees the current version
-/// first (for the etag). Returns the version before and after; when nothing changed, both are
-/// the current version and nothing is written.
-pub async fn update(
-    w: &mut Write,
-    session: &Session,
-    check: impl FnOnce(&Versioned<Session>) -> Result<()>,
-) -> Result<(Versioned<Session>, Versioned<Session>)> {
-    let current = lock_current(w, session.key).await?;
-    check(&current)?;
-    if current.value == *session {
-        return Ok((current.clone(), current));
-    }
-    let now = w.now();
-    let id = session.key.id();
-    super::close_version(w.conn(), "session_versions", "session_id", &id, now).await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), session, revision, now).await?;
-    let after = Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: session.clone(),
-    };
-    Ok((current, after))
-}
-
-/// Waits for this session's other writers, then reads its current version.
-async fn lock_current(w: &mut Write, key: SessionKey) -> Result<Versioned<Session>> {
-    let lock = sqlx::query_scalar("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE").bind(key.id());
-    super::take_turn(w, lock, &key.name()).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE s.id = ")
-        .push_bind(key.id())
-        .push(" AND v.valid_to IS NULL");
-    qb.build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(key.name()))?
-        .try_into()
+    history::fetch_all(qb, pool).await
 }

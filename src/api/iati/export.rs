@@ -22,7 +22,7 @@ use crate::{
     store::{
         self, AsOf, Versioned,
         contributions::{self, receipts},
-        iati as iati_store, organizations, programmes,
+        history, iati as iati_store, programmes,
         results::{indicators, measurements},
     },
 };
@@ -228,7 +228,10 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
         if orgs.contains_key(&org_id) {
             continue;
         }
-        if let Some(o) = organizations::get(&mut conn, &org_id, as_of).await? {
+        if let Some(o) =
+            history::get::<crate::domain::organization::Organization>(&mut conn, &org_id, as_of)
+                .await?
+        {
             latest = latest.max(o.updated_at);
             let o = o.value;
             orgs.insert(
