@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     api::{
-        Api, Caller, PageRequest, convert, refs,
+        Api, Caller, convert, refs,
         resource::{self, Shown},
     },
     domain::{
@@ -19,7 +19,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, allocation_service_server::AllocationService},
     rpc_method,
-    store::{self, Versioned, allocations, refs::Target},
+    store::{Versioned, allocations, refs::Target},
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -196,24 +196,17 @@ impl AllocationService for Api {
     ) -> Result<Response<pb::ListAllocationsResponse>, Status> {
         let req = request.into_inner();
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<allocations::Cursor>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListAllocations|{}|{as_of:?}", filter.canonical()),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = allocations::list(
-            self.pool(),
-            &filter,
-            as_of,
-            page.after.as_ref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let (rows, next_page_token) =
-            page.finish(self.page_key(), rows, |v| allocations::cursor(&v.value));
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListAllocations",
+                Some(filter.canonical()),
+                async |as_of, after: Option<&allocations::Cursor>, limit| {
+                    allocations::list(self.pool(), &filter, as_of, after, limit).await
+                },
+                |v| allocations::cursor(&v.value),
+            )
+            .await?;
         Ok(Response::new(pb::ListAllocationsResponse {
             allocations: rows.iter().map(message).collect(),
             next_page_token,

@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert, refs},
+    api::{Api, Caller, convert, refs},
     domain::{
         contribution::Contribution,
         filter::{Condition, FieldSpec, Filter, Kind, Value},
@@ -18,7 +18,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, contribution_service_server::ContributionService},
     rpc_method,
-    store::{self, contributions, refs::Target},
+    store::{contributions, refs::Target},
 };
 
 pub use wire::{contribution, message};
@@ -173,24 +173,24 @@ impl ContributionService for Api {
         let req = request.into_inner();
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
         let by_id = filter_ids(&filter)?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<String>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListContributions|{}|{as_of:?}", filter.canonical()),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = contributions::list(
-            self.pool(),
-            &by_id,
-            as_of,
-            page.after.as_deref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let (rows, next_page_token) =
-            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListContributions",
+                Some(filter.canonical()),
+                async |as_of, after: Option<&String>, limit| {
+                    contributions::list(
+                        self.pool(),
+                        &by_id,
+                        as_of,
+                        after.map(String::as_str),
+                        limit,
+                    )
+                    .await
+                },
+                |v| v.value.id.to_string(),
+            )
+            .await?;
         Ok(Response::new(pb::ListContributionsResponse {
             contributions: rows.iter().map(message).collect(),
             next_page_token,

@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     api::{
-        Api, Caller, PageRequest, convert,
+        Api, Caller, convert,
         resource::{self, Shown},
     },
     domain::{
@@ -19,7 +19,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, exchange_rate_service_server::ExchangeRateService},
     rpc_method,
-    store::{self, Versioned, exchange_rates},
+    store::{Versioned, exchange_rates},
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -157,24 +157,17 @@ impl ExchangeRateService for Api {
     ) -> Result<Response<pb::ListExchangeRatesResponse>, Status> {
         let req = request.into_inner();
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<exchange_rates::Cursor>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListExchangeRates|{}|{as_of:?}", filter.canonical()),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = exchange_rates::list(
-            self.pool(),
-            &filter,
-            as_of,
-            page.after.as_ref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let (rows, next_page_token) =
-            page.finish(self.page_key(), rows, |v| exchange_rates::cursor(&v.value));
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListExchangeRates",
+                Some(filter.canonical()),
+                async |as_of, after: Option<&exchange_rates::Cursor>, limit| {
+                    exchange_rates::list(self.pool(), &filter, as_of, after, limit).await
+                },
+                |v| exchange_rates::cursor(&v.value),
+            )
+            .await?;
         Ok(Response::new(pb::ListExchangeRatesResponse {
             exchange_rates: rows.iter().map(message).collect(),
             next_page_token,

@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     api::{
-        Api, Caller, PageRequest, convert,
+        Api, Caller, convert,
         resource::{self, Shown},
     },
     domain::{
@@ -222,23 +222,18 @@ impl MemberStateService for Api {
         request: Request<pb::ListMemberStatesRequest>,
     ) -> Result<Response<pb::ListMemberStatesResponse>, Status> {
         let req = request.into_inner();
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<String>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListMemberStates|{as_of:?}"),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = member_states::list(
-            self.pool(),
-            as_of,
-            page.after.as_deref(),
-            Some(page.fetch_limit()),
-        )
-        .await?;
-        let (rows, next_page_token) =
-            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListMemberStates",
+                None,
+                async |as_of, after: Option<&String>, limit| {
+                    member_states::list(self.pool(), as_of, after.map(String::as_str), Some(limit))
+                        .await
+                },
+                |v| v.value.id.to_string(),
+            )
+            .await?;
         Ok(Response::new(pb::ListMemberStatesResponse {
             member_states: rows.iter().map(message).collect(),
             next_page_token,

@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     api::{
-        Api, Caller, PageRequest, convert,
+        Api, Caller, convert,
         resource::{self, Shown},
     },
     domain::{
@@ -17,7 +17,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, organization_service_server::OrganizationService},
     rpc_method,
-    store::{self, Versioned, organizations},
+    store::{Versioned, organizations},
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -158,24 +158,24 @@ impl OrganizationService for Api {
     ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
         let req = request.into_inner();
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<String>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListOrganizations|{}|{as_of:?}", filter.canonical()),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = organizations::list(
-            self.pool(),
-            &filter,
-            as_of,
-            page.after.as_deref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let (rows, next_page_token) =
-            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListOrganizations",
+                Some(filter.canonical()),
+                async |as_of, after: Option<&String>, limit| {
+                    organizations::list(
+                        self.pool(),
+                        &filter,
+                        as_of,
+                        after.map(String::as_str),
+                        limit,
+                    )
+                    .await
+                },
+                |v| v.value.id.to_string(),
+            )
+            .await?;
         Ok(Response::new(pb::ListOrganizationsResponse {
             organizations: rows.iter().map(message).collect(),
             next_page_token,

@@ -3,7 +3,7 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert, organizations, refs},
+    api::{Api, Caller, convert, organizations, refs},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind, Value},
@@ -14,7 +14,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, programme_service_server::ProgrammeService},
     rpc_method,
-    store::{self, Versioned, programmes, refs::Target, write::Write},
+    store::{Versioned, programmes, refs::Target, write::Write},
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -264,24 +264,18 @@ impl ProgrammeService for Api {
         let req = request.into_inner();
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
         let query = store_filter(&filter)?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<String>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListProgrammes|{}|{as_of:?}", filter.canonical()),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = programmes::list(
-            self.pool(),
-            &query,
-            as_of,
-            page.after.as_deref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let (rows, next_page_token) =
-            page.finish(self.page_key(), rows, |v| v.value.id.to_string());
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListProgrammes",
+                Some(filter.canonical()),
+                async |as_of, after: Option<&String>, limit| {
+                    programmes::list(self.pool(), &query, as_of, after.map(String::as_str), limit)
+                        .await
+                },
+                |v| v.value.id.to_string(),
+            )
+            .await?;
         Ok(Response::new(pb::ListProgrammesResponse {
             programmes: rows.iter().map(message).collect(),
             next_page_token,

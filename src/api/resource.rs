@@ -2,11 +2,14 @@
 //! an instant and updating one with its etag are the same for every resource. A resource says
 //! only how it is shown, through [`Shown`].
 
+use serde::{Serialize, de::DeserializeOwned};
+
 use crate::{
-    api::{Api, convert},
+    api::{Api, PageRequest, convert},
     error::{Error, Result},
+    pb,
     store::{
-        Versioned,
+        self, AsOf, Versioned,
         history::{self, Kept},
         write::Write,
     },
@@ -21,7 +24,75 @@ pub trait Shown: Kept {
     fn message(v: &Versioned<Self>) -> Self::Message;
 }
 
+/// The paging fields every List request has.
+pub trait Paged {
+    /// `as_of`: the instant to read at, now when not given.
+    fn as_of(&self) -> Option<&prost_types::Timestamp>;
+    /// `page_size`.
+    fn page_size(&self) -> i32;
+    /// `page_token`.
+    fn page_token(&self) -> &str;
+}
+
+macro_rules! paged {
+    ($($request:ty),* $(,)?) => {$(
+        impl Paged for $request {
+            fn as_of(&self) -> Option<&prost_types::Timestamp> {
+                self.as_of.as_ref()
+            }
+            fn page_size(&self) -> i32 {
+                self.page_size
+            }
+            fn page_token(&self) -> &str {
+                &self.page_token
+            }
+        }
+    )*};
+}
+
+paged!(
+    pb::ListAllocationsRequest,
+    pb::ListContributionsRequest,
+    pb::ListExchangeRatesRequest,
+    pb::ListIndicatorsRequest,
+    pb::ListMemberStatesRequest,
+    pb::ListOrganizationsRequest,
+    pb::ListProgrammesRequest,
+    pb::ListSessionsRequest,
+);
+
 impl Api {
+    /// A List: checks the page token against the method, the query (what the list is of: the
+    /// filter's canonical form, the parent; a token is good only for the same) and the instant, reads one row more than the page with
+    /// `read` (given the instant, the cursor the page starts after and how many rows to read),
+    /// and answers the page's rows with the token of the next page (empty after the last).
+    pub async fn list_page<T, C>(
+        &self,
+        request: &impl Paged,
+        method: &'static str,
+        query: Option<String>,
+        read: impl AsyncFnOnce(AsOf, Option<&C>, i64) -> Result<Vec<T>>,
+        cursor: impl Fn(&T) -> C,
+    ) -> Result<(Vec<T>, String)>
+    where
+        C: Serialize + DeserializeOwned,
+    {
+        let as_of = convert::instant(request.as_of(), "as_of")?;
+        let binding = match query {
+            Some(query) => format!("{method}|{query}|{as_of:?}"),
+            None => format!("{method}|{as_of:?}"),
+        };
+        let page = PageRequest::<C>::parse(
+            self.page_key(),
+            request.page_size(),
+            request.page_token(),
+            binding,
+        )?;
+        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
+        let rows = read(as_of, page.after.as_ref(), page.fetch_limit()).await?;
+        Ok(page.finish(self.page_key(), rows, cursor))
+    }
+
     /// A Get: the resource `key` (named `name` in the request) as of the request's `as_of`;
     /// NOT_FOUND when it did not exist then.
     pub async fn get_one<T: Shown>(

@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     api::{
-        Api, Caller, PageRequest, convert,
+        Api, Caller, convert,
         resource::{self, Shown},
     },
     domain::{
@@ -15,7 +15,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, session_service_server::SessionService},
     rpc_method,
-    store::{self, Versioned, sessions},
+    store::{Versioned, sessions},
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -162,23 +162,17 @@ impl SessionService for Api {
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
         let req = request.into_inner();
         let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let page = PageRequest::<sessions::Cursor>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListSessions|{}|{as_of:?}", filter.canonical()),
-        )?;
-        let as_of = store::resolve_as_of(self.pool(), as_of, "as_of").await?;
-        let rows = sessions::list(
-            self.pool(),
-            &filter,
-            as_of,
-            page.after.as_ref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let (rows, next_page_token) = page.finish(self.page_key(), rows, sessions::cursor);
+        let (rows, next_page_token) = self
+            .list_page(
+                &req,
+                "ListSessions",
+                Some(filter.canonical()),
+                async |as_of, after: Option<&sessions::Cursor>, limit| {
+                    sessions::list(self.pool(), &filter, as_of, after, limit).await
+                },
+                sessions::cursor,
+            )
+            .await?;
         Ok(Response::new(pb::ListSessionsResponse {
             sessions: rows.iter().map(message).collect(),
             next_page_token,

@@ -3,7 +3,7 @@
 use tonic::Response;
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert, refs},
+    api::{Api, Caller, convert, refs},
     domain::{
         FieldViolation, Parsed, dates, field,
         result::{self, Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel},
@@ -204,25 +204,17 @@ pub async fn list(
     req: pb::ListIndicatorsRequest,
 ) -> Result<Response<pb::ListIndicatorsResponse>> {
     let programme = text::parse_parent_or_wildcard(&req.parent, "programmes", "parent")?;
-    let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-    let page = PageRequest::<indicators::Cursor>::parse(
-        api.page_key(),
-        req.page_size,
-        &req.page_token,
-        format!("ListIndicators|{}|{as_of:?}", req.parent),
-    )?;
-    let as_of = crate::store::resolve_as_of(api.pool(), as_of, "as_of").await?;
-    let rows = indicators::list(
-        api.pool(),
-        programme.as_ref(),
-        as_of,
-        page.after.as_ref(),
-        page.fetch_limit(),
-    )
-    .await?;
-    let (rows, next_page_token) = page.finish(api.page_key(), rows, |v| {
-        (v.value.programme.to_string(), v.value.id.to_string())
-    });
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListIndicators",
+            Some(req.parent.to_string()),
+            async |as_of, after: Option<&indicators::Cursor>, limit| {
+                indicators::list(api.pool(), programme.as_ref(), as_of, after, limit).await
+            },
+            |v| (v.value.programme.to_string(), v.value.id.to_string()),
+        )
+        .await?;
     Ok(Response::new(pb::ListIndicatorsResponse {
         indicators: rows.iter().map(message).collect(),
         next_page_token,
