@@ -13,6 +13,7 @@ mod document;
 mod html;
 pub mod labels;
 mod markdown;
+pub mod words;
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -1,0 +1,1 @@
+amount = { $amount } { $currency }
