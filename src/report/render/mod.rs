@@ -22,6 +22,8 @@ use std::io;
 
 use crate::pb;
 
+pub use words::Language;
+
 /// One file of an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -124,10 +126,15 @@ impl Sink for Parts {
     }
 }
 
-/// Renders a report in one of the formats made here, into memory.
-pub fn render(report: &pb::Report, format: Format) -> Result<Vec<Part>, RenderError> {
+/// Renders a report in one of the formats made here, into memory. HTML and Markdown are in
+/// `language`; CSV is the same in every language.
+pub fn render(
+    report: &pb::Report,
+    format: Format,
+    language: Language,
+) -> Result<Vec<Part>, RenderError> {
     let mut parts = Parts::default();
-    render_into(report, format, &mut parts)?;
+    render_into(report, format, language, &mut parts)?;
     Ok(parts.0)
 }
 
@@ -136,6 +143,7 @@ pub fn render(report: &pb::Report, format: Format) -> Result<Vec<Part>, RenderEr
 pub fn render_into(
     report: &pb::Report,
     format: Format,
+    language: Language,
     sink: &mut dyn Sink,
 ) -> Result<(), RenderError> {
     let content = report.content.as_ref().ok_or(RenderError::NoContent)?;
@@ -147,7 +155,7 @@ pub fn render_into(
         })?,
         Format::Markdown => {
             sink.begin("report.md", "text/markdown; charset=utf-8")?;
-            let doc = document::Document::build(report, content);
+            let doc = document::Document::build(report, content, &language.words());
             let mut out = FmtWriter::new(sink);
             if markdown::write(&doc, &mut out).is_err() {
                 return Err(RenderError::Write(out.into_error()));
@@ -155,7 +163,7 @@ pub fn render_into(
         }
         Format::Html => {
             sink.begin("report.html", "text/html; charset=utf-8")?;
-            html::write(report, content, sink)?;
+            html::write(report, content, &language.words(), sink)?;
         }
         Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
     }
@@ -204,7 +212,7 @@ mod tests {
             .unwrap_or_else(std::env::temp_dir);
         let report = fixture::report();
         for format in [Format::Html, Format::Markdown, Format::Csv] {
-            for part in render(&report, format).expect("the fixture renders") {
+            for part in render(&report, format, Language::English).expect("the fixture renders") {
                 std::fs::write(dir.join(&part.name), &part.data).expect("the file is written");
             }
         }
@@ -214,7 +222,7 @@ mod tests {
     fn json_is_not_rendered_here() {
         let report = fixture::report();
         assert!(matches!(
-            render(&report, Format::Json),
+            render(&report, Format::Json, Language::English),
             Err(RenderError::Unsupported(Some(Format::Json)))
         ));
     }
@@ -228,11 +236,12 @@ mod tests {
             ..Default::default()
         };
         for format in [Format::Csv, Format::Markdown, Format::Html] {
-            let parts = render(&report, format).expect("an empty report renders");
+            let parts =
+                render(&report, format, Language::English).expect("an empty report renders");
             assert!(parts.iter().all(|p| !p.data.is_empty()), "{format:?}");
         }
         let html = String::from_utf8(
-            render(&report, Format::Html).expect("renders")[0]
+            render(&report, Format::Html, Language::English).expect("renders")[0]
                 .data
                 .clone(),
         )
@@ -245,7 +254,7 @@ mod tests {
     fn a_report_without_content_is_refused() {
         let report = pb::Report::default();
         assert!(matches!(
-            render(&report, Format::Html),
+            render(&report, Format::Html, Language::English),
             Err(RenderError::NoContent)
         ));
     }

@@ -106,6 +106,10 @@ impl Words {
         // Marks around each argument help bidirectional text, not these languages, and would
         // reach the page as invisible characters.
         bundle.set_use_isolating(false);
+        // NUMBER(), for the ordinals of session numbers.
+        bundle
+            .add_builtins()
+            .expect("the built-in functions are added once");
         let resource = FluentResource::try_new(language.source().to_owned())
             .unwrap_or_else(|(_, errors)| panic!("{}: {errors:?}", language.tag()));
         bundle
@@ -217,14 +221,14 @@ mod tests {
         let fr = Language::French.words();
         let es = Language::Spanish.words();
         assert_eq!(en.number("1234567.89"), "1,234,567.89");
-        assert_eq!(
-            fr.number("1234567.89"),
-            format!("1{NNBSP}234{NNBSP}567,89")
-        );
+        assert_eq!(fr.number("1234567.89"), format!("1{NNBSP}234{NNBSP}567,89"));
         assert_eq!(es.number("1234567.89"), "1.234.567,89");
         assert_eq!(en.number("-1000.50"), "-1,000.50");
         assert_eq!(en.number("0.00"), "0.00");
-        assert_eq!(en.number("12345678901234567890.12"), "12,345,678,901,234,567,890.12");
+        assert_eq!(
+            en.number("12345678901234567890.12"),
+            "12,345,678,901,234,567,890.12"
+        );
         assert_eq!(en.number("no rate"), "no rate");
         assert_eq!(en.number(""), "");
         assert_eq!(en.number("1e5"), "1e5");
@@ -251,5 +255,164 @@ mod tests {
         assert_eq!(Language::parse("es-419"), Some(Language::Spanish));
         assert_eq!(Language::parse("de"), None);
         assert_eq!(Language::parse("not a tag"), None);
+    }
+
+    /// The message ids of a Fluent file.
+    fn ids_in_file(language: Language) -> std::collections::BTreeSet<String> {
+        let resource = FluentResource::try_new(language.source().to_owned()).expect("parses");
+        resource
+            .entries()
+            .filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The message ids the renderers ask for: every literal passed to `t`, `t_args`, or the
+    /// column helpers `figure` and `in_currency`, in the sources of `render/` and the templates.
+    fn ids_in_code() -> std::collections::BTreeSet<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("src/report/render"), root.join("templates")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a source directory") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a text file");
+            for call in [".t(", ".t_args(", "figure(w, ", "in_currency(w, "] {
+                for (at, _) in text.match_indices(call) {
+                    let rest = text[at + call.len()..].trim_start();
+                    let Some(rest) = rest.strip_prefix('"') else {
+                        continue;
+                    };
+                    let id: String = rest.chars().take_while(|c| *c != '"').collect();
+                    if !id.is_empty()
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    {
+                        ids.insert(id);
+                    }
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_message_the_code_uses_is_in_every_language_and_no_file_has_an_unused_one() {
+        let used = ids_in_code();
+        assert!(used.len() > 150, "the scan finds the renderers' messages");
+        for language in Language::ALL {
+            let in_file = ids_in_file(language);
+            let missing: Vec<_> = used.difference(&in_file).collect();
+            let unused: Vec<_> = in_file.difference(&used).collect();
+            assert!(
+                missing.is_empty(),
+                "{}: missing {missing:?}",
+                language.tag()
+            );
+            assert!(unused.is_empty(), "{}: unused {unused:?}", language.tag());
+        }
+    }
+
+    #[test]
+    fn every_message_formats_without_error_in_every_language() {
+        for language in Language::ALL {
+            let words = language.words();
+            let resource = FluentResource::try_new(language.source().to_owned()).expect("parses");
+            for entry in resource.entries() {
+                let fluent_syntax::ast::Entry::Message(m) = entry else {
+                    continue;
+                };
+                let pattern = words
+                    .bundle
+                    .get_message(m.id.name)
+                    .and_then(|m| m.value())
+                    .expect("a message with a value");
+                let mut args = FluentArgs::new();
+                for name in [
+                    "currency",
+                    "amount",
+                    "value",
+                    "number",
+                    "count",
+                    "name",
+                    "revision",
+                    "date",
+                    "instant",
+                    "from",
+                    "to",
+                    "who",
+                    "label",
+                    "base",
+                    "quote",
+                    "month",
+                    "title",
+                    "source",
+                    "rate",
+                    "administrative",
+                    "operational",
+                    "year",
+                    "bars",
+                    "total",
+                    "share",
+                    "years",
+                    "report",
+                    "objective",
+                    "unit",
+                ] {
+                    args.set(name, FluentValue::from(2));
+                }
+                let mut errors = Vec::new();
+                words
+                    .bundle
+                    .format_pattern(pattern, Some(&args), &mut errors);
+                assert!(
+                    errors.is_empty(),
+                    "{} {}: {errors:?}",
+                    language.tag(),
+                    m.id.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn session_titles_are_ordinal_in_each_language() {
+        let title = |language: Language, number: i64| {
+            language
+                .words()
+                .t_args("title-scpf-session", &[("number", Arg::Count(number))])
+        };
+        assert_eq!(
+            title(Language::English, 36),
+            "36th session of the Standing Committee on Programmes and Finance"
+        );
+        assert_eq!(
+            title(Language::English, 21),
+            "21st session of the Standing Committee on Programmes and Finance"
+        );
+        assert_eq!(
+            title(Language::English, 12),
+            "12th session of the Standing Committee on Programmes and Finance"
+        );
+        assert_eq!(
+            title(Language::French, 36),
+            "36e session du Comité permanent des programmes et des finances"
+        );
+        assert_eq!(
+            title(Language::Spanish, 36),
+            "36ª Reunión del Comité Permanente de Programas y Finanzas"
+        );
     }
 }

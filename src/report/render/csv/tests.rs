@@ -10,7 +10,12 @@ type Parsed = (Vec<String>, Vec<HashMap<String, String>>);
 /// Every part, parsed back, by name.
 fn parsed() -> HashMap<String, Parsed> {
     let report = fixture::report();
-    let parts = render(&report, Format::Csv).expect("the fixture renders");
+    let parts = render(
+        &report,
+        Format::Csv,
+        crate::report::render::Language::English,
+    )
+    .expect("the fixture renders");
     parts
         .into_iter()
         .map(|part| {
