@@ -203,7 +203,8 @@ mod tests {
     use super::*;
 
     /// Writes every export of the founding example to `$SCPF_RENDER_OUT` (default the system's
-    /// temporary directory), to look at: `cargo test -- --ignored writes_the_founding_example`.
+    /// temporary directory), HTML and Markdown in each language (`fr.report.html`), to look at:
+    /// `cargo test -- --ignored writes_the_founding_example`.
     #[test]
     #[ignore = "writes files for people to look at"]
     fn writes_the_founding_example() {
@@ -211,9 +212,15 @@ mod tests {
             .map(std::path::PathBuf::from)
             .unwrap_or_else(std::env::temp_dir);
         let report = fixture::report();
-        for format in [Format::Html, Format::Markdown, Format::Csv] {
-            for part in render(&report, format, Language::English).expect("the fixture renders") {
-                std::fs::write(dir.join(&part.name), &part.data).expect("the file is written");
+        for part in render(&report, Format::Csv, Language::English).expect("the fixture renders") {
+            std::fs::write(dir.join(&part.name), &part.data).expect("the file is written");
+        }
+        for language in Language::ALL {
+            for format in [Format::Html, Format::Markdown] {
+                for part in render(&report, format, language).expect("the fixture renders") {
+                    let name = format!("{}.{}", language.tag(), part.name);
+                    std::fs::write(dir.join(name), &part.data).expect("the file is written");
+                }
             }
         }
     }

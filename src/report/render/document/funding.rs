@@ -527,7 +527,7 @@ pub(super) fn unearmarked(
             results
                 .programmes
                 .iter()
-                .find(|p| p.programme == a.programme || p.code == a.programme_code)
+                .find(|p| !a.programme.is_empty() && p.programme == a.programme)
                 .map(|p| format!("{} ({})", p.title, p.code))
                 .unwrap_or_else(|| a.programme_code.clone())
         };
