@@ -2,13 +2,16 @@
 # Le personnel peut modifier le texte à droite du signe « = » ; gardez les identifiants et les
 # { $arguments }. Les fichiers des trois langues doivent avoir les mêmes identifiants (un test le vérifie).
 
+# Devant « : » et à l’intérieur des guillemets, l’espace est insécable (U+00A0) ; devant « ; », fine
+# insécable (U+202F), pour qu’aucune ligne ne commence par un signe de ponctuation.
+
 ## Page
 
 page-kicker = Rapport au Comité
 page-subtitle = Rapport { $name }, révision { $revision }
 page-draft-mark = PROJET
-page-draft-warning = cette révision n’est pas le rapport officiel de la session ; ses chiffres peuvent encore changer.
-page-reading = Les montants sont exprimés dans la monnaie indiquée dans la colonne ou à côté d’eux. Les chiffres marqués † ne sont pas vérifiés. Les annonces de contributions sont énumérées mais non comptabilisées. Une ligne sans taux de change porte la mention « pas de taux » et n’est pas comprise dans les totaux.
+page-draft-warning = cette révision n’est pas le rapport officiel de la session ; ses chiffres peuvent encore changer.
+page-reading = Les montants sont exprimés dans la monnaie indiquée dans la colonne ou à côté d’eux. Les chiffres marqués † ne sont pas vérifiés. Les annonces de contributions sont énumérées mais non comptabilisées. Une ligne sans taux de change porte la mention « pas de taux » et n’est pas comprise dans les totaux.
 page-unverified = non vérifié
 page-sections = Sections
 page-sha256 = SHA-256 du contenu
@@ -28,7 +31,7 @@ session-number = { $number ->
   } session
 body-scpf = Comité permanent des programmes et des finances
 body-council = Conseil
-two-times = Situation des contributions au { $date } ; chiffres tels que connus le { $instant }
+two-times = Situation des contributions au { $date } ; chiffres tels que connus le { $instant }
 
 ## Mots communs
 
@@ -45,7 +48,7 @@ date-span = du { $from } au { $to }
 instant-by = { $instant } par { $who }
 col-in-currency = { $label } ({ $currency })
 rate-title = { $base } en { $quote }, { $month }
-rate-named = { $title } ({ $source }) : { $rate }
+rate-named = { $title } ({ $source }) : { $rate }
 
 ## Énumérations
 
@@ -187,8 +190,8 @@ assessed-subject-count = { $count ->
     [one] { $count } concerné
    *[other] { $count } concernés
   }
-assessed-note = Situation des contributions statutaires pour { $year }, en { $currency } : montant restant dû au 1er janvier, contributions de l’année, montants reçus dans l’année et restant dû à la date de situation. Les versements règlent d’abord les contributions les plus anciennes ; les arriérés sont la part non réglée des contributions exigibles avant { $year }. Un montant négatif a été payé d’avance.
-assessed-article-4-note = Article 4 de la Constitution : un État Membre dont les arriérés sont égaux ou supérieurs aux contributions dues par lui pour les deux années précédentes perd son droit de vote un an après que le Conseil en a été informé, si ses arriérés atteignent encore ce montant ; le Conseil peut maintenir ou rétablir le droit de vote, et un État Membre qui respecte un plan de paiement le conserve. États Membres relevant de l’article 4 : { $count }.
+assessed-note = Situation des contributions statutaires pour { $year }, en { $currency } : montant restant dû au 1er janvier, contributions de l’année, montants reçus dans l’année et restant dû à la date de situation. Les versements règlent d’abord les contributions les plus anciennes ; les arriérés sont la part non réglée des contributions exigibles avant { $year }. Un montant négatif a été payé d’avance.
+assessed-article-4-note = Article 4 de la Constitution : un État Membre dont les arriérés sont égaux ou supérieurs aux contributions dues par lui pour les deux années précédentes perd son droit de vote un an après que le Conseil en a été informé, si ses arriérés atteignent encore ce montant ; le Conseil peut maintenir ou rétablir le droit de vote, et un État Membre qui respecte un plan de paiement le conserve. États Membres relevant de l’article 4 : { $count }.
 article-4-title = États Membres relevant de l’article 4
 article-4-none = Aucun État Membre ne relève de l’article 4 à la date de situation.
 plans-title = États Membres ayant un plan de paiement
@@ -202,14 +205,14 @@ heading-voluntary = 3. Contributions volontaires (Partie opérationnelle, { $cur
 voluntary-by-donor = Par donateur
 voluntary-paid-title = Payé pendant la période
 voluntary-committed-title = Engagé pendant la période
-voluntary-note = Sommes reçues (payé) et accords signés (engagé) pendant la période considérée jusqu’à la date de situation, dans la monnaie d’origine et en { $currency } au taux du mois. Chaque ligne est convertie et arrondie une seule fois ; chaque total est la somme des lignes affichées.
+voluntary-note = Sommes reçues (payé) et accords signés (engagé) pendant la période considérée jusqu’à la date de situation, dans la monnaie d’origine et en { $currency } au taux du mois. Chaque ligne est convertie et arrondie une seule fois ; chaque total est la somme des lignes affichées.
 voluntary-pledges-note = Les annonces de contributions sont énumérées mais non comptabilisées.
 voluntary-no-rate-note = { $count ->
-    [one] Une ligne n’a pas de taux de change : elle porte la mention « pas de taux » au lieu d’un montant en { $currency } et n’est pas comprise dans les totaux (voir la section 9).
-   *[other] { $count } lignes n’ont pas de taux de change : elles portent la mention « pas de taux » au lieu d’un montant en { $currency } et ne sont pas comprises dans les totaux (voir la section 9).
+    [one] Une ligne n’a pas de taux de change : elle porte la mention « pas de taux » au lieu d’un montant en { $currency } et n’est pas comprise dans les totaux (voir la section 9).
+   *[other] { $count } lignes n’ont pas de taux de change : elles portent la mention « pas de taux » au lieu d’un montant en { $currency } et ne sont pas comprises dans les totaux (voir la section 9).
   }
 pledges-title = Annonces de contributions (non comptabilisées)
-pledges-note = Les annonces ne sont que des intentions : énumérées ici, jamais converties ni comptées dans un total.
+pledges-note = Les annonces ne sont que des intentions : énumérées ici, jamais converties ni comptées dans un total.
 pledges-none = Aucune contribution n’a été annoncée pendant la période.
 
 ## 4. Flexibilité
@@ -221,21 +224,21 @@ flexibility-by-donor = Financement flexible par donateur
 flexibility-by-donor-none = Aucun financement flexible payé pendant la période.
 flexible-total = Flexible (catégories 1 et 2)
 flexibility-note = Sommes payées pendant la période par catégorie d’affectation IATI et par modalité du Grand Bargain, en { $currency }. Les parts sont des pourcentages du total à une décimale, arrondis de sorte que leur somme soit exactement 100,0.
-flexibility-flexible-note = Financement flexible (catégories 1 et 2) : { $amount }, soit { $share } % du total.
+flexibility-flexible-note = Financement flexible (catégories 1 et 2) : { $amount }, soit { $share } % du total.
 
 ## 5. Engagements pluriannuels et annexe
 
 heading-multi-year = 5. Engagements pluriannuels
 multi-year-by-year = Restant dû par donateur et par année ({ $currency })
 multi-year-none = Aucun engagement pluriannuel restant dû.
-multi-year-note = Contributions engagées au plus tard à la date de situation dont les échéances s’étendent sur plus d’une année : montant non réglé à la date de situation, par donateur et par année d’échéance, converti en { $currency } au taux du mois de la date de situation. Chaque échéancier figure en annexe.
+multi-year-note = Contributions engagées au plus tard à la date de situation dont les échéances s’étendent sur plus d’une année : montant non réglé à la date de situation, par donateur et par année d’échéance, converti en { $currency } au taux du mois de la date de situation. Chaque échéancier figure en annexe.
 multi-year-no-rate-note = Les versements reçus jusqu’à la date de situation règlent les échéances dans leur ordre. Un échéancier sans taux n’est pas compris dans ce tableau (voir la section 9).
-heading-annex-schedules = Annexe : échéanciers
+heading-annex-schedules = Annexe : échéanciers
 annex-schedules-title = Échéanciers
 annex-schedules-none = Aucun engagement pluriannuel.
 annex-installments-title = Échéances
 annex-installments-none = Aucune échéance.
-annex-note = Les échéanciers de la section 5, dans la monnaie de l’accord ; le montant restant dû à la date de situation est converti en { $currency } au taux de son mois. Un échéancier sans taux porte la mention « pas de taux » et n’est pas compris dans le total.
+annex-note = Les échéanciers de la section 5, dans la monnaie de l’accord ; le montant restant dû à la date de situation est converti en { $currency } au taux de son mois. Un échéancier sans taux porte la mention « pas de taux » et n’est pas compris dans le total.
 annex-installments-note = Les versements reçus jusqu’à la date de situation règlent les échéances dans leur ordre. Une échéance est payée, exigible (à la date de situation ou avant, et non entièrement réglée à cette date) ou à venir.
 
 ## 6. Utilisation des fonds non affectés
@@ -248,20 +251,20 @@ allocations-title = Allocations
 allocations-none = Aucune allocation n’a été décidée pendant la période.
 allocation-objective-wide = objectif entier
 objectives-title = Par objectif du Cadre de résultats stratégiques
-unearmarked-note = Fonds non affectés (catégorie 1) payés pendant la période, et allocations décidées pendant celle-ci, en { $currency }. Le non-alloué est la différence entre le reçu et l’alloué ; il est négatif lorsque les allocations dépassent les sommes reçues pendant la période.
+unearmarked-note = Fonds non affectés (catégorie 1) payés pendant la période, et allocations décidées pendant celle-ci, en { $currency }. Le non-alloué est la différence entre le reçu et l’alloué ; il est négatif lorsque les allocations dépassent les sommes reçues pendant la période.
 
 ## 7. Résultats des programmes
 
 heading-results = 7. Résultats des programmes
-results-objective = Objectif : { $objective }.
+results-objective = Objectif : { $objective }.
 results-no-indicator = Aucun indicateur.
 results-none = Aucun programme n’a d’indicateurs.
 results-cumulative = cumulatif
 results-unit = en { $unit }
 results-no-measurement = aucune mesure pendant la période
 results-total = total
-results-note-figures = Pour un indicateur cumulatif, les chiffres sont ceux de la dernière période se terminant au plus tard à la fin de la période considérée ; sinon, ce sont les sommes des périodes comprises dans celle-ci. Le taux de réalisation mesure le progrès de la valeur de référence vers la cible, dans le sens favorable.
-results-note-unverified = Les chiffres marqués † ne sont pas vérifiés : au moins une des mesures dont ils proviennent n’a pas été vérifiée.
+results-note-figures = Pour un indicateur cumulatif, les chiffres sont ceux de la dernière période se terminant au plus tard à la fin de la période considérée ; sinon, ce sont les sommes des périodes comprises dans celle-ci. Le taux de réalisation mesure le progrès de la valeur de référence vers la cible, dans le sens favorable.
+results-note-unverified = Les chiffres marqués † ne sont pas vérifiés : au moins une des mesures dont ils proviennent n’a pas été vérifiée.
 
 ## 8. Changements
 
@@ -276,7 +279,7 @@ changes-note = Chiffres de synthèse qui diffèrent de { $report }, le rapport d
 
 heading-data-quality = 9. Qualité des données
 quality-none = Rien ne manque et rien n’est douteux.
-quality-note = Ce qui manque ou est douteux dans les données de ce rapport : taux manquants, résultats non vérifiés, échéances en retard, etc.
+quality-note = Ce qui manque ou est douteux dans les données de ce rapport : taux manquants, résultats non vérifiés, échéances en retard, etc.
 
 ## Graphiques
 
@@ -284,17 +287,17 @@ chart-donors-title = Sommes payées pendant la période par donateur, en { $curr
 chart-donors-desc = Barres horizontales, de la plus grande à la plus petite. { $bars }. Total { $total }.
 chart-donors-caption = Sommes payées pendant la période par donateur, en { $currency }, par ordre décroissant (total { $total }).
 chart-flexibility-title = Parts des sommes payées pendant la période par catégorie d’affectation
-chart-flexibility-desc = Barres horizontales de pourcentages dont la somme est 100. { $bars }. Flexible (catégories 1 et 2) : { $share } %.
+chart-flexibility-desc = Barres horizontales de pourcentages dont la somme est 100. { $bars }. Flexible (catégories 1 et 2) : { $share } %.
 chart-flexibility-axis = Part des sommes payées (%)
-chart-flexibility-caption = Parts par catégorie d’affectation ; le financement flexible (catégories 1 et 2) représente { $share } %.
+chart-flexibility-caption = Parts par catégorie d’affectation ; le financement flexible (catégories 1 et 2) représente { $share } %.
 chart-achievement-title = Taux de réalisation de chaque indicateur par rapport à sa cible
 chart-achievement-desc = Barres horizontales du taux de réalisation en pourcentage, avec une ligne pointillée à 100 % (cible atteinte). { $bars }.
 chart-achievement-target = cible (100 %)
-chart-achievement-caption = Taux de réalisation par indicateur (totaux). La ligne pointillée marque 100 % ; les barres pâles marquées † reposent sur des chiffres non vérifiés.
-chart-schedules-title = Échéanciers pluriannuels en { $currency }, par année : payé, exigible et à venir
+chart-achievement-caption = Taux de réalisation par indicateur (totaux). La ligne pointillée marque 100 % ; les barres pâles marquées † reposent sur des chiffres non vérifiés.
+chart-schedules-title = Échéanciers pluriannuels en { $currency }, par année : payé, exigible et à venir
 chart-schedules-desc = Barres empilées, une par année d’échéance ({ $years }), pour { $count ->
     [one] un échéancier
    *[other] { $count } échéanciers
-  } en { $currency } : la part payée, la part exigible non réglée et la part à venir. Chaque échéance figure en annexe.
+  } en { $currency } : la part payée, la part exigible non réglée et la part à venir. Chaque échéance figure en annexe.
 chart-schedules-axis = Année d’échéance
-chart-schedules-caption = Échéances en { $currency } par année d’échéance : payé, exigible non réglé, à venir.
+chart-schedules-caption = Échéances en { $currency } par année d’échéance : payé, exigible non réglé, à venir.

@@ -74,8 +74,8 @@ impl Language {
         Locale::try_from_str(tag).expect("a fixed, valid locale")
     }
 
-    /// The words of the language: parsed and set up for one rendering (a few hundred
-    /// microseconds; the locale data is compiled in).
+    /// The words of the language, set up for one rendering: the Fluent file is parsed and the
+    /// formatters are made from the compiled locale data, with no file read.
     pub fn words(self) -> Words {
         Words::new(self)
     }
