@@ -187,7 +187,14 @@ impl Words {
                 .map(|date| self.month.format(&date).to_string())
                 .unwrap_or_else(|_| value.to_owned()),
             (Some(y), Some(m), Some(Some(d))) => Date::try_new_gregorian(y, m, d)
-                .map(|date| self.day.format(&date).to_string())
+                .map(|date| {
+                    let text = self.day.format(&date).to_string();
+                    // French writes the first day of a month as an ordinal: "1er janvier 2025".
+                    match (self.language, d, text.strip_prefix("1 ")) {
+                        (Language::French, 1, Some(rest)) => format!("1er {rest}"),
+                        _ => text,
+                    }
+                })
                 .unwrap_or_else(|_| value.to_owned()),
             _ => value.to_owned(),
         }
@@ -241,6 +248,18 @@ mod tests {
         assert_eq!(
             Language::Spanish.words().date("2025-06-30"),
             "30 de junio de 2025"
+        );
+        assert_eq!(
+            Language::French.words().date("2025-01-01"),
+            "1er janvier 2025"
+        );
+        assert_eq!(
+            Language::Spanish.words().date("2025-01-01"),
+            "1 de enero de 2025"
+        );
+        assert_eq!(
+            Language::English.words().date("2025-01-01"),
+            "1 January 2025"
         );
         assert_eq!(Language::English.words().date("2025-06"), "June 2025");
         assert_eq!(Language::French.words().date("2025-01"), "janvier 2025");

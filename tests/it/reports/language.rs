@@ -114,7 +114,7 @@ async fn the_demo_report_reads_in_french_and_spanish_with_the_same_figures_and_h
         "2. Contributions statutaires (Partie administrative, CHF)",
         "3. Contributions volontaires (Partie opérationnelle, USD)",
         "Situation des contributions au 30 juin 2025",
-        "du 1 janvier 2025 au 30 juin 2025",
+        "du 1er janvier 2025 au 30 juin 2025",
         "EUR en USD, juin 2025",
         "Annonces de contributions (non comptabilisées)",
         &french(total_paid),
@@ -128,6 +128,18 @@ async fn the_demo_report_reads_in_french_and_spanish_with_the_same_figures_and_h
             !fr.contains(english),
             "French: {english:?} is still English"
         );
+    }
+
+    // To look at: SCPF_RENDER_OUT=/some/dir writes the demo page in each language there.
+    if let Some(dir) = std::env::var_os("SCPF_RENDER_OUT") {
+        for language in ["en", "fr", "es"] {
+            let html = page(&mut reports, &report.name, pb::ExportFormat::Html, language).await;
+            std::fs::write(
+                std::path::Path::new(&dir).join(format!("demo-36.{language}.html")),
+                html,
+            )
+            .unwrap();
+        }
     }
 
     let es = page(&mut reports, &report.name, pb::ExportFormat::Markdown, "es").await;
