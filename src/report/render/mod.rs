@@ -2,8 +2,10 @@
 //! HTML page with SVG charts. JSON is the canonical protobuf encoding and is produced where the
 //! report is stored, not here.
 //!
-//! Every figure is printed as the decimal string the report carries: nothing is re-computed and
-//! no amount passes through floating point (charts parse the strings for drawing only).
+//! Every figure is printed from the decimal string the report carries: nothing is re-computed and
+//! no amount passes through floating point (charts parse the strings for drawing only). CSV prints
+//! the strings as they are; HTML and Markdown write them the way the report's language writes
+//! numbers, every digit kept (`words`).
 //!
 //! A rendering is written into a [`Sink`] as it is made, part after part, so that an export can
 //! hand it to the client piece by piece instead of holding the whole of it.

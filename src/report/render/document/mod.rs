@@ -1,6 +1,7 @@
 //! The report as people read it: titled sections of notes and tables, built once and written out
-//! as Markdown or HTML. Cells hold the report's strings unchanged; a mark (†) or a flag travels
-//! beside a figure, never inside it.
+//! as Markdown or HTML, in the reader's language. A figure cell holds the report's decimal string
+//! written the language's way, digit for digit (`words::Words::number`); a mark (†) or a flag
+//! travels beside a figure, never inside it.
 
 mod funding;
 mod sections;
