@@ -107,6 +107,20 @@ fn export_format(value: i32) -> Parsed<render::Format> {
     }
 }
 
+/// The language of an export: English, French or Spanish; English when not given.
+fn export_language(tag: &str) -> Parsed<render::Language> {
+    render::Language::parse(tag).ok_or_else(|| {
+        FieldViolation::new(
+            "language",
+            "UNSUPPORTED_LANGUAGE",
+            format!(
+                "{} is not a language reports are written in (en, fr or es)",
+                crate::domain::text::quote(tag)
+            ),
+        )
+    })
+}
+
 fn report_name(r: &StoredReport) -> String {
     format!("sessions/{}/reports/{}", r.session_id, r.revision)
 }
@@ -453,6 +467,7 @@ impl ReportService for Api {
     ) -> Result<Response<Self::ExportReportStream>, Status> {
         let req = request.into_inner();
         let format = export_format(req.format)?;
+        let language = export_language(&req.language)?;
         let stored = self.load_report(&req.name, "name").await?;
         let content = self.load_content(&stored).await?;
         let report = message(&stored, None);
@@ -461,7 +476,8 @@ impl ReportService for Api {
             Box::pin(export::json(&report, content, chunk).map(|c| c.map_err(Status::from)))
         } else {
             Box::pin(
-                export::rendered(report, content, format, chunk).map(|c| c.map_err(Status::from)),
+                export::rendered(report, content, format, language, chunk)
+                    .map(|c| c.map_err(Status::from)),
             )
         };
         Ok(Response::new(stream))

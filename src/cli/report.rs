@@ -22,6 +22,7 @@ use crate::{
         self, report_service_client::ReportServiceClient,
         session_service_client::SessionServiceClient,
     },
+    report::render::Language,
 };
 
 /// Namespace of the request ids the job derives (a fixed, random UUID).
@@ -75,6 +76,12 @@ pub struct ReportArgs {
         default_value = "html,csv,json"
     )]
     pub format: Vec<ExportFormat>,
+
+    /// The language of the HTML and Markdown files: `en`, `fr` or `es` (BCP 47). Files in
+    /// French or Spanish go to a directory of their own, `<out>/<session>/r<revision>/<lang>/`;
+    /// CSV and JSON are the same in every language.
+    #[arg(long, env = "SCPF_REPORT_LANGUAGE", default_value = "en", value_parser = parse_language)]
+    pub language: Language,
 
     /// Directory to write into; files go to `<out>/<session>/r<revision>/`.
     #[arg(long, default_value = ".")]
@@ -138,15 +145,24 @@ pub async fn run(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .join(session.trim_start_matches("sessions/"))
         .join(format!("r{}", report.revision));
+    let dir = match args.language {
+        Language::English => dir,
+        other => dir.join(other.tag()),
+    };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for format in &args.format {
-        let parts = export(&mut reports, &report.name, *format).await?;
+        let parts = export(&mut reports, &report.name, *format, args.language).await?;
         for (part, data) in parts {
             let path = write_atomically(&dir, &part, &data)?;
             println!("{}", path.display());
         }
     }
     Ok(())
+}
+
+/// A language reports are written in, from its BCP 47 tag.
+fn parse_language(tag: &str) -> Result<Language, String> {
+    Language::parse(tag).ok_or_else(|| format!("{tag:?} is not en, fr or es"))
 }
 
 /// The session's resource name, resolving `next`.
@@ -186,11 +202,13 @@ async fn export(
     reports: &mut ReportServiceClient<Connection>,
     name: &str,
     format: ExportFormat,
+    language: Language,
 ) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let mut stream = reports
         .export_report(pb::ExportReportRequest {
             name: name.to_owned(),
             format: format.proto().into(),
+            language: language.tag().to_owned(),
         })
         .await
         .map_err(|s| anyhow::anyhow!("exporting {name} as {format:?}: {}", explain(&s)))?

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, wrappers::ReceiverStream};
 
-use super::render::{self, Format, Sink};
+use super::render::{self, Format, Language, Sink};
 use crate::{
     error::{Error, Result},
     pb,
@@ -107,6 +107,7 @@ pub fn rendered(
     report: pb::Report,
     content: String,
     format: Format,
+    language: Language,
     chunk_bytes: usize,
 ) -> impl Stream<Item = Item> + Send + 'static {
     let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
@@ -119,7 +120,7 @@ pub fn rendered(
                 content: Some(parsed),
                 ..report
             };
-            render::render_into(&report, format, &mut sink)
+            render::render_into(&report, format, language, &mut sink)
                 .map_err(|e| Error::Internal(anyhow::anyhow!("rendering {name} failed: {e}")))
         });
         if let Err(e) = outcome
@@ -306,8 +307,8 @@ mod tests {
         let report = fixture::report();
         for format in [Format::Csv, Format::Markdown, Format::Html] {
             let (meta, content) = without_content(&report);
-            let streamed = gather(rendered(meta, content, format, 1000)).await;
-            let in_memory = render::render(&report, format).unwrap();
+            let streamed = gather(rendered(meta, content, format, Language::English, 1000)).await;
+            let in_memory = render::render(&report, format, Language::English).unwrap();
             assert_eq!(streamed.len(), in_memory.len(), "{format:?}");
             for (s, m) in streamed.iter().zip(&in_memory) {
                 assert_eq!((&s.name, &s.data), (&m.name, &m.data), "{format:?}");

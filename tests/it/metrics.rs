@@ -146,6 +146,7 @@ async fn a_server_stream_is_counted_when_it_ends_and_report_assembly_is_timed(po
         .export_report(pb::ExportReportRequest {
             name: report.name.clone(),
             format: pb::ExportFormat::Json as i32,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -665,6 +665,7 @@ pub async fn streaming(
                 .export_report(pb::ExportReportRequest {
                     name: report.name.clone(),
                     format: format.into(),
+                    language: String::new(),
                 })
                 .await?
                 .into_inner();

@@ -1,5 +1,5 @@
-//! Short readable names for the report's enums, instants and disaggregations, shared by every
-//! format so that CSV, Markdown and HTML say the same thing.
+//! Language-neutral names for the report's enums, instants and disaggregations, as CSV writes
+//! them; what people read (HTML, Markdown) says them in its language (`document/terms.rs`).
 
 use chrono::{DateTime, SecondsFormat};
 
@@ -20,14 +20,6 @@ pub fn category(value: i32) -> String {
         Ok(C::Earmarked) => "earmarked".into(),
         Ok(C::TightlyEarmarked) => "tightly earmarked".into(),
         Err(_) => unknown(value),
-    }
-}
-
-/// The category with its IATI code, "1 unearmarked", for tables where the code orders rows.
-pub fn category_with_code(value: i32) -> String {
-    match pb::EarmarkingCategory::try_from(value) {
-        Ok(pb::EarmarkingCategory::Unspecified) | Err(_) => category(value),
-        Ok(_) => format!("{value} {}", category(value)),
     }
 }
 
@@ -175,34 +167,6 @@ pub fn instant(ts: Option<&prost_types::Timestamp>) -> String {
         .unwrap_or_else(|| format!("invalid instant ({}s {}ns)", ts.seconds, ts.nanos))
 }
 
-/// A `YYYY-MM-DD` date as people write it: "30 June 2025". Anything else is shown unchanged.
-pub fn long_date(date: &str) -> String {
-    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .map(|d| d.format("%-d %B %Y").to_string())
-        .unwrap_or_else(|_| date.to_owned())
-}
-
-/// The report's two times in one sentence: "Status of contributions as at 30 June 2025;
-/// figures as known at 2025-07-01T00:00:00Z".
-pub fn two_times(report: &pb::Report) -> String {
-    let header_date = report
-        .content
-        .as_ref()
-        .and_then(|c| c.header.as_ref())
-        .map(|h| h.status_date.as_str())
-        .unwrap_or_default();
-    let date = if header_date.is_empty() {
-        report.status_date.as_str()
-    } else {
-        header_date
-    };
-    format!(
-        "Status of contributions as at {}; figures as known at {}",
-        long_date(date),
-        instant(report.as_of.as_ref())
-    )
-}
-
 /// `sex=female;age=18-59`, or `total` for the figures that are not disaggregated.
 pub fn dimensions(values: &[pb::DimensionValue]) -> String {
     if values.is_empty() {
@@ -213,15 +177,6 @@ pub fn dimensions(values: &[pb::DimensionValue]) -> String {
         .map(|d| format!("{}={}", d.name, d.value))
         .collect::<Vec<_>>()
         .join(";")
-}
-
-/// `sex: female, age: 18-59`: the disaggregation as a person reads it in a table.
-pub fn dimensions_for_people(values: &[pb::DimensionValue]) -> String {
-    values
-        .iter()
-        .map(|d| format!("{}: {}", d.name, d.value))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// "yes" or "no".
@@ -268,30 +223,10 @@ mod tests {
     #[test]
     fn enums_read_as_short_names() {
         assert_eq!(category(1), "unearmarked");
-        assert_eq!(category_with_code(3), "3 earmarked");
         assert_eq!(modality(1), "A");
         assert_eq!(modality(12), "L");
         assert_eq!(installment_status(2), "due");
         assert_eq!(category(9), "unknown (9)");
-    }
-
-    #[test]
-    fn status_dates_read_as_dates_and_the_two_times_go_together() {
-        assert_eq!(long_date("2025-06-30"), "30 June 2025");
-        assert_eq!(long_date("2025-01-05"), "5 January 2025");
-        assert_eq!(long_date(""), "");
-        let report = pb::Report {
-            status_date: "2025-06-30".into(),
-            as_of: Some(prost_types::Timestamp {
-                seconds: 1_751_328_000,
-                nanos: 0,
-            }),
-            ..Default::default()
-        };
-        assert_eq!(
-            two_times(&report),
-            "Status of contributions as at 30 June 2025; figures as known at 2025-07-01T00:00:00Z"
-        );
     }
 
     #[test]

@@ -100,15 +100,12 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
     if doc.draft {
         writeln!(
             out,
-            "> **DRAFT.** This revision is not the session's report of record; its figures may \
-             still change.\n"
+            "> **{}.** {}\n",
+            escape(&doc.text.draft_mark),
+            escape(&doc.text.draft_warning)
         )?;
     }
-    writeln!(
-        out,
-        "Figures are printed exactly as computed, without thousands separators. Figures marked \
-         † are unverified. Pledges are listed but not counted.\n"
-    )?;
+    writeln!(out, "{}\n", escape(&doc.text.reading))?;
     for section in &doc.sections {
         writeln!(out, "## {}\n", escape(&section.heading))?;
         for note in &section.notes {
@@ -120,8 +117,9 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
     }
     writeln!(
         out,
-        "---\n\n{}. Content SHA-256: `{}`",
+        "---\n\n{}. {}: `{}`",
         escape(&doc.two_times),
+        escape(&doc.text.sha256),
         doc.sha256.replace('`', "")
     )
 }
@@ -131,7 +129,12 @@ mod tests {
     use crate::report::render::{Format, fixture, render};
 
     fn markdown(report: &crate::pb::Report) -> String {
-        let parts = render(report, Format::Markdown).expect("the report renders");
+        let parts = render(
+            report,
+            Format::Markdown,
+            crate::report::render::Language::English,
+        )
+        .expect("the report renders");
         assert_eq!(parts[0].name, "report.md");
         String::from_utf8(parts[0].data.clone()).expect("UTF-8")
     }
@@ -149,7 +152,7 @@ mod tests {
             "## 5. Multi-year commitments",
             "## 6. Use of unearmarked funding",
             "## 7. Programme results",
-            "## 8. Changes since the previous session's final report",
+            "## 8. Changes since the previous session’s final report",
             "## 9. Data quality",
             "## Annex: schedules",
         ] {
@@ -177,7 +180,7 @@ mod tests {
             "one column per year"
         );
         assert!(md.contains(
-            "| **Total** | **0.00** | **2718500.00** | **1145000.00** | **1145000.00** | **5008500.00** |"
+            "| **Total** | **0.00** | **2,718,500.00** | **1,145,000.00** | **1,145,000.00** | **5,008,500.00** |"
         ));
         let schedules = at("### Schedules\n");
         let installments = at("### Installments\n");
@@ -193,17 +196,20 @@ mod tests {
         let report = fixture::report();
         let md = markdown(&report);
         for total in [
-            "| **Total** |  | **-16060.00** | **7891480.00** | **5283900.00** | **2591520.00** | **85180.00** |",
-            "| **Total** | **8665250.00** | **9977000.00** |",
-            "| **Total** | **8665250.00** | **100.0** |",
+            "| **Total** |  | **-16,060.00** | **7,891,480.00** | **5,283,900.00** | **2,591,520.00** | **85,180.00** |",
+            "| **Total** | **8,665,250.00** | **9,977,000.00** |",
+            "| **Total** | **8,665,250.00** | **100.0** |",
             "| **Flexible (categories 1 and 2)** |",
-            "**5008500.00**",
-            "**2700000.00**",
+            "**5,008,500.00**",
+            "**2,700,000.00**",
         ] {
             assert!(md.contains(total), "{total} is missing");
         }
+        // Every figure, digit for digit, once the thousands separators are taken out.
+        let plain = md.replace(',', "");
         for figure in fixture::figures(&report) {
-            assert!(md.contains(&figure), "{figure} is missing");
+            let figure = fixture::as_read_in_english(&figure);
+            assert!(plain.contains(&figure), "{figure} is missing");
         }
     }
 
@@ -211,20 +217,20 @@ mod tests {
     fn the_header_facts_and_the_counting_rules_are_stated() {
         let md = markdown(&fixture::report());
         for fact in [
-            "| Reporting period | 2025-01-01 to 2025-06-30 |",
+            "| Reporting period | 1 January 2025 to 30 June 2025 |",
             "| Status of contributions as at | 31 May 2025 |",
             "| Figures as known at | 2025-06-20T16:00:00Z |",
             "**Status of contributions as at 31 May 2025; figures as known at 2025-06-20T16:00:00Z.**",
             "| Revision | 3 |",
-            "| State | draft |",
+            "| State | Draft |",
             "| Content SHA-256 | 9f2c4e7a",
-            "| exchangeRates/EUR-USD-2025-06 | 1.1450 |",
+            "| EUR to USD, June 2025 | 1.1450 |",
             "> **DRAFT.**",
             "Pledges are listed but not counted.",
             "add up to exactly 100.0",
             "Figures marked † are unverified",
             "Article 4 of the Constitution",
-            "| 1046 † | 87.2 † |",
+            "| 1,046 † | 87.2 † |",
         ] {
             assert!(md.contains(fact), "{fact} is missing");
         }

@@ -2,8 +2,10 @@
 //! HTML page with SVG charts. JSON is the canonical protobuf encoding and is produced where the
 //! report is stored, not here.
 //!
-//! Every figure is printed as the decimal string the report carries: nothing is re-computed and
-//! no amount passes through floating point (charts parse the strings for drawing only).
+//! Every figure is printed from the decimal string the report carries: nothing is re-computed and
+//! no amount passes through floating point (charts parse the strings for drawing only). CSV prints
+//! the strings as they are; HTML and Markdown write them the way the report's language writes
+//! numbers, every digit kept (`words`).
 //!
 //! A rendering is written into a [`Sink`] as it is made, part after part, so that an export can
 //! hand it to the client piece by piece instead of holding the whole of it.
@@ -13,6 +15,7 @@ mod document;
 mod html;
 pub mod labels;
 mod markdown;
+pub mod words;
 
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -20,6 +23,8 @@ pub(crate) mod fixture;
 use std::io;
 
 use crate::pb;
+
+pub use words::Language;
 
 /// One file of an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,10 +128,15 @@ impl Sink for Parts {
     }
 }
 
-/// Renders a report in one of the formats made here, into memory.
-pub fn render(report: &pb::Report, format: Format) -> Result<Vec<Part>, RenderError> {
+/// Renders a report in one of the formats made here, into memory. HTML and Markdown are in
+/// `language`; CSV is the same in every language.
+pub fn render(
+    report: &pb::Report,
+    format: Format,
+    language: Language,
+) -> Result<Vec<Part>, RenderError> {
     let mut parts = Parts::default();
-    render_into(report, format, &mut parts)?;
+    render_into(report, format, language, &mut parts)?;
     Ok(parts.0)
 }
 
@@ -135,6 +145,7 @@ pub fn render(report: &pb::Report, format: Format) -> Result<Vec<Part>, RenderEr
 pub fn render_into(
     report: &pb::Report,
     format: Format,
+    language: Language,
     sink: &mut dyn Sink,
 ) -> Result<(), RenderError> {
     let content = report.content.as_ref().ok_or(RenderError::NoContent)?;
@@ -146,7 +157,7 @@ pub fn render_into(
         })?,
         Format::Markdown => {
             sink.begin("report.md", "text/markdown; charset=utf-8")?;
-            let doc = document::Document::build(report, content);
+            let doc = document::Document::build(report, content, &language.words());
             let mut out = FmtWriter::new(sink);
             if markdown::write(&doc, &mut out).is_err() {
                 return Err(RenderError::Write(out.into_error()));
@@ -154,7 +165,7 @@ pub fn render_into(
         }
         Format::Html => {
             sink.begin("report.html", "text/html; charset=utf-8")?;
-            html::write(report, content, sink)?;
+            html::write(report, content, &language.words(), sink)?;
         }
         Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
     }
@@ -194,7 +205,8 @@ mod tests {
     use super::*;
 
     /// Writes every export of the founding example to `$SCPF_RENDER_OUT` (default the system's
-    /// temporary directory), to look at: `cargo test -- --ignored writes_the_founding_example`.
+    /// temporary directory), HTML and Markdown in each language (`fr.report.html`), to look at:
+    /// `cargo test -- --ignored writes_the_founding_example`.
     #[test]
     #[ignore = "writes files for people to look at"]
     fn writes_the_founding_example() {
@@ -202,9 +214,15 @@ mod tests {
             .map(std::path::PathBuf::from)
             .unwrap_or_else(std::env::temp_dir);
         let report = fixture::report();
-        for format in [Format::Html, Format::Markdown, Format::Csv] {
-            for part in render(&report, format).expect("the fixture renders") {
-                std::fs::write(dir.join(&part.name), &part.data).expect("the file is written");
+        for part in render(&report, Format::Csv, Language::English).expect("the fixture renders") {
+            std::fs::write(dir.join(&part.name), &part.data).expect("the file is written");
+        }
+        for language in Language::ALL {
+            for format in [Format::Html, Format::Markdown] {
+                for part in render(&report, format, language).expect("the fixture renders") {
+                    let name = format!("{}.{}", language.tag(), part.name);
+                    std::fs::write(dir.join(name), &part.data).expect("the file is written");
+                }
             }
         }
     }
@@ -213,7 +231,7 @@ mod tests {
     fn json_is_not_rendered_here() {
         let report = fixture::report();
         assert!(matches!(
-            render(&report, Format::Json),
+            render(&report, Format::Json, Language::English),
             Err(RenderError::Unsupported(Some(Format::Json)))
         ));
     }
@@ -227,11 +245,12 @@ mod tests {
             ..Default::default()
         };
         for format in [Format::Csv, Format::Markdown, Format::Html] {
-            let parts = render(&report, format).expect("an empty report renders");
+            let parts =
+                render(&report, format, Language::English).expect("an empty report renders");
             assert!(parts.iter().all(|p| !p.data.is_empty()), "{format:?}");
         }
         let html = String::from_utf8(
-            render(&report, Format::Html).expect("renders")[0]
+            render(&report, Format::Html, Language::English).expect("renders")[0]
                 .data
                 .clone(),
         )
@@ -244,7 +263,7 @@ mod tests {
     fn a_report_without_content_is_refused() {
         let report = pb::Report::default();
         assert!(matches!(
-            render(&report, Format::Html),
+            render(&report, Format::Html, Language::English),
             Err(RenderError::NoContent)
         ));
     }

@@ -174,6 +174,7 @@ async fn an_export_is_made_as_the_client_reads_it(pool: PgPool) {
         .export_report(pb::ExportReportRequest {
             name: report.name.clone(),
             format: pb::ExportFormat::Html.into(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -320,6 +320,7 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
         .export_report(pb::ExportReportRequest {
             name: first.name.clone(),
             format: pb::ExportFormat::Json.into(),
+            ..Default::default()
         })
         .await
         .unwrap()

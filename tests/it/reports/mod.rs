@@ -5,6 +5,7 @@ mod article4;
 pub mod fixture;
 mod founding;
 mod job;
+mod language;
 mod large;
 mod lifecycle;
 mod money_rules;

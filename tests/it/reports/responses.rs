@@ -187,6 +187,7 @@ async fn content_too_large_to_answer_is_refused_before_anything_is_written(pool:
         .export_report(pb::ExportReportRequest {
             name: basic.name.clone(),
             format: pb::ExportFormat::Json.into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -256,6 +257,7 @@ async fn unknown_enum_values_are_refused_as_such(pool: PgPool) {
     let export = |format: i32| pb::ExportReportRequest {
         name: report.name.clone(),
         format,
+        ..Default::default()
     };
     let unknown = w.reports.export_report(export(99)).await;
     assert_refused(

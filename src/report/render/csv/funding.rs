@@ -50,7 +50,13 @@ pub fn parts(
     emit(multi_year_commitments(header, multi_year)?)?;
     emit(multi_year_by_year(multi_year)?)?;
     emit(multi_year_schedules(multi_year)?)?;
-    emit(unearmarked_allocations(unearmarked)?)?;
+    emit(unearmarked_allocations(
+        unearmarked,
+        content
+            .programme_results
+            .as_ref()
+            .unwrap_or(&Default::default()),
+    )?)?;
     emit(unearmarked_objectives(unearmarked)?)
 }
 
@@ -496,7 +502,12 @@ fn multi_year_schedules(m: &pb::MultiYearCommitments) -> Result<Part, RenderErro
     t.finish()
 }
 
-fn unearmarked_allocations(u: &pb::UnearmarkedUse) -> Result<Part, RenderError> {
+/// The allocations, with each programme's title beside its name and code when the report's
+/// results section knows it.
+fn unearmarked_allocations(
+    u: &pb::UnearmarkedUse,
+    results: &pb::ProgrammeResults,
+) -> Result<Part, RenderError> {
     let mut t = Table::new(
         "unearmarked_allocations.csv",
         &[
@@ -504,6 +515,7 @@ fn unearmarked_allocations(u: &pb::UnearmarkedUse) -> Result<Part, RenderError> 
             "allocation_date",
             "programme",
             "programme_code",
+            "programme_title",
             "srf_objective",
             "description",
             "currency",
@@ -511,11 +523,17 @@ fn unearmarked_allocations(u: &pb::UnearmarkedUse) -> Result<Part, RenderError> 
         ],
     )?;
     for a in &u.allocations {
+        let title = results
+            .programmes
+            .iter()
+            .find(|p| !a.programme.is_empty() && p.programme == a.programme)
+            .map_or("", |p| p.title.as_str());
         t.row([
             a.allocation.as_str(),
             &a.allocation_date,
             &a.programme,
             &a.programme_code,
+            title,
             &labels::objective(a.srf_objective),
             &a.description,
             &u.currency_code,

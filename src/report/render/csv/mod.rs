@@ -179,6 +179,7 @@ fn programme_results(r: &pb::ProgrammeResults) -> Result<Part, RenderError> {
         &[
             "programme",
             "programme_code",
+            "programme_title",
             "srf_objective",
             "indicator",
             "indicator_title",
@@ -210,6 +211,7 @@ fn programme_results(r: &pb::ProgrammeResults) -> Result<Part, RenderError> {
                 t.row([
                     p.programme.as_str(),
                     &p.code,
+                    &p.title,
                     &labels::objective(p.srf_objective),
                     &i.indicator,
                     &i.title,

@@ -10,7 +10,12 @@ type Parsed = (Vec<String>, Vec<HashMap<String, String>>);
 /// Every part, parsed back, by name.
 fn parsed() -> HashMap<String, Parsed> {
     let report = fixture::report();
-    let parts = render(&report, Format::Csv).expect("the fixture renders");
+    let parts = render(
+        &report,
+        Format::Csv,
+        crate::report::render::Language::English,
+    )
+    .expect("the fixture renders");
     parts
         .into_iter()
         .map(|part| {
@@ -264,4 +269,28 @@ fn the_header_names_both_times() {
     assert_eq!(value("status_date"), "2025-05-31");
     assert_eq!(value("header_status_date"), "2025-05-31");
     assert_eq!(value("as_of"), "2025-06-20T16:00:00Z");
+}
+
+#[test]
+fn programmes_are_named_beside_their_ids() {
+    let parts = parsed();
+    let (_, results) = &parts["programme_results.csv"];
+    let avr = results
+        .iter()
+        .find(|r| r["programme"] == "programmes/be-avr")
+        .expect("the AVR programme's rows");
+    assert_eq!(avr["programme_code"], "BE-AVR");
+    assert_eq!(
+        avr["programme_title"],
+        "Assisted voluntary return and reintegration from Belgium, with Fedasil"
+    );
+    // An allocation names its programme's title when the results section has the programme;
+    // none of the fixture's allocated programmes reports results, so the column is empty.
+    let (_, allocations) = &parts["unearmarked_allocations.csv"];
+    let ukraine = allocations
+        .iter()
+        .find(|r| r["programme"] == "programmes/ua-er")
+        .expect("the allocation to early recovery in Ukraine");
+    assert_eq!(ukraine["programme_code"], "UA-ER");
+    assert_eq!(ukraine["programme_title"], "");
 }

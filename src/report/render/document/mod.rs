@@ -1,11 +1,13 @@
 //! The report as people read it: titled sections of notes and tables, built once and written out
-//! as Markdown or HTML. Cells hold the report's strings unchanged; a mark (†) or a flag travels
-//! beside a figure, never inside it.
+//! as Markdown or HTML, in the reader's language. A figure cell holds the report's decimal string
+//! written the language's way, digit for digit (`words::Words::number`); a mark (†) or a flag
+//! travels beside a figure, never inside it.
 
 mod funding;
 mod sections;
+pub mod terms;
 
-use super::labels;
+use super::words::{Arg, Words};
 use crate::pb;
 
 /// The whole document.
@@ -24,6 +26,43 @@ pub struct Document {
     pub sha256: String,
     /// "Status of contributions as at 30 June 2025; figures as known at ...".
     pub two_times: String,
+    /// The page's fixed words, in the report's language.
+    pub text: PageText,
+}
+
+/// The words around the sections: the draft warning, how to read the figures, the footer.
+pub struct PageText {
+    /// The BCP 47 tag of the language, for `<html lang>`.
+    pub lang: &'static str,
+    /// "Report to the committee".
+    pub kicker: String,
+    /// "DRAFT".
+    pub draft_mark: String,
+    /// "this revision is not the session's report of record; ...".
+    pub draft_warning: String,
+    /// How to read the figures.
+    pub reading: String,
+    /// "unverified", the title of the † mark.
+    pub unverified: String,
+    /// "Sections", the name of the table of contents.
+    pub sections: String,
+    /// "Content SHA-256".
+    pub sha256: String,
+}
+
+impl PageText {
+    fn new(w: &Words) -> Self {
+        Self {
+            lang: w.language().tag(),
+            kicker: w.t("page-kicker"),
+            draft_mark: w.t("page-draft-mark"),
+            draft_warning: w.t("page-draft-warning"),
+            reading: w.t("page-reading"),
+            unverified: w.t("page-unverified"),
+            sections: w.t("page-sections"),
+            sha256: w.t("page-sha256"),
+        }
+    }
 }
 
 /// One numbered section.
@@ -168,7 +207,7 @@ impl Table {
                 .collect(),
             rows: Vec::new(),
             totals: Vec::new(),
-            empty: "None.".into(),
+            empty: String::new(),
             class: "",
         }
     }
@@ -220,30 +259,57 @@ impl Table {
         let row = self.shape(cells, false);
         self.totals.push(row);
     }
+
+    /// Writes every figure of a figure column as the language writes numbers (words in those
+    /// columns, "no rate", stay as they are), and says "None." of a table left without rows
+    /// and without a sentence of its own.
+    fn finish(&mut self, w: &Words) {
+        if self.empty.is_empty() {
+            self.empty = w.t("table-none");
+        }
+        for cell in self
+            .rows
+            .iter_mut()
+            .chain(self.totals.iter_mut())
+            .flat_map(|r| r.cells.iter_mut())
+        {
+            if cell.numeric {
+                cell.text = w.number(&cell.text);
+            }
+        }
+    }
 }
 
 impl Document {
-    /// The document of a report.
-    pub fn build(report: &pb::Report, content: &pb::ReportContent) -> Self {
+    /// The document of a report, in the language of `w`.
+    pub fn build(report: &pb::Report, content: &pb::ReportContent, w: &Words) -> Self {
         let header = content.header.clone().unwrap_or_default();
-        let state = match labels::state(report.state).as_str() {
-            "final" => "Final".to_owned(),
-            "draft" => "Draft".to_owned(),
-            other => other.to_owned(),
-        };
-        let title = if header.title.is_empty() {
-            report.name.clone()
-        } else {
-            header.title.clone()
-        };
+        let title = terms::session_title(w, &header).unwrap_or_else(|| {
+            if header.title.is_empty() {
+                report.name.clone()
+            } else {
+                header.title.clone()
+            }
+        });
+        let mut sections = sections::all(report, content, w);
+        for table in sections.iter_mut().flat_map(|s| s.tables.iter_mut()) {
+            table.finish(w);
+        }
         Self {
             title,
-            subtitle: format!("Report {}, revision {}", report.name, report.revision),
-            state,
-            draft: labels::is_draft(report),
-            sections: sections::all(report, content),
+            subtitle: w.t_args(
+                "page-subtitle",
+                &[
+                    ("name", Arg::Text(&report.name)),
+                    ("revision", Arg::Count(report.revision.into())),
+                ],
+            ),
+            state: terms::state(w, report.state),
+            draft: super::labels::is_draft(report),
+            sections,
             sha256: report.content_sha256.clone(),
-            two_times: labels::two_times(report),
+            two_times: terms::two_times(w, report),
+            text: PageText::new(w),
         }
     }
 }

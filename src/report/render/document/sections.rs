@@ -4,124 +4,145 @@
 use super::{
     Section, Table, cell,
     funding::{assessed, flexibility, multi_year, schedules_annex, unearmarked, voluntary},
+    terms,
 };
-use crate::{pb, report::render::labels};
+use crate::{
+    pb,
+    report::render::{
+        labels,
+        words::{Arg, Words},
+    },
+};
 
-pub fn all(report: &pb::Report, content: &pb::ReportContent) -> Vec<Section> {
+pub fn all(report: &pb::Report, content: &pb::ReportContent, w: &Words) -> Vec<Section> {
     let header = content.header.clone().unwrap_or_default();
+    let results_section = content.programme_results.clone().unwrap_or_default();
     vec![
-        session(report, &header),
-        assessed(&content.assessed_contributions.clone().unwrap_or_default()),
+        session(report, &header, w),
+        assessed(
+            &content.assessed_contributions.clone().unwrap_or_default(),
+            w,
+        ),
         voluntary(
             &header,
             &content.voluntary_contributions.clone().unwrap_or_default(),
+            w,
         ),
-        flexibility(&content.flexibility.clone().unwrap_or_default()),
-        multi_year(&content.multi_year_commitments.clone().unwrap_or_default()),
+        flexibility(&content.flexibility.clone().unwrap_or_default(), w),
+        multi_year(
+            &content.multi_year_commitments.clone().unwrap_or_default(),
+            w,
+        ),
         unearmarked(
             &content
                 .use_of_unearmarked_funding
                 .clone()
                 .unwrap_or_default(),
+            &results_section,
+            w,
         ),
-        results(&content.programme_results.clone().unwrap_or_default()),
-        changes(&content.changes_since_previous.clone().unwrap_or_default()),
-        data_quality(&content.data_quality.clone().unwrap_or_default()),
+        results(&results_section, w),
+        changes(
+            &content.changes_since_previous.clone().unwrap_or_default(),
+            w,
+        ),
+        data_quality(&content.data_quality.clone().unwrap_or_default(), w),
         schedules_annex(
             &header,
             &content.multi_year_commitments.clone().unwrap_or_default(),
+            w,
         ),
     ]
 }
 
-/// "2025-01-01 to 2025-06-30", or the one date there is.
-pub(super) fn span(from: &str, to: &str) -> String {
-    match (from.is_empty(), to.is_empty()) {
-        (false, false) => format!("{from} to {to}"),
-        (false, true) => from.to_owned(),
-        (true, false) => to.to_owned(),
-        (true, true) => String::new(),
-    }
-}
-
-/// The rate's value when the report lists it, else its name.
-pub(super) fn rate(header: &pb::ReportHeader, name: &str) -> String {
-    match labels::rate_value(Some(header), name) {
-        "" => name.to_owned(),
-        value => value.to_owned(),
-    }
-}
-
-fn session(report: &pb::Report, h: &pb::ReportHeader) -> Section {
-    let mut facts = Table::new("", &["Fact", "Value"]).class("facts");
+fn session(report: &pb::Report, h: &pb::ReportHeader, w: &Words) -> Section {
+    let mut facts = Table::new("", &[&w.t("col-fact"), &w.t("col-value")]).class("facts");
     let finalized = if report.finalize_time.is_some() {
-        format!(
-            "{} by {}",
-            labels::instant(report.finalize_time.as_ref()),
-            report.finalized_by
+        w.t_args(
+            "instant-by",
+            &[
+                (
+                    "instant",
+                    Arg::Text(&labels::instant(report.finalize_time.as_ref())),
+                ),
+                ("who", Arg::Text(&report.finalized_by)),
+            ],
         )
     } else {
-        "not finalized".to_owned()
+        w.t("not-finalized")
     };
     let status_date = if h.status_date.is_empty() {
         &report.status_date
     } else {
         &h.status_date
     };
-    let rows: [(&str, String); 12] = [
+    let session = if h.session_number > 0 {
+        format!(
+            "{} ({})",
+            terms::session_name(w, &format!("sessions/{}", h.session_number)),
+            terms::body(w, h.body)
+        )
+    } else {
+        format!("{} ({})", h.session, terms::body(w, h.body))
+    };
+    let rows: [(String, String); 12] = [
+        (w.t("fact-session"), session),
         (
-            "Session",
-            format!("{} ({})", h.session, labels::body(h.body)),
+            w.t("fact-meeting-dates"),
+            terms::span(w, &h.session_start_date, &h.session_end_date),
         ),
         (
-            "Meeting dates",
-            span(&h.session_start_date, &h.session_end_date),
+            w.t("fact-reporting-period"),
+            terms::span(w, &h.reporting_period_start, &h.reporting_period_end),
         ),
+        (w.t("fact-status-date"), w.date(status_date)),
+        (w.t("fact-as-of"), labels::instant(report.as_of.as_ref())),
+        (w.t("fact-report"), report.name.clone()),
+        (w.t("fact-revision"), report.revision.to_string()),
+        (w.t("fact-state"), terms::state(w, report.state)),
         (
-            "Reporting period",
-            span(&h.reporting_period_start, &h.reporting_period_end),
-        ),
-        (
-            "Status of contributions as at",
-            labels::long_date(status_date),
-        ),
-        (
-            "Figures as known at",
-            labels::instant(report.as_of.as_ref()),
-        ),
-        ("Report", report.name.clone()),
-        ("Revision", report.revision.to_string()),
-        ("State", labels::state(report.state)),
-        (
-            "Generated",
-            format!(
-                "{} by {}",
-                labels::instant(report.create_time.as_ref()),
-                report.created_by
+            w.t("fact-generated"),
+            w.t_args(
+                "instant-by",
+                &[
+                    (
+                        "instant",
+                        Arg::Text(&labels::instant(report.create_time.as_ref())),
+                    ),
+                    ("who", Arg::Text(&report.created_by)),
+                ],
             ),
         ),
-        ("Finalized", finalized),
+        (w.t("fact-finalized"), finalized),
         (
-            "Currencies",
-            format!(
-                "Administrative Part {}, Operational Part {}",
-                h.administrative_currency_code, h.operational_currency_code
+            w.t("fact-currencies"),
+            w.t_args(
+                "currencies",
+                &[
+                    ("administrative", Arg::Text(&h.administrative_currency_code)),
+                    ("operational", Arg::Text(&h.operational_currency_code)),
+                ],
             ),
         ),
-        ("Content SHA-256", report.content_sha256.clone()),
+        (w.t("fact-sha256"), report.content_sha256.clone()),
     ];
     for (label, value) in rows {
         facts.row(vec![cell(label), cell(value)]);
     }
     let mut rates = Table::new(
-        "Exchange rates used",
-        &["Exchange rate~", "Rate#", "Source", "Revision#"],
+        w.t("rates-title"),
+        &[
+            &w.t("col-exchange-rate"),
+            &format!("{}#", w.t("col-rate")),
+            &w.t("col-source"),
+            &format!("{}#", w.t("col-revision")),
+        ],
     )
-    .note("Units of the quote currency per unit of the base currency.")
-    .empty("No conversion was needed.");
+    .note(w.t("rates-note"))
+    .empty(w.t("rates-empty"));
     for r in &h.rates_used {
         rates.row(vec![
-            cell(&r.exchange_rate),
+            cell(terms::rate_title(w, &r.exchange_rate)),
             cell(&r.rate),
             cell(&r.source),
             cell(r.revision.to_string()),
@@ -129,42 +150,45 @@ fn session(report: &pb::Report, h: &pb::ReportHeader) -> Section {
     }
     Section {
         id: "session",
-        heading: "1. Session, reporting period and rates".into(),
+        heading: w.t("heading-session"),
         notes: vec![],
         tables: vec![facts, rates],
     }
 }
-fn results(r: &pb::ProgrammeResults) -> Section {
+fn results(r: &pb::ProgrammeResults, w: &Words) -> Section {
     let mut tables = Vec::new();
     for p in &r.programmes {
         let mut t = Table::new(
-            format!("{} — {}", p.code, p.title),
+            format!("{} — {}", p.title, p.code),
             &[
-                "Indicator",
-                "Breakdown~",
-                "Baseline#",
-                "Target#",
-                "Actual#",
-                "Achievement (%)#",
+                &w.t("col-indicator"),
+                &format!("{}~", w.t("col-breakdown")),
+                &format!("{}#", w.t("col-baseline")),
+                &format!("{}#", w.t("col-target")),
+                &format!("{}#", w.t("col-actual")),
+                &format!("{}#", w.t("col-achievement")),
             ],
         )
-        .note(format!(
-            "Objective: {}.",
-            labels::objective(p.srf_objective)
+        .note(w.t_args(
+            "results-objective",
+            &[(
+                "objective",
+                Arg::Text(&terms::objective(w, p.srf_objective)),
+            )],
         ))
-        .empty("No indicator.");
+        .empty(w.t("results-no-indicator"));
         for i in &p.indicators {
-            let mut qualifiers = vec![labels::result_level(i.result_level)];
+            let mut qualifiers = vec![terms::result_level(w, i.result_level)];
             if i.cumulative {
-                qualifiers.push("cumulative".into());
+                qualifiers.push(w.t("results-cumulative"));
             }
             if !i.unit.is_empty() {
-                qualifiers.push(format!("in {}", i.unit));
+                qualifiers.push(w.t_args("results-unit", &[("unit", Arg::Text(&i.unit))]));
             }
             qualifiers.push(if i.period_start.is_empty() {
-                "no measurement in the period".into()
+                w.t("results-no-measurement")
             } else {
-                span(&i.period_start, &i.period_end)
+                terms::span(w, &i.period_start, &i.period_end)
             });
             qualifiers.retain(|q| !q.is_empty());
             let total = i.total.clone().unwrap_or_default();
@@ -172,11 +196,11 @@ fn results(r: &pb::ProgrammeResults) -> Section {
             t.row(vec![
                 cell(&i.title).note(qualifiers.join(", ")),
                 cell(if i.disaggregation.is_empty() {
-                    ""
+                    String::new()
                 } else {
-                    "total"
+                    w.t("results-total")
                 }),
-                cell(&i.baseline).note(&i.baseline_date),
+                cell(&i.baseline).note(w.date(&i.baseline_date)),
                 cell(&total.target),
                 cell(&total.actual).unverified(unverified),
                 cell(&total.achievement).unverified(unverified),
@@ -186,7 +210,7 @@ fn results(r: &pb::ProgrammeResults) -> Section {
                 let unverified = !f.verified;
                 t.detail(vec![
                     cell(""),
-                    cell(labels::dimensions_for_people(&d.dimensions)),
+                    cell(terms::dimensions(&d.dimensions)),
                     cell(""),
                     cell(&f.target),
                     cell(&f.actual).unverified(unverified),
@@ -197,29 +221,28 @@ fn results(r: &pb::ProgrammeResults) -> Section {
         tables.push(t);
     }
     if tables.is_empty() {
-        tables.push(Table::new("", &["Programme"]).empty("No programme has indicators."));
+        tables.push(Table::new("", &[&w.t("col-programme")]).empty(w.t("results-none")));
     }
     Section {
         id: "results",
-        heading: "7. Programme results".into(),
-        notes: vec![
-            "For a cumulative indicator the figures are those of the latest period ending by \
-             the end of the reporting period; otherwise they are the sums over the periods \
-             within it. Achievement is the progress from baseline to target, in the direction \
-             that is better."
-                .into(),
-            "Figures marked † are unverified: at least one measurement behind them has not \
-             been verified."
-                .into(),
-        ],
+        heading: w.t("heading-results"),
+        notes: vec![w.t("results-note-figures"), w.t("results-note-unverified")],
         tables,
     }
 }
 
-fn changes(c: &pb::ChangesSincePrevious) -> Section {
-    let mut t = Table::new("", &["Figure", "Previous#", "Now#"]).empty("No figure changed.");
+fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
+    let mut t = Table::new(
+        "",
+        &[
+            &w.t("col-figure"),
+            &format!("{}#", w.t("col-previous")),
+            &format!("{}#", w.t("col-now")),
+        ],
+    )
+    .empty(w.t("changes-none"));
     for change in &c.changes {
-        let absent = |value: &str, note: &str| {
+        let absent = |value: &str, note: String| {
             if value.is_empty() {
                 cell("").note(note)
             } else {
@@ -228,21 +251,18 @@ fn changes(c: &pb::ChangesSincePrevious) -> Section {
         };
         t.row(vec![
             cell(&change.figure),
-            absent(&change.old_value, "not in that report"),
-            absent(&change.new_value, "no longer present"),
+            absent(&change.old_value, w.t("changes-not-in-that-report")),
+            absent(&change.new_value, w.t("changes-no-longer-present")),
         ]);
     }
     let note = if c.previous_report.is_empty() {
-        "There is no previous final report to compare with.".to_owned()
+        w.t("changes-no-previous")
     } else {
-        format!(
-            "Summary figures that differ from {}, the previous session's final report.",
-            c.previous_report
-        )
+        w.t_args("changes-note", &[("report", Arg::Text(&c.previous_report))])
     };
     Section {
         id: "changes",
-        heading: "8. Changes since the previous session's final report".into(),
+        heading: w.t("heading-changes"),
         notes: vec![note],
         tables: if c.previous_report.is_empty() {
             vec![]
@@ -252,24 +272,23 @@ fn changes(c: &pb::ChangesSincePrevious) -> Section {
     }
 }
 
-fn data_quality(d: &pb::DataQuality) -> Section {
-    let mut t =
-        Table::new("", &["Issue", "Subject", "Detail"]).empty("Nothing is missing or doubtful.");
+fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
+    let mut t = Table::new(
+        "",
+        &[&w.t("col-issue"), &w.t("col-subject"), &w.t("col-detail")],
+    )
+    .empty(w.t("quality-none"));
     for i in &d.issues {
         t.row(vec![
-            cell(labels::data_quality_kind(i.kind)),
+            cell(terms::data_quality_kind(w, i.kind)),
             cell(&i.subject),
             cell(&i.message),
         ]);
     }
     Section {
         id: "data-quality",
-        heading: "9. Data quality".into(),
-        notes: vec![
-            "What is missing or doubtful in the data behind this report: missing rates, \
-             unverified results, overdue installments and the like."
-                .into(),
-        ],
+        heading: w.t("heading-data-quality"),
+        notes: vec![w.t("quality-note")],
         tables: vec![t],
     }
 }

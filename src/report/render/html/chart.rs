@@ -12,7 +12,12 @@ use super::draw::{
 };
 use crate::{
     pb,
-    report::render::{RenderError, labels},
+    report::render::{
+        RenderError,
+        document::terms,
+        labels,
+        words::{Arg, Words},
+    },
 };
 
 /// One chart, ready to be placed in the page.
@@ -39,7 +44,7 @@ fn coordinate(d: Decimal) -> f64 {
 }
 
 /// (a) Money paid in the period by donor, largest first.
-pub fn donors(v: &pb::VoluntaryContributions) -> Result<Option<Chart>, RenderError> {
+pub fn donors(v: &pb::VoluntaryContributions, w: &Words) -> Result<Option<Chart>, RenderError> {
     let mut rows = Vec::new();
     for (i, d) in v.donors.iter().enumerate() {
         if d.paid.is_empty() {
@@ -57,23 +62,26 @@ pub fn donors(v: &pb::VoluntaryContributions) -> Result<Option<Chart>, RenderErr
         .map(|(value, d)| Bar {
             label: shorten(&d.donor_name, 40),
             value: coordinate(*value),
-            text: d.paid.clone(),
+            text: w.number(&d.paid),
             color: PRIMARY,
         })
         .collect();
     let currency = &v.currency_code;
     let desc = rows
         .iter()
-        .map(|(_, d)| format!("{}: {currency} {}", d.donor_name, d.paid))
+        .map(|(_, d)| format!("{}: {}", d.donor_name, w.money(currency, &d.paid)))
         .collect::<Vec<_>>()
         .join("; ");
     let range = money_range(&bars);
     let svg = Bars {
         id: "chart-donors",
-        title: format!("Money paid in the period by donor, in {currency}"),
-        desc: format!(
-            "Horizontal bars, largest first. {desc}. Total {currency} {}.",
-            v.total_paid
+        title: w.t_args("chart-donors-title", &[("currency", Arg::Text(currency))]),
+        desc: w.t_args(
+            "chart-donors-desc",
+            &[
+                ("bars", Arg::Text(&desc)),
+                ("total", Arg::Text(&w.money(currency, &v.total_paid))),
+            ],
         ),
         axis: currency.clone(),
         ticks: compact,
@@ -84,16 +92,19 @@ pub fn donors(v: &pb::VoluntaryContributions) -> Result<Option<Chart>, RenderErr
     .draw()?;
     Ok(Some(Chart {
         svg,
-        caption: format!(
-            "Money paid in the period by donor, in {currency}, largest first (total {currency} {}).",
-            v.total_paid
+        caption: w.t_args(
+            "chart-donors-caption",
+            &[
+                ("currency", Arg::Text(currency)),
+                ("total", Arg::Text(&w.money(currency, &v.total_paid))),
+            ],
         ),
         small: false,
     }))
 }
 
 /// (b) Shares of the money paid by earmarking category.
-pub fn flexibility(f: &pb::Flexibility) -> Result<Option<Chart>, RenderError> {
+pub fn flexibility(f: &pb::Flexibility, w: &Words) -> Result<Option<Chart>, RenderError> {
     let mut bars = Vec::new();
     let mut desc = Vec::new();
     for (i, c) in f.categories.iter().enumerate() {
@@ -101,13 +112,14 @@ pub fn flexibility(f: &pb::Flexibility) -> Result<Option<Chart>, RenderError> {
             continue;
         }
         let share = decimal(&format!("flexibility.categories[{i}].share"), &c.share)?;
-        let label = labels::category_with_code(c.category);
-        desc.push(format!("{label}: {} %", c.share));
+        let label = terms::category_with_code(w, c.category);
+        let percent = w.t_args("percent", &[("value", Arg::Text(&w.number(&c.share)))]);
+        desc.push(format!("{label}: {percent}"));
         let shade = usize::try_from(c.category - 1).unwrap_or(0).min(3);
         bars.push(Bar {
             label,
             value: coordinate(share),
-            text: format!("{} %", c.share),
+            text: percent,
             color: CATEGORY[shade],
         });
     }
@@ -116,13 +128,15 @@ pub fn flexibility(f: &pb::Flexibility) -> Result<Option<Chart>, RenderError> {
     }
     let svg = Bars {
         id: "chart-flexibility",
-        title: "Shares of the money paid in the period by earmarking category".into(),
-        desc: format!(
-            "Horizontal bars of percentages adding up to 100.0. {}. Flexible (categories 1 and 2): {} %.",
-            desc.join("; "),
-            f.flexible_share
+        title: w.t("chart-flexibility-title"),
+        desc: w.t_args(
+            "chart-flexibility-desc",
+            &[
+                ("bars", Arg::Text(&desc.join("; "))),
+                ("share", Arg::Text(&w.number(&f.flexible_share))),
+            ],
         ),
-        axis: "Share of the money paid (%)".into(),
+        axis: w.t("chart-flexibility-axis"),
         ticks: percent,
         range: (0.0, 100.0),
         reference: None,
@@ -131,9 +145,9 @@ pub fn flexibility(f: &pb::Flexibility) -> Result<Option<Chart>, RenderError> {
     .draw()?;
     Ok(Some(Chart {
         svg,
-        caption: format!(
-            "Shares by earmarking category; flexible funding (categories 1 and 2) is {} %.",
-            f.flexible_share
+        caption: w.t_args(
+            "chart-flexibility-caption",
+            &[("share", Arg::Text(&w.number(&f.flexible_share)))],
         ),
         small: false,
     }))
@@ -141,7 +155,7 @@ pub fn flexibility(f: &pb::Flexibility) -> Result<Option<Chart>, RenderError> {
 
 /// (d) Achievement of each indicator's total against its target; unverified bars are pale and
 /// marked †.
-pub fn achievement(r: &pb::ProgrammeResults) -> Result<Option<Chart>, RenderError> {
+pub fn achievement(r: &pb::ProgrammeResults, w: &Words) -> Result<Option<Chart>, RenderError> {
     let mut bars = Vec::new();
     let mut desc = Vec::new();
     for (p_i, p) in r.programmes.iter().enumerate() {
@@ -154,17 +168,20 @@ pub fn achievement(r: &pb::ProgrammeResults) -> Result<Option<Chart>, RenderErro
                 format!("programme_results.programmes[{p_i}].indicators[{i_i}].total.achievement");
             let value = decimal(&field, &total.achievement)?;
             let mark = if total.verified { "" } else { " †" };
-            desc.push(format!(
-                "{} {}: {} %{}",
-                p.code,
-                i.title,
-                total.achievement,
-                if total.verified { "" } else { " (unverified)" }
-            ));
+            let percent = w.t_args(
+                "percent",
+                &[("value", Arg::Text(&w.number(&total.achievement)))],
+            );
+            let unverified = if total.verified {
+                String::new()
+            } else {
+                format!(" ({})", w.t("page-unverified"))
+            };
+            desc.push(format!("{} {}: {percent}{unverified}", p.code, i.title));
             bars.push(Bar {
                 label: shorten(&format!("{} · {}", p.code, i.title), 90),
                 value: coordinate(value),
-                text: format!("{} %{mark}", total.achievement),
+                text: format!("{percent}{mark}"),
                 color: if total.verified { PRIMARY } else { MUTED },
             });
         }
@@ -176,24 +193,21 @@ pub fn achievement(r: &pb::ProgrammeResults) -> Result<Option<Chart>, RenderErro
     let min = bars.iter().map(|b| b.value).fold(0.0, f64::min);
     let svg = Bars {
         id: "chart-achievement",
-        title: "Achievement of each indicator against its target".into(),
-        desc: format!(
-            "Horizontal bars of achievement in percent, with a dashed line at 100 % (target \
-             reached). {}.",
-            desc.join("; ")
+        title: w.t("chart-achievement-title"),
+        desc: w.t_args(
+            "chart-achievement-desc",
+            &[("bars", Arg::Text(&desc.join("; ")))],
         ),
-        axis: "Achievement (%)".into(),
+        axis: w.t("col-achievement"),
         ticks: percent,
         range: (min * 1.1, max * 1.12),
-        reference: Some((100.0, "target (100 %)".into())),
+        reference: Some((100.0, w.t("chart-achievement-target"))),
         bars,
     }
     .draw()?;
     Ok(Some(Chart {
         svg,
-        caption: "Achievement against target, per indicator (totals). The dashed line is 100 %; \
-                  pale bars marked † rest on unverified figures."
-            .into(),
+        caption: w.t("chart-achievement-caption"),
         small: false,
     }))
 }
@@ -208,7 +222,7 @@ struct YearAmounts {
 
 /// (c) Multi-year schedules by year of the due date: paid, due and future amounts, stacked; one
 /// chart per currency, since agreements in different currencies do not add up.
-pub fn schedules(m: &pb::MultiYearCommitments) -> Result<Vec<Chart>, RenderError> {
+pub fn schedules(m: &pb::MultiYearCommitments, w: &Words) -> Result<Vec<Chart>, RenderError> {
     let mut by_currency: BTreeMap<String, (BTreeMap<String, YearAmounts>, usize)> = BTreeMap::new();
     for (s_i, s) in m.schedules.iter().enumerate() {
         let mut counted = false;
@@ -229,15 +243,16 @@ pub fn schedules(m: &pb::MultiYearCommitments) -> Result<Vec<Chart>, RenderError
             let y = entry.0.entry(year).or_default();
             let rest = (amount - paid).max(Decimal::ZERO);
             y.paid += paid;
-            match labels::installment_status(inst.status).as_str() {
-                "due" => y.due += rest,
-                _ => y.future += rest,
+            if inst.status == pb::InstallmentStatus::Due as i32 {
+                y.due += rest;
+            } else {
+                y.future += rest;
             }
         }
     }
     by_currency
         .into_iter()
-        .map(|(currency, (years, count))| schedule_chart(&currency, &years, count))
+        .map(|(currency, (years, count))| schedule_chart(&currency, &years, count, w))
         .collect()
 }
 
@@ -245,6 +260,7 @@ fn schedule_chart(
     currency: &str,
     years: &BTreeMap<String, YearAmounts>,
     schedules: usize,
+    w: &Words,
 ) -> Result<Chart, RenderError> {
     let stacks: Vec<YearStack> = years
         .iter()
@@ -262,17 +278,40 @@ fn schedule_chart(
         .collect::<String>()
         .to_lowercase();
     let id = format!("chart-schedules-{code}");
-    let title = format!("Multi-year schedules in {currency}, by year: paid, due and future");
-    let desc = format!(
-        "Stacked bars, one per year of the installments' due dates ({}), for {schedules} \
-         schedule(s) in {currency}: the part paid, the part due and unpaid, and the part due in \
-         the future. Each installment is listed in the table below.",
-        years.keys().cloned().collect::<Vec<_>>().join(", ")
+    let title = w.t_args(
+        "chart-schedules-title",
+        &[("currency", Arg::Text(currency))],
     );
+    let years_list = years.keys().cloned().collect::<Vec<_>>().join(", ");
+    let desc = w.t_args(
+        "chart-schedules-desc",
+        &[
+            ("years", Arg::Text(&years_list)),
+            (
+                "count",
+                Arg::Count(i64::try_from(schedules).unwrap_or(i64::MAX)),
+            ),
+            ("currency", Arg::Text(currency)),
+        ],
+    );
+    let legend = [
+        w.t("installment-paid"),
+        w.t("installment-due"),
+        w.t("installment-future"),
+    ];
     Ok(Chart {
-        svg: stacked(&id, &title, &desc, currency, &stacks)?,
-        caption: format!(
-            "Installments in {currency} by year of the due date: paid, due and unpaid, future."
+        svg: stacked(
+            &id,
+            &title,
+            &desc,
+            currency,
+            &w.t("chart-schedules-axis"),
+            [&legend[0], &legend[1], &legend[2]],
+            &stacks,
+        )?,
+        caption: w.t_args(
+            "chart-schedules-caption",
+            &[("currency", Arg::Text(currency))],
         ),
         small: true,
     })
@@ -299,7 +338,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        match donors(&v) {
+        match donors(&v, &crate::report::render::Language::English.words()) {
             Err(RenderError::Figure { field, value }) => {
                 assert_eq!(field, "voluntary_contributions.donors[0].paid");
                 assert_eq!(value, "1,000.00");

@@ -239,11 +239,14 @@ pub struct YearStack {
 }
 
 /// Vertical bars per year, each stacked paid / due / future, with a legend above the plot.
+#[allow(clippy::too_many_arguments)]
 pub fn stacked(
     id: &str,
     title: &str,
     desc: &str,
     axis: &str,
+    x_axis: &str,
+    legend: [&str; 3],
     years: &[YearStack],
 ) -> Result<String, RenderError> {
     let n = years.len();
@@ -274,7 +277,7 @@ pub fn stacked(
                 .x_labels(0)
                 .y_labels(6)
                 .y_label_formatter(&|v| compact(*v))
-                .x_desc("Year of the due date")
+                .x_desc(x_axis)
                 .y_desc(axis)
                 .label_style(font(15))
                 .axis_desc_style(font(15))
@@ -304,7 +307,7 @@ pub fn stacked(
         }
         // The legend sits above the plot, clear of the bars.
         let mut x = 80;
-        for (label, color) in [("paid", PRIMARY), ("due", DUE), ("future", FUTURE)] {
+        for (label, color) in legend.into_iter().zip([PRIMARY, DUE, FUTURE]) {
             drawn(root.draw(&Rectangle::new([(x, 14), (x + 14, 28)], color.filled())))?;
             drawn(root.draw(&Text::new(
                 label,

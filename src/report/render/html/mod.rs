@@ -11,6 +11,7 @@ use self::chart::Chart;
 use super::{
     RenderError,
     document::{Document, Section},
+    words::Words,
 };
 use crate::pb;
 
@@ -28,18 +29,22 @@ struct Page<'a> {
 }
 
 /// The charts of a section, by its anchor.
-fn charts(id: &str, content: &pb::ReportContent) -> Result<Vec<Chart>, RenderError> {
+fn charts(id: &str, content: &pb::ReportContent, w: &Words) -> Result<Vec<Chart>, RenderError> {
     Ok(match id {
-        "voluntary" => chart::donors(&content.voluntary_contributions.clone().unwrap_or_default())?
+        "voluntary" => chart::donors(
+            &content.voluntary_contributions.clone().unwrap_or_default(),
+            w,
+        )?
+        .into_iter()
+        .collect(),
+        "flexibility" => chart::flexibility(&content.flexibility.clone().unwrap_or_default(), w)?
             .into_iter()
             .collect(),
-        "flexibility" => chart::flexibility(&content.flexibility.clone().unwrap_or_default())?
-            .into_iter()
-            .collect(),
-        "multi-year" => {
-            chart::schedules(&content.multi_year_commitments.clone().unwrap_or_default())?
-        }
-        "results" => chart::achievement(&content.programme_results.clone().unwrap_or_default())?
+        "multi-year" => chart::schedules(
+            &content.multi_year_commitments.clone().unwrap_or_default(),
+            w,
+        )?,
+        "results" => chart::achievement(&content.programme_results.clone().unwrap_or_default(), w)?
             .into_iter()
             .collect(),
         _ => Vec::new(),
@@ -50,16 +55,17 @@ fn charts(id: &str, content: &pb::ReportContent) -> Result<Vec<Chart>, RenderErr
 pub fn write(
     report: &pb::Report,
     content: &pb::ReportContent,
+    w: &Words,
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
-    let doc = Document::build(report, content);
+    let doc = Document::build(report, content, w);
     let sections = doc
         .sections
         .iter()
         .map(|section| {
             Ok(SectionView {
                 section,
-                charts: charts(section.id, content)?,
+                charts: charts(section.id, content, w)?,
             })
         })
         .collect::<Result<Vec<_>, RenderError>>()?;
@@ -83,7 +89,12 @@ mod tests {
     };
 
     fn page(report: &pb::Report) -> String {
-        let parts = render(report, Format::Html).expect("the report renders");
+        let parts = render(
+            report,
+            Format::Html,
+            crate::report::render::Language::English,
+        )
+        .expect("the report renders");
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].name, "report.html");
         assert_eq!(parts[0].content_type, "text/html; charset=utf-8");
@@ -106,10 +117,14 @@ mod tests {
         let report = fixture::report();
         let doc = Html::parse_document(&page(&report));
         assert!(doc.errors.is_empty(), "HTML parse errors: {:?}", doc.errors);
-        let texts = table_texts(&doc);
+        // Digit for digit, once the thousands separators are taken out.
+        let texts: HashSet<String> = table_texts(&doc)
+            .into_iter()
+            .map(|t| t.replace(',', ""))
+            .collect();
         let figures = fixture::figures(&report);
         assert!(figures.len() > 100, "the fixture has its figures");
-        for figure in figures {
+        for figure in figures.iter().map(|f| fixture::as_read_in_english(f)) {
             assert!(
                 texts.contains(&figure),
                 "{figure} is not in the page's tables"
@@ -123,7 +138,11 @@ mod tests {
         let doc = Html::parse_document(&page(&report));
         let footers: HashSet<String> = doc
             .select(&select("tfoot td"))
-            .flat_map(|td| td.text().map(|s| s.trim().to_owned()).collect::<Vec<_>>())
+            .flat_map(|td| {
+                td.text()
+                    .map(|s| s.trim().replace(',', ""))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         let c = report.content.expect("content");
         let v = c.voluntary_contributions.expect("voluntary");
@@ -153,7 +172,7 @@ mod tests {
             .filter(|td| td.select(&select(".mark")).next().is_some())
             .filter_map(|td| td.text().next().map(str::to_owned))
             .collect();
-        assert_eq!(marked, ["1046", "87.2", "512", "85.3"]);
+        assert_eq!(marked, ["1,046", "87.2", "512", "85.3"]);
     }
 
     #[test]
@@ -238,7 +257,7 @@ mod tests {
         let us = svg.find("United States of America").expect("US bar");
         let switzerland = svg.find("Switzerland").expect("Swiss bar");
         assert!(us < switzerland, "largest first");
-        assert!(svg.contains("2500000.00") && svg.contains("566250.00"));
+        assert!(svg.contains("2,500,000.00") && svg.contains("566,250.00"));
     }
 
     #[test]
