@@ -22,7 +22,7 @@ use crate::{
     },
     error::{Error, Result},
     pb,
-    report::{assessed, figures},
+    report::{assessed, changes, figures},
     store::{
         AsOf, member_states,
         report_data::{self as data, MoneyLine, RateRef, Window},
@@ -54,6 +54,10 @@ pub struct Inputs {
     results: Vec<data::ResultFigures>,
     doubts: Vec<data::Doubt>,
     previous: Option<StoredReport>,
+    /// Every voluntary contribution's schedule, at the previous final report's as-of instant and
+    /// status date and at this report's: what section 8 compares. Empty without a previous report.
+    previous_schedules: Vec<data::ScheduleRow>,
+    schedules: Vec<data::ScheduleRow>,
 }
 
 impl Inputs {
@@ -101,6 +105,15 @@ pub async fn load(
     };
     let usd = OPERATIONAL.code();
     let usd_units = OPERATIONAL.minor_units() as i32;
+    let previous =
+        reports::previous_final(&mut conn, key.body.db_name(), key.number as i32, as_of).await?;
+    let (previous_schedules, schedules) = match &previous {
+        Some(prev) => (
+            data::schedule_rows(&mut conn, prev.as_of, previous_status_date(prev)).await?,
+            data::schedule_rows(&mut conn, as_of, status_date).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     Ok(Inputs {
         paid: data::paid_lines(&mut conn, &w, usd, usd_units).await?,
         committed: data::committed_lines(&mut conn, &w, usd, usd_units).await?,
@@ -117,21 +130,28 @@ pub async fn load(
         indicators: data::indicators(&mut conn, &w).await?,
         results: data::result_figures(&mut conn, &w).await?,
         doubts: data::doubts(&mut conn, &w).await?,
-        previous: reports::previous_final(&mut conn, key.body.db_name(), key.number as i32, as_of)
-            .await?,
+        previous,
+        previous_schedules,
+        schedules,
         key,
         session,
         w,
     })
 }
 
+/// The status date a previous report was stated at (its generation date's for reports made
+/// before status dates were recorded).
+fn previous_status_date(prev: &StoredReport) -> NaiveDate {
+    prev.status_date.unwrap_or_else(|| prev.as_of.date_naive())
+}
+
 /// Computes the content from what [`load`] read, with its canonical JSON, hash and size.
 /// Pure computation: run it where blocking is allowed.
 pub fn build(inputs: Inputs) -> Result<Built> {
     let status_date = inputs.w.status_date;
-    let content = content(inputs)?;
+    let content = stored_form(full(inputs)?);
     let json = pb::json::to_string(&content);
-    let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
+    let sha256 = sha256(&json);
     let bytes = prost::Message::encoded_len(&content);
     Ok(Built {
         content,
@@ -140,6 +160,53 @@ pub fn build(inputs: Inputs) -> Result<Built> {
         bytes,
         status_date,
     })
+}
+
+/// Lower-case hex SHA-256 of a content's canonical JSON.
+pub fn sha256(json: &str) -> String {
+    hex::encode(Sha256::digest(json.as_bytes()))
+}
+
+/// Per-contribution and per-installment entries a stored content keeps at most, per list (the
+/// data-quality sample is per kind).
+pub const SAMPLE: usize = 20;
+
+/// The content with every list, per contribution and per installment included: what the
+/// exports for people render. [`stored_form`] of it is what is stored and hashed.
+pub fn full(inputs: Inputs) -> Result<pb::ReportContent> {
+    content(inputs)
+}
+
+/// What is stored of a full content: its size follows the committee (donors, Member States,
+/// programmes), not the number of contributions. Schedules leave it (their donor-by-year table
+/// stays), pledges and each kind of data-quality entry keep a sample of [`SAMPLE`], and section
+/// 8 at most [`changes::KEPT`] contribution changes; the counts stay whole.
+pub fn stored_form(mut c: pb::ReportContent) -> pb::ReportContent {
+    if let Some(m) = c.multi_year_commitments.as_mut() {
+        m.schedules.clear();
+    }
+    if let Some(v) = c.voluntary_contributions.as_mut() {
+        v.pledges.truncate(SAMPLE);
+    }
+    if let Some(q) = c.data_quality.as_mut() {
+        let mut seen: BTreeMap<i32, usize> = BTreeMap::new();
+        q.issues.retain(|i| {
+            let n = seen.entry(i.kind).or_default();
+            *n += 1;
+            *n <= SAMPLE
+        });
+    }
+    if let Some(ch) = c.changes_since_previous.as_mut() {
+        let mut n = 0;
+        ch.statements.retain(|s| {
+            if !changes::is_contribution_change(s) {
+                return true;
+            }
+            n += 1;
+            n <= changes::KEPT
+        });
+    }
+    c
 }
 
 fn content(i: Inputs) -> Result<pb::ReportContent> {
@@ -185,14 +252,28 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
         changes_since_previous: None,
         data_quality: Some(quality.section()),
     };
-    content.changes_since_previous = Some(match i.previous {
+    content.changes_since_previous = Some(match &i.previous {
         Some(prev) => {
             let old: pb::ReportContent = pb::json::from_str(&prev.content).map_err(|e| {
                 Error::Internal(anyhow::anyhow!("stored report does not parse: {e}"))
             })?;
+            let previous = changes::Previous {
+                name: format!("sessions/{}/reports/{}", prev.session_id, prev.revision),
+                status_date: previous_status_date(prev),
+                content: old,
+                schedules: i.previous_schedules,
+            };
+            let statements =
+                changes::statements(&previous, &content, &i.schedules, w.status_date);
             pb::ChangesSincePrevious {
-                previous_report: format!("sessions/{}/reports/{}", prev.session_id, prev.revision),
-                changes: figures::diff(&old, &content, figures::Scope::Summary),
+                changes: figures::diff(&previous.content, &content, figures::Scope::Summary),
+                contribution_changes: statements
+                    .iter()
+                    .filter(|s| changes::is_contribution_change(s))
+                    .count() as i32,
+                statements,
+                previous_status_date: convert::date(previous.status_date),
+                previous_report: previous.name,
             }
         }
         None => pb::ChangesSincePrevious::default(),
@@ -340,7 +421,15 @@ impl Quality {
     }
 
     fn section(self) -> pb::DataQuality {
+        let mut counts: BTreeMap<i32, i32> = BTreeMap::new();
+        for (kind, _, _) in self.0.keys() {
+            *counts.entry(*kind).or_default() += 1;
+        }
         pb::DataQuality {
+            counts: counts
+                .into_iter()
+                .map(|(kind, count)| pb::DataQualityCount { kind, count })
+                .collect(),
             issues: self
                 .0
                 .into_keys()
@@ -448,6 +537,7 @@ fn voluntary(
             })
             .collect::<Result<Vec<_>>>()?,
         lines_without_rate: (paid_missing + committed_missing) as i32,
+        pledge_count: pledges.len() as i32,
     })
 }
 
@@ -649,6 +739,7 @@ fn multi_year(
     }
     Ok(pb::MultiYearCommitments {
         currency_code: OPERATIONAL.code().to_owned(),
+        schedule_count: schedules.len() as i32,
         schedules,
         total_outstanding: amount(total_outstanding, OPERATIONAL),
         total: amount(year_totals.iter().sum(), OPERATIONAL),

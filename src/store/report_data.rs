@@ -559,3 +559,61 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     .fetch_all(conn)
     .await?)
 }
+
+/// One installment of a voluntary contribution agreed by a status date, with what receipts up to
+/// that date (settling installments in due order) have paid of it: what "changes since the
+/// previous session" compares, contribution by contribution.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScheduleRow {
+    pub contribution_id: String,
+    pub donor_id: String,
+    pub donor_name: String,
+    /// `pledge` or `commitment`.
+    pub status: String,
+    pub currency: String,
+    pub total: Decimal,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// `None` for a contribution without installments.
+    pub due_date: Option<NaiveDate>,
+    pub amount: Option<Decimal>,
+    pub paid: Option<Decimal>,
+}
+
+/// Every voluntary contribution (pledge or commitment) agreed by `status_date`, as known at
+/// `as_of`, with its installments and what was paid of each by `status_date`; by contribution,
+/// then in due order.
+#[tracing::instrument(name = "report_data.schedule_rows", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn schedule_rows(
+    conn: &mut PgConnection,
+    as_of: DateTime<Utc>,
+    status_date: NaiveDate,
+) -> Result<Vec<ScheduleRow>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", inst AS (
+            SELECT cv.id, i.position, i.due_date, i.amount,
+                   sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
+                       AS running
+              FROM cv
+              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2),
+         paid AS (
+            SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id)
+        SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
+               cv.status::text AS status, cv.currency_code::text AS currency, cv.total,
+               cv.period_start, cv.period_end, inst.due_date, inst.amount,
+               least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
+                     inst.amount) AS paid
+          FROM cv
+          JOIN ov ON ov.id = cv.donor_id
+          LEFT JOIN inst ON inst.id = cv.id
+          LEFT JOIN paid ON paid.contribution_id = cv.id
+         WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2
+         ORDER BY cv.id, inst.due_date, inst.position"
+    ))
+    .bind(as_of)
+    .bind(status_date)
+    .fetch_all(conn)
+    .await?)
+}

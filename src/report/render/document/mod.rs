@@ -2,6 +2,7 @@
 //! as Markdown or HTML. Cells hold the report's strings unchanged; a mark (†) or a flag travels
 //! beside a figure, never inside it.
 
+mod changes;
 mod funding;
 mod sections;
 

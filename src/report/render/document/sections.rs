@@ -217,33 +217,35 @@ fn results(r: &pb::ProgrammeResults) -> Section {
 }
 
 fn changes(c: &pb::ChangesSincePrevious) -> Section {
-    let mut t = Table::new("", &["Figure", "Previous#", "Now#"]).empty("No figure changed.");
-    for change in &c.changes {
-        let absent = |value: &str, note: &str| {
-            if value.is_empty() {
-                cell("").note(note)
-            } else {
-                cell(value)
-            }
-        };
-        t.row(vec![
-            cell(&change.figure),
-            absent(&change.old_value, "not in that report"),
-            absent(&change.new_value, "no longer present"),
-        ]);
+    let mut t = Table::new("", &["Change"]).empty("Nothing changed.");
+    for statement in &c.statements {
+        t.row(vec![cell(super::changes::sentence(statement))]);
     }
-    let note = if c.previous_report.is_empty() {
+    let mut notes = vec![if c.previous_report.is_empty() {
         "There is no previous final report to compare with.".to_owned()
     } else {
         format!(
-            "Summary figures that differ from {}, the previous session's final report.",
-            c.previous_report
+            "What changed since {}, the previous session's final report (status at {}): the \
+             same Member State's position, the same contribution's schedule, and the totals of \
+             the same year. Money paid in each report's own period is not compared.",
+            c.previous_report, c.previous_status_date
         )
-    };
+    }];
+    let listed = c
+        .statements
+        .iter()
+        .filter(|s| !s.contribution.is_empty())
+        .count();
+    if (c.contribution_changes as usize) > listed {
+        notes.push(format!(
+            "{listed} of {} changes to contributions are listed here; the exports list them all.",
+            c.contribution_changes
+        ));
+    }
     Section {
         id: "changes",
         heading: "8. Changes since the previous session's final report".into(),
-        notes: vec![note],
+        notes,
         tables: if c.previous_report.is_empty() {
             vec![]
         } else {
