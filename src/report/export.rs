@@ -46,7 +46,7 @@ pub async fn annexed(pool: &PgPool, stored: &StoredReport, content: String) -> R
         return Ok(Content::Stored(content));
     };
     let key = SessionKey::parse_name(&format!("sessions/{}", stored.session_id), "name")?;
-    let inputs = assemble::load(pool, key, stored.as_of, Some(status_date), "name").await?;
+    let inputs = assemble::load_full(pool, key, stored.as_of, Some(status_date), "name").await?;
     let sha256 = stored.content_sha256.clone();
     super::off_runtime(move || {
         let full = assemble::full(inputs)?;
