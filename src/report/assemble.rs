@@ -233,9 +233,14 @@ pub fn full(inputs: Inputs) -> Result<pb::ReportContent> {
     content(inputs)
 }
 
+/// Section 3's converted lines (per donor, earmarking, currency and month) a stored content
+/// lists at most, per list: beyond that, their number grows with the data rather than with the
+/// committee, and they are left to the exports' annex.
+pub const LINES_KEPT: usize = 1000;
+
 /// What is stored of a full content: its size follows the committee (donors, Member States,
 /// programmes), not the number of contributions. Schedules leave it (their donor-by-year table
-/// stays), pledges and each kind of data-quality entry keep a sample of [`SAMPLE`], and section
+/// stays), so do section 3's lines beyond [`LINES_KEPT`] (the totals stay), pledges and each kind of data-quality entry keep a sample of [`SAMPLE`], and section
 /// 8 at most [`changes::KEPT`] contribution changes; the counts stay whole.
 pub fn stored_form(mut c: pb::ReportContent) -> pb::ReportContent {
     if let Some(m) = c.multi_year_commitments.as_mut() {
@@ -243,6 +248,13 @@ pub fn stored_form(mut c: pb::ReportContent) -> pb::ReportContent {
     }
     if let Some(v) = c.voluntary_contributions.as_mut() {
         v.pledges.truncate(SAMPLE);
+        // All or none: the totals are the sums of the lines, so a part of them would mislead.
+        if v.paid.len() > LINES_KEPT {
+            v.paid.clear();
+        }
+        if v.committed.len() > LINES_KEPT {
+            v.committed.clear();
+        }
     }
     if let Some(q) = c.data_quality.as_mut() {
         let mut seen: BTreeMap<i32, usize> = BTreeMap::new();
@@ -333,8 +345,7 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
                 content: old,
                 schedules: i.previous_schedules,
             };
-            let statements =
-                changes::statements(&previous, &content, &i.schedules, w.status_date);
+            let statements = changes::statements(&previous, &content, &i.schedules, w.status_date);
             pb::ChangesSincePrevious {
                 changes: figures::diff(&previous.content, &content, figures::Scope::Summary),
                 contribution_changes: statements
@@ -619,6 +630,8 @@ fn voluntary(
             .collect::<Result<Vec<_>>>()?,
         lines_without_rate: (paid_missing + committed_missing) as i32,
         pledge_count: pledges.len() as i32,
+        paid_line_count: paid.len() as i32,
+        committed_line_count: committed.len() as i32,
     })
 }
 

@@ -157,15 +157,17 @@ fn year_totals(
     pairs
         .into_iter()
         .filter(|(_, _, a, b)| decimal(a) != decimal(b))
-        .map(|(total, currency_code, old_amount, new_amount)| pb::ReportChange {
-            kind: pb::ChangeKind::YearTotal.into(),
-            currency_code,
-            old_amount,
-            new_amount,
-            year,
-            total: total.into(),
-            ..Default::default()
-        })
+        .map(
+            |(total, currency_code, old_amount, new_amount)| pb::ReportChange {
+                kind: pb::ChangeKind::YearTotal.into(),
+                currency_code,
+                old_amount,
+                new_amount,
+                year,
+                total: total.into(),
+                ..Default::default()
+            },
+        )
         .collect()
 }
 
@@ -202,7 +204,9 @@ fn amount(value: Decimal, currency: &str) -> String {
 }
 
 /// Installments keyed by due date and, for several on one day, their order on it.
-fn keyed(installments: &[(NaiveDate, Decimal, Decimal)]) -> BTreeMap<(NaiveDate, usize), (Decimal, Decimal)> {
+fn keyed(
+    installments: &[(NaiveDate, Decimal, Decimal)],
+) -> BTreeMap<(NaiveDate, usize), (Decimal, Decimal)> {
     let mut out = BTreeMap::new();
     let mut previous: Option<NaiveDate> = None;
     let mut n = 0;
@@ -297,16 +301,15 @@ fn installments(
     let mut out = Vec::new();
     for key in keys {
         let due = key.0;
-        let at = |kind: pb::ChangeKind, old: Option<Decimal>, new: Option<Decimal>| {
-            pb::ReportChange {
+        let at =
+            |kind: pb::ChangeKind, old: Option<Decimal>, new: Option<Decimal>| pb::ReportChange {
                 kind: kind.into(),
                 year: due.year(),
                 due_date: convert::date(due),
                 old_amount: old.map(|v| amount(v, cur)).unwrap_or_default(),
                 new_amount: new.map(|v| amount(v, cur)).unwrap_or_default(),
                 ..base.clone()
-            }
-        };
+            };
         match (before.get(key), after.get(key)) {
             (None, Some(&(a, _))) => out.push(at(pb::ChangeKind::InstallmentAdded, None, Some(a))),
             (Some(&(a, _)), None) => {
@@ -397,10 +400,8 @@ mod tests {
             row("be", "2026-06-30", "1000000", "250000"),
             row("be", "2027-06-30", "500000", "0"),
         ];
-        let kinds: Vec<pb::ChangeKind> = contributions(&old, &new)
-            .iter()
-            .map(|c| c.kind())
-            .collect();
+        let kinds: Vec<pb::ChangeKind> =
+            contributions(&old, &new).iter().map(|c| c.kind()).collect();
         assert_eq!(
             kinds,
             [

@@ -46,7 +46,8 @@ async fn two_sessions(pool: PgPool) -> (World, pb::Report) {
         ..Voluntary::simple("be-flex", "belgium", "EUR", &belgium)
     })
     .await;
-    w.receipt("be-flex", "2025-06-20", "EUR", "1000000.00").await;
+    w.receipt("be-flex", "2025-06-20", "EUR", "1000000.00")
+        .await;
     // The United States: 2024 unpaid (arrears at 30 June 2025), 2025 assessed.
     w.assessed("united-states", 2024, "10213800.00").await;
     w.assessed("united-states", 2025, "10000000.00").await;
@@ -64,9 +65,15 @@ async fn two_sessions(pool: PgPool) -> (World, pb::Report) {
         .into_inner();
 
     // Between the sessions.
-    w.receipt("be-flex", "2025-08-15", "EUR", "1000000.00").await;
-    w.receipt("united-states-assessed-2024", "2025-07-10", "CHF", "10213800.00")
+    w.receipt("be-flex", "2025-08-15", "EUR", "1000000.00")
         .await;
+    w.receipt(
+        "united-states-assessed-2024",
+        "2025-07-10",
+        "CHF",
+        "10213800.00",
+    )
+    .await;
     let denmark = [
         ("2023-06-30", "93750000.00"),
         ("2024-06-30", "93750000.00"),

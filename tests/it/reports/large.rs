@@ -258,7 +258,10 @@ async fn the_stored_content_does_not_grow_with_the_contributions(pool: PgPool) {
         n.content_bytes,
         twice.content_bytes
     );
-    assert_eq!(twice.content_bytes as usize, prost::Message::encoded_len(content(&twice)));
+    assert_eq!(
+        twice.content_bytes as usize,
+        prost::Message::encoded_len(content(&twice))
+    );
     let c = content(&twice);
     let m = c.multi_year_commitments.as_ref().unwrap();
     assert!(m.schedules.is_empty(), "schedules are in the annex");
@@ -286,7 +289,10 @@ async fn the_stored_content_does_not_grow_with_the_contributions(pool: PgPool) {
     assert!(!first.contains("contributions/be-01500,"));
     let quality = csv_part(&mut w, &twice.name, "data_quality.csv").await;
     assert_eq!(
-        quality.lines().filter(|l| l.contains("contributions/be-")).count(),
+        quality
+            .lines()
+            .filter(|l| l.contains("contributions/be-"))
+            .count(),
         3000
     );
 }

@@ -585,10 +585,7 @@ async fn the_multi_year_table_has_a_row_per_donor_and_a_column_per_year_that_add
     );
     // The schedules stay in the export's annex, Switzerland's among them.
     assert_eq!(m.schedule_count, 4);
-    let mut contributions: Vec<&str> = schedules
-        .iter()
-        .map(|s| s.contribution.as_str())
-        .collect();
+    let mut contributions: Vec<&str> = schedules.iter().map(|s| s.contribution.as_str()).collect();
     contributions.sort_unstable();
     assert_eq!(
         contributions,

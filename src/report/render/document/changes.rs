@@ -134,11 +134,7 @@ fn installment_amount(c: &pb::ReportChange) -> String {
 }
 
 fn contribution_total(c: &pb::ReportChange) -> String {
-    format!(
-        "{}: contribution total {}",
-        c.organization_name,
-        from_to(c)
-    )
+    format!("{}: contribution total {}", c.organization_name, from_to(c))
 }
 
 fn what(c: &pb::ReportChange) -> &'static str {
