@@ -156,9 +156,6 @@ col-baseline = Baseline
 col-target = Target
 col-actual = Actual
 col-achievement = Achievement (%)
-col-figure = Figure
-col-previous = Previous
-col-now = Now
 col-issue = Issue
 col-subject = Subject
 col-detail = Detail
@@ -269,11 +266,34 @@ results-note-unverified = Figures marked † are unverified: at least one measur
 ## 8. Changes
 
 heading-changes = 8. Changes since the previous session’s final report
-changes-none = No figure changed.
-changes-not-in-that-report = not in that report
-changes-no-longer-present = no longer present
 changes-no-previous = There is no previous final report to compare with.
-changes-note = Summary figures that differ from { $report }, the previous session’s final report.
+col-change = Change
+changes-none = Nothing changed.
+changes-note = What changed since { $report }, the previous session’s final report (status as at { $date }): the same Member State’s position, the same contribution’s schedule, and the totals of the same year. Money paid in each report’s own period is not compared.
+changes-some-listed = { $listed } of { $total } changes to contributions are listed here; the exports list them all.
+change-from-to = { $currency } { $old } → { $new }
+change-outstanding = { $name }: outstanding { $change }
+change-arrears = { $name }: arrears { $change }
+change-article-4-now = { $name }: now subject to Article 4
+change-article-4-no-longer = { $name }: no longer subject to Article 4
+change-installment-received = { $name }: { $year } installment { $amount } now received
+change-installment-partly-received = { $name }: { $year } installment, received { $change }
+change-installment-added = { $name }: new { $year } installment { $amount } due { $date }
+change-installment-removed = { $name }: { $year } installment { $amount } due { $date } no longer scheduled
+change-installment-amount = { $name }: { $year } installment { $change }
+change-contribution-total = { $name }: contribution total { $change }
+change-new-contribution = New contribution: { $name } { $amount }{ $period }
+change-new-pledge = New pledge: { $name } { $amount }{ $period }
+change-removed-contribution = No longer recorded: { $name } contribution { $amount }{ $period }
+change-removed-pledge = No longer recorded: { $name } pledge { $amount }{ $period }
+change-pledge-committed = { $name }: pledge { $amount }{ $period } now a commitment
+change-total-assessed = Assessed contributions due in { $year }: { $change }
+change-total-assessed-received = Assessed contributions received in { $year }: { $change }
+change-total-assessed-outstanding = Assessed contributions outstanding: { $change }
+change-total-arrears = Arrears of all Member States: { $change }
+change-total-multi-year = Multi-year commitments outstanding: { $change }
+change-total-other = A total: { $change }
+change-unspecified = { $name }: changed
 
 ## 9. Data quality
 

@@ -141,9 +141,6 @@ col-baseline = Valor de referencia
 col-target = Meta
 col-actual = Logrado
 col-achievement = Grado de consecución (%)
-col-figure = Cifra
-col-previous = Anterior
-col-now = Actual
 col-issue = Problema
 col-subject = Objeto
 col-detail = Detalle
@@ -257,11 +254,34 @@ results-note-unverified = Las cifras marcadas con † no están verificadas: al 
 ## 8. Cambios
 
 heading-changes = 8. Cambios desde el informe definitivo de la reunión anterior
-changes-none = Ninguna cifra ha cambiado.
-changes-not-in-that-report = no figura en ese informe
-changes-no-longer-present = ya no figura
 changes-no-previous = No hay un informe definitivo anterior con el que comparar.
-changes-note = Cifras resumidas que difieren de { $report }, el informe definitivo de la reunión anterior.
+col-change = Cambio
+changes-none = Nada ha cambiado.
+changes-note = Lo que cambió desde { $report }, el informe definitivo de la reunión anterior (situación al { $date }): la situación de un mismo Estado Miembro, el calendario de una misma contribución y los totales de un mismo año. No se comparan los importes pagados en el período propio de cada informe.
+changes-some-listed = Aquí figuran { $listed } de los { $total } cambios en las contribuciones; las exportaciones los incluyen todos.
+change-from-to = { $old } → { $new } { $currency }
+change-outstanding = { $name }: saldo pendiente { $change }
+change-arrears = { $name }: atrasos { $change }
+change-article-4-now = { $name }: ahora sujeto al artículo 4
+change-article-4-no-longer = { $name }: ya no está sujeto al artículo 4
+change-installment-received = { $name }: cuota de { $year } de { $amount } ya recibida
+change-installment-partly-received = { $name }: cuota de { $year }, recibido { $change }
+change-installment-added = { $name }: nueva cuota de { $year } de { $amount } con vencimiento el { $date }
+change-installment-removed = { $name }: la cuota de { $year } de { $amount } con vencimiento el { $date } ya no está prevista
+change-installment-amount = { $name }: cuota de { $year } { $change }
+change-contribution-total = { $name }: total de la contribución { $change }
+change-new-contribution = Nueva contribución: { $name } { $amount }{ $period }
+change-new-pledge = Nuevo anuncio: { $name } { $amount }{ $period }
+change-removed-contribution = Ya no registrada: contribución de { $name } de { $amount }{ $period }
+change-removed-pledge = Ya no registrado: anuncio de { $name } de { $amount }{ $period }
+change-pledge-committed = { $name }: el anuncio de { $amount }{ $period } es ahora un compromiso
+change-total-assessed = Contribuciones prorrateadas adeudadas para { $year }: { $change }
+change-total-assessed-received = Contribuciones prorrateadas recibidas en { $year }: { $change }
+change-total-assessed-outstanding = Contribuciones prorrateadas pendientes: { $change }
+change-total-arrears = Atrasos del conjunto de los Estados Miembros: { $change }
+change-total-multi-year = Compromisos plurianuales pendientes: { $change }
+change-total-other = Un total: { $change }
+change-unspecified = { $name }: modificado
 
 ## 9. Calidad de los datos
 

@@ -153,9 +153,6 @@ col-baseline = Valeur de référence
 col-target = Cible
 col-actual = Réalisé
 col-achievement = Taux de réalisation (%)
-col-figure = Chiffre
-col-previous = Précédent
-col-now = Actuel
 col-issue = Problème
 col-subject = Objet
 col-detail = Détail
@@ -269,11 +266,34 @@ results-note-unverified = Les chiffres marqués † ne sont pas vérifiés : au
 ## 8. Changements
 
 heading-changes = 8. Changements depuis le rapport définitif de la session précédente
-changes-none = Aucun chiffre n’a changé.
-changes-not-in-that-report = absent de ce rapport
-changes-no-longer-present = n’apparaît plus
 changes-no-previous = Il n’y a pas de rapport définitif précédent avec lequel comparer.
-changes-note = Chiffres de synthèse qui diffèrent de { $report }, le rapport définitif de la session précédente.
+col-change = Changement
+changes-none = Rien n’a changé.
+changes-note = Ce qui a changé depuis { $report }, le rapport définitif de la session précédente (situation au { $date }) : la situation d’un même État Membre, l’échéancier d’une même contribution et les totaux d’une même année. Les montants versés pendant la période propre à chaque rapport ne sont pas comparés.
+changes-some-listed = { $listed } des { $total } changements relatifs aux contributions figurent ici ; les exportations les donnent tous.
+change-from-to = { $old } → { $new } { $currency }
+change-outstanding = { $name } : montant restant dû { $change }
+change-arrears = { $name } : arriérés { $change }
+change-article-4-now = { $name } : désormais visé par l’article 4
+change-article-4-no-longer = { $name } : n’est plus visé par l’article 4
+change-installment-received = { $name } : versement de { $year } de { $amount } désormais reçu
+change-installment-partly-received = { $name } : versement de { $year }, reçu { $change }
+change-installment-added = { $name } : nouveau versement de { $year } de { $amount } dû le { $date }
+change-installment-removed = { $name } : versement de { $year } de { $amount } dû le { $date } retiré de l’échéancier
+change-installment-amount = { $name } : versement de { $year } { $change }
+change-contribution-total = { $name } : total de la contribution { $change }
+change-new-contribution = Nouvelle contribution : { $name } { $amount }{ $period }
+change-new-pledge = Nouvelle annonce : { $name } { $amount }{ $period }
+change-removed-contribution = N’est plus enregistrée : contribution de { $name } de { $amount }{ $period }
+change-removed-pledge = N’est plus enregistrée : annonce de { $name } de { $amount }{ $period }
+change-pledge-committed = { $name } : l’annonce de { $amount }{ $period } est désormais un engagement
+change-total-assessed = Contributions statutaires dues pour { $year } : { $change }
+change-total-assessed-received = Contributions statutaires reçues en { $year } : { $change }
+change-total-assessed-outstanding = Contributions statutaires restant dues : { $change }
+change-total-arrears = Arriérés de l’ensemble des États Membres : { $change }
+change-total-multi-year = Engagements pluriannuels restant dus : { $change }
+change-total-other = Un total : { $change }
+change-unspecified = { $name } : modifié
 
 ## 9. Qualité des données
 

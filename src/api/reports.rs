@@ -475,6 +475,7 @@ impl ReportService for Api {
         let stream: ExportStream = if format == render::Format::Json {
             Box::pin(export::json(&report, content, chunk).map(|c| c.map_err(Status::from)))
         } else {
+            let content = export::annexed(self.pool(), &stored, content).await?;
             Box::pin(
                 export::rendered(report, content, format, language, chunk)
                     .map(|c| c.map_err(Status::from)),

@@ -22,7 +22,7 @@ use crate::{
     },
     error::{Error, Result},
     pb,
-    report::{assessed, figures},
+    report::{assessed, changes, figures},
     store::{
         AsOf, history, member_states,
         report_data::{self as data, MoneyLine, RateRef, Window},
@@ -47,12 +47,16 @@ pub struct Inputs {
     assessed: Vec<data::Assessed>,
     assessed_receipts: Vec<(String, NaiveDate, Decimal)>,
     standings: BTreeMap<String, Standing>,
-    installments: Vec<data::Installment>,
+    multi_year: MultiYear,
     allocations: Vec<data::Allocation>,
     indicators: Vec<data::Indicator>,
     results: Vec<data::ResultFigures>,
     doubts: Vec<data::Doubt>,
     previous: Option<StoredReport>,
+    /// Every voluntary contribution's schedule, at the previous final report's as-of instant and
+    /// status date and at this report's: what section 8 compares. Empty without a previous report.
+    previous_schedules: Vec<data::ScheduleRow>,
+    schedules: Vec<data::ScheduleRow>,
 }
 
 impl Inputs {
@@ -60,6 +64,20 @@ impl Inputs {
     pub fn status_date(&self) -> NaiveDate {
         self.w.status_date
     }
+}
+
+/// What section 5 and the overdue installments of section 9 are computed from.
+enum MultiYear {
+    /// Every installment: the full content, schedules included (the exports' annex).
+    Rows(Vec<data::Installment>),
+    /// The sums PostgreSQL made, the overdue installments counted with the rows of the first
+    /// contributions for the sample: the stored content, whatever the number of contributions.
+    Summed {
+        cells: Vec<data::MultiYearCell>,
+        currencies: Vec<data::MultiYearCurrency>,
+        overdue: i64,
+        overdue_sample: Vec<data::Installment>,
+    },
 }
 
 /// A computed report: its content, the content's canonical JSON and SHA-256, and its size in
@@ -72,9 +90,11 @@ pub struct Built {
     pub status_date: NaiveDate,
 }
 
-/// Reads everything the report of `key` needs, from the data as of `as_of` (a settled instant),
-/// at `status_date` (the session's own when `None`). A status date outside the session's range is
-/// refused as a violation of `status_field`.
+/// Reads everything the stored report of `key` needs, from the data as of `as_of` (a settled
+/// instant), at `status_date` (the session's own when `None`): section 5 and the overdue
+/// installments as sums and counts, so that neither the reading nor the content grows with the
+/// number of contributions. A status date outside the session's range is refused as a violation
+/// of `status_field`.
 #[tracing::instrument(name = "report.load", skip_all, fields(session = %key.name()))]
 pub async fn load(
     pool: &PgPool,
@@ -82,6 +102,29 @@ pub async fn load(
     as_of: DateTime<Utc>,
     status_date: Option<NaiveDate>,
     status_field: &str,
+) -> Result<Inputs> {
+    load_with(pool, key, as_of, status_date, status_field, false).await
+}
+
+/// As [`load`], with every installment: what [`full`] needs for the exports' annexes.
+#[tracing::instrument(name = "report.load_full", skip_all, fields(session = %key.name()))]
+pub async fn load_full(
+    pool: &PgPool,
+    key: SessionKey,
+    as_of: DateTime<Utc>,
+    status_date: Option<NaiveDate>,
+    status_field: &str,
+) -> Result<Inputs> {
+    load_with(pool, key, as_of, status_date, status_field, true).await
+}
+
+async fn load_with(
+    pool: &PgPool,
+    key: SessionKey,
+    as_of: DateTime<Utc>,
+    status_date: Option<NaiveDate>,
+    status_field: &str,
+    every_installment: bool,
 ) -> Result<Inputs> {
     let mut conn = pool.acquire().await?;
     let session = history::get::<crate::domain::session::Session>(&mut conn, &key, AsOf::At(as_of))
@@ -100,6 +143,26 @@ pub async fn load(
     };
     let usd = OPERATIONAL.code();
     let usd_units = OPERATIONAL.minor_units() as i32;
+    let previous =
+        reports::previous_final(&mut conn, key.body.db_name(), key.number as i32, as_of).await?;
+    let (previous_schedules, schedules) = match &previous {
+        Some(prev) => (
+            data::schedule_rows(&mut conn, prev.as_of, previous_status_date(prev)).await?,
+            data::schedule_rows(&mut conn, as_of, status_date).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let multi_year = if every_installment {
+        MultiYear::Rows(data::installments(&mut conn, &w, usd, usd_units).await?)
+    } else {
+        let (overdue, overdue_sample) = data::overdue(&mut conn, &w, SAMPLE as i64).await?;
+        MultiYear::Summed {
+            cells: data::multi_year_cells(&mut conn, &w, usd, usd_units).await?,
+            currencies: data::multi_year_currencies(&mut conn, &w, usd, usd_units).await?,
+            overdue,
+            overdue_sample,
+        }
+    };
     Ok(Inputs {
         paid: data::paid_lines(&mut conn, &w, usd, usd_units).await?,
         committed: data::committed_lines(&mut conn, &w, usd, usd_units).await?,
@@ -111,26 +174,33 @@ pub async fn load(
             .into_iter()
             .map(|v| (v.value.id.into_string(), v.value.standing))
             .collect(),
-        installments: data::installments(&mut conn, &w, usd, usd_units).await?,
+        multi_year,
         allocations: data::allocations(&mut conn, &w).await?,
         indicators: data::indicators(&mut conn, &w).await?,
         results: data::result_figures(&mut conn, &w).await?,
         doubts: data::doubts(&mut conn, &w).await?,
-        previous: reports::previous_final(&mut conn, key.body.db_name(), key.number as i32, as_of)
-            .await?,
+        previous,
+        previous_schedules,
+        schedules,
         key,
         session,
         w,
     })
 }
 
+/// The status date a previous report was stated at (its generation date's for reports made
+/// before status dates were recorded).
+fn previous_status_date(prev: &StoredReport) -> NaiveDate {
+    prev.status_date.unwrap_or_else(|| prev.as_of.date_naive())
+}
+
 /// Computes the content from what [`load`] read, with its canonical JSON, hash and size.
 /// Pure computation: run it where blocking is allowed.
 pub fn build(inputs: Inputs) -> Result<Built> {
     let status_date = inputs.w.status_date;
-    let content = content(inputs)?;
+    let content = stored_form(content(inputs)?);
     let json = pb::json::to_string(&content);
-    let sha256 = hex::encode(Sha256::digest(json.as_bytes()));
+    let sha256 = sha256(&json);
     let bytes = prost::Message::encoded_len(&content);
     Ok(Built {
         content,
@@ -141,6 +211,71 @@ pub fn build(inputs: Inputs) -> Result<Built> {
     })
 }
 
+/// Lower-case hex SHA-256 of a content's canonical JSON.
+pub fn sha256(json: &str) -> String {
+    hex::encode(Sha256::digest(json.as_bytes()))
+}
+
+/// Per-contribution and per-installment entries a stored content keeps at most, per list (the
+/// data-quality sample is per kind).
+pub const SAMPLE: usize = 20;
+
+/// The content with every list, per contribution and per installment included, from inputs
+/// read by [`load_full`]: what the exports for people render. [`stored_form`] of it is what
+/// [`build`] stores and hashes.
+pub fn full(inputs: Inputs) -> Result<pb::ReportContent> {
+    if matches!(inputs.multi_year, MultiYear::Summed { .. }) {
+        return Err(Error::Internal(anyhow::anyhow!(
+            "the full content needs every installment (assemble::load_full)"
+        )));
+    }
+    content(inputs)
+}
+
+/// Section 3's converted lines (per donor, earmarking, currency and month) a stored content
+/// lists at most, per list: beyond that, their number grows with the data rather than with the
+/// committee, and they are left to the exports' annex.
+pub const LINES_KEPT: usize = 1000;
+
+/// What is stored of a full content: its size follows the committee (donors, Member States,
+/// programmes), not the number of contributions. Schedules leave it (their donor-by-year table
+/// stays), so do section 3's lines beyond [`LINES_KEPT`] (the totals stay), pledges and each kind of data-quality entry keep a sample of [`SAMPLE`], and section
+/// 8 at most [`changes::KEPT`] contribution changes; the counts stay whole.
+pub fn stored_form(mut c: pb::ReportContent) -> pb::ReportContent {
+    if let Some(m) = c.multi_year_commitments.as_mut() {
+        m.schedules.clear();
+    }
+    if let Some(v) = c.voluntary_contributions.as_mut() {
+        v.pledges.truncate(SAMPLE);
+        // All or none: the totals are the sums of the lines, so a part of them would mislead.
+        if v.paid.len() > LINES_KEPT {
+            v.paid.clear();
+        }
+        if v.committed.len() > LINES_KEPT {
+            v.committed.clear();
+        }
+    }
+    if let Some(q) = c.data_quality.as_mut() {
+        let mut seen: BTreeMap<i32, usize> = BTreeMap::new();
+        q.issues.retain(|i| {
+            let n = seen.entry(i.kind).or_default();
+            *n += 1;
+            *n <= SAMPLE
+        });
+    }
+    if let Some(ch) = c.changes_since_previous.as_mut() {
+        let mut n = 0;
+        ch.statements.retain(|s| {
+            if !changes::is_contribution_change(s) {
+                return true;
+            }
+            n += 1;
+            n <= changes::KEPT
+        });
+    }
+    c
+}
+
 fn content(i: Inputs) -> Result<pb::ReportContent> {
     let w = &i.w;
     let mut quality = Quality::default();
@@ -148,7 +283,21 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
 
     let voluntary = voluntary(&i.paid, &i.committed, &i.pledges, &mut rates, &mut quality)?;
     let flexibility = flexibility(&i.paid);
-    let multi_year = multi_year(&i.installments, w, &mut rates, &mut quality)?;
+    let multi_year = match &i.multi_year {
+        MultiYear::Rows(rows) => multi_year(rows, w, &mut rates, &mut quality)?,
+        MultiYear::Summed {
+            cells,
+            currencies,
+            overdue,
+            overdue_sample,
+        } => {
+            for r in overdue_sample {
+                overdue_entry(r, w, &mut quality)?;
+            }
+            quality.total(pb::DataQualityKind::OverdueInstallment, *overdue as i32);
+            multi_year_summed(cells, currencies, w, &mut rates, &mut quality)
+        }
+    };
     let unearmarked = unearmarked(&i.allocations, &flexibility);
     let programme_results = programme_results(&i.indicators, &i.results, &mut quality);
     for d in &i.doubts {
@@ -184,14 +333,27 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
         changes_since_previous: None,
         data_quality: Some(quality.section()),
     };
-    content.changes_since_previous = Some(match i.previous {
+    content.changes_since_previous = Some(match &i.previous {
         Some(prev) => {
             let old: pb::ReportContent = pb::json::from_str(&prev.content).map_err(|e| {
                 Error::Internal(anyhow::anyhow!("stored report does not parse: {e}"))
             })?;
+            let previous = changes::Previous {
+                name: format!("sessions/{}/reports/{}", prev.session_id, prev.revision),
+                status_date: previous_status_date(prev),
+                content: old,
+                schedules: i.previous_schedules,
+            };
+            let statements = changes::statements(&previous, &content, &i.schedules, w.status_date);
             pb::ChangesSincePrevious {
-                previous_report: format!("sessions/{}/reports/{}", prev.session_id, prev.revision),
-                changes: figures::diff(&old, &content, figures::Scope::Summary),
+                changes: figures::diff(&previous.content, &content, figures::Scope::Summary),
+                contribution_changes: statements
+                    .iter()
+                    .filter(|s| changes::is_contribution_change(s))
+                    .count() as i32,
+                statements,
+                previous_status_date: convert::date(previous.status_date),
+                previous_report: previous.name,
             }
         }
         None => pb::ChangesSincePrevious::default(),
@@ -291,11 +453,15 @@ impl Rates {
 
 /// Data-quality entries, kept sorted and without duplicates.
 #[derive(Default)]
-struct Quality(BTreeMap<(i32, String, String), ()>);
+struct Quality {
+    entries: BTreeMap<(i32, String, String), ()>,
+    /// Kinds whose entries are a sample: how many there are in all.
+    totals: BTreeMap<i32, i32>,
+}
 
 impl Quality {
     fn add(&mut self, kind: pb::DataQualityKind, subject: String, message: String) {
-        self.0.insert((kind as i32, subject, message), ());
+        self.entries.insert((kind as i32, subject, message), ());
     }
 
     fn missing_rate(&mut self, currency: &str, month: chrono::NaiveDate, what: &str) {
@@ -338,10 +504,25 @@ impl Quality {
         Ok(())
     }
 
+    /// There are `count` entries of `kind` in all, of which only a sample was added.
+    fn total(&mut self, kind: pb::DataQualityKind, count: i32) {
+        self.totals.insert(kind as i32, count);
+    }
+
     fn section(self) -> pb::DataQuality {
+        let mut counts: BTreeMap<i32, i32> = BTreeMap::new();
+        for (kind, _, _) in self.entries.keys() {
+            *counts.entry(*kind).or_default() += 1;
+        }
+        counts.extend(self.totals);
+        counts.retain(|_, n| *n > 0);
         pb::DataQuality {
+            counts: counts
+                .into_iter()
+                .map(|(kind, count)| pb::DataQualityCount { kind, count })
+                .collect(),
             issues: self
-                .0
+                .entries
                 .into_keys()
                 .map(|(kind, subject, message)| pb::DataQualityIssue {
                     kind,
@@ -447,6 +628,9 @@ fn voluntary(
             })
             .collect::<Result<Vec<_>>>()?,
         lines_without_rate: (paid_missing + committed_missing) as i32,
+        pledge_count: pledges.len() as i32,
+        paid_line_count: paid.len() as i32,
+        committed_line_count: committed.len() as i32,
     })
 }
 
@@ -550,21 +734,7 @@ fn multi_year(
     let mut by_donor: BTreeMap<(String, String), BTreeMap<i32, Decimal>> = BTreeMap::new();
     for r in rows {
         let name = format!("contributions/{}", r.contribution_id);
-        if r.paid < r.amount && r.due_date <= w.status_date {
-            let unpaid = money(r.amount - r.paid, &r.currency)?;
-            quality.add(
-                pb::DataQualityKind::OverdueInstallment,
-                name.clone(),
-                format!(
-                    "{}: installment due {} has {} {} unpaid at {}",
-                    r.donor_name,
-                    convert::date(r.due_date),
-                    unpaid.currency_code,
-                    unpaid.amount,
-                    convert::date(w.status_date)
-                ),
-            );
-        }
+        overdue_entry(r, w, quality)?;
         if !r.multi_year {
             continue;
         }
@@ -628,6 +798,94 @@ fn multi_year(
             });
         }
     }
+    let (years, donors, year_totals) = by_year(years, by_donor);
+    Ok(pb::MultiYearCommitments {
+        currency_code: OPERATIONAL.code().to_owned(),
+        schedule_count: schedules.len() as i32,
+        schedules,
+        total_outstanding: amount(total_outstanding, OPERATIONAL),
+        total: amount(year_totals.iter().sum(), OPERATIONAL),
+        year_totals: year_totals
+            .iter()
+            .map(|t| amount(*t, OPERATIONAL))
+            .collect(),
+        years,
+        donors,
+    })
+}
+
+/// Notes an installment in section 9 when it fell due on or before the status date and was not
+/// fully paid at it.
+fn overdue_entry(r: &data::Installment, w: &Window, quality: &mut Quality) -> Result<()> {
+    if r.paid < r.amount && r.due_date <= w.status_date {
+        let unpaid = money(r.amount - r.paid, &r.currency)?;
+        quality.add(
+            pb::DataQualityKind::OverdueInstallment,
+            format!("contributions/{}", r.contribution_id),
+            format!(
+                "{}: installment due {} has {} {} unpaid at {}",
+                r.donor_name,
+                convert::date(r.due_date),
+                unpaid.currency_code,
+                unpaid.amount,
+                convert::date(w.status_date)
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Section 5 from the sums of [`data::multi_year_cells`] and [`data::multi_year_currencies`]:
+/// the same figures as [`multi_year`] computes from every installment, without the schedules.
+fn multi_year_summed(
+    cells: &[data::MultiYearCell],
+    currencies: &[data::MultiYearCurrency],
+    w: &Window,
+    rates: &mut Rates,
+    quality: &mut Quality,
+) -> pb::MultiYearCommitments {
+    let status_month = w.status_date.with_day(1).unwrap_or(w.status_date);
+    let mut total_outstanding = Decimal::ZERO;
+    let mut schedule_count = 0;
+    for c in currencies {
+        if c.missing_rate {
+            quality.missing_rate(&c.currency, status_month, "outstanding multi-year balances");
+        }
+        rates.note(&c.rate, status_month);
+        total_outstanding += amount_decimal(c.converted);
+        schedule_count += c.schedules;
+    }
+    let years: BTreeSet<i32> = cells.iter().filter(|c| c.unpaid).map(|c| c.year).collect();
+    let mut by_donor: BTreeMap<(String, String), BTreeMap<i32, Decimal>> = BTreeMap::new();
+    for c in cells.iter().filter(|c| c.with_rate) {
+        *by_donor
+            .entry((c.donor_name.clone(), c.donor_id.clone()))
+            .or_default()
+            .entry(c.year)
+            .or_default() += amount_decimal(c.converted);
+    }
+    let (years, donors, year_totals) = by_year(years, by_donor);
+    pb::MultiYearCommitments {
+        currency_code: OPERATIONAL.code().to_owned(),
+        schedule_count: schedule_count as i32,
+        schedules: Vec::new(),
+        total_outstanding: amount(total_outstanding, OPERATIONAL),
+        total: amount(year_totals.iter().sum(), OPERATIONAL),
+        year_totals: year_totals
+            .iter()
+            .map(|t| amount(*t, OPERATIONAL))
+            .collect(),
+        years,
+        donors,
+    }
+}
+
+/// The donor-by-year table: the years with something unpaid, each donor's cells in those years
+/// with its total, and the years' totals.
+fn by_year(
+    years: BTreeSet<i32>,
+    by_donor: BTreeMap<(String, String), BTreeMap<i32, Decimal>>,
+) -> (Vec<i32>, Vec<pb::DonorYears>, Vec<Decimal>) {
     let years: Vec<i32> = years.into_iter().collect();
     let mut year_totals = vec![Decimal::ZERO; years.len()];
     let mut donors = Vec::with_capacity(by_donor.len());
@@ -646,18 +904,7 @@ fn multi_year(
             amounts: amounts.iter().map(|a| amount(*a, OPERATIONAL)).collect(),
         });
     }
-    Ok(pb::MultiYearCommitments {
-        currency_code: OPERATIONAL.code().to_owned(),
-        schedules,
-        total_outstanding: amount(total_outstanding, OPERATIONAL),
-        total: amount(year_totals.iter().sum(), OPERATIONAL),
-        year_totals: year_totals
-            .iter()
-            .map(|t| amount(*t, OPERATIONAL))
-            .collect(),
-        years,
-        donors,
-    })
+    (years, donors, year_totals)
 }
 
 /// The unpaid part of a multi-year installment in USD at the rate of the status date's month,

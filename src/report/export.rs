@@ -4,19 +4,66 @@
 //! slice at a time. The other formats are rendered on a blocking thread into a channel that holds
 //! at most [`QUEUED_CHUNKS`] chunks: when the client stops reading, the renderer waits, and when
 //! the client goes away, it stops. Beyond the report itself, an export holds a few chunks.
+//!
+//! The stored content's size follows the committee, not the database: per-contribution lists
+//! (schedules, pledges, data-quality entries, contribution changes) are kept there as counts and
+//! samples. The exports for people (CSV, Markdown, HTML) carry them whole, as annexes: [`annexed`]
+//! computes the content again from the data at the report's own as-of instant and status date
+//! (history is kept, so the same rows come back whenever it runs) and checks that it gives back
+//! the stored content, hash for hash, before anything of it is rendered.
 
 use std::io;
 
 use bytes::Bytes;
+use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, wrappers::ReceiverStream};
 
 use super::render::{self, Format, Language, Sink};
 use crate::{
+    domain::session::SessionKey,
     error::{Error, Result},
     pb,
+    report::assemble,
+    store::reports::StoredReport,
     telemetry::metrics::EXPORT_BYTES,
 };
+
+/// What an export for people renders.
+pub enum Content {
+    /// The stored content's canonical JSON, rendered as it is.
+    Stored(String),
+    /// The content with its annexes (see [`annexed`]).
+    Annexed(Box<pb::ReportContent>),
+}
+
+/// The content of `stored` with every per-contribution list, computed again from the data as
+/// of the report's instant at its status date; the stored JSON (`content`) when that does not
+/// give back the stored content exactly (a report stored before its lists were kept apart, or
+/// whose status date was not recorded).
+pub async fn annexed(pool: &PgPool, stored: &StoredReport, content: String) -> Result<Content> {
+    let Some(status_date) = stored.status_date else {
+        return Ok(Content::Stored(content));
+    };
+    let key = SessionKey::parse_name(&format!("sessions/{}", stored.session_id), "name")?;
+    let inputs = assemble::load_full(pool, key, stored.as_of, Some(status_date), "name").await?;
+    let sha256 = stored.content_sha256.clone();
+    super::off_runtime(move || {
+        let full = assemble::full(inputs)?;
+        let again = pb::json::to_string(&assemble::stored_form(full.clone()));
+        Ok(if assemble::sha256(&again) == sha256 {
+            Content::Annexed(Box::new(full))
+        } else {
+            tracing::warn!(
+                report.sha256 = %sha256,
+                "the report's content computed again differs from the stored one: exported \
+                 without annexes"
+            );
+            Content::Stored(content)
+        })
+    })
+    .await
+}
 
 /// Largest piece of an exported file in one streamed message.
 pub const CHUNK_BYTES: usize = 64 * 1024;
@@ -101,11 +148,11 @@ fn json_around_content(before: &pb::Report, after: &pb::Report) -> (String, Stri
 }
 
 /// The report rendered in `format` (CSV, Markdown or HTML), made on a blocking thread as the
-/// client reads. `report` is read without its content; `content` is its stored JSON. Pieces are
-/// at most `chunk_bytes` long.
+/// client reads. `report` is read without its content; `content` is its stored JSON or the
+/// content with its annexes. Pieces are at most `chunk_bytes` long.
 pub fn rendered(
     report: pb::Report,
-    content: String,
+    content: Content,
     format: Format,
     language: Language,
     chunk_bytes: usize,
@@ -114,8 +161,11 @@ pub fn rendered(
     tokio::task::spawn_blocking(move || {
         let name = report.name.clone();
         let mut sink = ChunkSink::new(tx.clone(), chunk_bytes);
-        let outcome = super::parse_content(&name, &content).and_then(|parsed| {
-            drop(content);
+        let parsed = match content {
+            Content::Stored(json) => super::parse_content(&name, &json),
+            Content::Annexed(full) => Ok(*full),
+        };
+        let outcome = parsed.and_then(|parsed| {
             let report = pb::Report {
                 content: Some(parsed),
                 ..report
@@ -307,7 +357,14 @@ mod tests {
         let report = fixture::report();
         for format in [Format::Csv, Format::Markdown, Format::Html] {
             let (meta, content) = without_content(&report);
-            let streamed = gather(rendered(meta, content, format, Language::English, 1000)).await;
+            let streamed = gather(rendered(
+                meta,
+                Content::Stored(content),
+                format,
+                Language::English,
+                1000,
+            ))
+            .await;
             let in_memory = render::render(&report, format, Language::English).unwrap();
             assert_eq!(streamed.len(), in_memory.len(), "{format:?}");
             for (s, m) in streamed.iter().zip(&in_memory) {

@@ -152,10 +152,16 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
     }
     if let Some(m) = &content.multi_year_commitments {
         f.summary("multi_year.total_outstanding".into(), &m.total_outstanding);
+        f.summary("multi_year.total".into(), &m.total);
+        for d in &m.donors {
+            f.summary(format!("multi_year.donors[{}].total", d.donor), &d.total);
+        }
+        // Per contribution: figures of a stored content only when it predates the schedules'
+        // move to the exports' annex.
         for s in &m.schedules {
             let k = format!("multi_year.schedules[{}]", s.contribution);
-            f.summary(format!("{k}.received"), &money(&s.received));
-            f.summary(format!("{k}.outstanding"), &money(&s.outstanding));
+            f.detail(format!("{k}.received"), &money(&s.received));
+            f.detail(format!("{k}.outstanding"), &money(&s.outstanding));
             for i in &s.installments {
                 f.detail(
                     format!("{k}.installments[{}].paid", i.due_date),
@@ -214,7 +220,13 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
         }
     }
     if let Some(q) = &content.data_quality {
-        f.summary("data_quality.count".into(), &q.issues.len().to_string());
+        // The counts are whole; the entries of a stored content are a sample of each kind.
+        let count: i32 = if q.counts.is_empty() {
+            q.issues.len() as i32
+        } else {
+            q.counts.iter().map(|c| c.count).sum()
+        };
+        f.summary("data_quality.count".into(), &count.to_string());
         // One subject may have several entries of a kind (two overdue installments): one
         // figure holds them all.
         let mut entries: BTreeMap<String, Vec<&str>> = BTreeMap::new();

@@ -12,6 +12,7 @@
 
 pub mod assemble;
 pub mod assessed;
+pub mod changes;
 pub mod export;
 pub mod figures;
 pub mod render;

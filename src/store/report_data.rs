@@ -559,3 +559,249 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     .fetch_all(conn)
     .await?)
 }
+
+/// One installment of a voluntary contribution agreed by a status date, with what receipts up to
+/// that date (settling installments in due order) have paid of it: what "changes since the
+/// previous session" compares, contribution by contribution.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScheduleRow {
+    pub contribution_id: String,
+    pub donor_id: String,
+    pub donor_name: String,
+    /// `pledge` or `commitment`.
+    pub status: String,
+    pub currency: String,
+    pub total: Decimal,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// `None` for a contribution without installments.
+    pub due_date: Option<NaiveDate>,
+    pub amount: Option<Decimal>,
+    pub paid: Option<Decimal>,
+}
+
+/// Every voluntary contribution (pledge or commitment) agreed by `status_date`, as known at
+/// `as_of`, with its installments and what was paid of each by `status_date`; by contribution,
+/// then in due order.
+#[tracing::instrument(name = "report_data.schedule_rows", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn schedule_rows(
+    conn: &mut PgConnection,
+    as_of: DateTime<Utc>,
+    status_date: NaiveDate,
+) -> Result<Vec<ScheduleRow>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        ", inst AS (
+            SELECT cv.id, i.position, i.due_date, i.amount,
+                   sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
+                       AS running
+              FROM cv
+              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2),
+         paid AS (
+            SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id)
+        SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
+               cv.status::text AS status, cv.currency_code::text AS currency, cv.total,
+               cv.period_start, cv.period_end, inst.due_date, inst.amount,
+               least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
+                     inst.amount) AS paid
+          FROM cv
+          JOIN ov ON ov.id = cv.donor_id
+          LEFT JOIN inst ON inst.id = cv.id
+          LEFT JOIN paid ON paid.contribution_id = cv.id
+         WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2
+         ORDER BY cv.id, inst.due_date, inst.position"
+    ))
+    .bind(as_of)
+    .bind(status_date)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The installments of voluntary commitments signed by the status date, with what receipts up
+/// to it have paid of each (`paid`), the schedule's unpaid balance (`amt`) and whether it falls
+/// in more than one year: the rows [`installments`] lists, for the sums below.
+macro_rules! installment_ctes {
+    () => {
+        ", inst AS (
+            SELECT cv.id AS contribution_id, cv.donor_id, cv.currency_code::text AS cur,
+                   cv.total, i.position, i.due_date, i.amount,
+                   sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
+                       AS running
+              FROM cv
+              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
+               AND cv.agreement_date <= $2),
+         years AS (
+            SELECT contribution_id, count(DISTINCT date_part('year', due_date)) > 1 AS multi_year
+              FROM inst GROUP BY contribution_id),
+         paid AS (
+            SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
+         y AS (
+            SELECT inst.*, years.multi_year,
+                   least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
+                         inst.amount) AS paid,
+                   greatest(inst.total - coalesce(paid.received, 0), 0) AS balance
+              FROM inst
+              JOIN years ON years.contribution_id = inst.contribution_id
+              LEFT JOIN paid ON paid.contribution_id = inst.contribution_id)"
+    };
+}
+
+/// One donor's unpaid multi-year installments due in one year, in the target currency at the
+/// rate of the status date's month.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MultiYearCell {
+    pub donor_id: String,
+    pub donor_name: String,
+    pub year: i32,
+    /// Sum of each installment's unpaid amount converted and rounded, over those with a rate.
+    pub converted: Decimal,
+    /// Whether any of the donor's multi-year installments of that year has a rate.
+    pub with_rate: bool,
+    /// Whether any of them is not fully paid at the status date.
+    pub unpaid: bool,
+}
+
+/// Section 5's donor-by-year table summed in PostgreSQL, one row per donor and year of the
+/// multi-year installments' due dates, in donor-name order: what the report keeps of the
+/// schedules, whatever their number.
+#[tracing::instrument(name = "report_data.multi_year_cells", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn multi_year_cells(
+    conn: &mut PgConnection,
+    w: &Window,
+    target: &str,
+    minor_units: i32,
+) -> Result<Vec<MultiYearCell>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        installment_ctes!(),
+        ", x AS (
+            SELECT y.donor_id, y.cur, y.due_date, y.paid, y.amount,
+                   greatest(y.amount - y.paid, 0) AS amt,
+                   date_trunc('month', $2::date)::date AS m
+              FROM y WHERE y.multi_year),
+         c AS (
+            SELECT x.donor_id, date_part('year', x.due_date)::int AS year, x.paid < x.amount
+                       AS unpaid, ",
+        conversion_columns!(),
+        " FROM x ",
+        conversion_joins!(),
+        ")
+        SELECT c.donor_id, ov.display_name AS donor_name, c.year,
+               coalesce(sum(c.converted), 0) AS converted,
+               bool_or(c.converted IS NOT NULL) AS with_rate, bool_or(c.unpaid) AS unpaid
+          FROM c JOIN ov ON ov.id = c.donor_id
+         GROUP BY 1, 2, 3
+         ORDER BY ov.display_name, c.donor_id, c.year"
+    ))
+    .bind(w.as_of)
+    .bind(w.status_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(target)
+    .bind(minor_units)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The multi-year schedules of one currency: how many, their outstanding balances converted
+/// (each rounded), whether one with a balance has no rate, and the rate of the status date's
+/// month.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MultiYearCurrency {
+    pub currency: String,
+    pub schedules: i64,
+    /// Sum of the schedules' converted balances, over those with a rate.
+    pub converted: Decimal,
+    /// A schedule with a balance has no rate.
+    pub missing_rate: bool,
+    #[sqlx(flatten)]
+    pub rate: RateRef,
+}
+
+#[tracing::instrument(name = "report_data.multi_year_currencies", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn multi_year_currencies(
+    conn: &mut PgConnection,
+    w: &Window,
+    target: &str,
+    minor_units: i32,
+) -> Result<Vec<MultiYearCurrency>> {
+    Ok(sqlx::query_as(concat!(
+        as_of_ctes!(),
+        installment_ctes!(),
+        ", x AS (
+            SELECT DISTINCT y.contribution_id, y.cur, y.balance AS amt,
+                   date_trunc('month', $2::date)::date AS m
+              FROM y WHERE y.multi_year),
+         c AS (
+            SELECT x.cur, x.amt, ",
+        conversion_columns!(),
+        " FROM x ",
+        conversion_joins!(),
+        ")
+        SELECT c.cur AS currency, count(*) AS schedules,
+               coalesce(sum(c.converted), 0) AS converted,
+               bool_or(c.converted IS NULL AND c.amt <> 0) AS missing_rate,
+               min(c.rate_base) AS rate_base, min(c.rate_quote) AS rate_quote,
+               min(c.rate) AS rate, min(c.rate_source) AS rate_source,
+               min(c.rate_revision) AS rate_revision
+          FROM c
+         GROUP BY c.cur
+         ORDER BY c.cur"
+    ))
+    .bind(w.as_of)
+    .bind(w.status_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(target)
+    .bind(minor_units)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The overdue installments at the status date (due on or before it, not fully paid at it):
+/// how many distinct entries there are, and the rows of the first `subjects` contributions by
+/// id (bytewise), from which the report's sample is taken.
+#[tracing::instrument(name = "report_data.overdue", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn overdue(
+    conn: &mut PgConnection,
+    w: &Window,
+    subjects: i64,
+) -> Result<(i64, Vec<Installment>)> {
+    let count: i64 = sqlx::query_scalar(concat!(
+        as_of_ctes!(),
+        installment_ctes!(),
+        " SELECT count(DISTINCT (y.contribution_id, y.due_date, y.amount - y.paid))
+            FROM y WHERE y.paid < y.amount AND y.due_date <= $2"
+    ))
+    .bind(w.as_of)
+    .bind(w.status_date)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as(concat!(
+        as_of_ctes!(),
+        installment_ctes!(),
+        ", first AS (
+            SELECT DISTINCT y.contribution_id COLLATE \"C\" AS contribution_id FROM y
+             WHERE y.paid < y.amount AND y.due_date <= $2
+             ORDER BY 1 LIMIT $3)
+        SELECT y.contribution_id, y.donor_id, ov.display_name AS donor_name,
+               NULL::smallint AS earmarking_category, y.cur AS currency, y.total,
+               0::numeric AS received, y.due_date, y.amount, y.paid, false AS multi_year,
+               NULL::text AS announced_session_id, y.due_date AS period_start,
+               y.due_date AS period_end, NULL::numeric AS converted,
+               NULL::text AS rate_base, NULL::text AS rate_quote, NULL::numeric AS rate,
+               NULL::text AS rate_source, NULL::int AS rate_revision
+          FROM y JOIN first ON first.contribution_id = y.contribution_id
+          JOIN ov ON ov.id = y.donor_id
+         WHERE y.paid < y.amount AND y.due_date <= $2
+         ORDER BY y.contribution_id COLLATE \"C\", y.due_date, y.position"
+    ))
+    .bind(w.as_of)
+    .bind(w.status_date)
+    .bind(subjects)
+    .fetch_all(conn)
+    .await?;
+    Ok((count, rows))
+}

@@ -108,7 +108,17 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
 
 /// Upper-case words quoted in the source that are not error reasons: states, formats, names.
 const NOT_REASONS: &[&str] = &[
-    "CONEX", "DRAFT", "ERROR", "FINAL", "HTML", "IATI", "JSON", "PATH", "SCPF", "TRUE",
+    "CARGO_MANIFEST_DIR",
+    "CONEX",
+    "DRAFT",
+    "ERROR",
+    "FINAL",
+    "HTML",
+    "IATI",
+    "JSON",
+    "PATH",
+    "SCPF",
+    "TRUE",
 ];
 
 /// Every string literal of `src/` that looks like a reason (`UPPER_CASE`, or one upper-case word

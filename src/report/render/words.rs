@@ -389,6 +389,11 @@ mod tests {
                     "report",
                     "objective",
                     "unit",
+                    "listed",
+                    "old",
+                    "new",
+                    "change",
+                    "period",
                 ] {
                     args.set(name, FluentValue::from(2));
                 }

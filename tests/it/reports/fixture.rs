@@ -308,3 +308,96 @@ pub fn content(report: &pb::Report) -> &pb::ReportContent {
         .as_ref()
         .expect("a generated report has content")
 }
+
+impl World {
+    /// Section 5's schedules of a report, from its export's annex (see [`schedules`]).
+    pub async fn schedules(&mut self, report: &str) -> Vec<pb::Schedule> {
+        schedules(&mut self.reports, report).await
+    }
+}
+
+/// The parts of a report's CSV export, by name.
+pub async fn csv_parts(
+    reports: &mut ReportServiceClient<Channel>,
+    report: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let mut stream = reports
+        .export_report(pb::ExportReportRequest {
+            name: report.into(),
+            format: pb::ExportFormat::Csv.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut parts = std::collections::BTreeMap::<String, Vec<u8>>::new();
+    while let Some(chunk) = stream.message().await.unwrap() {
+        parts.entry(chunk.part).or_default().extend(chunk.data);
+    }
+    parts
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+        .collect()
+}
+
+/// Section 5's schedules, which the stored content leaves to the exports' annex: read back
+/// from the CSV export (`multi_year_commitments.csv` and `multi_year_schedules.csv`).
+pub async fn schedules(
+    reports: &mut ReportServiceClient<Channel>,
+    report: &str,
+) -> Vec<pb::Schedule> {
+    let parts = csv_parts(reports, report).await;
+    let records = |name: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let mut reader = csv::Reader::from_reader(parts[name].as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        reader
+            .records()
+            .map(|r| {
+                headers
+                    .iter()
+                    .zip(r.unwrap().iter())
+                    .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .collect()
+    };
+    let mut schedules: Vec<pb::Schedule> = records("multi_year_commitments.csv")
+        .into_iter()
+        .filter(|r| r["contribution"] != "Total")
+        .map(|r| pb::Schedule {
+            contribution: r["contribution"].clone(),
+            donor: r["donor"].clone(),
+            donor_name: r["donor_name"].clone(),
+            total: money(&r["currency"], &r["total"]),
+            received: money(&r["currency"], &r["received"]),
+            outstanding: money(&r["currency"], &r["outstanding"]),
+            outstanding_converted: r["outstanding_converted"].clone(),
+            exchange_rate: r["exchange_rate"].clone(),
+            announced_session: r["announced_session"].clone(),
+            period_start: r["period_start"].clone(),
+            period_end: r["period_end"].clone(),
+            total_converted: r["total_converted"].clone(),
+            received_converted: r["received_converted"].clone(),
+            ..Default::default()
+        })
+        .collect();
+    for r in records("multi_year_schedules.csv") {
+        let status = match r["status"].as_str() {
+            "paid" => pb::InstallmentStatus::Paid,
+            "due" => pb::InstallmentStatus::Due,
+            "future" => pb::InstallmentStatus::Future,
+            other => panic!("installment status {other}"),
+        };
+        let schedule = schedules
+            .iter_mut()
+            .find(|s| s.contribution == r["contribution"])
+            .expect("an installment of a listed schedule");
+        schedule.installments.push(pb::ScheduledInstallment {
+            due_date: r["due_date"].clone(),
+            amount: money(&r["currency"], &r["amount"]),
+            paid: money(&r["currency"], &r["paid"]),
+            status: status.into(),
+        });
+    }
+    schedules
+}

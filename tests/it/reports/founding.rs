@@ -149,11 +149,8 @@ async fn the_demo_report_shows_belgium_in_the_right_sections_with_the_right_tota
     );
 
     // Section 5: the four-year schedule, the 2025 installment paid.
-    let schedule = c
-        .multi_year_commitments
-        .as_ref()
-        .unwrap()
-        .schedules
+    let schedules = super::fixture::schedules(&mut reports, &report.name).await;
+    let schedule = schedules
         .iter()
         .find(|s| s.contribution == "contributions/belgium-core-2025-2028")
         .expect("Belgium's schedule");

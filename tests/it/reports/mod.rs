@@ -2,6 +2,7 @@
 //! finalizing, diffs, exports and the scheduled job.
 
 mod article4;
+mod changes;
 pub mod fixture;
 mod founding;
 mod job;

@@ -45,6 +45,30 @@ async fn fill(w: &mut World, commitments: usize) {
     }
 }
 
+/// Session 36 with `donors` donors, each with a two-year commitment: a content that grows with
+/// the donors (section 3's lines, section 5's donor-by-year rows).
+async fn fill_donors(w: &mut World, donors: usize) {
+    w.session(
+        36,
+        ("2025-06-25", "2025-06-26"),
+        ("2025-01-01", "2025-06-30"),
+    )
+    .await;
+    w.rate("EUR", "USD", "2025-06", "1.0850").await;
+    for i in 0..donors {
+        let donor = format!("donor-{i}");
+        w.donor(&donor, &format!("Donor {i}"), "BE", false).await;
+        let id = format!("c-{i}");
+        let schedule = [("2025-06-30", "1000.00"), ("2026-06-30", "1000.00")];
+        w.voluntary(Voluntary {
+            agreement_date: "2025-06-02",
+            ..Voluntary::simple(&id, &donor, "EUR", &schedule)
+        })
+        .await;
+        w.receipt(&id, "2025-06-27", "EUR", "1000.00").await;
+    }
+}
+
 fn request(request_id: &str, view: pb::ReportView) -> pb::GenerateReportRequest {
     pb::GenerateReportRequest {
         parent: "sessions/36".into(),
@@ -114,10 +138,11 @@ async fn limited(pool: &PgPool, limit: usize) -> TestServer {
 
 #[sqlx::test(migrations = false)]
 async fn content_too_large_to_answer_is_refused_before_anything_is_written(pool: PgPool) {
-    // Twelve schedules take about 3.5 KB.
+    // Twenty donors' lines take over 3 KB (the content grows with donors, not with their
+    // contributions).
     const LIMIT: usize = 3000;
     let mut w = World::start(pool.clone()).await;
-    fill(&mut w, 12).await;
+    fill_donors(&mut w, 20).await;
     let small = limited(&pool, LIMIT).await;
     let mut reports = pb::report_service_client::ReportServiceClient::new(small.channel.clone());
     let events = count(&pool, "SELECT count(*) FROM audit_events").await;

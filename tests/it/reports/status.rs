@@ -18,7 +18,7 @@ use tonic::{Code, transport::Channel};
 
 use super::{
     cents, d,
-    fixture::{Voluntary, World, content, money},
+    fixture::{self, Voluntary, World, content, money},
     founding::seed,
 };
 use crate::support::{TestServer, assert_refused, rid};
@@ -485,11 +485,8 @@ async fn the_36th_session_report_says_the_same_whenever_it_is_generated(pool: Pg
 
     // Section 5: Belgium's schedule at 30 June 2025. The 2026 installment, received in July
     // 2026, is in the future; the balance is at June 2025's rate.
-    let schedule = c
-        .multi_year_commitments
-        .as_ref()
-        .unwrap()
-        .schedules
+    let schedules = fixture::schedules(&mut reports, &first.name).await;
+    let schedule = schedules
         .iter()
         .find(|s| s.contribution == "contributions/belgium-core-2025-2028")
         .unwrap();
@@ -637,7 +634,7 @@ async fn the_37th_session_report_states_the_position_before_the_meeting(pool: Pg
     );
     assert_eq!(d(&c.flexibility.as_ref().unwrap().flexible_amount), norway);
     // The outstanding balances are at September's rates.
-    for s in &c.multi_year_commitments.as_ref().unwrap().schedules {
+    for s in &fixture::schedules(&mut reports, &report.name).await {
         assert!(
             s.exchange_rate.is_empty() || s.exchange_rate.ends_with("-2025-09"),
             "{}",
@@ -689,7 +686,8 @@ async fn a_report_may_state_the_position_at_another_date(pool: PgPool) {
     let v = c.voluntary_contributions.as_ref().unwrap();
     // Only February's receipt, at February's rate.
     assert_eq!(v.total_paid, cents(d("400.00") * d("1.04")).to_string());
-    let s = &c.multi_year_commitments.as_ref().unwrap().schedules[0];
+    let schedules = w.schedules(&march.name).await;
+    let s = &schedules[0];
     assert_eq!(s.received.as_ref().unwrap().amount, "400.00");
     assert_eq!(s.exchange_rate, "exchangeRates/EUR-USD-2025-03");
     assert_eq!(
@@ -759,12 +757,7 @@ async fn a_report_may_state_the_position_at_another_date(pool: PgPool) {
     let own = w.generate(36, None).await;
     assert_eq!(own.status_date, "2025-02-28");
     assert_eq!(
-        content(&own)
-            .multi_year_commitments
-            .as_ref()
-            .unwrap()
-            .schedules[0]
-            .exchange_rate,
+        w.schedules(&own.name).await[0].exchange_rate,
         "exchangeRates/EUR-USD-2025-02"
     );
     let asked = w.generate_at(36, None, "2025-06-30").await;

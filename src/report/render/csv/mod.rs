@@ -98,6 +98,12 @@ pub fn render(
             .as_ref()
             .unwrap_or(&Default::default()),
     )?)?;
+    emit(change_statements(
+        content
+            .changes_since_previous
+            .as_ref()
+            .unwrap_or(&Default::default()),
+    )?)?;
     emit(data_quality(
         content.data_quality.as_ref().unwrap_or(&Default::default()),
     )?)
@@ -247,6 +253,55 @@ fn changes(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
             &change.figure,
             &change.old_value,
             &change.new_value,
+        ])?;
+    }
+    t.finish()
+}
+
+/// Section 8's statements as data: kinds and totals by their contract names.
+fn change_statements(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
+    let mut t = Table::new(
+        "changes_stated.csv",
+        &[
+            "previous_report",
+            "kind",
+            "organization",
+            "organization_name",
+            "contribution",
+            "currency",
+            "old_amount",
+            "new_amount",
+            "year",
+            "due_date",
+            "period_start",
+            "period_end",
+            "article_4",
+            "total",
+            "status",
+        ],
+    )?;
+    for s in &c.statements {
+        let year = if s.year == 0 {
+            String::new()
+        } else {
+            s.year.to_string()
+        };
+        t.row([
+            c.previous_report.as_str(),
+            s.kind().as_str_name(),
+            s.organization.as_str(),
+            s.organization_name.as_str(),
+            s.contribution.as_str(),
+            s.currency_code.as_str(),
+            s.old_amount.as_str(),
+            s.new_amount.as_str(),
+            year.as_str(),
+            s.due_date.as_str(),
+            s.period_start.as_str(),
+            s.period_end.as_str(),
+            if s.article_4 { "true" } else { "false" },
+            s.total().as_str_name(),
+            s.status().as_str_name(),
         ])?;
     }
     t.finish()

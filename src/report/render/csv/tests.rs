@@ -62,6 +62,7 @@ fn every_table_is_a_part_with_a_lower_snake_case_header() {
             "article_4.csv",
             "assessed_contributions.csv",
             "changes.csv",
+            "changes_stated.csv",
             "council_decisions.csv",
             "data_quality.csv",
             "flexibility_categories.csv",

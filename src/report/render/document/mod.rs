@@ -3,6 +3,7 @@
 //! written the language's way, digit for digit (`words::Words::number`); a mark (†) or a flag
 //! travels beside a figure, never inside it.
 
+mod changes;
 mod funding;
 mod sections;
 pub mod terms;

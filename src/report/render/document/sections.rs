@@ -232,38 +232,39 @@ fn results(r: &pb::ProgrammeResults, w: &Words) -> Section {
 }
 
 fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
-    let mut t = Table::new(
-        "",
-        &[
-            &w.t("col-figure"),
-            &format!("{}#", w.t("col-previous")),
-            &format!("{}#", w.t("col-now")),
-        ],
-    )
-    .empty(w.t("changes-none"));
-    for change in &c.changes {
-        let absent = |value: &str, note: String| {
-            if value.is_empty() {
-                cell("").note(note)
-            } else {
-                cell(value)
-            }
-        };
-        t.row(vec![
-            cell(&change.figure),
-            absent(&change.old_value, w.t("changes-not-in-that-report")),
-            absent(&change.new_value, w.t("changes-no-longer-present")),
-        ]);
+    let mut t = Table::new("", &[&w.t("col-change")]).empty(w.t("changes-none"));
+    for statement in &c.statements {
+        t.row(vec![cell(super::changes::sentence(statement, w))]);
     }
-    let note = if c.previous_report.is_empty() {
+    let mut notes = vec![if c.previous_report.is_empty() {
         w.t("changes-no-previous")
     } else {
-        w.t_args("changes-note", &[("report", Arg::Text(&c.previous_report))])
-    };
+        w.t_args(
+            "changes-note",
+            &[
+                ("report", Arg::Text(&c.previous_report)),
+                ("date", Arg::Text(&w.date(&c.previous_status_date))),
+            ],
+        )
+    }];
+    let listed = c
+        .statements
+        .iter()
+        .filter(|s| !s.contribution.is_empty())
+        .count();
+    if (c.contribution_changes as usize) > listed {
+        notes.push(w.t_args(
+            "changes-some-listed",
+            &[
+                ("listed", Arg::Count(listed as i64)),
+                ("total", Arg::Count(c.contribution_changes.into())),
+            ],
+        ));
+    }
     Section {
         id: "changes",
         heading: w.t("heading-changes"),
-        notes: vec![note],
+        notes,
         tables: if c.previous_report.is_empty() {
             vec![]
         } else {
