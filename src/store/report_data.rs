@@ -10,14 +10,45 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgConnection;
+use sqlx::{
+    Connection, PgConnection, Postgres,
+    postgres::{PgArguments, PgRow},
+    query::QueryAs,
+};
 
 use crate::error::Result;
+
+/// Runs a report statement with nested-loop joins ruled out.
+///
+/// The statements read whole tables as of an instant, so hash joins are always the right shape
+/// for them. The planner picks a nested loop only when it believes one side holds a row or two,
+/// which is what stale statistics (a table loaded since its last ANALYZE, or never analyzed)
+/// make it believe; over a hundred thousand real rows such a loop runs for minutes instead of
+/// milliseconds. Without it, a wrong estimate costs a hash table sized wrongly, never a
+/// quadratic plan. `SET LOCAL` holds for the statement's own transaction only.
+trait FetchPlanned<T> {
+    async fn fetch_planned(self, conn: &mut PgConnection) -> Result<Vec<T>>;
+}
+
+impl<'q, T> FetchPlanned<T> for QueryAs<'q, Postgres, T, PgArguments>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
+{
+    async fn fetch_planned(self, conn: &mut PgConnection) -> Result<Vec<T>> {
+        let mut tx = conn.begin().await?;
+        sqlx::query("SET LOCAL enable_nestloop = off")
+            .execute(&mut *tx)
+            .await?;
+        let rows = self.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
 
 /// The common table expressions: versions as of `$1`, receipts up to the status date `$2`.
 macro_rules! as_of_ctes {
     () => {
-        "WITH cv AS (
+        "WITH cv AS NOT MATERIALIZED (
             SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
                    v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
                    v.total, v.agreement_date, v.announced_session_id, v.period_start,
@@ -25,17 +56,17 @@ macro_rules! as_of_ctes {
               FROM contributions c
               JOIN contribution_versions v ON v.contribution_id = c.id
              WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
-         rv AS (
+         rv AS NOT MATERIALIZED (
             SELECT r.id, r.contribution_id, v.received_date, v.amount
               FROM receipts r
               JOIN receipt_versions v ON v.receipt_id = r.id
              WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
                AND NOT v.withdrawn AND v.received_date <= $2),
-         ov AS (
+         ov AS NOT MATERIALIZED (
             SELECT organization_id AS id, display_name
               FROM organization_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
-         rates AS (
+         rates AS NOT MATERIALIZED (
             SELECT base_currency, quote_currency, month, rate, source, revision
               FROM exchange_rate_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))"
@@ -136,7 +167,7 @@ pub async fn paid_lines(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -174,7 +205,7 @@ pub async fn committed_lines(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -209,7 +240,7 @@ pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> R
     .bind(w.period_start)
     .bind(w.period_end)
     .bind(session_id)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -280,7 +311,7 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assesse
     .bind(w.status_date)
     .bind(year_start)
     .bind(two_years_before)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -301,7 +332,7 @@ pub async fn assessed_receipts(
     ))
     .bind(w.as_of)
     .bind(w.status_date)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -348,24 +379,23 @@ pub async fn installments(
                    cv.currency_code::text AS cur, cv.total, i.position, i.due_date, i.amount,
                    cv.announced_session_id, cv.period_start, cv.period_end,
                    sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
-                       AS running
+                       AS running,
+                   date_part('year', min(i.due_date) OVER (PARTITION BY cv.id))
+                       <> date_part('year', max(i.due_date) OVER (PARTITION BY cv.id))
+                       AS multi_year
               FROM cv
               JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
              WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
                AND cv.agreement_date <= $2),
-         years AS (
-            SELECT contribution_id, count(DISTINCT date_part('year', due_date)) > 1 AS multi_year
-              FROM inst GROUP BY contribution_id),
          paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
          x AS (
-            SELECT inst.*, years.multi_year, coalesce(paid.received, 0) AS received,
+            SELECT inst.*, coalesce(paid.received, 0) AS received,
                    least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
                          inst.amount) AS paid,
                    greatest(inst.total - coalesce(paid.received, 0), 0) AS amt,
                    date_trunc('month', $2::date)::date AS m
               FROM inst
-              JOIN years ON years.contribution_id = inst.contribution_id
               LEFT JOIN paid ON paid.contribution_id = inst.contribution_id)
         SELECT x.contribution_id, x.donor_id, ov.display_name AS donor_name,
                x.earmarking_category, x.cur AS currency, x.total, x.received, x.due_date,
@@ -383,7 +413,7 @@ pub async fn installments(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -417,7 +447,7 @@ pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allo
     .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -453,7 +483,7 @@ pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indic
           ORDER BY pv.code, pv.programme_id, iv.indicator_id",
     )
     .bind(w.as_of)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -514,7 +544,7 @@ pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<R
     .bind(w.as_of)
     .bind(w.period_start)
     .bind(w.period_end)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
 
@@ -556,6 +586,6 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     ))
     .bind(w.as_of)
     .bind(w.status_date)
-    .fetch_all(conn)
+    .fetch_planned(conn)
     .await?)
 }
