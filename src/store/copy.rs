@@ -112,11 +112,7 @@ impl CopyRows {
     /// Streams the rows with `statement` (`COPY table (columns) FROM STDIN`); returns the
     /// number of rows the database took. The database's own error is returned, so that a
     /// caller can map a refused constraint to the client's error (`store::map_db_error`).
-    pub async fn send(
-        self,
-        conn: &mut PgConnection,
-        statement: &'static str,
-    ) -> sqlx::Result<u64> {
+    pub async fn send(self, conn: &mut PgConnection, statement: &'static str) -> sqlx::Result<u64> {
         if self.rows == 0 {
             return Ok(0);
         }
