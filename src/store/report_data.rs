@@ -143,7 +143,7 @@ pub async fn paid_lines(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MoneyLine>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", x AS (
             SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
@@ -168,7 +168,7 @@ pub async fn paid_lines(
     .bind(target)
     .bind(minor_units)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// Voluntary commitments signed in the period up to the status date, per donor, earmarking,
@@ -180,7 +180,7 @@ pub async fn committed_lines(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MoneyLine>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", x AS (
             SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
@@ -206,7 +206,7 @@ pub async fn committed_lines(
     .bind(target)
     .bind(minor_units)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// A pledge to list (never to count).
@@ -224,7 +224,7 @@ pub struct Pledge {
 /// Voluntary pledges announced by the status date, in the period or at the session itself.
 #[tracing::instrument(name = "report_data.pledges", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         " SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
                  cv.currency_code::text AS currency, cv.total, cv.agreement_date,
@@ -241,7 +241,7 @@ pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> R
     .bind(w.period_end)
     .bind(session_id)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// One Member State's assessed contributions at the status date, in CHF.
@@ -268,7 +268,7 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assesse
     let year = w.status_date.year();
     let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.status_date);
     let two_years_before = NaiveDate::from_ymd_opt(year - 2, 1, 1).unwrap_or(w.status_date);
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", due AS (
             SELECT cv.donor_id,
@@ -312,7 +312,7 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assesse
     .bind(year_start)
     .bind(two_years_before)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// Receipts on each Member State's assessed contributions up to the status date, summed per
@@ -322,7 +322,7 @@ pub async fn assessed_receipts(
     conn: &mut PgConnection,
     w: &Window,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         " SELECT cv.donor_id, rv.received_date, sum(rv.amount)
             FROM rv JOIN cv ON cv.id = rv.contribution_id
@@ -333,7 +333,7 @@ pub async fn assessed_receipts(
     .bind(w.as_of)
     .bind(w.status_date)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// One installment of a voluntary commitment, with what receipts (settling installments in due
@@ -372,7 +372,7 @@ pub async fn installments(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<Installment>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", inst AS (
             SELECT cv.id AS contribution_id, cv.donor_id, cv.earmarking_category,
@@ -414,7 +414,7 @@ pub async fn installments(
     .bind(target)
     .bind(minor_units)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// An allocation of unearmarked money decided in the period, up to the status date.
@@ -432,7 +432,7 @@ pub struct Allocation {
 
 #[tracing::instrument(name = "report_data.allocations", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allocation>> {
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "SELECT a.id, v.allocation_date, v.amount, v.programme_id, pv.code AS programme_code,
                 v.srf_objective, pv.srf_objective AS programme_objective, v.description
            FROM allocations a
@@ -448,7 +448,7 @@ pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allo
     .bind(w.period_start)
     .bind(w.period_end)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// An indicator with its programme, as of the report's instant.
@@ -471,7 +471,7 @@ pub struct Indicator {
 
 #[tracing::instrument(name = "report_data.indicators", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indicator>> {
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "SELECT pv.programme_id, pv.code AS programme_code, pv.title AS programme_title,
                 pv.srf_objective AS programme_objective, iv.indicator_id, iv.title,
                 iv.result_level, iv.measure, iv.direction, iv.cumulative, iv.unit,
@@ -484,7 +484,7 @@ pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indic
     )
     .bind(w.as_of)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// The figures of one indicator for one combination of disaggregation values: for a cumulative
@@ -507,7 +507,7 @@ pub struct ResultFigures {
 
 #[tracing::instrument(name = "report_data.result_figures", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<ResultFigures>> {
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "WITH iv AS (
             SELECT programme_id, indicator_id, cumulative FROM indicator_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
@@ -545,7 +545,7 @@ pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<R
     .bind(w.period_start)
     .bind(w.period_end)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
 
 /// A contribution with something doubtful about it.
@@ -565,7 +565,7 @@ pub struct Doubt {
 /// recorded: categories 3 and 4 must name one, and category 2 needs none.)
 #[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
@@ -587,5 +587,5 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     .bind(w.as_of)
     .bind(w.status_date)
     .fetch_planned(conn)
-    .await?)
+    .await
 }
