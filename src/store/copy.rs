@@ -5,8 +5,6 @@ use std::fmt::{Display, Write as _};
 
 use sqlx::PgConnection;
 
-use crate::error::Result;
-
 /// Rows in COPY's text format: columns separated by tabs, rows ended by a newline, `\N` for
 /// NULL, and backslash escapes for the characters that would otherwise end a column or a row.
 #[derive(Debug, Default)]
@@ -112,8 +110,9 @@ impl CopyRows {
     }
 
     /// Streams the rows with `statement` (`COPY table (columns) FROM STDIN`); returns the
-    /// number of rows the database took.
-    pub async fn send(self, conn: &mut PgConnection, statement: &'static str) -> Result<u64> {
+    /// number of rows the database took. The database's own error is returned, so that a
+    /// caller can map a refused constraint to the client's error (`store::map_db_error`).
+    pub async fn send(self, conn: &mut PgConnection, statement: &'static str) -> sqlx::Result<u64> {
         if self.rows == 0 {
             return Ok(0);
         }
@@ -121,9 +120,9 @@ impl CopyRows {
         if let Err(err) = copy.send(self.data.into_bytes()).await {
             // Leaves the connection usable: the server is told the COPY failed.
             let _ = copy.abort(err.to_string()).await;
-            return Err(err.into());
+            return Err(err);
         }
-        Ok(copy.finish().await?)
+        copy.finish().await
     }
 }
 

@@ -10,14 +10,45 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgConnection;
+use sqlx::{
+    Connection, PgConnection, Postgres,
+    postgres::{PgArguments, PgRow},
+    query::QueryAs,
+};
 
 use crate::error::Result;
+
+/// Runs a report statement with nested-loop joins ruled out.
+///
+/// The statements read whole tables as of an instant, so hash joins are always the right shape
+/// for them. The planner picks a nested loop only when it believes one side holds a row or two,
+/// which is what stale statistics (a table loaded since its last ANALYZE, or never analyzed)
+/// make it believe; over a hundred thousand real rows such a loop runs for minutes instead of
+/// milliseconds. Without it, a wrong estimate costs a hash table sized wrongly, never a
+/// quadratic plan. `SET LOCAL` holds for the statement's own transaction only.
+trait FetchPlanned<T> {
+    async fn fetch_planned(self, conn: &mut PgConnection) -> Result<Vec<T>>;
+}
+
+impl<'q, T> FetchPlanned<T> for QueryAs<'q, Postgres, T, PgArguments>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
+{
+    async fn fetch_planned(self, conn: &mut PgConnection) -> Result<Vec<T>> {
+        let mut tx = conn.begin().await?;
+        sqlx::query("SET LOCAL enable_nestloop = off")
+            .execute(&mut *tx)
+            .await?;
+        let rows = self.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
 
 /// The common table expressions: versions as of `$1`, receipts up to the status date `$2`.
 macro_rules! as_of_ctes {
     () => {
-        "WITH cv AS (
+        "WITH cv AS NOT MATERIALIZED (
             SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
                    v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
                    v.total, v.agreement_date, v.announced_session_id, v.period_start,
@@ -25,17 +56,17 @@ macro_rules! as_of_ctes {
               FROM contributions c
               JOIN contribution_versions v ON v.contribution_id = c.id
              WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
-         rv AS (
+         rv AS NOT MATERIALIZED (
             SELECT r.id, r.contribution_id, v.received_date, v.amount
               FROM receipts r
               JOIN receipt_versions v ON v.receipt_id = r.id
              WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
                AND NOT v.withdrawn AND v.received_date <= $2),
-         ov AS (
+         ov AS NOT MATERIALIZED (
             SELECT organization_id AS id, display_name
               FROM organization_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
-         rates AS (
+         rates AS NOT MATERIALIZED (
             SELECT base_currency, quote_currency, month, rate, source, revision
               FROM exchange_rate_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))"
@@ -112,7 +143,7 @@ pub async fn paid_lines(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MoneyLine>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", x AS (
             SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
@@ -136,8 +167,8 @@ pub async fn paid_lines(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// Voluntary commitments signed in the period up to the status date, per donor, earmarking,
@@ -149,7 +180,7 @@ pub async fn committed_lines(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MoneyLine>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", x AS (
             SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
@@ -174,8 +205,8 @@ pub async fn committed_lines(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// A pledge to list (never to count).
@@ -193,7 +224,7 @@ pub struct Pledge {
 /// Voluntary pledges announced by the status date, in the period or at the session itself.
 #[tracing::instrument(name = "report_data.pledges", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         " SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
                  cv.currency_code::text AS currency, cv.total, cv.agreement_date,
@@ -209,8 +240,8 @@ pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> R
     .bind(w.period_start)
     .bind(w.period_end)
     .bind(session_id)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// One Member State's assessed contributions at the status date, in CHF.
@@ -237,7 +268,7 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assesse
     let year = w.status_date.year();
     let year_start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(w.status_date);
     let two_years_before = NaiveDate::from_ymd_opt(year - 2, 1, 1).unwrap_or(w.status_date);
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", due AS (
             SELECT cv.donor_id,
@@ -280,8 +311,8 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assesse
     .bind(w.status_date)
     .bind(year_start)
     .bind(two_years_before)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// Receipts on each Member State's assessed contributions up to the status date, summed per
@@ -291,7 +322,7 @@ pub async fn assessed_receipts(
     conn: &mut PgConnection,
     w: &Window,
 ) -> Result<Vec<(String, NaiveDate, Decimal)>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         " SELECT cv.donor_id, rv.received_date, sum(rv.amount)
             FROM rv JOIN cv ON cv.id = rv.contribution_id
@@ -301,8 +332,8 @@ pub async fn assessed_receipts(
     ))
     .bind(w.as_of)
     .bind(w.status_date)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// One installment of a voluntary commitment, with what receipts (settling installments in due
@@ -341,31 +372,30 @@ pub async fn installments(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<Installment>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", inst AS (
             SELECT cv.id AS contribution_id, cv.donor_id, cv.earmarking_category,
                    cv.currency_code::text AS cur, cv.total, i.position, i.due_date, i.amount,
                    cv.announced_session_id, cv.period_start, cv.period_end,
                    sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
-                       AS running
+                       AS running,
+                   date_part('year', min(i.due_date) OVER (PARTITION BY cv.id))
+                       <> date_part('year', max(i.due_date) OVER (PARTITION BY cv.id))
+                       AS multi_year
               FROM cv
               JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
              WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
                AND cv.agreement_date <= $2),
-         years AS (
-            SELECT contribution_id, count(DISTINCT date_part('year', due_date)) > 1 AS multi_year
-              FROM inst GROUP BY contribution_id),
          paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
          x AS (
-            SELECT inst.*, years.multi_year, coalesce(paid.received, 0) AS received,
+            SELECT inst.*, coalesce(paid.received, 0) AS received,
                    least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
                          inst.amount) AS paid,
                    greatest(inst.total - coalesce(paid.received, 0), 0) AS amt,
                    date_trunc('month', $2::date)::date AS m
               FROM inst
-              JOIN years ON years.contribution_id = inst.contribution_id
               LEFT JOIN paid ON paid.contribution_id = inst.contribution_id)
         SELECT x.contribution_id, x.donor_id, ov.display_name AS donor_name,
                x.earmarking_category, x.cur AS currency, x.total, x.received, x.due_date,
@@ -383,8 +413,8 @@ pub async fn installments(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// An allocation of unearmarked money decided in the period, up to the status date.
@@ -402,7 +432,7 @@ pub struct Allocation {
 
 #[tracing::instrument(name = "report_data.allocations", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allocation>> {
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "SELECT a.id, v.allocation_date, v.amount, v.programme_id, pv.code AS programme_code,
                 v.srf_objective, pv.srf_objective AS programme_objective, v.description
            FROM allocations a
@@ -417,8 +447,8 @@ pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allo
     .bind(w.status_date)
     .bind(w.period_start)
     .bind(w.period_end)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// An indicator with its programme, as of the report's instant.
@@ -441,7 +471,7 @@ pub struct Indicator {
 
 #[tracing::instrument(name = "report_data.indicators", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indicator>> {
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "SELECT pv.programme_id, pv.code AS programme_code, pv.title AS programme_title,
                 pv.srf_objective AS programme_objective, iv.indicator_id, iv.title,
                 iv.result_level, iv.measure, iv.direction, iv.cumulative, iv.unit,
@@ -453,8 +483,8 @@ pub async fn indicators(conn: &mut PgConnection, w: &Window) -> Result<Vec<Indic
           ORDER BY pv.code, pv.programme_id, iv.indicator_id",
     )
     .bind(w.as_of)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// The figures of one indicator for one combination of disaggregation values: for a cumulative
@@ -477,7 +507,7 @@ pub struct ResultFigures {
 
 #[tracing::instrument(name = "report_data.result_figures", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<ResultFigures>> {
-    Ok(sqlx::query_as(
+    sqlx::query_as(
         "WITH iv AS (
             SELECT programme_id, indicator_id, cumulative FROM indicator_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
@@ -514,8 +544,8 @@ pub async fn result_figures(conn: &mut PgConnection, w: &Window) -> Result<Vec<R
     .bind(w.as_of)
     .bind(w.period_start)
     .bind(w.period_end)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// A contribution with something doubtful about it.
@@ -535,7 +565,7 @@ pub struct Doubt {
 /// recorded: categories 3 and 4 must name one, and category 2 needs none.)
 #[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         as_of_ctes!(),
         ", paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
@@ -556,8 +586,8 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     ))
     .bind(w.as_of)
     .bind(w.status_date)
-    .fetch_all(conn)
-    .await?)
+    .fetch_planned(conn)
+    .await
 }
 
 /// One installment of a voluntary contribution agreed by a status date, with what receipts up to

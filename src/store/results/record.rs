@@ -1,5 +1,7 @@
 //! Recording measurements: one or many at once, with a fixed number of statements whatever the
-//! number of rows. A single RecordMeasurement is a batch of one.
+//! number of rows. A single RecordMeasurement is a batch of one. New measurements and versions
+//! are streamed with COPY, in the batch's transaction, once every row has been checked and
+//! sequenced: a refused row is never among them, and a failure rolls the whole batch back.
 
 use std::collections::HashMap;
 
@@ -9,11 +11,11 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 use super::{indicators, measurements};
 use crate::{
     domain::{
-        result::{Figures, Indicator, Measurement, NewMeasurement},
+        result::{Indicator, Measurement, NewMeasurement},
         text::Id,
     },
     error::{Error, Result},
-    store::{Versioned, map_db_error},
+    store::{Versioned, copy::CopyRows, map_db_error},
 };
 
 /// What recording one row did.
@@ -322,59 +324,46 @@ impl Plan {
             }
         }
         if !self.identities.is_empty() {
-            let m = &self.identities;
-            sqlx::query(
-                "INSERT INTO measurements (id, programme_id, indicator_id, period_start,
-                     period_end, dimensions, dimension_key, created_at)
-                 SELECT id, p, i, s, e, d::jsonb, k, $8
-                   FROM UNNEST($1::text[], $2::text[], $3::text[], $4::date[], $5::date[],
-                               $6::text[], $7::text[]) AS t (id, p, i, s, e, d, k)",
+            let mut rows = CopyRows::new();
+            for m in &self.identities {
+                rows.text(m.id.as_str())
+                    .text(m.key.programme.as_str())
+                    .text(m.key.indicator.as_str())
+                    .plain(m.key.period_start)
+                    .plain(m.key.period_end)
+                    .text(&dimensions_json(m))
+                    .text(&m.key.dimensions.key())
+                    .plain(now.to_rfc3339())
+                    .end_row();
+            }
+            rows.send(
+                conn,
+                "COPY measurements (id, programme_id, indicator_id, period_start, period_end,
+                     dimensions, dimension_key, created_at) FROM STDIN",
             )
-            .bind(m.iter().map(|m| m.id.as_str()).collect::<Vec<_>>())
-            .bind(
-                m.iter()
-                    .map(|m| m.key.programme.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                m.iter()
-                    .map(|m| m.key.indicator.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(m.iter().map(|m| m.key.period_start).collect::<Vec<_>>())
-            .bind(m.iter().map(|m| m.key.period_end).collect::<Vec<_>>())
-            .bind(m.iter().map(dimensions_json).collect::<Vec<_>>())
-            .bind(m.iter().map(|m| m.key.dimensions.key()).collect::<Vec<_>>())
-            .bind(now)
-            .execute(&mut *conn)
             .await
             .map_err(map_db_error)?;
         }
         if !self.versions.is_empty() {
-            let v = &self.versions;
-            let f: Vec<&Figures> = v.iter().map(|p| &p.version.value.figures).collect();
-            sqlx::query(
-                "INSERT INTO measurement_versions (measurement_id, revision, valid_from, valid_to,
-                     target, actual, source, verified, comment)
-                 SELECT id, r, $1, t, tg, ac, s, vf, c
-                   FROM UNNEST($2::text[], $3::int4[], $4::timestamptz[], $5::numeric[],
-                               $6::numeric[], $7::text[], $8::bool[], $9::text[])
-                        AS u (id, r, t, tg, ac, s, vf, c)",
+            let mut rows = CopyRows::new();
+            for p in &self.versions {
+                let f = &p.version.value.figures;
+                rows.text(p.version.value.id.as_str())
+                    .plain(p.version.revision)
+                    .plain(now.to_rfc3339())
+                    .opt_plain(p.valid_to.map(|t| t.to_rfc3339()))
+                    .opt_plain(f.target)
+                    .opt_plain(f.actual)
+                    .text(f.source.as_str())
+                    .plain(f.verified)
+                    .text(f.comment.as_str())
+                    .end_row();
+            }
+            rows.send(
+                conn,
+                "COPY measurement_versions (measurement_id, revision, valid_from, valid_to,
+                     target, actual, source, verified, comment) FROM STDIN",
             )
-            .bind(now)
-            .bind(
-                v.iter()
-                    .map(|p| p.version.value.id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(v.iter().map(|p| p.version.revision).collect::<Vec<_>>())
-            .bind(v.iter().map(|p| p.valid_to).collect::<Vec<_>>())
-            .bind(f.iter().map(|f| f.target).collect::<Vec<_>>())
-            .bind(f.iter().map(|f| f.actual).collect::<Vec<_>>())
-            .bind(f.iter().map(|f| f.source.as_str()).collect::<Vec<_>>())
-            .bind(f.iter().map(|f| f.verified).collect::<Vec<_>>())
-            .bind(f.iter().map(|f| f.comment.as_str()).collect::<Vec<_>>())
-            .execute(&mut *conn)
             .await
             .map_err(map_db_error)?;
         }
