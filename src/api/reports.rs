@@ -454,15 +454,16 @@ impl ReportService for Api {
         let req = request.into_inner();
         let format = export_format(req.format)?;
         let stored = self.load_report(&req.name, "name").await?;
+        let turn = export::turn().await;
         let content = self.load_content(&stored).await?;
         let report = message(&stored, None);
         let chunk = export::chunk_bytes(self.message_limit());
         let stream: ExportStream = if format == render::Format::Json {
-            Box::pin(export::json(&report, content, chunk).map(|c| c.map_err(Status::from)))
+            let chunks = export::json(&report, content, chunk);
+            Box::pin(export::holding(turn, chunks).map(|c| c.map_err(Status::from)))
         } else {
-            Box::pin(
-                export::rendered(report, content, format, chunk).map(|c| c.map_err(Status::from)),
-            )
+            let chunks = export::rendered(report, content, format, chunk);
+            Box::pin(export::holding(turn, chunks).map(|c| c.map_err(Status::from)))
         };
         Ok(Response::new(stream))
     }
