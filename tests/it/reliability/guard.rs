@@ -186,7 +186,7 @@ async fn probe(addr: std::net::SocketAddr, session: String, stop: Arc<AtomicBool
     let mut round = 0usize;
     while !stop.load(Ordering::SeqCst) {
         round += 1;
-        let fresh = round % 5 == 0;
+        let fresh = round.is_multiple_of(5);
         let asked = Instant::now();
         let channel = if fresh {
             match tokio::time::timeout(PROBE_DEADLINE, endpoint(addr).connect()).await {
