@@ -32,7 +32,8 @@ fn pieces(document: &Bytes, size: usize) -> Pieces {
     let cut: Vec<std::io::Result<Piece>> = (0..document.len().div_ceil(size).max(1))
         .map(|i| {
             Ok(Piece {
-                bytes: document.slice((i * size).min(document.len())..((i + 1) * size).min(document.len())),
+                bytes: document
+                    .slice((i * size).min(document.len())..((i + 1) * size).min(document.len())),
                 starts_at: None,
             })
         })
@@ -46,7 +47,11 @@ async fn read(pieces: Pieces) -> (Vec<String>, Vec<activity::Activity>) {
     let mut seen = Vec::new();
     let mut activities = Vec::new();
     // The pieces come from memory: the byte stream itself never fails.
-    while let Some(item) = reader.next().await.expect("an in-memory stream does not fail") {
+    while let Some(item) = reader
+        .next()
+        .await
+        .expect("an in-memory stream does not fail")
+    {
         match item {
             Item::Problem(p) => {
                 assert!(p.at.line >= 1 && p.at.column >= 1, "{p:?}");
@@ -72,7 +77,9 @@ async fn read(pieces: Pieces) -> (Vec<String>, Vec<activity::Activity>) {
 /// The domain values an import would write, with organizations resolved as a new database
 /// resolves them (their own id, else a slug of their identifier or name).
 fn map(a: &activity::Activity) {
-    let programme = a.id.clone().unwrap_or_else(|| mapping::slug_id(&a.identifier));
+    let programme =
+        a.id.clone()
+            .unwrap_or_else(|| mapping::slug_id(&a.identifier));
     let mut orgs = HashMap::new();
     let mut partners: Vec<Partner> = Vec::new();
     let provided = a
@@ -92,11 +99,18 @@ fn map(a: &activity::Activity) {
             return;
         }
         let id = org.id.clone().unwrap_or_else(|| {
-            mapping::slug_id(if org.reference.is_empty() { &org.name } else { &org.reference })
+            mapping::slug_id(if org.reference.is_empty() {
+                &org.name
+            } else {
+                &org.reference
+            })
         });
         orgs.insert(org_key(org), id.clone());
         if let Some(role) = role {
-            let partner = Partner { organization: id, role };
+            let partner = Partner {
+                organization: id,
+                role,
+            };
             if !partners.contains(&partner) {
                 partners.push(partner);
             }
