@@ -37,6 +37,18 @@ pub struct DatabaseArgs {
     pub db_statement_timeout: Duration,
 }
 
+/// How often a backend busy with a statement checks that its client is still connected
+/// (`client_connection_check_interval`, PostgreSQL 14 and later). A call that is cancelled or
+/// passes its deadline drops its connection mid-statement; the pool then closes that connection
+/// (see [`RELEASE_PING_TIMEOUT`]), and its backend notices within this interval and stops, rather
+/// than running on, holding its locks and memory, until the statement timeout.
+pub const CLIENT_CHECK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long a connection given back to the pool has to answer a ping. One whose call ended
+/// while a statement was running is still waiting for that statement, and would keep its place
+/// in the pool (and its backend busy) until the statement ends: past this, it is closed instead.
+pub const RELEASE_PING_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// Connection options whose sessions cancel any statement running longer than `timeout` (zero:
 /// no limit). The setting travels in the startup packet, so it holds from the first statement of
 /// every session, including those the pool opens again after a database restart.
@@ -67,6 +79,10 @@ impl DatabaseArgs {
             .expose_secret()
             .parse::<PgConnectOptions>()
             .map_err(|_| anyhow::anyhow!("the database URL is not a valid postgres:// URL"))?;
+        let options = options.options([(
+            "client_connection_check_interval",
+            format!("{}ms", CLIENT_CHECK_INTERVAL.as_millis()),
+        )]);
         Ok(with_statement_timeout(options, self.db_statement_timeout))
     }
 
@@ -91,7 +107,20 @@ impl DatabaseArgs {
         PgPoolOptions::new()
             .max_connections(self.db_pool_size)
             .acquire_timeout(self.db_acquire_timeout)
+            .after_release(|conn, _| Box::pin(keep_on_release(conn)))
     }
+}
+
+/// Whether a connection coming back to the pool may be kept: it must answer a ping within
+/// [`RELEASE_PING_TIMEOUT`]. sqlx would otherwise wait, however long, for a statement whose
+/// call was dropped to finish before reusing the connection.
+async fn keep_on_release(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    let answered = tokio::time::timeout(RELEASE_PING_TIMEOUT, conn.ping()).await;
+    if answered.is_err() {
+        tracing::debug!("a connection still busy when its call ended is closed");
+    }
+    Ok(matches!(answered, Ok(Ok(()))))
 }
 
 /// Options of `scpf-reports serve`.

@@ -469,17 +469,17 @@ impl ReportService for Api {
         let format = export_format(req.format)?;
         let language = export_language(&req.language)?;
         let stored = self.load_report(&req.name, "name").await?;
+        let turn = export::turn().await;
         let content = self.load_content(&stored).await?;
         let report = message(&stored, None);
         let chunk = export::chunk_bytes(self.message_limit());
         let stream: ExportStream = if format == render::Format::Json {
-            Box::pin(export::json(&report, content, chunk).map(|c| c.map_err(Status::from)))
+            let chunks = export::json(&report, content, chunk);
+            Box::pin(export::holding(turn, chunks).map(|c| c.map_err(Status::from)))
         } else {
             let content = export::annexed(self.pool(), &stored, content).await?;
-            Box::pin(
-                export::rendered(report, content, format, language, chunk)
-                    .map(|c| c.map_err(Status::from)),
-            )
+            let chunks = export::rendered(report, content, format, language, chunk);
+            Box::pin(export::holding(turn, chunks).map(|c| c.map_err(Status::from)))
         };
         Ok(Response::new(stream))
     }

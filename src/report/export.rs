@@ -82,6 +82,33 @@ pub fn chunk_bytes(message_limit: usize) -> usize {
 /// Chunks made but not yet taken by the client, per export.
 const QUEUED_CHUNKS: usize = 2;
 
+/// Exports holding a report in memory at once, in the whole process. An export holds its
+/// report's content (the rendered formats parse it as well) until it ends, and a client that
+/// does not read keeps it until the request timeout; further exports wait for a turn, within
+/// their deadline, so that a few such clients cannot take the server past its memory limit.
+pub const EXPORTS_AT_ONCE: usize = 4;
+
+static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS_AT_ONCE);
+
+/// A turn to export (see [`EXPORTS_AT_ONCE`]).
+pub type Turn = tokio::sync::SemaphorePermit<'static>;
+
+/// Waits for a turn to export; take it before loading the report's content.
+pub async fn turn() -> Turn {
+    TURNS
+        .acquire()
+        .await
+        .expect("the export turns are never closed")
+}
+
+/// `stream`, holding `turn` until the stream is dropped.
+pub fn holding<S: Stream>(turn: Turn, stream: S) -> impl Stream<Item = S::Item> {
+    tokio_stream::StreamExt::map(stream, move |item| {
+        let _held = &turn;
+        item
+    })
+}
+
 /// One message of the stream, or why the export stopped.
 pub type Item = Result<pb::ExportReportChunk>;
 

@@ -5,7 +5,8 @@
 //!   and never sends its body holds no permit, and is answered DEADLINE_EXCEEDED.
 //! - API calls then take a permit of the global concurrency limit, held until the response body
 //!   ends, so that a streamed export counts for as long as it runs, but never past the request
-//!   timeout: a client that stops reading a stream cannot hold a permit for ever. None left:
+//!   timeout: a client that stops reading a stream cannot hold a permit for ever, nor the
+//!   response's memory (the body is dropped then, and the call ends CANCELLED). None left:
 //!   RESOURCE_EXHAUSTED.
 //! - Health and reflection have their own, smaller limit, held while their handler runs (a health
 //!   `Watch` lasts for ever and must not starve `Check`): flooding them never touches the API's
@@ -257,15 +258,21 @@ struct Held {
     expiry: tokio::task::AbortHandle,
 }
 
+/// A response body that the request timeout can take away from its connection.
+type Expiring = Arc<std::sync::Mutex<Option<Body>>>;
+
 impl Held {
-    fn new(permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+    fn new(permit: OwnedSemaphorePermit, body: Expiring, timeout: Duration) -> Self {
         let permit = Arc::new(std::sync::Mutex::new(Some(permit)));
         let expiring = permit.clone();
         // A client that stops reading leaves the body unpolled: only a timer of its own can
-        // take the permit back.
+        // take the permit back, and drop the body with what it holds (an export holds a whole
+        // report), so that a call never holds memory past the request timeout either.
         let expiry = tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
             release(&expiring);
+            let body = body.lock().ok().and_then(|mut body| body.take());
+            drop(body);
         })
         .abort_handle();
         Held { permit, expiry }
@@ -285,20 +292,24 @@ impl Drop for Held {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// A response body that holds its call's permit (see [`Held`]) until it ends or is dropped.
-    struct Permitted {
-        #[pin]
-        inner: Body,
-        held: Option<Held>,
-    }
+/// A response body that holds its call's permit (see [`Held`]) until it ends or is dropped, and
+/// ends with CANCELLED (as tonic's own timeout answers) once the request timeout has taken its
+/// body away.
+struct Permitted {
+    inner: Expiring,
+    held: Option<Held>,
+    timeout: Duration,
+    ended: bool,
 }
 
 impl Permitted {
     fn new(inner: Body, permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+        let inner = Arc::new(std::sync::Mutex::new(Some(inner)));
         Permitted {
+            held: Some(Held::new(permit, inner.clone(), timeout)),
             inner,
-            held: Some(Held::new(permit, timeout)),
+            timeout,
+            ended: false,
         }
     }
 }
@@ -308,23 +319,50 @@ impl http_body::Body for Permitted {
     type Error = Status;
 
     fn poll_frame(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = self.project();
-        let frame = ready!(this.inner.poll_frame(cx));
-        if frame.is_none() {
-            this.held.take();
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let frame = {
+            let Ok(mut inner) = self.inner.lock() else {
+                return Poll::Ready(None);
+            };
+            match inner.as_mut() {
+                Some(body) => ready!(Pin::new(body).poll_frame(cx)),
+                None => {
+                    let status = Status::cancelled(format!(
+                        "the call ran past the request timeout ({})",
+                        humantime::format_duration(self.timeout)
+                    ));
+                    let mut trailers = HeaderMap::new();
+                    let _ = status.add_header(&mut trailers);
+                    Some(Ok(Frame::trailers(trailers)))
+                }
+            }
+        };
+        let expired = self.inner.lock().map_or(true, |inner| inner.is_none());
+        if frame.is_none() || expired {
+            self.ended = expired;
+            self.held.take();
         }
         Poll::Ready(frame)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.ended
+            || self.inner.lock().map_or(true, |inner| {
+                inner.as_ref().is_some_and(|b| b.is_end_stream())
+            })
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .lock()
+            .ok()
+            .and_then(|inner| inner.as_ref().map(|b| b.size_hint()))
+            .unwrap_or_default()
     }
 }
 
@@ -471,7 +509,12 @@ mod tests {
         assert_eq!(semaphore.available_permits(), 0);
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(semaphore.available_permits(), 1);
-        drop(unread);
+        // ... and its body is gone: the call ends CANCELLED when the client reads again.
+        let trailers = unread.collect().await.unwrap().trailers().cloned().unwrap();
+        assert_eq!(
+            Status::from_header_map(&trailers).unwrap().code(),
+            Code::Cancelled
+        );
         // A body read to its end gives its permit back at once.
         let permit = semaphore.clone().try_acquire_owned().unwrap();
         let read = Permitted::new(Body::empty(), permit, Duration::from_secs(60));

@@ -1,10 +1,12 @@
 //! Deadlines and cancellation: a call whose deadline is shorter than its work ends in
 //! DEADLINE_EXCEEDED or CANCELLED, its transaction is rolled back, and its PostgreSQL backend
-//! stops working on it within the statement timeout the service is configured with.
+//! stops working on it soon after, long before the statement timeout; so does the backend of a
+//! call the client cancels.
 
 use std::time::Duration;
 
 use scpf_reports::{
+    config::{CLIENT_CHECK_INTERVAL, RELEASE_PING_TIMEOUT},
     pb::{self, organization_service_client::OrganizationServiceClient},
     store::write::HISTORY_LOCK,
 };
@@ -14,10 +16,15 @@ use tonic::Code;
 
 use super::process::ServerProcess;
 
-/// The statement timeout the server is started with (SCPF_DB_STATEMENT_TIMEOUT).
-const STATEMENT_TIMEOUT: Duration = Duration::from_secs(2);
 /// The client's deadline, far shorter than the blocked work.
 const DEADLINE: Duration = Duration::from_millis(500);
+
+/// How soon after its call ends an abandoned backend must have stopped: the pool's ping of the
+/// returned connection, then the backend's check that its client is gone, and a margin for a
+/// busy machine.
+fn release_bound() -> Duration {
+    RELEASE_PING_TIMEOUT + CLIENT_CHECK_INTERVAL + Duration::from_millis(750)
+}
 
 /// Backends of this database, other than `except`, that run a statement or hold a transaction.
 async fn busy_backends(pool: &PgPool, except: i32) -> Vec<(i32, String, String)> {
@@ -32,12 +39,30 @@ async fn busy_backends(pool: &PgPool, except: i32) -> Vec<(i32, String, String)>
     .unwrap()
 }
 
-#[sqlx::test(migrations = false)]
-#[ignore = "pending the per-session statement_timeout of issue 9 point 1 (SCPF_DB_STATEMENT_TIMEOUT)"]
-async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: PgPool) {
+/// How the client gives up on its call.
+#[derive(Debug, Clone, Copy)]
+enum Ending {
+    /// The call carries a `grpc-timeout` of [`DEADLINE`]; the server ends it.
+    Deadline,
+    /// The call has no deadline; the client drops it after [`DEADLINE`] (RST_STREAM CANCEL).
+    ClientCancels,
+}
+
+/// What one abandoned write showed.
+struct Abandoned {
+    /// The status the client saw (`None` when it cancelled the call itself).
+    code: Option<Code>,
+    /// From the call's end to the last of its backend's work.
+    released_after: Duration,
+}
+
+/// Starts the server with `statement_timeout`, makes a write wait behind the history lock, ends
+/// the call as `ending` says, and checks that the backend stops within [`release_bound`], that
+/// nothing was committed, and that the same request retried later is written once.
+async fn abandon_a_write(pool: PgPool, statement_timeout: Duration, ending: Ending) -> Abandoned {
     scpf_reports::store::migrate(&pool).await.unwrap();
     let url = pool.connect_options().to_url_lossy().to_string();
-    let timeout = format!("{}ms", STATEMENT_TIMEOUT.as_millis());
+    let timeout = format!("{}ms", statement_timeout.as_millis());
     let server = ServerProcess::start(&url, &[("SCPF_DB_STATEMENT_TIMEOUT", &timeout)]).await;
     server.wait_serving(Duration::from_secs(20)).await;
     let mut client = OrganizationServiceClient::new(server.channel());
@@ -63,18 +88,32 @@ async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: 
         .await
         .unwrap();
 
-    let mut call = tonic::Request::new(create());
-    call.set_timeout(DEADLINE);
     let began = Instant::now();
-    let status = client.create_organization(call).await.unwrap_err();
-    let answered = began.elapsed();
+    let code = match ending {
+        Ending::Deadline => {
+            let mut call = tonic::Request::new(create());
+            call.set_timeout(DEADLINE);
+            let status = client.create_organization(call).await.unwrap_err();
+            assert!(
+                matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled),
+                "{status:?}"
+            );
+            Some(status.code())
+        }
+        Ending::ClientCancels => {
+            let call = client.create_organization(create());
+            assert!(
+                tokio::time::timeout(DEADLINE, call).await.is_err(),
+                "the write was answered although it waits for the history lock"
+            );
+            None
+        }
+    };
+    let ended = Instant::now();
     assert!(
-        matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled),
-        "{status:?}"
-    );
-    assert!(
-        answered < DEADLINE + Duration::from_secs(1),
-        "answered after {answered:?}"
+        ended - began < DEADLINE + Duration::from_secs(1),
+        "answered after {:?}",
+        ended - began
     );
     // The server's backend was working on the call (waiting for the lock) when it ended.
     assert!(
@@ -82,18 +121,19 @@ async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: 
         "the write never reached the database"
     );
 
-    // Within the statement timeout the backend stops: no statement running, no transaction open.
-    let released = loop {
+    // Soon after, the backend stops: no statement running, no transaction open.
+    let released_after = loop {
         let busy = busy_backends(&pool, blocker_pid).await;
         if busy.is_empty() {
-            break began.elapsed();
+            break ended.elapsed();
         }
         assert!(
-            began.elapsed() < STATEMENT_TIMEOUT + Duration::from_secs(2),
-            "backends still busy {:?} after the call ended: {busy:?}",
-            began.elapsed()
+            ended.elapsed() < release_bound(),
+            "backends still busy {:?} after the call ended (statement timeout \
+             {statement_timeout:?}): {busy:?}",
+            ended.elapsed()
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     };
 
     // Nothing of the call was committed, even once the lock is free.
@@ -107,7 +147,7 @@ async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: 
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(written, 0, "the cancelled call left rows behind");
+    assert_eq!(written, 0, "the abandoned call left rows behind");
 
     // The same request, retried with time to spare, is written once.
     let mut retry = tonic::Request::new(create());
@@ -118,10 +158,53 @@ async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: 
         .unwrap()
         .into_inner();
     assert_eq!(created.name, "organizations/slow");
+    let versions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM organization_versions WHERE organization_id = 'slow'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(versions, 1);
+    Abandoned {
+        code,
+        released_after,
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: PgPool) {
+    let statement_timeout = Duration::from_secs(2);
+    let seen = abandon_a_write(pool, statement_timeout, Ending::Deadline).await;
     println!(
         "deadline: answered {:?} after a {DEADLINE:?} deadline, backend released {:?} after the \
-         call began (statement timeout {STATEMENT_TIMEOUT:?}), 0 rows left behind",
-        status.code(),
-        released
+         call ended (statement timeout {statement_timeout:?}), 0 rows left behind",
+        seen.code.unwrap(),
+        seen.released_after
+    );
+}
+
+/// The statement timeout is a backstop, not what stops an abandoned call: with the production
+/// default of 25 s, the backend still stops within a second of the deadline.
+#[sqlx::test(migrations = false)]
+async fn an_abandoned_call_does_not_run_on_to_the_statement_timeout(pool: PgPool) {
+    let statement_timeout = Duration::from_secs(25);
+    let seen = abandon_a_write(pool, statement_timeout, Ending::Deadline).await;
+    assert!(seen.released_after < statement_timeout / 10);
+    println!(
+        "deadline: answered {:?} after a {DEADLINE:?} deadline, backend released {:?} after the \
+         call ended (statement timeout {statement_timeout:?})",
+        seen.code.unwrap(),
+        seen.released_after
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_call_the_client_cancels_stops_its_backend(pool: PgPool) {
+    let statement_timeout = Duration::from_secs(25);
+    let seen = abandon_a_write(pool, statement_timeout, Ending::ClientCancels).await;
+    println!(
+        "cancel: the client dropped its call after {DEADLINE:?}, backend released {:?} after \
+         (statement timeout {statement_timeout:?}), 0 rows left behind",
+        seen.released_after
     );
 }

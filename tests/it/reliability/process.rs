@@ -64,6 +64,14 @@ impl ServerProcess {
         self.starts += 1;
     }
 
+    /// The process id of the running server.
+    pub fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .and_then(Child::id)
+            .expect("the server is running")
+    }
+
     /// SIGKILL: no drain, no goodbye, whatever is in flight.
     pub async fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
