@@ -21,10 +21,7 @@ use super::{
     guard::{Target, VIEWER, as_viewer, attack_time, under_attack, under_attack_settling},
     scale,
 };
-use crate::{
-    reports::fixture::{World, money},
-    support::rid,
-};
+use crate::{reports::fixture::World, support::rid};
 
 /// Countries programmes are spread over.
 const COUNTRIES: [&str; 40] = [
@@ -385,46 +382,7 @@ async fn large_report(pool: PgPool, commitments: usize) -> String {
     session(&mut w).await;
     w.donor("belgium", "Belgium", "BE", true).await;
     w.rate("EUR", "USD", "2025-06", "1.0850").await;
-    let rows: Vec<pb::ImportContributionsRequest> = (0..commitments)
-        .map(|i| pb::ImportContributionsRequest {
-            row: i as i64 + 1,
-            contribution: Some(pb::CreateContributionRequest {
-                contribution_id: format!("be-{i:06}"),
-                contribution: Some(pb::Contribution {
-                    donor: "organizations/belgium".into(),
-                    funding_type: pb::FundingType::Voluntary.into(),
-                    earmarking_category: pb::EarmarkingCategory::Unearmarked.into(),
-                    earmarking_modality: pb::EarmarkingModality::A.into(),
-                    status: pb::FlowStatus::Commitment.into(),
-                    total: money("EUR", "2000.00"),
-                    installments: ["2025-06-30", "2026-06-30"]
-                        .into_iter()
-                        .map(|due| pb::Installment {
-                            due_date: due.into(),
-                            amount: money("EUR", "1000.00"),
-                        })
-                        .collect(),
-                    agreement_date: "2025-06-02".into(),
-                    period_start: "2025-06-01".into(),
-                    period_end: "2026-06-30".into(),
-                    description: format!("Commitment {i}"),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            }),
-        })
-        .collect();
-    // In calls of 2,000 rows, each well within the request timeout.
-    let mut written = 0;
-    for batch in rows.chunks(2000) {
-        written += w
-            .contributions
-            .import_contributions(tokio_stream::iter(batch.to_vec()))
-            .await
-            .unwrap()
-            .into_inner()
-            .written;
-    }
+    let written = w.belgian_commitments(0..commitments).await;
     assert_eq!(written, commitments as i64);
     let report = w
         .reports

@@ -87,6 +87,52 @@ impl World {
         }
     }
 
+    /// Imports Belgium's unearmarked multi-year commitments numbered `range` (`contributions/be-NNNNN`,
+    /// EUR 2,000 each in two installments, 30 June 2025 and 2026), in calls of 2,000 rows so that
+    /// each call stays well within the request timeout. Returns how many were written.
+    pub async fn belgian_commitments(&mut self, range: std::ops::Range<usize>) -> i64 {
+        let rows: Vec<pb::ImportContributionsRequest> = range
+            .map(|i| pb::ImportContributionsRequest {
+                row: i as i64 + 1,
+                contribution: Some(pb::CreateContributionRequest {
+                    contribution_id: format!("be-{i:05}"),
+                    contribution: Some(pb::Contribution {
+                        donor: "organizations/belgium".into(),
+                        funding_type: pb::FundingType::Voluntary.into(),
+                        earmarking_category: pb::EarmarkingCategory::Unearmarked.into(),
+                        earmarking_modality: pb::EarmarkingModality::A.into(),
+                        status: pb::FlowStatus::Commitment.into(),
+                        total: money("EUR", "2000.00"),
+                        installments: ["2025-06-30", "2026-06-30"]
+                            .into_iter()
+                            .map(|due| pb::Installment {
+                                due_date: due.into(),
+                                amount: money("EUR", "1000.00"),
+                            })
+                            .collect(),
+                        agreement_date: "2025-06-02".into(),
+                        period_start: "2025-06-01".into(),
+                        period_end: "2026-06-30".into(),
+                        description: format!("Commitment {i}"),
+                        ..Default::default()
+                    }),
+                    request_id: rid(),
+                }),
+            })
+            .collect();
+        let mut written = 0;
+        for batch in rows.chunks(2000) {
+            written += self
+                .contributions
+                .import_contributions(tokio_stream::iter(batch.to_vec()))
+                .await
+                .unwrap()
+                .into_inner()
+                .written;
+        }
+        written
+    }
+
     /// A government donor; `member_state` gives it a vote and assessments.
     pub async fn donor(&mut self, id: &str, name: &str, country: &str, member_state: bool) {
         self.orgs

@@ -15,7 +15,7 @@ use scpf_reports::{pb, telemetry::metrics};
 use sqlx::PgPool;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
-use super::fixture::{World, content, money};
+use super::fixture::{World, content};
 use crate::support::rid;
 
 /// Multi-year commitments of Belgium in the 36th session's period, imported in one stream:
@@ -37,42 +37,7 @@ async fn large(pool: PgPool, commitments: usize) -> World {
 /// Imports Belgium's commitments numbered `range`.
 async fn import(w: &mut World, range: std::ops::Range<usize>) {
     let count = range.len();
-    let rows: Vec<pb::ImportContributionsRequest> = range
-        .map(|i| pb::ImportContributionsRequest {
-            row: i as i64 + 1,
-            contribution: Some(pb::CreateContributionRequest {
-                contribution_id: format!("be-{i:05}"),
-                contribution: Some(pb::Contribution {
-                    donor: "organizations/belgium".into(),
-                    funding_type: pb::FundingType::Voluntary.into(),
-                    earmarking_category: pb::EarmarkingCategory::Unearmarked.into(),
-                    earmarking_modality: pb::EarmarkingModality::A.into(),
-                    status: pb::FlowStatus::Commitment.into(),
-                    total: money("EUR", "2000.00"),
-                    installments: ["2025-06-30", "2026-06-30"]
-                        .into_iter()
-                        .map(|due| pb::Installment {
-                            due_date: due.into(),
-                            amount: money("EUR", "1000.00"),
-                        })
-                        .collect(),
-                    agreement_date: "2025-06-02".into(),
-                    period_start: "2025-06-01".into(),
-                    period_end: "2026-06-30".into(),
-                    description: format!("Commitment {i}"),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            }),
-        })
-        .collect();
-    let imported = w
-        .contributions
-        .import_contributions(tokio_stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(imported.written, count as i64);
+    assert_eq!(w.belgian_commitments(range).await, count as i64);
 }
 
 /// Bytes of exports this process has handed to their streams.
