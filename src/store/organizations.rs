@@ -118,15 +118,6 @@ pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organ
     Ok(history::first(org, now))
 }
 
-/// Reads one organization as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Organization>>> {
-    history::get(conn, id, as_of).await
-}
-
 /// Organizations after `after` (by id) matching the filter, as of an instant.
 pub async fn list(
     pool: &PgPool,
@@ -154,11 +145,3 @@ pub async fn list(
     history::fetch_all(qb, pool).await
 }
 
-/// Replaces an organization's fields with a new revision (see [`history::update`]).
-pub async fn update(
-    w: &mut Write,
-    org: &Organization,
-    check: impl FnOnce(&Versioned<Organization>) -> Result<()>,
-) -> Result<(Versioned<Organization>, Versioned<Organization>)> {
-    history::update(w, org, check).await
-}
