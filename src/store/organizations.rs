@@ -144,4 +144,3 @@ pub async fn list(
     qb.push(" ORDER BY o.id LIMIT ").push_bind(limit);
     history::fetch_all(qb, pool).await
 }
-
