@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
 use crate::{
-    running::start,
+    support::TestServer,
     support::{rid, test_settings},
 };
 
@@ -60,7 +60,7 @@ async fn a_call_moves_the_counters_of_its_method_and_code(pool: PgPool) {
     // Requests over the limit end in OUT_OF_RANGE: a code no other test gets from GetSession.
     let mut settings = test_settings();
     settings.max_message_bytes = 1024;
-    let server = start(pool, settings).await;
+    let server = TestServer::start_configured(pool, settings).await;
     let method = [
         ("grpc_service", "scpf.v1.SessionService"),
         ("grpc_method", "GetSession"),
@@ -109,7 +109,7 @@ async fn a_call_moves_the_counters_of_its_method_and_code(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn a_server_stream_is_counted_when_it_ends_and_report_assembly_is_timed(pool: PgPool) {
-    let server = start(pool, test_settings()).await;
+    let server = TestServer::start(pool).await;
     let channel = tonic::transport::Channel::from_shared(format!("http://{}", server.addr))
         .unwrap()
         .connect()

@@ -19,7 +19,7 @@ use tonic::transport::Channel;
 
 use crate::{
     auth::ADMIN,
-    running::{Running, start},
+    support::TestServer,
     support::test_settings,
     tls::{connect as tls_connect, tls_settings},
 };
@@ -141,9 +141,9 @@ async fn every_socket_the_service_owns_has_nagle_off(pool: PgPool) {
     // A plaintext server with a health port, and a TLS server.
     let mut settings = test_settings();
     settings.tls.health_listen = Some("127.0.0.1:0".parse().unwrap());
-    let plain: Running = start(pool.clone(), settings).await;
+    let plain = TestServer::start_configured(pool.clone(), settings).await;
     let files = tls_settings(false, "");
-    let secure: Running = start(pool.clone(), files.settings.clone()).await;
+    let secure = TestServer::start_configured(pool.clone(), files.settings.clone()).await;
 
     // The client commands' connection, as `report`, `import` and `seed` make it.
     let command = client_connect(&ClientArgs {

@@ -11,6 +11,10 @@ use tonic_types::StatusExt;
 /// A server running in the test's runtime against the test's database.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The plaintext health port, when the settings ask for one.
+    pub health: Option<SocketAddr>,
+    pub metrics: SocketAddr,
+    /// A plaintext channel to `addr`, connected on first use.
     pub channel: Channel,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -31,8 +35,13 @@ pub fn test_settings() -> ServerSettings {
 impl TestServer {
     /// Migrates the test database and starts a server on it.
     pub async fn start(pool: PgPool) -> TestServer {
+        TestServer::start_configured(pool, test_settings()).await
+    }
+
+    /// Migrates the test database and starts a server on it with the given settings.
+    pub async fn start_configured(pool: PgPool, settings: ServerSettings) -> TestServer {
         store::migrate(&pool).await.expect("migrations apply");
-        TestServer::start_with(pool, test_settings()).await
+        TestServer::start_with(pool, settings).await
     }
 
     /// Starts a server without migrating, with the given settings.
@@ -41,18 +50,18 @@ impl TestServer {
         let app = Application::build("127.0.0.1:0".parse().unwrap(), pool, settings)
             .await
             .expect("the server binds");
-        let addr = app.local_addr();
+        let (addr, health, metrics) = (app.local_addr(), app.health_addr(), app.metrics_addr());
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
         let channel = Channel::from_shared(format!("http://{addr}"))
             .unwrap()
-            .connect()
-            .await
-            .expect("the client connects");
+            .connect_lazy();
         TestServer {
             addr,
+            health,
+            metrics,
             channel,
             stop: Some(stop),
             handle: Some(handle),
@@ -196,4 +205,13 @@ pub async fn wait_for_health(server: &TestServer, want: i32) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("health never became {want} in 30 s");
+}
+
+/// The number of rows in `rows`: a table, or a table and its `WHERE` clause; for tests that
+/// prove what a call wrote or left alone.
+pub async fn count(pool: &PgPool, rows: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {rows}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }

@@ -20,7 +20,7 @@ use tonic::{
 
 use crate::{
     auth::{ADMIN, role_tokens, settings_with_tokens},
-    running::start,
+    support::TestServer,
     support::rid,
 };
 
@@ -144,7 +144,7 @@ fn with_token<T>(mut request: tonic::Request<T>, token: &str) -> tonic::Request<
 #[sqlx::test(migrations = false)]
 async fn a_tls_server_answers_clients_that_trust_its_ca_and_no_plaintext(pool: PgPool) {
     let files = tls_settings(false, "");
-    let server = start(pool, files.settings.clone()).await;
+    let server = TestServer::start_configured(pool, files.settings.clone()).await;
 
     let channel = connect(server.addr, &files.ca.pem, None).await.unwrap();
     let created = OrganizationServiceClient::new(channel)
@@ -182,7 +182,7 @@ async fn a_tls_server_answers_clients_that_trust_its_ca_and_no_plaintext(pool: P
 #[sqlx::test(migrations = false)]
 async fn mutual_tls_names_the_caller_by_its_certificate_subject(pool: PgPool) {
     let files = tls_settings(true, "subject:report-job editor\n");
-    let server = start(pool, files.settings.clone()).await;
+    let server = TestServer::start_configured(pool, files.settings.clone()).await;
     let job = files.ca.client("report-job");
     let channel = connect(server.addr, &files.ca.pem, Some(&job))
         .await
@@ -207,7 +207,7 @@ async fn mutual_tls_names_the_caller_by_its_certificate_subject(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn mutual_tls_refuses_clients_without_a_certificate_from_its_ca(pool: PgPool) {
     let files = tls_settings(true, "subject:report-job editor\n");
-    let server = start(pool, files.settings.clone()).await;
+    let server = TestServer::start_configured(pool, files.settings.clone()).await;
     let stranger = Authority::new("another CA").client("report-job");
     for identity in [None, Some(&stranger)] {
         let failed = match connect(server.addr, &files.ca.pem, identity).await {
@@ -235,7 +235,7 @@ async fn mutual_tls_refuses_clients_without_a_certificate_from_its_ca(pool: PgPo
 #[sqlx::test(migrations = false)]
 async fn a_certificate_subject_without_a_role_is_permission_denied(pool: PgPool) {
     let files = tls_settings(true, "subject:report-job editor\n");
-    let server = start(pool, files.settings.clone()).await;
+    let server = TestServer::start_configured(pool, files.settings.clone()).await;
     let unlisted = files.ca.client("someone-else");
     let channel = connect(server.addr, &files.ca.pem, Some(&unlisted))
         .await
@@ -260,7 +260,7 @@ async fn a_certificate_subject_without_a_role_is_permission_denied(pool: PgPool)
 #[sqlx::test(migrations = false)]
 async fn with_mutual_tls_health_is_served_in_plaintext_on_its_own_port(pool: PgPool) {
     let files = tls_settings(true, "");
-    let server = start(pool, files.settings.clone()).await;
+    let server = TestServer::start_configured(pool, files.settings.clone()).await;
     let health = server.health.expect("a health port");
     let channel = Channel::from_shared(format!("http://{health}"))
         .unwrap()

@@ -8,7 +8,7 @@ use scpf_reports::pb::{self, SrfObjective, allocation_service_client::Allocation
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_refused, count, rid};
 
 fn client(server: &TestServer) -> AllocationServiceClient<Channel> {
     AllocationServiceClient::new(server.channel.clone())
@@ -80,15 +80,6 @@ fn update(a: pb::Allocation) -> pb::UpdateAllocationRequest {
         allocation: Some(a),
         request_id: rid(),
     }
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    let sql = match table {
-        "allocations" => "SELECT count(*) FROM allocations",
-        "allocation_versions" => "SELECT count(*) FROM allocation_versions",
-        _ => "SELECT count(*) FROM audit_events",
-    };
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 async fn names(client: &mut AllocationServiceClient<Channel>, filter: &str) -> Vec<String> {

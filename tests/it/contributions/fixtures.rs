@@ -9,6 +9,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::transport::Channel;
 
+pub use crate::support::count;
 use crate::support::{TestServer, rid};
 
 pub type Client = ContributionServiceClient<Channel>;
@@ -165,20 +166,6 @@ pub fn create(id: &str, contribution: pb::Contribution) -> pb::CreateContributio
         contribution: Some(contribution),
         request_id: rid(),
     }
-}
-
-pub async fn count(pool: &PgPool, table: &str) -> i64 {
-    let sql = match table {
-        "contributions" => "SELECT count(*) FROM contributions",
-        "contribution_versions" => "SELECT count(*) FROM contribution_versions",
-        "installments" => "SELECT count(*) FROM installments",
-        "receipts" => "SELECT count(*) FROM receipts",
-        "receipt_versions" => "SELECT count(*) FROM receipt_versions",
-        "audit_events" => "SELECT count(*) FROM audit_events",
-        "idempotency_keys" => "SELECT count(*) FROM idempotency_keys",
-        other => panic!("no count for {other}"),
-    };
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 pub fn get(name: &str, as_of: Option<prost_types::Timestamp>) -> pb::GetContributionRequest {

@@ -9,7 +9,7 @@ use scpf_reports::pb::{self, exchange_rate_service_client::ExchangeRateServiceCl
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_refused, count, rid};
 
 const UN: &str = "UN operational rates of exchange";
 
@@ -58,15 +58,6 @@ fn list(filter: &str) -> pb::ListExchangeRatesRequest {
         filter: filter.into(),
         ..Default::default()
     }
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    let sql = match table {
-        "exchange_rates" => "SELECT count(*) FROM exchange_rates",
-        "exchange_rate_versions" => "SELECT count(*) FROM exchange_rate_versions",
-        _ => "SELECT count(*) FROM audit_events",
-    };
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 async fn names(client: &mut ExchangeRateServiceClient<Channel>, filter: &str) -> Vec<String> {

@@ -8,10 +8,10 @@ mod reconcile;
 mod spreadsheets;
 
 use scpf_reports::pb::{self, iati_service_client::IatiServiceClient};
-use sqlx::PgPool;
 use tonic::{Status, transport::Channel};
 
 use crate::support::TestServer;
+pub use crate::support::count;
 
 pub type Client = IatiServiceClient<Channel>;
 
@@ -177,13 +177,4 @@ pub fn minimal(identifier: &str, reporting: &str, title: &str) -> String {
 </iati-activity>
 "#
     )
-}
-
-/// The number of rows of a table.
-pub async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("SELECT count(*) FROM {table}"))
-        .build_query_scalar()
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }

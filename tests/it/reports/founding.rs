@@ -6,7 +6,7 @@ use sqlx::{ConnectOptions, PgPool};
 use tokio_stream::StreamExt;
 
 use super::{cents, d, fixture::content};
-use crate::support::{TestServer, rid};
+use crate::support::{TestServer, count, rid};
 
 pub(super) async fn seed(pool: &PgPool) {
     let url = pool.connect_options().to_url_lossy().to_string();
@@ -21,13 +21,6 @@ pub(super) async fn seed(pool: &PgPool) {
         "seed failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 #[sqlx::test(migrations = false)]

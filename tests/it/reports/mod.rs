@@ -13,6 +13,7 @@ mod money_rules;
 mod quality;
 mod responses;
 mod results;
+mod statistics;
 mod status;
 
 use rust_decimal::{Decimal, RoundingStrategy};

@@ -1,6 +1,8 @@
 //! ResultService measurements: recorded under an indicator, corrected as new revisions, read as
 //! of any instant, listed across indicators and programmes.
 
+mod import;
+
 use std::collections::BTreeMap;
 
 use scpf_reports::pb::{self, IndicatorMeasure};
@@ -9,7 +11,7 @@ use tonic::Code;
 
 use crate::{
     indicators::{client, create, insert_programme, returns, with_returns},
-    support::{TestServer, assert_refused, rid},
+    support::{TestServer, assert_refused, count, rid},
 };
 
 pub const RETURNS: &str = "programmes/avr-belgium/indicators/returns";
@@ -42,13 +44,6 @@ pub fn record(parent: &str, m: pb::Measurement) -> pb::RecordMeasurementRequest 
         measurement: Some(m),
         request_id: rid(),
     }
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 fn get(name: &str, as_of: Option<prost_types::Timestamp>) -> pb::GetMeasurementRequest {

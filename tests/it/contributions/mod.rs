@@ -2,6 +2,7 @@
 
 mod amendments;
 pub mod fixtures;
+mod import;
 mod lists;
 
 use scpf_reports::pb::{self, BudgetPart, EarmarkingCategory, EarmarkingModality};

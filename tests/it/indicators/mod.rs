@@ -7,7 +7,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_refused, count, rid};
 
 pub fn client(server: &TestServer) -> ResultServiceClient<Channel> {
     ResultServiceClient::new(server.channel.clone())
@@ -70,13 +70,6 @@ pub async fn with_returns(pool: &PgPool) -> (TestServer, pb::Indicator) {
         .unwrap()
         .into_inner();
     (server, created)
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 fn get(name: &str, as_of: Option<prost_types::Timestamp>) -> pb::GetIndicatorRequest {

@@ -10,7 +10,7 @@ use tonic::Code;
 use crate::{
     indicators::{client, with_returns},
     measurements::{RETURNS, dims, women_2025},
-    support::{TestServer, rid},
+    support::{TestServer, count, rid},
 };
 
 fn row(
@@ -38,10 +38,6 @@ async fn import(
         .await
         .unwrap()
         .into_inner()
-}
-
-async fn count(pool: &PgPool, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
 fn men_2025() -> pb::Measurement {
@@ -168,15 +164,12 @@ async fn a_mixed_stream_reports_each_row_and_writes_only_the_good_ones(pool: PgP
         (2, 1, 6)
     );
 
-    assert_eq!(count(&pool, "SELECT count(*) FROM measurements").await, 2);
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM measurement_versions").await,
-        2
-    );
+    assert_eq!(count(&pool, "measurements").await, 2);
+    assert_eq!(count(&pool, "measurement_versions").await, 2);
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM audit_events WHERE method LIKE '%ImportMeasurements'"
+            "audit_events WHERE method LIKE '%ImportMeasurements'"
         )
         .await,
         2
@@ -185,7 +178,7 @@ async fn a_mixed_stream_reports_each_row_and_writes_only_the_good_ones(pool: PgP
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM idempotency_keys WHERE request_id IN ('b', 'c', 'd', 'f')"
+            "idempotency_keys WHERE request_id IN ('b', 'c', 'd', 'f')"
         )
         .await,
         0
@@ -211,7 +204,7 @@ async fn resending_the_same_stream_writes_nothing_and_reports_replayed(pool: PgP
     ];
     let first = import(&server, rows.clone()).await;
     assert_eq!((first.written, first.replayed, first.failed), (3, 0, 0));
-    let audits = count(&pool, "SELECT count(*) FROM audit_events").await;
+    let audits = count(&pool, "audit_events").await;
 
     let again = import(&server, rows).await;
     assert_eq!((again.written, again.replayed, again.failed), (0, 3, 0));
@@ -220,14 +213,8 @@ async fn resending_the_same_stream_writes_nothing_and_reports_replayed(pool: PgP
         r.results.iter().map(|r| r.name.clone()).collect::<Vec<_>>()
     };
     assert_eq!(names(&again), names(&first));
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM measurement_versions").await,
-        3
-    );
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM audit_events").await,
-        audits
-    );
+    assert_eq!(count(&pool, "measurement_versions").await, 3);
+    assert_eq!(count(&pool, "audit_events").await, audits);
 }
 
 #[sqlx::test(migrations = false)]
@@ -268,16 +255,9 @@ async fn rows_of_one_key_in_one_stream_are_successive_corrections(pool: PgPool) 
         .unwrap()
         .into_inner();
     assert_eq!((now.revision, now.actual.as_str()), (3, "40"));
+    assert_eq!(count(&pool, "measurement_versions").await, 3);
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM measurement_versions").await,
-        3
-    );
-    assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM measurement_versions WHERE valid_to IS NULL"
-        )
-        .await,
+        count(&pool, "measurement_versions WHERE valid_to IS NULL").await,
         1
     );
     // The versions between were true for no instant: the batch's instant shows the last.
@@ -365,13 +345,9 @@ async fn an_unexpected_database_error_fails_the_whole_batch(pool: PgPool) {
         ]
     );
     assert_eq!((response.written, response.failed), (0, 4));
-    assert_eq!(count(&pool, "SELECT count(*) FROM measurements").await, 0);
+    assert_eq!(count(&pool, "measurements").await, 0);
     assert_eq!(
-        count(
-            &pool,
-            "SELECT count(*) FROM idempotency_keys WHERE request_id LIKE 'g%'"
-        )
-        .await,
+        count(&pool, "idempotency_keys WHERE request_id LIKE 'g%'").await,
         0
     );
 
@@ -424,10 +400,7 @@ async fn streams_longer_than_a_batch_keep_their_order(pool: PgPool) {
             .filter(|r| r.code != 0)
             .all(|r| r.row % 100 == 0 && r.reason == "INVALID_DECIMAL")
     );
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM measurements").await,
-        1222
-    );
+    assert_eq!(count(&pool, "measurements").await, 1222);
 }
 
 #[sqlx::test(migrations = false)]
@@ -441,11 +414,11 @@ async fn concurrent_imports_of_the_same_keys_become_successive_revisions(pool: P
     let (a, b) = tokio::join!(import(&server, stream("1")), import(&server, stream("2")));
     assert_eq!((a.written, a.failed), (300, 0));
     assert_eq!((b.written, b.failed), (300, 0));
-    assert_eq!(count(&pool, "SELECT count(*) FROM measurements").await, 300);
+    assert_eq!(count(&pool, "measurements").await, 300);
     assert_eq!(
         count(
             &pool,
-            "SELECT count(*) FROM measurement_versions WHERE revision = 2 AND valid_to IS NULL"
+            "measurement_versions WHERE revision = 2 AND valid_to IS NULL"
         )
         .await,
         300
@@ -607,10 +580,7 @@ async fn the_import_command_reports_each_failed_line_and_fails(pool: PgPool) {
         "{}",
         again.stdout
     );
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM measurement_versions").await,
-        2
-    );
+    assert_eq!(count(&pool, "measurement_versions").await, 2);
 }
 
 #[sqlx::test(migrations = false)]
@@ -647,7 +617,7 @@ async fn the_import_command_refuses_unknown_columns(pool: PgPool) {
     let run = run_cli(&server, &[csv.as_os_str()]).await;
     assert!(!run.success);
     assert!(run.stderr.contains("unknown: actaul"), "{}", run.stderr);
-    assert_eq!(count(&pool, "SELECT count(*) FROM measurements").await, 0);
+    assert_eq!(count(&pool, "measurements").await, 0);
 }
 
 #[sqlx::test(migrations = false)]
@@ -661,8 +631,5 @@ async fn the_same_stream_sent_twice_at_once_in_two_orders_writes_each_row_once(p
     assert_eq!((a.failed, b.failed), (0, 0));
     assert_eq!(a.written + b.written, 600);
     assert_eq!(a.replayed + b.replayed, 600);
-    assert_eq!(
-        count(&pool, "SELECT count(*) FROM measurement_versions").await,
-        600
-    );
+    assert_eq!(count(&pool, "measurement_versions").await, 600);
 }

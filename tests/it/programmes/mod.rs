@@ -7,7 +7,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_refused, count, rid};
 
 mod lists;
 mod refusals;
@@ -104,13 +104,6 @@ fn list(filter: &str) -> pb::ListProgrammesRequest {
 
 fn names(programmes: &[pb::Programme]) -> Vec<&str> {
     programmes.iter().map(|p| p.name.as_str()).collect()
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 #[sqlx::test(migrations = false)]

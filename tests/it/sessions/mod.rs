@@ -6,7 +6,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_refused, count, rid};
 
 mod lists;
 mod refusals;
@@ -57,13 +57,6 @@ fn list(filter: &str) -> pb::ListSessionsRequest {
         filter: filter.into(),
         ..Default::default()
     }
-}
-
-async fn count(pool: &PgPool, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 fn names(sessions: &[pb::Session]) -> Vec<&str> {
