@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod contributions;
 mod exchange_rates;
+mod fixtures;
 mod foundation;
 mod hardening;
 mod iati;

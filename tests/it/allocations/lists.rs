@@ -4,7 +4,8 @@ use scpf_reports::pb::{self, SrfObjective};
 use sqlx::PgPool;
 use tonic::Code;
 
-use super::{client, create, insert_programme, names, to_objective, usd};
+use super::{client, create, names, to_objective, usd};
+use crate::fixtures;
 use crate::support::{TestServer, assert_refused};
 
 #[sqlx::test(migrations = false)]
@@ -103,8 +104,8 @@ async fn allocations_are_listed_by_date_then_name_page_by_page(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn allocations_are_filtered_by_programme_objective_and_date(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "o-remit").await;
-    insert_programme(&pool, "conex").await;
+    fixtures::programme(&server, "o-remit", "o-remit").await;
+    fixtures::programme(&server, "conex", "conex").await;
     let mut client = client(&server);
     let to = |programme: &str, objective: SrfObjective, date: &str| pb::Allocation {
         allocation_date: date.into(),

@@ -8,29 +8,11 @@ use scpf_reports::pb::{self, SrfObjective, allocation_service_client::Allocation
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
+use crate::fixtures;
 use crate::support::{TestServer, assert_refused, count, rid};
 
 fn client(server: &TestServer) -> AllocationServiceClient<Channel> {
     AllocationServiceClient::new(server.channel.clone())
-}
-
-/// Records a programme straight in the database: these tests need one to point at, not the
-/// programme API.
-async fn insert_programme(pool: &PgPool, id: &str) {
-    sqlx::query("INSERT INTO programmes (id, created_at) VALUES ($1, clock_timestamp())")
-        .bind(id)
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
-             description, thematic_area, srf_objective)
-         VALUES ($1, 1, clock_timestamp(), upper($1), $1, '', 'diaspora', 3)",
-    )
-    .bind(id)
-    .execute(pool)
-    .await
-    .unwrap();
 }
 
 fn usd(amount: &str) -> Option<pb::Money> {
@@ -100,7 +82,7 @@ async fn names(client: &mut AllocationServiceClient<Channel>, filter: &str) -> V
 #[sqlx::test(migrations = false)]
 async fn an_allocation_to_a_programme_is_created_and_read_back(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "o-remit").await;
+    fixtures::programme(&server, "o-remit", "o-remit").await;
     let mut client = client(&server);
     let created = client
         .create_allocation(create("o-remit-2025", to_o_remit()))

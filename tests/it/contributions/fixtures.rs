@@ -9,6 +9,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::transport::Channel;
 
+use crate::fixtures;
 pub use crate::support::count;
 use crate::support::{TestServer, rid};
 
@@ -47,50 +48,10 @@ pub async fn setup(pool: &PgPool) -> TestServer {
         .await
         .unwrap();
     }
-    insert_session(pool, 36).await;
-    insert_programme(pool, "o-remit", "O-REMIT").await;
-    insert_programme(pool, "conex", "Conex").await;
+    fixtures::session(&server, 36).await;
+    fixtures::programme(&server, "o-remit", "O-REMIT").await;
+    fixtures::programme(&server, "conex", "Conex").await;
     server
-}
-
-/// A session row, written directly: these tests are about contributions.
-pub async fn insert_session(pool: &PgPool, number: i32) {
-    sqlx::query(
-        "INSERT INTO sessions (id, body, number, created_at) VALUES ($1, 'scpf', $2, now())",
-    )
-    .bind(number.to_string())
-    .bind(number)
-    .execute(pool)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
-             reporting_period_start, reporting_period_end, state)
-         VALUES ($1, 1, now(), '2025-06-25', '2025-06-26', '2025-01-01', '2025-05-31', 'held')",
-    )
-    .bind(number.to_string())
-    .execute(pool)
-    .await
-    .unwrap();
-}
-
-/// A programme row, written directly.
-pub async fn insert_programme(pool: &PgPool, id: &str, title: &str) {
-    sqlx::query("INSERT INTO programmes (id, created_at) VALUES ($1, now())")
-        .bind(id)
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
-             description, thematic_area)
-         VALUES ($1, 1, now(), upper($1), $2, '', 'diaspora')",
-    )
-    .bind(id)
-    .bind(title)
-    .execute(pool)
-    .await
-    .unwrap();
 }
 
 pub fn money(currency: &str, amount: &str) -> Option<pb::Money> {

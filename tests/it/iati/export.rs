@@ -58,8 +58,8 @@ fn money(currency: &str, amount: &str) -> Option<pb::Money> {
 /// no partners and no dates, a contribution with two installments announced at the 36th
 /// session, receipts one of them withdrawn, indicators with dimensions and measurements), plus
 /// the O-REMIT activity imported from IATI.
-pub(super) async fn seed(server: &TestServer, pool: &PgPool, iati: &mut Client) {
-    crate::contributions::fixtures::insert_session(pool, 36).await;
+pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
+    crate::fixtures::session(server, 36).await;
     let mut orgs = server.organizations();
     for (id, name, kind, member_state, country, iati_ref) in [
         (
@@ -312,7 +312,7 @@ pub(super) async fn seed(server: &TestServer, pool: &PgPool, iati: &mut Client) 
 async fn every_export_validates_against_the_iati_schema(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut iati = client(&server);
-    seed(&server, &pool, &mut iati).await;
+    seed(&server, &mut iati).await;
     let all = export(&mut iati, &[]).await;
     validate(&all);
     // Parents come before their children; the imported activity keeps its identifier and
@@ -469,12 +469,12 @@ pub(super) async fn second_database(pool: &PgPool) -> (PgPool, String) {
 async fn importing_an_export_gives_back_the_same_data(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut iati = client(&server);
-    seed(&server, &pool, &mut iati).await;
+    seed(&server, &mut iati).await;
     let first = export(&mut iati, &[]).await;
 
     let (copy_pool, copy_name) = second_database(&pool).await;
     let copy = TestServer::start(copy_pool.clone()).await;
-    crate::contributions::fixtures::insert_session(&copy_pool, 36).await;
+    crate::fixtures::session(&copy, 36).await;
     let mut copy_iati = client(&copy);
     let imported = import(&mut copy_iati, &first).await.unwrap();
     assert!(

@@ -116,7 +116,7 @@ async fn copy_reference_data(from: &TestServer, to: &TestServer) {
 async fn a_round_trip_through_a_spreadsheet_loses_nothing(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut iati = client(&server);
-    seed(&server, &pool, &mut iati).await;
+    seed(&server, &mut iati).await;
     let dir = std::env::temp_dir().join(format!("scpf-sheets-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let [contributions, receipts, measurements] = export_all(&server, &dir.join("")).await;
@@ -135,7 +135,7 @@ async fn a_round_trip_through_a_spreadsheet_loses_nothing(pool: PgPool) {
     // Into an empty database holding only the same organizations, programmes and indicators.
     let (copy_pool, copy_name) = second_database(&pool).await;
     let copy = TestServer::start(copy_pool.clone()).await;
-    crate::contributions::fixtures::insert_session(&copy_pool, 36).await;
+    crate::fixtures::session(&copy, 36).await;
     copy_reference_data(&server, &copy).await;
     for (what, file) in [
         ("contributions", &contributions),

@@ -7,28 +7,11 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
+use crate::fixtures;
 use crate::support::{TestServer, assert_refused, count, rid};
 
 pub fn client(server: &TestServer) -> ResultServiceClient<Channel> {
     ResultServiceClient::new(server.channel.clone())
-}
-
-/// Programmes are managed by another service: tests insert them directly.
-pub async fn insert_programme(pool: &PgPool, id: &str) {
-    sqlx::query("INSERT INTO programmes (id, created_at) VALUES ($1, clock_timestamp())")
-        .bind(id)
-        .execute(pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
-             description, thematic_area)
-         VALUES ($1, 1, clock_timestamp(), upper($1), 'Programme ' || $1, '', 'migration')",
-    )
-    .bind(id)
-    .execute(pool)
-    .await
-    .unwrap();
 }
 
 /// Assisted voluntary return from Belgium with Fedasil: over 90,000 returns since 1984.
@@ -63,7 +46,7 @@ pub fn create(parent: &str, id: &str, indicator: pb::Indicator) -> pb::CreateInd
 /// A server with the `avr-belgium` programme and its `returns` indicator.
 pub async fn with_returns(pool: &PgPool) -> (TestServer, pb::Indicator) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(pool, "avr-belgium").await;
+    fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let created = client(&server)
         .create_indicator(create("programmes/avr-belgium", "returns", returns()))
         .await
@@ -98,13 +81,13 @@ async fn an_indicator_is_created_and_read_back(pool: PgPool) {
         .unwrap()
         .into_inner();
     assert_eq!(read, created);
-    assert_eq!(count(&pool, "audit_events").await, 1);
+    assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 1);
 }
 
 #[sqlx::test(migrations = false)]
 async fn baseline_values_read_back_without_padding(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "o-remit").await;
+    fixtures::programme(&server, "o-remit", "o-remit").await;
     let mut indicator = returns();
     indicator.baseline = Some(pb::Baseline {
         value: "12.50".into(),
@@ -128,7 +111,7 @@ async fn baseline_values_read_back_without_padding(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_qualitative_baseline_may_have_a_date_without_a_value(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "conex").await;
+    fixtures::programme(&server, "conex", "conex").await;
     let indicator = pb::Indicator {
         measure: IndicatorMeasure::Qualitative as i32,
         baseline: Some(pb::Baseline {
@@ -183,7 +166,7 @@ async fn a_taken_indicator_id_is_already_exists(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_same_indicator_id_may_be_used_under_another_programme(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
-    insert_programme(&pool, "conex").await;
+    fixtures::programme(&server, "conex", "conex").await;
     let other = client(&server)
         .create_indicator(create("programmes/conex", "returns", returns()))
         .await
@@ -195,7 +178,7 @@ async fn the_same_indicator_id_may_be_used_under_another_programme(pool: PgPool)
 #[sqlx::test(migrations = false)]
 async fn invalid_indicators_are_refused_naming_the_field(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "avr-belgium").await;
+    fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let mut client = client(&server);
     let with = |f: fn(&mut pb::Indicator)| {
         let mut i = returns();
@@ -371,13 +354,13 @@ async fn invalid_indicators_are_refused_naming_the_field(pool: PgPool) {
         assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
     }
     assert_eq!(count(&pool, "indicators").await, 0);
-    assert_eq!(count(&pool, "audit_events").await, 0);
+    assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 0);
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_replayed_create_returns_the_same_indicator_and_writes_nothing(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "avr-belgium").await;
+    fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let mut client = client(&server);
     let request = create("programmes/avr-belgium", "returns", returns());
     let first = client
@@ -388,13 +371,13 @@ async fn a_replayed_create_returns_the_same_indicator_and_writes_nothing(pool: P
     let second = client.create_indicator(request).await.unwrap().into_inner();
     assert_eq!(first, second);
     assert_eq!(count(&pool, "indicator_versions").await, 1);
-    assert_eq!(count(&pool, "audit_events").await, 1);
+    assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 1);
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_request_id_reused_for_another_indicator_is_refused(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "avr-belgium").await;
+    fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let mut client = client(&server);
     let request = create("programmes/avr-belgium", "returns", returns());
     client.create_indicator(request.clone()).await.unwrap();
@@ -410,7 +393,7 @@ async fn a_request_id_reused_for_another_indicator_is_refused(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn concurrent_creates_of_one_indicator_write_it_once(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
-    insert_programme(&pool, "avr-belgium").await;
+    fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let same = create("programmes/avr-belgium", "returns", returns());
     let mut calls = tokio::task::JoinSet::new();
     for n in 0..20 {
@@ -433,7 +416,7 @@ async fn concurrent_creates_of_one_indicator_write_it_once(pool: PgPool) {
     assert!(!created.is_empty());
     assert!(created.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(count(&pool, "indicator_versions").await, 1);
-    assert_eq!(count(&pool, "audit_events").await, 1);
+    assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 1);
 }
 
 #[sqlx::test(migrations = false)]
@@ -480,7 +463,7 @@ async fn an_update_writes_a_revision_and_a_stale_etag_is_aborted(pool: PgPool) {
         .into_inner();
     assert_eq!(unchanged, updated);
     assert_eq!(count(&pool, "indicator_versions").await, 2);
-    assert_eq!(count(&pool, "audit_events").await, 2);
+    assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 2);
 }
 
 #[sqlx::test(migrations = false)]
@@ -585,7 +568,7 @@ async fn lists_page_through_one_programme_or_all(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut client = client(&server);
     for programme in ["o-remit", "conex", "avr-belgium"] {
-        insert_programme(&pool, programme).await;
+        fixtures::programme(&server, programme, programme).await;
         for id in ["c", "a", "b"] {
             client
                 .create_indicator(create(&format!("programmes/{programme}"), id, returns()))
