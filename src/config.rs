@@ -193,6 +193,15 @@ pub struct ServerSettings {
     #[arg(long, env = "SCPF_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,
 
+    /// API calls one caller (one token's or certificate's principal) may have running at once;
+    /// its further calls wait for one of them to end, within their deadline, holding no permit
+    /// of the concurrency limit meanwhile. Each running call holds at most one pooled database
+    /// connection at a time, so keep this below SCPF_DB_POOL_SIZE: one caller then never holds
+    /// the whole pool while others wait. 0: no limit. Not applied with SCPF_ALLOW_ANONYMOUS,
+    /// where every caller is the same identity.
+    #[arg(long, env = "SCPF_CALLER_CONCURRENCY_LIMIT", default_value_t = 4)]
+    pub caller_concurrency_limit: usize,
+
     /// Health and reflection handlers running at once: a limit of their own, so that neither
     /// they nor the API can starve the other.
     #[arg(long, env = "SCPF_PROBE_CONCURRENCY_LIMIT", default_value_t = 32)]
@@ -320,6 +329,7 @@ impl ServerSettings {
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 256,
+            caller_concurrency_limit: 4,
             probe_concurrency_limit: 32,
             request_body_timeout: Duration::from_secs(10),
             http2_max_concurrent_streams: 100,
