@@ -2,7 +2,7 @@
 //! that a Kubernetes Deployment can set it. Secrets are read from files where they can be, and are
 //! wrapped so that they never print.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
@@ -46,8 +46,12 @@ pub const CLIENT_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// How long a connection given back to the pool has to answer a ping. One whose call ended
 /// while a statement was running is still waiting for that statement, and would keep its place
-/// in the pool (and its backend busy) until the statement ends: past this, it is closed instead.
+/// in the pool (and its backend busy) until the statement ends: past this, its socket is dropped
+/// (see [`keep_on_release`]).
 pub const RELEASE_PING_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// How long the pool waits for the connection that takes the place of a busy one given back.
+const REPLACEMENT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connection options whose sessions cancel any statement running longer than `timeout` (zero:
 /// no limit). The setting travels in the startup packet, so it holds from the first statement of
@@ -90,37 +94,68 @@ impl DatabaseArgs {
     /// database is not reachable yet.
     pub fn lazy_pool(&self) -> anyhow::Result<PgPool> {
         Ok(self
-            .pool_options()
+            .pool_options()?
             .connect_lazy_with(self.connect_options()?))
     }
 
     /// A pool that connects now, for commands that cannot do anything without the database.
     pub async fn connect(&self) -> anyhow::Result<PgPool> {
         let options = self.connect_options()?;
-        self.pool_options()
+        self.pool_options()?
             .connect_with(options)
             .await
             .context("connecting to the database")
     }
 
-    fn pool_options(&self) -> PgPoolOptions {
-        PgPoolOptions::new()
+    fn pool_options(&self) -> anyhow::Result<PgPoolOptions> {
+        let options = Arc::new(self.connect_options()?);
+        Ok(PgPoolOptions::new()
             .max_connections(self.db_pool_size)
             .acquire_timeout(self.db_acquire_timeout)
-            .after_release(|conn, _| Box::pin(keep_on_release(conn)))
+            .after_release(move |conn, _| {
+                let options = options.clone();
+                Box::pin(async move { keep_on_release(conn, &options).await })
+            }))
     }
 }
 
 /// Whether a connection coming back to the pool may be kept: it must answer a ping within
 /// [`RELEASE_PING_TIMEOUT`]. sqlx would otherwise wait, however long, for a statement whose
 /// call was dropped to finish before reusing the connection.
-async fn keep_on_release(conn: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+///
+/// A connection still busy is not closed the way sqlx closes one (a Terminate message, then the
+/// TLS close_notify, whose exchange waits behind the running statement, so that over TLS the
+/// backend ran on, and kept its place in the pool, until the statement timeout). A new
+/// connection takes its place, and the busy one is dropped: its socket closes at once, plain or
+/// TLS, and its backend, checking its client every [`CLIENT_CHECK_INTERVAL`], sees it gone and
+/// rolls back. When no new connection can be made (the database is down), the busy one is
+/// handed to sqlx to close.
+pub async fn keep_on_release(
+    conn: &mut sqlx::PgConnection,
+    options: &PgConnectOptions,
+) -> Result<bool, sqlx::Error> {
     use sqlx::Connection;
-    let answered = tokio::time::timeout(RELEASE_PING_TIMEOUT, conn.ping()).await;
-    if answered.is_err() {
-        tracing::debug!("a connection still busy when its call ended is closed");
+    match tokio::time::timeout(RELEASE_PING_TIMEOUT, conn.ping()).await {
+        Ok(Ok(())) => return Ok(true),
+        Ok(Err(_)) => return Ok(false),
+        Err(_) => {}
     }
-    Ok(matches!(answered, Ok(Ok(()))))
+    match tokio::time::timeout(
+        REPLACEMENT_CONNECT_TIMEOUT,
+        sqlx::PgConnection::connect_with(options),
+    )
+    .await
+    {
+        Ok(Ok(fresh)) => {
+            drop(std::mem::replace(conn, fresh));
+            tracing::debug!("a connection still busy when its call ended was dropped and replaced");
+            Ok(true)
+        }
+        _ => {
+            tracing::debug!("a connection still busy when its call ended is closed");
+            Ok(false)
+        }
+    }
 }
 
 /// Options of `scpf-reports serve`.
@@ -157,6 +192,15 @@ pub struct ServerSettings {
     /// ends or the request timeout has passed.
     #[arg(long, env = "SCPF_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,
+
+    /// API calls one caller (one token's or certificate's principal) may have running at once;
+    /// its further calls wait for one of them to end, within their deadline, holding no permit
+    /// of the concurrency limit meanwhile. Each running call holds at most one pooled database
+    /// connection at a time, so keep this below SCPF_DB_POOL_SIZE: one caller then never holds
+    /// the whole pool while others wait. 0: no limit. Not applied with SCPF_ALLOW_ANONYMOUS,
+    /// where every caller is the same identity.
+    #[arg(long, env = "SCPF_CALLER_CONCURRENCY_LIMIT", default_value_t = 4)]
+    pub caller_concurrency_limit: usize,
 
     /// Health and reflection handlers running at once: a limit of their own, so that neither
     /// they nor the API can starve the other.
@@ -285,6 +329,7 @@ impl ServerSettings {
             request_timeout: Duration::from_secs(30),
             max_message_bytes: 4 * 1024 * 1024,
             concurrency_limit: 256,
+            caller_concurrency_limit: 4,
             probe_concurrency_limit: 32,
             request_body_timeout: Duration::from_secs(10),
             http2_max_concurrent_streams: 100,

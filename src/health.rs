@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sqlx::PgPool;
+use sqlx::{PgPool, postgres::PgPoolOptions};
 use tokio::sync::watch;
 use tonic_health::{ServingStatus, server::HealthReporter};
 
@@ -21,6 +21,17 @@ pub async fn set_all(reporter: &HealthReporter, services: &[&'static str], statu
     for service in services {
         reporter.set_service_status(*service, status).await;
     }
+}
+
+/// A pool of one connection of its own, opened as the API's are, for the readiness check: the
+/// check never waits for a connection behind the API's calls, so that a pool busy with slow
+/// calls (which the caller's lanes and the deadlines deal with) is not mistaken for a database
+/// that does not answer.
+pub fn own_pool(api: &PgPool, timeout: Duration) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(timeout.max(Duration::from_millis(100)))
+        .connect_lazy_with((*api.connect_options()).clone())
 }
 
 /// Checks the database every `interval` and reports the outcome until `stop` turns true.

@@ -138,6 +138,12 @@ impl Application {
         } = self;
         let limits = admission::Limits {
             calls: settings.concurrency_limit,
+            // Anonymous callers cannot be told apart: one lane would serialize them all.
+            per_caller: if auth.is_anonymous() {
+                0
+            } else {
+                settings.caller_concurrency_limit
+            },
             probes: settings.probe_concurrency_limit,
             body_timeout: settings.request_body_timeout,
             max_message_bytes: settings.max_message_bytes,
@@ -169,7 +175,7 @@ impl Application {
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let follower = tokio::spawn(health::follow_database(
-            pool,
+            health::own_pool(&pool, settings.health_interval),
             reporter.clone(),
             services.clone(),
             settings.health_interval,

@@ -117,6 +117,12 @@ impl Authenticator {
         })
     }
 
+    /// Whether every caller is `anonymous` (no credentials configured): callers cannot be told
+    /// apart.
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self.mode, Mode::Anonymous)
+    }
+
     /// The caller of a request to `path`, or the refusal. `None` for the open services (health,
     /// reflection), which need no identity.
     pub fn check(

@@ -8,6 +8,12 @@
 //!   timeout: a client that stops reading a stream cannot hold a permit for ever, nor the
 //!   response's memory (the body is dropped then, and the call ends CANCELLED). None left:
 //!   RESOURCE_EXHAUSTED.
+//! - Before that permit, an API call of an identified caller (a token's or certificate's
+//!   principal) takes a place in its caller's lane: at most `per_caller` of one caller's calls
+//!   run at once, and its further calls wait (within their deadline, holding no permit of the
+//!   concurrency limit) for one of them to end. One caller can thus hold neither the whole
+//!   concurrency limit nor the whole database pool while others wait. A lane's queue is as long
+//!   as the concurrency limit; past that, RESOURCE_EXHAUSTED.
 //! - Health and reflection have their own, smaller limit, held while their handler runs (a health
 //!   `Watch` lasts for ever and must not starve `Check`): flooding them never touches the API's
 //!   permits, and flooding the API never fails a probe.
@@ -35,6 +41,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
 use crate::{
+    api::Caller,
     error::ERROR_DOMAIN,
     methods::{self, Streaming},
 };
@@ -44,6 +51,8 @@ use crate::{
 pub struct Limits {
     /// API calls in flight at once.
     pub calls: usize,
+    /// API calls of one caller running at once (0: no limit).
+    pub per_caller: usize,
     /// Health and reflection handlers running at once.
     pub probes: usize,
     /// Longest wait for a request message (or the next message of a streamed request).
@@ -70,6 +79,124 @@ struct Shared {
     limits: Limits,
     calls: Arc<Semaphore>,
     probes: Arc<Semaphore>,
+    lanes: Arc<Lanes>,
+}
+
+/// Every caller's lane (see the module documentation). A lane exists while its caller has a
+/// call running or waiting, so the map holds at most one entry per call in flight.
+struct Lanes {
+    running: usize,
+    waiting: usize,
+    by_caller: std::sync::Mutex<HashMap<String, Arc<Lane>>>,
+}
+
+struct Lane {
+    /// Calls of the caller running or waiting: `running + waiting` places.
+    places: Arc<Semaphore>,
+    /// Calls of the caller running.
+    running: Arc<Semaphore>,
+}
+
+/// A call's place in its caller's lane, given back when the call ends.
+struct LanePermit {
+    running: Option<OwnedSemaphorePermit>,
+    place: Option<OwnedSemaphorePermit>,
+    actor: String,
+    lanes: Arc<Lanes>,
+}
+
+impl Lanes {
+    fn lane(&self, actor: &str) -> Arc<Lane> {
+        let mut by_caller = self
+            .by_caller
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        by_caller
+            .entry(actor.to_owned())
+            .or_insert_with(|| {
+                Arc::new(Lane {
+                    places: Arc::new(Semaphore::new(self.running + self.waiting)),
+                    running: Arc::new(Semaphore::new(self.running)),
+                })
+            })
+            .clone()
+    }
+
+    /// Drops `actor`'s lane when no call of it is running, waiting or entering.
+    fn forget_idle(&self, actor: &str) {
+        let mut by_caller = self
+            .by_caller
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if by_caller.get(actor).is_some_and(|lane| {
+            Arc::strong_count(lane) == 1
+                && lane.places.available_permits() == self.running + self.waiting
+        }) {
+            by_caller.remove(actor);
+        }
+    }
+
+    /// Waits, at most `timeout`, for one of `actor`'s calls to run.
+    async fn enter(self: &Arc<Self>, actor: &str, timeout: Duration) -> Result<LanePermit, Status> {
+        let lane = self.lane(actor);
+        let mut permit = LanePermit {
+            running: None,
+            place: None,
+            actor: actor.to_owned(),
+            lanes: self.clone(),
+        };
+        let Ok(place) = lane.places.clone().try_acquire_owned() else {
+            return Err(refusal(
+                Code::ResourceExhausted,
+                "TOO_MANY_CALLS",
+                format!(
+                    "this caller already has {} calls running and {} waiting; retry shortly",
+                    self.running, self.waiting
+                ),
+            ));
+        };
+        permit.place = Some(place);
+        let running = lane.running.clone();
+        drop(lane);
+        match tokio::time::timeout(timeout, running.acquire_owned()).await {
+            Ok(Ok(running)) => {
+                permit.running = Some(running);
+                Ok(permit)
+            }
+            _ => Err(refusal(
+                Code::DeadlineExceeded,
+                "TOO_MANY_CALLS",
+                format!(
+                    "this caller's other {} calls kept running for {}",
+                    self.running,
+                    humantime::format_duration(timeout)
+                ),
+            )),
+        }
+    }
+}
+
+impl Drop for LanePermit {
+    fn drop(&mut self) {
+        self.running.take();
+        self.place.take();
+        self.lanes.forget_idle(&self.actor);
+    }
+}
+
+/// What an admitted API call holds until its response ends.
+struct Permits {
+    _call: OwnedSemaphorePermit,
+    _lane: Option<LanePermit>,
+}
+
+impl From<OwnedSemaphorePermit> for Permits {
+    fn from(call: OwnedSemaphorePermit) -> Self {
+        Permits {
+            _call: call,
+            _lane: None,
+        }
+    }
 }
 
 impl AdmissionLayer {
@@ -79,6 +206,11 @@ impl AdmissionLayer {
                 limits,
                 calls: Arc::new(Semaphore::new(limits.calls)),
                 probes: Arc::new(Semaphore::new(limits.probes)),
+                lanes: Arc::new(Lanes {
+                    running: limits.per_caller,
+                    waiting: limits.calls,
+                    by_caller: std::sync::Mutex::new(HashMap::new()),
+                }),
             }),
         }
     }
@@ -159,6 +291,18 @@ where
             } else {
                 Body::new(Paced::new(body, limits.body_timeout))
             };
+            // The caller's lane first: a call waiting for its turn holds no permit of the
+            // concurrency limit.
+            let actor = parts.extensions.get::<Caller>().map(|c| c.actor.clone());
+            let lane = match actor {
+                Some(actor) if !class.probe && limits.per_caller > 0 => {
+                    match shared.lanes.enter(&actor, limits.request_timeout).await {
+                        Ok(lane) => Some(lane),
+                        Err(status) => return Ok(status.into_http()),
+                    }
+                }
+                _ => None,
+            };
             let semaphore = if class.probe {
                 &shared.probes
             } else {
@@ -186,7 +330,12 @@ where
                 readable_decode_error(&mut parts.headers);
                 Response::from_parts(parts, Body::new(ProbeBody { inner: body }))
             } else {
-                response.map(|body| Body::new(Permitted::new(body, permit, limits.request_timeout)))
+                let permits = Permits {
+                    _call: permit,
+                    _lane: lane,
+                };
+                response
+                    .map(|body| Body::new(Permitted::new(body, permits, limits.request_timeout)))
             })
         }
         .boxed()
@@ -254,7 +403,7 @@ fn readable_decode_error(headers: &mut HeaderMap) {
 
 /// A call's permit, released when its response ends or its time is up, whichever comes first.
 struct Held {
-    permit: Arc<std::sync::Mutex<Option<OwnedSemaphorePermit>>>,
+    permit: Arc<std::sync::Mutex<Option<Permits>>>,
     expiry: tokio::task::AbortHandle,
 }
 
@@ -262,7 +411,7 @@ struct Held {
 type Expiring = Arc<std::sync::Mutex<Option<Body>>>;
 
 impl Held {
-    fn new(permit: OwnedSemaphorePermit, body: Expiring, timeout: Duration) -> Self {
+    fn new(permit: Permits, body: Expiring, timeout: Duration) -> Self {
         let permit = Arc::new(std::sync::Mutex::new(Some(permit)));
         let expiring = permit.clone();
         // A client that stops reading leaves the body unpolled: only a timer of its own can
@@ -279,7 +428,7 @@ impl Held {
     }
 }
 
-fn release(permit: &std::sync::Mutex<Option<OwnedSemaphorePermit>>) {
+fn release(permit: &std::sync::Mutex<Option<Permits>>) {
     if let Ok(mut permit) = permit.lock() {
         permit.take();
     }
@@ -303,7 +452,7 @@ struct Permitted {
 }
 
 impl Permitted {
-    fn new(inner: Body, permit: OwnedSemaphorePermit, timeout: Duration) -> Self {
+    fn new(inner: Body, permit: Permits, timeout: Duration) -> Self {
         let inner = Arc::new(std::sync::Mutex::new(Some(inner)));
         Permitted {
             held: Some(Held::new(permit, inner.clone(), timeout)),
@@ -505,7 +654,7 @@ mod tests {
         let semaphore = Arc::new(Semaphore::new(1));
         // A body nobody reads keeps its permit only until the timeout.
         let permit = semaphore.clone().try_acquire_owned().unwrap();
-        let unread = Permitted::new(Body::empty(), permit, Duration::from_millis(100));
+        let unread = Permitted::new(Body::empty(), permit.into(), Duration::from_millis(100));
         assert_eq!(semaphore.available_permits(), 0);
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(semaphore.available_permits(), 1);
@@ -517,7 +666,7 @@ mod tests {
         );
         // A body read to its end gives its permit back at once.
         let permit = semaphore.clone().try_acquire_owned().unwrap();
-        let read = Permitted::new(Body::empty(), permit, Duration::from_secs(60));
+        let read = Permitted::new(Body::empty(), permit.into(), Duration::from_secs(60));
         assert_eq!(semaphore.available_permits(), 0);
         let collected = read.collect().await.unwrap();
         assert!(collected.to_bytes().is_empty());

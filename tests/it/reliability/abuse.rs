@@ -284,12 +284,17 @@ async fn slow_streams(pool: PgPool, connections: usize) {
     assert!(total >= connections * 100, "{ended:?}");
     // A health check with no body ends DEADLINE_EXCEEDED at the body timeout; reflection, whose
     // request is a stream, ends there too (OK: its request stream is over); an API call without a
-    // token is UNAUTHENTICATED at once; nothing else.
+    // token is UNAUTHENTICATED at once; nothing else. Now and then (1 in 38,683 streams in a
+    // long run) the HTTP/2 layer refuses a stream with REFUSED_STREAM: the attacker opened it
+    // once it had the answer to an earlier one, before the server had seen that one's reset, so
+    // that the connection would have had 101 streams. That is the per-connection stream limit
+    // at work, nothing was started, and a client may retry such a stream at once.
     for how in ended.keys() {
         assert!(
             how.ends_with("Check: DeadlineExceeded")
                 || how.ends_with("ServerReflectionInfo: Ok")
                 || how.ends_with("GetSession: Unauthenticated")
+                || how.ends_with(": stream error: REFUSED_STREAM")
                 || how == "still open at the end",
             "{ended:?}"
         );

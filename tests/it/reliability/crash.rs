@@ -45,9 +45,12 @@ async fn sigkilled_server_loses_and_doubles_no_acknowledged_write(pool: PgPool) 
     // the middle of the load, and start again at once on the same port.
     let started = Instant::now();
     let mut acknowledged_at_kill = Vec::new();
-    for _ in 0..kills {
+    for kill in 0..kills {
         let before = log.lock().unwrap().acknowledged.len();
-        let step = (n / (kills + 2)).max(1);
+        // The writes still to come, shared among the kills still to make and a last stretch
+        // without one. A fixed share of n would not do: the writes landing in the random pause
+        // before each kill add up, and the writers could finish before the last kills.
+        let step = ((n - before) / (kills - kill + 1)).max(1);
         while log.lock().unwrap().acknowledged.len() < before + step {
             assert!(
                 !writers.is_finished(),

@@ -1,7 +1,8 @@
 //! Deadlines and cancellation: a call whose deadline is shorter than its work ends in
 //! DEADLINE_EXCEEDED or CANCELLED, its transaction is rolled back, and its PostgreSQL backend
 //! stops working on it soon after, long before the statement timeout; so does the backend of a
-//! call the client cancels.
+//! call the client cancels. Each case runs with the server connecting to PostgreSQL in plain TCP
+//! and over TLS (skipped, and said so, when the database does not offer TLS).
 
 use std::time::Duration;
 
@@ -26,12 +27,14 @@ fn release_bound() -> Duration {
     RELEASE_PING_TIMEOUT + CLIENT_CHECK_INTERVAL + Duration::from_millis(750)
 }
 
-/// Backends of this database, other than `except`, that run a statement or hold a transaction.
-async fn busy_backends(pool: &PgPool, except: i32) -> Vec<(i32, String, String)> {
+/// Backends of this database, other than `except`, that run a statement or hold a transaction,
+/// with whether their connection is TLS.
+async fn busy_backends(pool: &PgPool, except: i32) -> Vec<(i32, String, String, bool)> {
     sqlx::query_as(
-        "SELECT pid, coalesce(state, ''), left(query, 120) FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1
-           AND (state = 'active' OR state LIKE 'idle in transaction%')",
+        "SELECT a.pid, coalesce(a.state, ''), left(a.query, 120), coalesce(s.ssl, false)
+         FROM pg_stat_activity a LEFT JOIN pg_stat_ssl s ON s.pid = a.pid
+         WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.pid <> $1
+           AND (a.state = 'active' OR a.state LIKE 'idle in transaction%')",
     )
     .bind(except)
     .fetch_all(pool)
@@ -48,6 +51,14 @@ enum Ending {
     ClientCancels,
 }
 
+/// How the server connects to PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Plain,
+    /// TLS, where closing a connection gracefully waits behind its running statement.
+    Tls,
+}
+
 /// What one abandoned write showed.
 struct Abandoned {
     /// The status the client saw (`None` when it cancelled the call itself).
@@ -56,19 +67,33 @@ struct Abandoned {
     released_after: Duration,
 }
 
-/// Starts the server with `statement_timeout`, makes a write wait behind the history lock, ends
-/// the call as `ending` says, and checks that the backend stops within [`release_bound`], that
-/// nothing was committed, and that the same request retried later is written once.
-async fn abandon_a_write(pool: PgPool, statement_timeout: Duration, ending: Ending) -> Abandoned {
+/// Starts the server with `statement_timeout`, connecting to the database over `transport`,
+/// makes a write wait behind the history lock, ends the call as `ending` says, and checks that
+/// the backend stops within [`release_bound`], that nothing was committed, and that the same
+/// request retried later is written once. `None` when TLS was asked for and the database does not
+/// offer it.
+async fn abandon_a_write(
+    pool: PgPool,
+    statement_timeout: Duration,
+    ending: Ending,
+    transport: Transport,
+) -> Option<Abandoned> {
     scpf_reports::store::migrate(&pool).await.unwrap();
-    // An abandoned call's backend stops because the pool closes its socket. Over TLS, sqlx's
-    // graceful close of that socket waits behind the running statement, so the backend runs on
-    // to the statement timeout (RELIABILITY.md, "Not covered here"): this proves the plain-TCP case.
-    let url = (*pool.connect_options())
-        .clone()
-        .ssl_mode(sqlx::postgres::PgSslMode::Disable)
-        .to_url_lossy()
-        .to_string();
+    let options = (*pool.connect_options()).clone().ssl_mode(match transport {
+        Transport::Plain => sqlx::postgres::PgSslMode::Disable,
+        Transport::Tls => sqlx::postgres::PgSslMode::Require,
+    });
+    if transport == Transport::Tls {
+        use sqlx::Connection;
+        if let Err(err) = sqlx::PgConnection::connect_with(&options).await {
+            println!(
+                "SKIPPED over TLS: the database does not offer TLS ({err}); only the plain-TCP \
+                 case is proven by this run"
+            );
+            return None;
+        }
+    }
+    let url = options.to_url_lossy().to_string();
     let timeout = format!("{}ms", statement_timeout.as_millis());
     let server = ServerProcess::start(&url, &[("SCPF_DB_STATEMENT_TIMEOUT", &timeout)]).await;
     server.wait_serving(Duration::from_secs(20)).await;
@@ -122,10 +147,13 @@ async fn abandon_a_write(pool: PgPool, statement_timeout: Duration, ending: Endi
         "answered after {:?}",
         ended - began
     );
-    // The server's backend was working on the call (waiting for the lock) when it ended.
+    // The server's backend was working on the call (waiting for the lock) when it ended, over
+    // the transport asked for.
+    let busy = busy_backends(&pool, blocker_pid).await;
+    assert!(!busy.is_empty(), "the write never reached the database");
     assert!(
-        !busy_backends(&pool, blocker_pid).await.is_empty(),
-        "the write never reached the database"
+        busy.iter().all(|b| b.3 == (transport == Transport::Tls)),
+        "the server's connections are not {transport:?}: {busy:?}"
     );
 
     // Soon after, the backend stops: no statement running, no transaction open.
@@ -172,16 +200,18 @@ async fn abandon_a_write(pool: PgPool, statement_timeout: Duration, ending: Endi
     .await
     .unwrap();
     assert_eq!(versions, 1);
-    Abandoned {
+    Some(Abandoned {
         code,
         released_after,
-    }
+    })
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: PgPool) {
     let statement_timeout = Duration::from_secs(2);
-    let seen = abandon_a_write(pool, statement_timeout, Ending::Deadline).await;
+    let seen = abandon_a_write(pool, statement_timeout, Ending::Deadline, Transport::Plain)
+        .await
+        .unwrap();
     println!(
         "deadline: answered {:?} after a {DEADLINE:?} deadline, backend released {:?} after the \
          call ended (statement timeout {statement_timeout:?}), 0 rows left behind",
@@ -192,26 +222,51 @@ async fn a_call_past_its_deadline_is_rolled_back_and_its_backend_released(pool: 
 
 /// The statement timeout is a backstop, not what stops an abandoned call: with the production
 /// default of 25 s, the backend still stops within a second of the deadline.
-#[sqlx::test(migrations = false)]
-async fn an_abandoned_call_does_not_run_on_to_the_statement_timeout(pool: PgPool) {
+async fn does_not_run_on(pool: PgPool, transport: Transport) {
     let statement_timeout = Duration::from_secs(25);
-    let seen = abandon_a_write(pool, statement_timeout, Ending::Deadline).await;
+    let Some(seen) = abandon_a_write(pool, statement_timeout, Ending::Deadline, transport).await
+    else {
+        return;
+    };
     assert!(seen.released_after < statement_timeout / 10);
     println!(
-        "deadline: answered {:?} after a {DEADLINE:?} deadline, backend released {:?} after the \
-         call ended (statement timeout {statement_timeout:?})",
+        "deadline ({transport:?}): answered {:?} after a {DEADLINE:?} deadline, backend released \
+         {:?} after the call ended (statement timeout {statement_timeout:?})",
         seen.code.unwrap(),
         seen.released_after
     );
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_call_the_client_cancels_stops_its_backend(pool: PgPool) {
+async fn an_abandoned_call_does_not_run_on_to_the_statement_timeout(pool: PgPool) {
+    does_not_run_on(pool, Transport::Plain).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn over_tls_an_abandoned_call_does_not_run_on_to_the_statement_timeout(pool: PgPool) {
+    does_not_run_on(pool, Transport::Tls).await;
+}
+
+async fn client_cancels(pool: PgPool, transport: Transport) {
     let statement_timeout = Duration::from_secs(25);
-    let seen = abandon_a_write(pool, statement_timeout, Ending::ClientCancels).await;
+    let Some(seen) =
+        abandon_a_write(pool, statement_timeout, Ending::ClientCancels, transport).await
+    else {
+        return;
+    };
     println!(
-        "cancel: the client dropped its call after {DEADLINE:?}, backend released {:?} after \
-         (statement timeout {statement_timeout:?}), 0 rows left behind",
+        "cancel ({transport:?}): the client dropped its call after {DEADLINE:?}, backend released \
+         {:?} after (statement timeout {statement_timeout:?}), 0 rows left behind",
         seen.released_after
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_call_the_client_cancels_stops_its_backend(pool: PgPool) {
+    client_cancels(pool, Transport::Plain).await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn over_tls_a_call_the_client_cancels_stops_its_backend(pool: PgPool) {
+    client_cancels(pool, Transport::Tls).await;
 }

@@ -22,6 +22,11 @@ use super::process::ServerProcess;
 /// The viewer's token: the least of the roles, which every attack that needs one uses.
 pub const VIEWER: &str = "abuse-viewer-token";
 
+/// The well-behaved client's token: a viewer too, but another principal than the attacker's.
+/// (A principal's own calls wait behind each other: the per-caller limit protects other callers
+/// from one caller, not a caller from itself.)
+pub const BYSTANDER: &str = "abuse-bystander-token";
+
 /// The deadline of the well-behaved client's every call.
 pub const PROBE_DEADLINE: Duration = Duration::from_secs(2);
 
@@ -38,9 +43,10 @@ pub const PEAK_BOUND_MIB: u64 = CHART_MEMORY_LIMIT_MIB / 2;
 pub const SETTLED_MARGIN_MIB: u64 = 40;
 
 /// The limits the chart's values give the server (helm/scpf-reports/values.yaml `config`).
-const CHART: [(&str, &str); 7] = [
+const CHART: [(&str, &str); 8] = [
     ("SCPF_DB_POOL_SIZE", "10"),
     ("SCPF_CONCURRENCY_LIMIT", "256"),
+    ("SCPF_CALLER_CONCURRENCY_LIMIT", "4"),
     ("SCPF_PROBE_CONCURRENCY_LIMIT", "32"),
     ("SCPF_HTTP2_MAX_CONCURRENT_STREAMS", "100"),
     ("SCPF_REQUEST_TIMEOUT", "30s"),
@@ -56,12 +62,22 @@ pub struct Target {
 
 impl Target {
     /// Starts the binary on the (migrated) test database with the chart's limits, a tokens file
-    /// that knows only [`VIEWER`], and `env` on top (timeouts a short test shortens).
+    /// that knows [`VIEWER`] and [`BYSTANDER`], and `env` on top (timeouts a short test shortens).
     pub async fn start(pool: &PgPool, env: &[(&str, &str)]) -> Target {
         let dir = tempfile::tempdir().unwrap();
         let tokens = dir.path().join("tokens");
-        let hash = scpf_reports::auth::hash_token(&secrecy::SecretString::from(VIEWER.to_owned()));
-        std::fs::write(&tokens, format!("{hash} viewer dashboards\n")).unwrap();
+        let hash = |token: &str| {
+            scpf_reports::auth::hash_token(&secrecy::SecretString::from(token.to_owned()))
+        };
+        std::fs::write(
+            &tokens,
+            format!(
+                "{} viewer dashboards\n{} viewer another-dashboard\n",
+                hash(VIEWER),
+                hash(BYSTANDER)
+            ),
+        )
+        .unwrap();
         let tokens = tokens.to_str().unwrap().to_owned();
         let mut all: Vec<(&str, &str)> = CHART.to_vec();
         all.extend([
@@ -116,13 +132,17 @@ fn status_mib(pid: u32, field: &str) -> u64 {
     kib.div_ceil(1024)
 }
 
-/// `request` with the viewer's token and the probe deadline.
+/// `request` with the viewer's token and `deadline`.
 pub fn as_viewer<T>(message: T, deadline: Duration) -> tonic::Request<T> {
+    with_token(message, VIEWER, deadline)
+}
+
+fn with_token<T>(message: T, token: &str, deadline: Duration) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request.set_timeout(deadline);
     request
         .metadata_mut()
-        .insert("authorization", format!("Bearer {VIEWER}").parse().unwrap());
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
     request
 }
 
@@ -203,11 +223,12 @@ async fn probe(addr: std::net::SocketAddr, session: String, stop: Arc<AtomicBool
         };
         let got = tokio::time::timeout(
             PROBE_DEADLINE,
-            SessionServiceClient::new(channel.clone()).get_session(as_viewer(
+            SessionServiceClient::new(channel.clone()).get_session(with_token(
                 pb::GetSessionRequest {
                     name: session.clone(),
                     ..Default::default()
                 },
+                BYSTANDER,
                 PROBE_DEADLINE,
             )),
         )
