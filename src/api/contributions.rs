@@ -9,7 +9,10 @@ use sqlx::PgConnection;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
-    api::{Api, Caller, convert, refs},
+    api::{
+        Api, Caller, convert, refs,
+        resource::{self, Shown},
+    },
     domain::{
         contribution::Contribution,
         filter::{Condition, FieldSpec, Filter, Kind, Value},
@@ -18,7 +21,7 @@ use crate::{
     error::{Error, Result},
     pb::{self, contribution_service_server::ContributionService},
     rpc_method,
-    store::{contributions, refs::Target},
+    store::{Versioned, contributions, refs::Target},
 };
 
 pub use wire::{contribution, message};
@@ -158,12 +161,10 @@ impl ContributionService for Api {
     ) -> Result<Response<pb::Contribution>, Status> {
         let req = request.into_inner();
         let id = text::parse_name(&req.name, "contributions", "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = contributions::get(&mut conn, &id, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<Contribution>(&id, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_contributions(
@@ -213,20 +214,12 @@ impl ContributionService for Api {
         let method = rpc_method!("ContributionService", "AmendContribution");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = c.name();
-                let current = contributions::lock_current(w, &c.id).await?;
-                convert::check_etag(&name, &etag, current.revision)?;
+                let current = resource::lock_with_etag(w, &c.id, &etag).await?;
                 c.check_same_identity(&current.value, "contribution")?;
                 check_links(w.conn(), &c).await?;
-                let Some(after) = contributions::amend(w, &current, &c, &reason).await? else {
-                    return Ok(message(&current));
-                };
-                let response = message(&after);
-                let before = convert::canonical_json(&message(&current));
-                let after = convert::canonical_json(&response);
-                w.audit(&name, Some(before), Some(after), Some(&reason))
-                    .await?;
-                Ok(response)
+                Ok(resource::revise_audited(w, &current, &c, Some(&reason))
+                    .await?
+                    .unwrap_or_else(|| message(&current)))
             })
             .await?;
         Ok(Response::new(response))
@@ -265,5 +258,13 @@ impl ContributionService for Api {
         request: Request<Streaming<pb::ImportContributionsRequest>>,
     ) -> Result<Response<pb::ImportContributionsResponse>, Status> {
         import::import(self, request).await
+    }
+}
+
+impl Shown for Contribution {
+    type Message = pb::Contribution;
+
+    fn message(v: &Versioned<Self>) -> pb::Contribution {
+        message(v)
     }
 }
