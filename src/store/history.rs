@@ -12,7 +12,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder, postgres::PgRow};
 
-use super::{AsOf, Versioned, map_db_error, take_turn, write::Write};
+use super::{AsOf, Versioned, map_db_error, write::Write};
 use crate::{
     domain::text::Id,
     error::{Error, Result},
@@ -233,4 +233,38 @@ pub async fn revise<T: Kept>(
         updated_at: now,
         value: value.clone(),
     }))
+}
+
+/// Makes the writers of one resource take turns before a correction: `lock` selects the
+/// resource's identity row `FOR UPDATE` (identity rows never change, so the lock is only a
+/// turnstile). A writer that waited reads the history clock again, so that its versions come
+/// after the one it supersedes. Read the current version after this, in a new statement, so
+/// that it is the last writer's. NOT_FOUND (for `name`) when there is no such resource.
+async fn take_turn<'q>(
+    w: &mut Write,
+    lock: sqlx::query::QueryScalar<'q, Postgres, i32, sqlx::postgres::PgArguments>,
+    name: &str,
+) -> Result<DateTime<Utc>> {
+    if lock.fetch_optional(w.conn()).await?.is_none() {
+        return Err(Error::not_found(name));
+    }
+    w.restamp().await
+}
+
+/// Closes the open version of one resource at `now`: the only change history ever accepts.
+/// `table` and `key_column` are names from this module, never caller input.
+pub(crate) async fn close_version(
+    conn: &mut sqlx::PgConnection,
+    table: &'static str,
+    key_column: &'static str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("UPDATE {table} SET valid_to = "));
+    qb.push_bind(now)
+        .push(format!(" WHERE {key_column} = "))
+        .push_bind(key.to_owned())
+        .push(" AND valid_to IS NULL");
+    qb.build().execute(conn).await.map_err(map_db_error)?;
+    Ok(())
 }
