@@ -417,14 +417,21 @@ pub async fn list(
     history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
-/// Whether each of these organizations is a Member State now; unknown ids are absent.
-pub async fn member_states(conn: &mut PgConnection, ids: &[&str]) -> Result<HashMap<String, bool>> {
-    let rows: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT organization_id, member_state FROM organization_versions
-          WHERE organization_id = ANY($1) AND valid_to IS NULL",
+/// What the database knows of one contribution's references: the donor as it is now, the
+/// programme, the session. The same answer a batch reads for each of its rows.
+pub async fn references(conn: &mut PgConnection, c: &Contribution) -> Result<import::References> {
+    Ok(sqlx::query_as(
+        "SELECT 0 AS n,
+                (SELECT o.member_state FROM organization_versions o
+                  WHERE o.organization_id = $1 AND o.valid_to IS NULL) AS member_state,
+                $2::text IS NULL OR EXISTS (SELECT 1 FROM programmes p WHERE p.id = $2)
+                    AS programme_known,
+                $3::text IS NULL OR EXISTS (SELECT 1 FROM sessions x WHERE x.id = $3)
+                    AS session_known",
     )
-    .bind(ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
+    .bind(c.donor.as_str())
+    .bind(c.programme.as_ref().map(Id::as_str))
+    .bind(c.announced_at.map(SessionKey::id))
+    .fetch_one(conn)
+    .await?)
 }
