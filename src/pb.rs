@@ -4,6 +4,8 @@
 
 tonic::include_proto!("scpf.v1");
 
+pub mod wire;
+
 /// The encoded `FileDescriptorSet` of every file under `proto/`, for server reflection and for
 /// encoding messages as canonical JSON.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("scpf_descriptor");

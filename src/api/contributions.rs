@@ -5,11 +5,13 @@ mod import;
 pub(crate) mod receipts;
 mod wire;
 
-use sqlx::PgConnection;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
-    api::{Api, Caller, convert, refs},
+    api::{
+        Api, Caller, convert,
+        resource::{self, Shown},
+    },
     domain::{
         contribution::Contribution,
         filter::{Condition, FieldSpec, Filter, Kind, Value},
@@ -18,7 +20,10 @@ use crate::{
     error::{Error, Result},
     pb::{self, contribution_service_server::ContributionService},
     rpc_method,
-    store::{contributions, refs::Target},
+    store::{
+        Versioned,
+        contributions::{self, import::References},
+    },
 };
 
 pub use wire::{contribution, message};
@@ -98,34 +103,46 @@ pub(crate) fn parse_create(req: &pb::CreateContributionRequest) -> Result<Contri
     Ok(contribution(id, req.contribution.as_ref(), "contribution")?)
 }
 
-/// The donor exists and may pay this kind of money.
-async fn check_donor(conn: &mut PgConnection, c: &Contribution) -> Result<()> {
-    let donor = format!("organizations/{}", c.donor);
-    refs::require(conn, Target::Organization, &donor, "contribution.donor").await?;
-    let member_states = contributions::member_states(conn, &[c.donor.as_str()]).await?;
-    let member_state = member_states
-        .get(c.donor.as_str())
-        .copied()
-        .unwrap_or(false);
-    Ok(c.check_donor(member_state, "contribution")?)
+/// The checks of a new contribution's references, answered from what the database knows of them
+/// (`store::contributions::references`, or a batch's one statement for all its rows): the donor
+/// exists and may pay this kind of money, then the links hold.
+pub(crate) fn check_references(c: &Contribution, known: &References) -> Result<()> {
+    let Some(member_state) = known.member_state else {
+        return Err(missing(
+            "contribution.donor",
+            "UNKNOWN_ORGANIZATION",
+            format!("organizations/{}", c.donor),
+        ));
+    };
+    c.check_donor(member_state, "contribution")?;
+    check_links(c, known)
 }
 
-/// The programme and the session named exist.
-async fn check_links(conn: &mut PgConnection, c: &Contribution) -> Result<()> {
-    if let Some(programme) = &c.programme {
-        let name = format!("programmes/{programme}");
-        refs::require(conn, Target::Programme, &name, "contribution.programme").await?;
+/// The programme and the session a contribution names exist.
+fn check_links(c: &Contribution, known: &References) -> Result<()> {
+    if let Some(programme) = &c.programme
+        && !known.programme_known
+    {
+        return Err(missing(
+            "contribution.programme",
+            "UNKNOWN_PROGRAMME",
+            format!("programmes/{programme}"),
+        ));
     }
-    if let Some(session) = c.announced_at {
-        refs::require(
-            conn,
-            Target::Session,
-            &session.name(),
+    if let Some(session) = c.announced_at
+        && !known.session_known
+    {
+        return Err(missing(
             "contribution.announced_at",
-        )
-        .await?;
+            "UNKNOWN_SESSION",
+            session.name(),
+        ));
     }
     Ok(())
+}
+
+fn missing(field: &str, reason: &'static str, name: String) -> Error {
+    Error::invalid(field, reason, format!("{name} does not exist"))
 }
 
 #[tonic::async_trait]
@@ -140,8 +157,8 @@ impl ContributionService for Api {
         let method = rpc_method!("ContributionService", "CreateContribution");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                check_donor(w.conn(), &c).await?;
-                check_links(w.conn(), &c).await?;
+                let known = contributions::references(w.conn(), &c).await?;
+                check_references(&c, &known)?;
                 let created = contributions::create(w, &c).await?;
                 let response = message(&created);
                 let after = convert::canonical_json(&response);
@@ -158,12 +175,10 @@ impl ContributionService for Api {
     ) -> Result<Response<pb::Contribution>, Status> {
         let req = request.into_inner();
         let id = text::parse_name(&req.name, "contributions", "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = contributions::get(&mut conn, &id, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<Contribution>(&id, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_contributions(
@@ -213,20 +228,12 @@ impl ContributionService for Api {
         let method = rpc_method!("ContributionService", "AmendContribution");
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = c.name();
-                let current = contributions::lock_current(w, &c.id).await?;
-                convert::check_etag(&name, &etag, current.revision)?;
+                let current = resource::lock_with_etag(w, &c.id, &etag).await?;
                 c.check_same_identity(&current.value, "contribution")?;
-                check_links(w.conn(), &c).await?;
-                let Some(after) = contributions::amend(w, &current, &c, &reason).await? else {
-                    return Ok(message(&current));
-                };
-                let response = message(&after);
-                let before = convert::canonical_json(&message(&current));
-                let after = convert::canonical_json(&response);
-                w.audit(&name, Some(before), Some(after), Some(&reason))
-                    .await?;
-                Ok(response)
+                check_links(&c, &contributions::references(w.conn(), &c).await?)?;
+                Ok(resource::revise_audited(w, &current, &c, Some(&reason))
+                    .await?
+                    .unwrap_or_else(|| message(&current)))
             })
             .await?;
         Ok(Response::new(response))
@@ -265,5 +272,13 @@ impl ContributionService for Api {
         request: Request<Streaming<pb::ImportContributionsRequest>>,
     ) -> Result<Response<pb::ImportContributionsResponse>, Status> {
         import::import(self, request).await
+    }
+}
+
+impl Shown for Contribution {
+    type Message = pb::Contribution;
+
+    fn message(v: &Versioned<Self>) -> pb::Contribution {
+        message(v)
     }
 }

@@ -1,6 +1,7 @@
-//! Conversions shared by every service: timestamps, dates, money, etags, canonical JSON.
+//! Conversions shared by every service: timestamps, dates, money, etags, canonical JSON. The
+//! outbound ones that reports use too live in `pb::wire`.
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::{
     domain::{
@@ -11,13 +12,7 @@ use crate::{
     pb,
 };
 
-/// A protobuf timestamp of an instant.
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
-}
+pub use crate::pb::wire::{date, money_message, optional_date, timestamp};
 
 /// Reads an optional instant, truncated to the microsecond the database keeps, so that the same
 /// instant always selects the same history.
@@ -30,16 +25,6 @@ pub fn instant(ts: Option<&prost_types::Timestamp>, field: &str) -> Parsed<Optio
     Ok(Some(t.trunc_subsecs(6)))
 }
 
-/// `YYYY-MM-DD`.
-pub fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// `YYYY-MM-DD`, or empty.
-pub fn optional_date(d: Option<NaiveDate>) -> String {
-    d.map(date).unwrap_or_default()
-}
-
 /// Parses a required `Money` message at `path` (for example `contribution.total`).
 pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
     let m = m.ok_or_else(|| {
@@ -47,14 +32,6 @@ pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
     })?;
     let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
     Money::parse(&m.amount, currency, &field(path, "amount"))
-}
-
-/// The protobuf form of an amount.
-pub fn money_message(m: Money) -> pb::Money {
-    pb::Money {
-        currency_code: m.currency().code().to_owned(),
-        amount: m.amount().to_string(),
-    }
 }
 
 /// The etag of a revision.

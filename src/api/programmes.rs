@@ -3,7 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, convert, organizations, refs},
+    api::{
+        Api, Caller, convert, organizations, refs,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind, Value},
@@ -249,12 +252,10 @@ impl ProgrammeService for Api {
     ) -> Result<Response<pb::Programme>, Status> {
         let req = request.into_inner();
         let id = parse_name(&req.name, "name")?;
-        let as_of = self.read_instant(req.as_of.as_ref(), "as_of").await?;
-        let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-        let found = programmes::get(&mut conn, &id, as_of)
-            .await?
-            .ok_or_else(|| Error::not_found(&req.name))?;
-        Ok(Response::new(message(&found)))
+        let found = self
+            .get_one::<Programme>(&id, &req.name, req.as_of.as_ref())
+            .await?;
+        Ok(Response::new(found))
     }
 
     async fn list_programmes(
@@ -296,8 +297,7 @@ impl ProgrammeService for Api {
         let (response, _) = self
             .mutate(&caller, method, &req.request_id, &req, async |w| {
                 let name = programme.name();
-                let before = programmes::lock_current(w, &programme.id).await?;
-                convert::check_etag(&name, &etag, before.revision)?;
+                let before = resource::lock_with_etag(w, &programme.id, &etag).await?;
                 require_references(w, &programme, "programme").await?;
                 if let Some(parent) = &programme.parent
                     && programmes::would_cycle(w, &programme.id, parent).await?
@@ -308,14 +308,19 @@ impl ProgrammeService for Api {
                         format!("programmes/{parent} is {name} or belongs to it, so it cannot be its parent"),
                     ));
                 }
-                let after = programmes::replace(w, &before, &programme).await?;
-                let response = message(&after);
-                if before.revision != after.revision {
-                    crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
-                }
-                Ok(response)
+                Ok(resource::revise_audited(w, &before, &programme, None)
+                    .await?
+                    .unwrap_or_else(|| message(&before)))
             })
             .await?;
         Ok(Response::new(response))
+    }
+}
+
+impl Shown for Programme {
+    type Message = pb::Programme;
+
+    fn message(v: &Versioned<Self>) -> pb::Programme {
+        message(v)
     }
 }

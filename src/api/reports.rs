@@ -229,21 +229,7 @@ impl ReportService for Api {
                 &req.request_id,
                 &req,
                 async || {
-                    let settled = store::settle_history(&pool).await?;
-                    let as_of = match requested {
-                        Some(t) if t > settled => {
-                            return Err(Error::invalid(
-                                "as_of",
-                                "AS_OF_IN_FUTURE",
-                                format!(
-                                    "{} is in the future; a report can show data up to now",
-                                    t.to_rfc3339()
-                                ),
-                            ));
-                        }
-                        Some(t) => t,
-                        None => settled,
-                    };
+                    let as_of = store::settle_as_of(&pool, requested, "as_of").await?;
                     let started = std::time::Instant::now();
                     let inputs =
                         assemble::load(&pool, session, as_of, status_date, "status_date").await?;

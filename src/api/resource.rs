@@ -58,6 +58,7 @@ paged!(
     pb::ListMemberStatesRequest,
     pb::ListOrganizationsRequest,
     pb::ListProgrammesRequest,
+    pb::ListReceiptsRequest,
     pb::ListSessionsRequest,
 );
 
@@ -110,6 +111,37 @@ impl Api {
     }
 }
 
+/// The start of a correction inside its write: waits for the resource's other writers and reads
+/// its current version, which must be the one the caller's `etag` names (ABORTED otherwise).
+pub async fn lock_with_etag<T: Shown>(
+    w: &mut Write,
+    key: &T::Key,
+    etag: &str,
+) -> Result<Versioned<T>> {
+    let current = history::lock_current::<T>(w, key).await?;
+    convert::check_etag(&T::name_of(key), etag, current.revision)?;
+    Ok(current)
+}
+
+/// The end of a correction: `value` as the revision after `current` (locked with
+/// [`lock_with_etag`]), audited with the version it replaces and the caller's `reason` if any;
+/// nothing is written when nothing changed. Answers the message of the resource after, `None`
+/// when nothing changed.
+pub async fn revise_audited<T: Shown>(
+    w: &mut Write,
+    current: &Versioned<T>,
+    value: &T,
+    reason: Option<&str>,
+) -> Result<Option<T::Message>> {
+    let Some(after) = history::revise(w, current, value, reason.unwrap_or("")).await? else {
+        return Ok(None);
+    };
+    let response = T::message(&after);
+    let name = T::name_of(&value.key());
+    super::audit_changed(w, &name, &T::message(current), &response, reason).await?;
+    Ok(Some(response))
+}
+
 /// An Update inside its write: the new version of `value` when the caller's `etag` is current
 /// (ABORTED otherwise), audited with the version it replaces; nothing is written when nothing
 /// changed. Answers the message of the resource after.
@@ -118,14 +150,8 @@ pub async fn update_with_etag<T: Shown>(
     value: &T,
     etag: &str,
 ) -> Result<T::Message> {
-    let name = T::name_of(value.key());
-    let (before, after) = history::update(w, value, |current| {
-        convert::check_etag(&name, etag, current.revision)
-    })
-    .await?;
-    let response = T::message(&after);
-    if before.revision != after.revision {
-        super::audit_changed(w, &name, &T::message(&before), &response, None).await?;
-    }
-    Ok(response)
+    let current = lock_with_etag(w, &value.key(), etag).await?;
+    Ok(revise_audited(w, &current, value, None)
+        .await?
+        .unwrap_or_else(|| T::message(&current)))
 }

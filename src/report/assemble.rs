@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::{
-    api::convert,
     domain::{
         member_state::Standing,
         money::{Currency, Money},
@@ -21,7 +20,7 @@ use crate::{
         session::{Body, Session, SessionKey},
     },
     error::{Error, Result},
-    pb,
+    pb::{self, wire as convert},
     report::{assessed, changes, figures},
     store::{
         AsOf, history, member_states,

@@ -14,9 +14,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::{
-    api::convert,
     domain::money::{Currency, Money},
-    pb,
+    pb::{self, wire as convert},
     store::report_data::ScheduleRow,
 };
 

@@ -81,8 +81,8 @@ impl Kept for Allocation {
     const VERSIONS: &'static str = "allocation_versions";
     const VERSION_KEY: &'static [&'static str] = &["allocation_id"];
 
-    fn key(&self) -> &Id {
-        &self.id
+    fn key(&self) -> Id {
+        self.id.clone()
     }
 
     fn name_of(key: &Id) -> String {
@@ -93,6 +93,7 @@ impl Kept for Allocation {
         &self,
         conn: &mut PgConnection,
         revision: i32,
+        _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
@@ -125,7 +126,7 @@ pub async fn create(w: &mut Write, allocation: &Allocation) -> Result<Versioned<
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "allocations_pkey", &allocation.name()))?;
-    allocation.insert_version(w.conn(), 1, now).await?;
+    allocation.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(allocation, now))
 }
 
@@ -162,7 +163,7 @@ pub async fn list(
     }
     qb.push(" ORDER BY v.allocation_date, a.id LIMIT ")
         .push_bind(limit);
-    history::fetch_all(qb, pool).await
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
 /// The position of an allocation in the list order.

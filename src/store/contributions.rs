@@ -10,7 +10,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{AsOf, Versioned, write::Write};
+use super::{
+    AsOf, Versioned,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         contribution::{
@@ -25,8 +29,9 @@ use crate::{
     error::{Error, Result},
 };
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: String,
     donor_id: String,
     funding_type: String,
@@ -55,12 +60,6 @@ struct InstallmentRow {
     amount: Decimal,
 }
 
-const SELECT: &str = "SELECT c.id, c.donor_id, c.funding_type, c.currency_code, c.created_at,
-        v.revision, v.valid_from, v.earmarking_category, v.earmarking_modality, v.programme_id,
-        v.earmarked_to, v.status, v.total, v.agreement_date, v.period_start, v.period_end,
-        v.announced_session_id, v.description
-   FROM contributions c JOIN contribution_versions v ON v.contribution_id = c.id";
-
 fn corrupt(id: &str, what: &str) -> Error {
     Error::Internal(anyhow::anyhow!("contribution {id}: bad stored {what}"))
 }
@@ -70,99 +69,140 @@ pub(crate) fn stored_currency(code: &str, owner: &str) -> Result<Currency> {
     Currency::parse(code, "currency_code").map_err(|_| corrupt(owner, "currency"))
 }
 
-fn assemble(r: Row, schedule: Vec<InstallmentRow>) -> Result<Versioned<Contribution>> {
-    let bad = |what: &str| corrupt(&r.id, what);
-    let currency = stored_currency(&r.currency_code, &r.id)?;
-    let earmarking = match (r.earmarking_category, r.earmarking_modality.as_deref()) {
-        (None, None) => None,
-        (Some(code), Some(letter)) => {
-            let category = EarmarkingCategory::from_code(code).ok_or_else(|| bad("category"))?;
-            let modality = letter
-                .chars()
-                .next()
-                .and_then(EarmarkingModality::from_letter)
-                .ok_or_else(|| bad("modality"))?;
-            Some(Earmarking::new(category, modality, "").map_err(|_| bad("earmarking"))?)
-        }
-        _ => return Err(bad("earmarking")),
-    };
-    let id = |text: &str, what: &str| Id::parse(text, "").map_err(|_| bad(what));
-    let value = Contribution {
-        id: id(&r.id, "id")?,
-        donor: id(&r.donor_id, "donor")?,
-        funding_type: FundingType::from_db(&r.funding_type).ok_or_else(|| bad("funding type"))?,
-        earmarking,
-        programme: r
-            .programme_id
-            .as_deref()
-            .map(|p| id(p, "programme"))
-            .transpose()?,
-        earmarked_to: r.earmarked_to,
-        status: FlowStatus::from_db(&r.status).ok_or_else(|| bad("status"))?,
-        total: Money::from_decimal(r.total, currency),
-        installments: schedule
-            .into_iter()
-            .map(|i| Installment {
-                due_date: i.due_date,
-                amount: Money::from_decimal(i.amount, currency),
-            })
-            .collect(),
-        agreement_date: r.agreement_date,
-        period_start: r.period_start,
-        period_end: r.period_end,
-        announced_at: r
-            .announced_session_id
-            .as_deref()
-            .map(|s| {
-                SessionKey::parse_name(&format!("sessions/{s}"), "").map_err(|_| bad("session"))
-            })
-            .transpose()?,
-        description: r.description,
-    };
-    Ok(Versioned {
-        revision: r.revision,
-        created_at: r.created_at,
-        updated_at: r.valid_from,
-        value,
-    })
+/// A version without its schedule, which [`Kept::attach_children`] adds.
+impl TryFrom<Row> for Versioned<Contribution> {
+    type Error = Error;
+
+    fn try_from(r: Row) -> Result<Self> {
+        let bad = |what: &str| corrupt(&r.id, what);
+        let currency = stored_currency(&r.currency_code, &r.id)?;
+        let earmarking = match (r.earmarking_category, r.earmarking_modality.as_deref()) {
+            (None, None) => None,
+            (Some(code), Some(letter)) => {
+                let category =
+                    EarmarkingCategory::from_code(code).ok_or_else(|| bad("category"))?;
+                let modality = letter
+                    .chars()
+                    .next()
+                    .and_then(EarmarkingModality::from_letter)
+                    .ok_or_else(|| bad("modality"))?;
+                Some(Earmarking::new(category, modality, "").map_err(|_| bad("earmarking"))?)
+            }
+            _ => return Err(bad("earmarking")),
+        };
+        let id = |text: &str, what: &str| Id::parse(text, "").map_err(|_| bad(what));
+        let value = Contribution {
+            id: id(&r.id, "id")?,
+            donor: id(&r.donor_id, "donor")?,
+            funding_type: FundingType::from_db(&r.funding_type)
+                .ok_or_else(|| bad("funding type"))?,
+            earmarking,
+            programme: r
+                .programme_id
+                .as_deref()
+                .map(|p| id(p, "programme"))
+                .transpose()?,
+            earmarked_to: r.earmarked_to.clone(),
+            status: FlowStatus::from_db(&r.status).ok_or_else(|| bad("status"))?,
+            total: Money::from_decimal(r.total, currency),
+            installments: Vec::new(),
+            agreement_date: r.agreement_date,
+            period_start: r.period_start,
+            period_end: r.period_end,
+            announced_at: r
+                .announced_session_id
+                .as_deref()
+                .map(|s| {
+                    SessionKey::parse_name(&format!("sessions/{s}"), "").map_err(|_| bad("session"))
+                })
+                .transpose()?,
+            description: r.description.clone(),
+        };
+        Ok(Versioned {
+            revision: r.revision,
+            created_at: r.created_at,
+            updated_at: r.valid_from,
+            value,
+        })
+    }
 }
 
-/// Loads the schedules of many versions with one query and attaches them.
-async fn with_schedules(
-    conn: &mut PgConnection,
-    rows: Vec<Row>,
-) -> Result<Vec<Versioned<Contribution>>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+impl Kept for Contribution {
+    type Key = Id;
+    type Row = Row;
+    const SELECT: &'static str = "SELECT c.id, c.donor_id, c.funding_type, c.currency_code,
+            c.created_at, v.revision, v.valid_from, v.earmarking_category, v.earmarking_modality,
+            v.programme_id, v.earmarked_to, v.status, v.total, v.agreement_date, v.period_start,
+            v.period_end, v.announced_session_id, v.description
+       FROM contributions c JOIN contribution_versions v ON v.contribution_id = c.id";
+    const IDENTITY: &'static str = "contributions";
+    const ALIAS: &'static str = "c";
+    const KEY: &'static [&'static str] = &["id"];
+    const VERSIONS: &'static str = "contribution_versions";
+    const VERSION_KEY: &'static [&'static str] = &["contribution_id"];
+
+    fn key(&self) -> Id {
+        self.id.clone()
     }
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let revisions: Vec<i32> = rows.iter().map(|r| r.revision).collect();
-    let found: Vec<InstallmentRow> = sqlx::query_as(
-        "SELECT i.contribution_id, i.revision, i.due_date, i.amount
-           FROM installments i
-           JOIN UNNEST($1::text[], $2::int[]) AS k (id, revision)
-             ON i.contribution_id = k.id AND i.revision = k.revision
-          ORDER BY i.contribution_id, i.revision, i.position",
-    )
-    .bind(&ids)
-    .bind(&revisions)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut schedules: HashMap<(String, i32), Vec<InstallmentRow>> = HashMap::new();
-    for i in found {
-        schedules
-            .entry((i.contribution_id.clone(), i.revision))
-            .or_default()
-            .push(i);
+
+    fn name_of(id: &Id) -> String {
+        format!("contributions/{id}")
     }
-    rows.into_iter()
-        .map(|r| {
-            let schedule = schedules
-                .remove(&(r.id.clone(), r.revision))
-                .unwrap_or_default();
-            assemble(r, schedule)
-        })
-        .collect()
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let version = NewVersion {
+            contribution: self,
+            revision,
+            reason,
+        };
+        insert_versions(conn, &[version], now).await
+    }
+
+    /// The schedule of each version, in one statement.
+    async fn attach_children(
+        conn: &mut PgConnection,
+        versions: &mut [Versioned<Contribution>],
+    ) -> Result<()> {
+        let ids: Vec<&str> = versions.iter().map(|v| v.value.id.as_str()).collect();
+        let revisions: Vec<i32> = versions.iter().map(|v| v.revision).collect();
+        let found: Vec<InstallmentRow> = sqlx::query_as(
+            "SELECT i.contribution_id, i.revision, i.due_date, i.amount
+               FROM installments i
+               JOIN UNNEST($1::text[], $2::int[]) AS k (id, revision)
+                 ON i.contribution_id = k.id AND i.revision = k.revision
+              ORDER BY i.contribution_id, i.revision, i.position",
+        )
+        .bind(&ids)
+        .bind(&revisions)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut schedules: HashMap<(String, i32), Vec<InstallmentRow>> = HashMap::new();
+        for i in found {
+            schedules
+                .entry((i.contribution_id.clone(), i.revision))
+                .or_default()
+                .push(i);
+        }
+        for v in versions {
+            let currency = v.value.currency();
+            if let Some(schedule) = schedules.remove(&(v.value.id.to_string(), v.revision)) {
+                v.value.installments = schedule
+                    .into_iter()
+                    .map(|i| Installment {
+                        due_date: i.due_date,
+                        amount: Money::from_decimal(i.amount, currency),
+                    })
+                    .collect();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Records new contributions (revision 1) with their schedules. Returns the ids written: an id
@@ -232,12 +272,7 @@ pub async fn create(w: &mut Write, c: &Contribution) -> Result<Versioned<Contrib
     if inserted.is_empty() {
         return Err(Error::AlreadyExists { name: c.name() });
     }
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: c.clone(),
-    })
+    Ok(history::first(c, now))
 }
 
 /// One version to write.
@@ -348,21 +383,6 @@ async fn insert_versions(
     Ok(())
 }
 
-/// Reads one contribution, with the schedule of the version in force, as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Contribution>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE c.id = ")
-        .push_bind(id.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    Ok(with_schedules(conn, rows).await?.into_iter().next())
-}
-
 /// Contributions after `after` (by id) matching the filter, as of an instant. Filter values of
 /// `donor` and `programme` are ids, not names.
 pub async fn list(
@@ -372,7 +392,7 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Versioned<Contribution>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Contribution::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some(after) = after {
@@ -394,72 +414,24 @@ pub async fn list(
         super::push_group(&mut qb, column, &group, cast, true)?;
     }
     qb.push(" ORDER BY c.id LIMIT ").push_bind(limit);
-    let mut conn = pool.acquire().await?;
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    with_schedules(&mut conn, rows).await
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
-/// Writes a new revision of a contribution with its own schedule, after `current` (read with
-/// [`lock_current`] in the same transaction). Returns `None`, writing nothing, when nothing changed.
-pub async fn amend(
-    w: &mut Write,
-    current: &Versioned<Contribution>,
-    c: &Contribution,
-    reason: &str,
-) -> Result<Option<Versioned<Contribution>>> {
-    if current.value == *c {
-        return Ok(None);
-    }
-    let now = w.now();
-    super::close_version(
-        w.conn(),
-        "contribution_versions",
-        "contribution_id",
-        c.id.as_str(),
-        now,
+/// What the database knows of one contribution's references: the donor as it is now, the
+/// programme, the session. The same answer a batch reads for each of its rows.
+pub async fn references(conn: &mut PgConnection, c: &Contribution) -> Result<import::References> {
+    Ok(sqlx::query_as(
+        "SELECT 0 AS n,
+                (SELECT o.member_state FROM organization_versions o
+                  WHERE o.organization_id = $1 AND o.valid_to IS NULL) AS member_state,
+                $2::text IS NULL OR EXISTS (SELECT 1 FROM programmes p WHERE p.id = $2)
+                    AS programme_known,
+                $3::text IS NULL OR EXISTS (SELECT 1 FROM sessions x WHERE x.id = $3)
+                    AS session_known",
     )
-    .await?;
-    let revision = current.revision + 1;
-    let version = NewVersion {
-        contribution: c,
-        revision,
-        reason,
-    };
-    insert_versions(w.conn(), &[version], now).await?;
-    Ok(Some(Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: c.clone(),
-    }))
-}
-
-/// Reads the current version of a contribution and locks it until the transaction ends.
-/// Waits for this contribution's other writers, then reads its current version.
-pub async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Contribution>> {
-    let lock = sqlx::query_scalar("SELECT 1 FROM contributions WHERE id = $1 FOR UPDATE")
-        .bind(id.as_str());
-    super::take_turn(w, lock, &format!("contributions/{id}")).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE c.id = ")
-        .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL");
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(w.conn()).await?;
-    with_schedules(w.conn(), rows)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::not_found(format!("contributions/{id}")))
-}
-
-/// Whether each of these organizations is a Member State now; unknown ids are absent.
-pub async fn member_states(conn: &mut PgConnection, ids: &[&str]) -> Result<HashMap<String, bool>> {
-    let rows: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT organization_id, member_state FROM organization_versions
-          WHERE organization_id = ANY($1) AND valid_to IS NULL",
-    )
-    .bind(ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
+    .bind(c.donor.as_str())
+    .bind(c.programme.as_ref().map(Id::as_str))
+    .bind(c.announced_at.map(SessionKey::id))
+    .fetch_one(conn)
+    .await?)
 }

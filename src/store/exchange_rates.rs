@@ -83,8 +83,8 @@ impl Kept for ExchangeRate {
     const VERSIONS: &'static str = "exchange_rate_versions";
     const VERSION_KEY: &'static [&'static str] = &["base_currency", "quote_currency", "month"];
 
-    fn key(&self) -> &RateKey {
-        &self.key
+    fn key(&self) -> RateKey {
+        self.key
     }
 
     fn name_of(key: &RateKey) -> String {
@@ -95,6 +95,7 @@ impl Kept for ExchangeRate {
         &self,
         conn: &mut PgConnection,
         revision: i32,
+        _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
@@ -141,7 +142,7 @@ pub async fn create(w: &mut Write, rate: &ExchangeRate) -> Result<Versioned<Exch
     .execute(w.conn())
     .await
     .map_err(|e| already_exists(e, "exchange_rates_pkey", &rate.name()))?;
-    rate.insert_version(w.conn(), 1, now).await?;
+    rate.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(rate, now))
 }
 
@@ -201,7 +202,7 @@ pub async fn list(
     }
     qb.push(" ORDER BY e.base_currency, e.quote_currency, e.month LIMIT ")
         .push_bind(limit);
-    history::fetch_all(qb, pool).await
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
 /// The position of a rate in the list order.

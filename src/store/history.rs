@@ -10,20 +10,26 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Executor, PgConnection, Postgres, QueryBuilder, postgres::PgRow};
+use sqlx::{PgConnection, Postgres, QueryBuilder, postgres::PgRow};
 
-use super::{AsOf, Versioned, map_db_error, take_turn, write::Write};
+use super::{AsOf, Versioned, map_db_error, write::Write};
 use crate::{
     domain::text::Id,
     error::{Error, Result},
 };
 
-/// The key of a resource: one or more columns, the same in its identity and its version rows
-/// (under the names [`Kept::KEY`] and [`Kept::VERSION_KEY`]).
-pub trait Key: Sync {
+/// The key of a resource: one or more columns of its identity row ([`Kept::KEY`]), and those of
+/// them its version rows repeat ([`Kept::VERSION_KEY`]).
+pub trait Key: Send + Sync {
     /// Pushes the key's values as bound parameters, comma-separated, in the order of the key's
     /// columns (cast where the column's type needs it).
     fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>);
+
+    /// The same for the columns of [`Kept::VERSION_KEY`]; all of them unless the version rows
+    /// hold fewer.
+    fn push_version_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        self.push_values(qb);
+    }
 }
 
 impl Key for Id {
@@ -32,11 +38,21 @@ impl Key for Id {
     }
 }
 
+/// A key of two ids: a parent's and the resource's own.
+impl Key for (Id, Id) {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.0.as_str().to_owned())
+            .push(", ")
+            .push_bind(self.1.as_str().to_owned());
+    }
+}
+
 /// A resource kept with its history.
 pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
     /// Its key.
-    type Key: Key + ?Sized;
-    /// One row of [`Kept::SELECT`].
+    type Key: Key;
+    /// One row of [`Kept::SELECT`]: a version without its child rows (see
+    /// [`Kept::attach_children`]).
     type Row: for<'r> sqlx::FromRow<'r, PgRow>
         + Send
         + Unpin
@@ -55,18 +71,49 @@ pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
     const VERSION_KEY: &'static [&'static str];
 
     /// This value's key.
-    fn key(&self) -> &Self::Key;
+    fn key(&self) -> Self::Key;
 
     /// The resource name of a key, `organizations/belgium`: what NOT_FOUND names.
     fn name_of(key: &Self::Key) -> String;
 
-    /// Writes this value's version row: `revision`, valid from `now`.
+    /// Writes this value's version row, and its child rows if it has any: `revision`, valid from
+    /// `now`, written for `reason` (kept by the resources whose versions record one).
     fn insert_version(
         &self,
         conn: &mut PgConnection,
         revision: i32,
+        reason: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Reads the child rows of these versions (a contribution's installments, a programme's
+    /// partners) and puts them in place, a statement per kind of child whatever the number of
+    /// versions. Most resources have none.
+    fn attach_children(
+        conn: &mut PgConnection,
+        versions: &mut [Versioned<Self>],
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (conn, versions);
+        async { Ok(()) }
+    }
+}
+
+/// Reads the rows of a SELECT built from [`Kept::SELECT`], with their children.
+async fn read<T: Kept>(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    conn: &mut PgConnection,
+) -> Result<Vec<Versioned<T>>> {
+    let mut versions = qb
+        .build_query_as::<T::Row>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect::<Result<Vec<_>>>()?;
+    if !versions.is_empty() {
+        T::attach_children(conn, &mut versions).await?;
+    }
+    Ok(versions)
 }
 
 /// Pushes `(c1, c2) = ($1, $2)` for a key, the columns prefixed with `alias.` when one is given.
@@ -75,6 +122,7 @@ fn push_key<T: Kept>(
     columns: &[&str],
     alias: &str,
     key: &T::Key,
+    version: bool,
 ) {
     let columns: Vec<String> = columns
         .iter()
@@ -84,7 +132,11 @@ fn push_key<T: Kept>(
         })
         .collect();
     qb.push(format!("({}) = (", columns.join(", ")));
-    key.push_values(qb);
+    if version {
+        key.push_version_values(qb);
+    } else {
+        key.push_values(qb);
+    }
     qb.push(")");
 }
 
@@ -92,22 +144,17 @@ fn push_key<T: Kept>(
 fn select_one<T: Kept>(key: &T::Key) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::new(T::SELECT);
     qb.push(" WHERE ");
-    push_key::<T>(&mut qb, T::KEY, T::ALIAS, key);
+    push_key::<T>(&mut qb, T::KEY, T::ALIAS, key, false);
     qb.push(" AND ");
     qb
 }
 
-/// Runs a SELECT built from [`Kept::SELECT`] and reads every row.
-pub async fn fetch_all<'c, T: Kept>(
+/// Runs a SELECT built from [`Kept::SELECT`] and reads every row, with its children.
+pub async fn fetch_all<T: Kept>(
     mut qb: QueryBuilder<'_, Postgres>,
-    executor: impl Executor<'c, Database = Postgres>,
+    conn: &mut PgConnection,
 ) -> Result<Vec<Versioned<T>>> {
-    qb.build_query_as::<T::Row>()
-        .fetch_all(executor)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    read(&mut qb, conn).await
 }
 
 /// The first version of a resource just recorded at `now`.
@@ -131,27 +178,22 @@ pub async fn get<T: Kept>(
 ) -> Result<Option<Versioned<T>>> {
     let mut qb = select_one::<T>(key);
     as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<T::Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    Ok(read(&mut qb, conn).await?.pop())
 }
 
 /// Waits for this resource's other writers (see [`take_turn`]), then reads its current version.
 /// NOT_FOUND when there is no such resource.
 pub async fn lock_current<T: Kept>(w: &mut Write, key: &T::Key) -> Result<Versioned<T>> {
     let mut lock = QueryBuilder::new(format!("SELECT 1 FROM {} WHERE ", T::IDENTITY));
-    push_key::<T>(&mut lock, T::KEY, "", key);
+    push_key::<T>(&mut lock, T::KEY, "", key, false);
     lock.push(" FOR UPDATE");
     take_turn(w, lock.build_query_scalar(), &T::name_of(key)).await?;
     let mut qb = select_one::<T>(key);
     qb.push("v.valid_to IS NULL");
-    qb.build_query_as::<T::Row>()
-        .fetch_optional(w.conn())
+    read(&mut qb, w.conn())
         .await?
-        .ok_or_else(|| Error::not_found(T::name_of(key)))?
-        .try_into()
+        .pop()
+        .ok_or_else(|| Error::not_found(T::name_of(key)))
 }
 
 /// Closes the open version of a resource at `now`: the only change history ever accepts.
@@ -162,34 +204,67 @@ pub async fn close<T: Kept>(
 ) -> Result<()> {
     let mut qb = QueryBuilder::new(format!("UPDATE {} SET valid_to = ", T::VERSIONS));
     qb.push_bind(now).push(" WHERE ");
-    push_key::<T>(&mut qb, T::VERSION_KEY, "", key);
+    push_key::<T>(&mut qb, T::VERSION_KEY, "", key, true);
     qb.push(" AND valid_to IS NULL");
     qb.build().execute(conn).await.map_err(map_db_error)?;
     Ok(())
 }
 
-/// Replaces a resource's fields with a new revision. `check` sees the current version first (for
-/// the etag). Returns the version before and after; when nothing changed, both are the current
-/// version and nothing is written.
-pub async fn update<T: Kept>(
+/// Writes `value` as the revision after `current` (read with [`lock_current`] in the same
+/// transaction), for `reason`. Returns `None`, writing nothing, when nothing changed.
+pub async fn revise<T: Kept>(
     w: &mut Write,
+    current: &Versioned<T>,
     value: &T,
-    check: impl FnOnce(&Versioned<T>) -> Result<()>,
-) -> Result<(Versioned<T>, Versioned<T>)> {
-    let current = lock_current::<T>(w, value.key()).await?;
-    check(&current)?;
+    reason: &str,
+) -> Result<Option<Versioned<T>>> {
     if current.value == *value {
-        return Ok((current.clone(), current));
+        return Ok(None);
     }
     let now = w.now();
-    close::<T>(w.conn(), value.key(), now).await?;
+    close::<T>(w.conn(), &value.key(), now).await?;
     let revision = current.revision + 1;
-    value.insert_version(w.conn(), revision, now).await?;
-    let after = Versioned {
+    value
+        .insert_version(w.conn(), revision, reason, now)
+        .await?;
+    Ok(Some(Versioned {
         revision,
         created_at: current.created_at,
         updated_at: now,
         value: value.clone(),
-    };
-    Ok((current, after))
+    }))
+}
+
+/// Makes the writers of one resource take turns before a correction: `lock` selects the
+/// resource's identity row `FOR UPDATE` (identity rows never change, so the lock is only a
+/// turnstile). A writer that waited reads the history clock again, so that its versions come
+/// after the one it supersedes. Read the current version after this, in a new statement, so
+/// that it is the last writer's. NOT_FOUND (for `name`) when there is no such resource.
+async fn take_turn<'q>(
+    w: &mut Write,
+    lock: sqlx::query::QueryScalar<'q, Postgres, i32, sqlx::postgres::PgArguments>,
+    name: &str,
+) -> Result<DateTime<Utc>> {
+    if lock.fetch_optional(w.conn()).await?.is_none() {
+        return Err(Error::not_found(name));
+    }
+    w.restamp().await
+}
+
+/// Closes the open version of one resource at `now`: the only change history ever accepts.
+/// `table` and `key_column` are names from this module, never caller input.
+pub(crate) async fn close_version(
+    conn: &mut sqlx::PgConnection,
+    table: &'static str,
+    key_column: &'static str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("UPDATE {table} SET valid_to = "));
+    qb.push_bind(now)
+        .push(format!(" WHERE {key_column} = "))
+        .push_bind(key.to_owned())
+        .push(" AND valid_to IS NULL");
+    qb.build().execute(conn).await.map_err(map_db_error)?;
+    Ok(())
 }

@@ -62,8 +62,8 @@ impl Kept for MemberState {
     const VERSIONS: &'static str = "member_state_versions";
     const VERSION_KEY: &'static [&'static str] = &["organization_id"];
 
-    fn key(&self) -> &Id {
-        &self.id
+    fn key(&self) -> Id {
+        self.id.clone()
     }
 
     fn name_of(key: &Id) -> String {
@@ -74,6 +74,7 @@ impl Kept for MemberState {
         &self,
         conn: &mut PgConnection,
         revision: i32,
+        _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
@@ -111,7 +112,7 @@ pub async fn create(w: &mut Write, m: &MemberState) -> Result<Versioned<MemberSt
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "member_states_pkey", &m.name()))?;
-    m.insert_version(w.conn(), 1, now).await?;
+    m.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(m, now))
 }
 

@@ -71,8 +71,8 @@ impl Kept for Organization {
     const VERSIONS: &'static str = "organization_versions";
     const VERSION_KEY: &'static [&'static str] = &["organization_id"];
 
-    fn key(&self) -> &Id {
-        &self.id
+    fn key(&self) -> Id {
+        self.id.clone()
     }
 
     fn name_of(id: &Id) -> String {
@@ -83,6 +83,7 @@ impl Kept for Organization {
         &self,
         conn: &mut PgConnection,
         revision: i32,
+        _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
@@ -114,7 +115,7 @@ pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organ
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "organizations_pkey", &org.name()))?;
-    org.insert_version(w.conn(), 1, now).await?;
+    org.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(org, now))
 }
 
@@ -142,5 +143,5 @@ pub async fn list(
         super::push_group(&mut qb, column, &group, "", false)?;
     }
     qb.push(" ORDER BY o.id LIMIT ").push_bind(limit);
-    history::fetch_all(qb, pool).await
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }

@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-use super::{AsOf, Versioned, already_exists, write::Write};
+use super::{
+    AsOf, Versioned, already_exists,
+    history::{self, Kept},
+    write::Write,
+};
 use crate::{
     domain::{
         filter::{Filter, Group, Op, Value},
@@ -21,8 +25,9 @@ use crate::{
 /// commit, so two concurrent changes cannot each pass the cycle check and together close a loop.
 const HIERARCHY_LOCK: i64 = 0x7363_7068;
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: String,
     revision: i32,
     created_at: DateTime<Utc>,
@@ -60,46 +65,179 @@ fn id(text: &str, owner: &str) -> Result<Id> {
     Id::parse(text, "id").map_err(|_| corrupt(owner, "id"))
 }
 
-impl Row {
-    fn into_versioned(
-        self,
-        partners: Vec<Partner>,
-        countries: Vec<Country>,
-    ) -> Result<Versioned<Programme>> {
-        let srf_objective = self
+/// A version without its partners and countries, which [`Kept::attach_children`] adds.
+impl TryFrom<Row> for Versioned<Programme> {
+    type Error = Error;
+
+    fn try_from(r: Row) -> Result<Self> {
+        let srf_objective = r
             .srf_objective
-            .map(|n| SrfObjective::from_number(n).ok_or_else(|| corrupt(&self.id, "objective")))
+            .map(|n| SrfObjective::from_number(n).ok_or_else(|| corrupt(&r.id, "objective")))
             .transpose()?;
-        let parent = self
-            .parent_id
-            .as_deref()
-            .map(|p| id(p, &self.id))
-            .transpose()?;
+        let parent = r.parent_id.as_deref().map(|p| id(p, &r.id)).transpose()?;
         let value = Programme {
-            id: id(&self.id, &self.id)?,
-            code: self.code,
-            title: self.title,
-            description: self.description,
-            countries,
-            thematic_area: self.thematic_area,
+            id: id(&r.id, &r.id)?,
+            code: r.code,
+            title: r.title,
+            description: r.description,
+            countries: Vec::new(),
+            thematic_area: r.thematic_area,
             srf_objective,
-            partners,
+            partners: Vec::new(),
             parent,
-            start_date: self.start_date,
-            end_date: self.end_date,
+            start_date: r.start_date,
+            end_date: r.end_date,
         };
         Ok(Versioned {
-            revision: self.revision,
-            created_at: self.created_at,
-            updated_at: self.valid_from,
+            revision: r.revision,
+            created_at: r.created_at,
+            updated_at: r.valid_from,
             value,
         })
     }
 }
 
-const SELECT: &str = "SELECT p.id, v.revision, p.created_at, v.valid_from, v.code, v.title,
-        v.description, v.thematic_area, v.srf_objective, v.parent_id, v.start_date, v.end_date
-   FROM programmes p JOIN programme_versions v ON v.programme_id = p.id";
+impl Kept for Programme {
+    type Key = Id;
+    type Row = Row;
+    const SELECT: &'static str = "SELECT p.id, v.revision, p.created_at, v.valid_from, v.code,
+            v.title, v.description, v.thematic_area, v.srf_objective, v.parent_id, v.start_date,
+            v.end_date
+       FROM programmes p JOIN programme_versions v ON v.programme_id = p.id";
+    const IDENTITY: &'static str = "programmes";
+    const ALIAS: &'static str = "p";
+    const KEY: &'static [&'static str] = &["id"];
+    const VERSIONS: &'static str = "programme_versions";
+    const VERSION_KEY: &'static [&'static str] = &["programme_id"];
+
+    fn key(&self) -> Id {
+        self.id.clone()
+    }
+
+    fn name_of(id: &Id) -> String {
+        format!("programmes/{id}")
+    }
+
+    /// The version row, then its partners and countries.
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        _reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let p = self;
+        sqlx::query(
+            "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
+                 description, thematic_area, srf_objective, parent_id, start_date, end_date)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(p.id.as_str())
+        .bind(revision)
+        .bind(now)
+        .bind(&p.code)
+        .bind(&p.title)
+        .bind(&p.description)
+        .bind(&p.thematic_area)
+        .bind(p.srf_objective.map(SrfObjective::number))
+        .bind(p.parent.as_ref().map(Id::as_str))
+        .bind(p.start_date)
+        .bind(p.end_date)
+        .execute(&mut *conn)
+        .await
+        .map_err(super::map_db_error)?;
+        if !p.partners.is_empty() {
+            let positions: Vec<i16> = (0..p.partners.len())
+                .map(|i| i16::try_from(i).map_err(|_| corrupt(p.id.as_str(), "partner count")))
+                .collect::<Result<_>>()?;
+            sqlx::query(
+                "INSERT INTO programme_partners (programme_id, revision, position, organization_id, role)
+                 SELECT $1, $2, k.position, k.organization_id, k.role
+                   FROM UNNEST($3::smallint[], $4::text[], $5::text[]) AS k(position, organization_id, role)",
+            )
+            .bind(p.id.as_str())
+            .bind(revision)
+            .bind(positions)
+            .bind(p.partners.iter().map(|x| x.organization.as_str()).collect::<Vec<_>>())
+            .bind(p.partners.iter().map(|x| x.role.db_name()).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await
+            .map_err(super::map_db_error)?;
+        }
+        if !p.countries.is_empty() {
+            sqlx::query(
+                "INSERT INTO programme_countries (programme_id, revision, country_code)
+                 SELECT $1, $2, k.code FROM UNNEST($3::text[]) AS k(code)",
+            )
+            .bind(p.id.as_str())
+            .bind(revision)
+            .bind(p.countries.iter().map(|c| c.code()).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await
+            .map_err(super::map_db_error)?;
+        }
+        Ok(())
+    }
+
+    /// Partners and countries: one statement for each, whatever the number of versions.
+    async fn attach_children(
+        conn: &mut PgConnection,
+        versions: &mut [Versioned<Programme>],
+    ) -> Result<()> {
+        let ids: Vec<&str> = versions.iter().map(|v| v.value.id.as_str()).collect();
+        let revisions: Vec<i32> = versions.iter().map(|v| v.revision).collect();
+        let partner_rows: Vec<PartnerRow> = sqlx::query_as(
+            "SELECT x.programme_id, x.revision, x.organization_id, x.role
+               FROM programme_partners x
+               JOIN UNNEST($1::text[], $2::integer[]) AS k(programme_id, revision)
+                 ON x.programme_id = k.programme_id AND x.revision = k.revision
+              ORDER BY x.programme_id, x.revision, x.position",
+        )
+        .bind(&ids)
+        .bind(&revisions)
+        .fetch_all(&mut *conn)
+        .await?;
+        let country_rows: Vec<CountryRow> = sqlx::query_as(
+            "SELECT x.programme_id, x.revision, x.country_code
+               FROM programme_countries x
+               JOIN UNNEST($1::text[], $2::integer[]) AS k(programme_id, revision)
+                 ON x.programme_id = k.programme_id AND x.revision = k.revision
+              ORDER BY x.programme_id, x.revision, x.country_code",
+        )
+        .bind(&ids)
+        .bind(&revisions)
+        .fetch_all(&mut *conn)
+        .await?;
+
+        let mut partners: HashMap<(String, i32), Vec<Partner>> = HashMap::new();
+        for r in partner_rows {
+            let partner = Partner {
+                organization: id(&r.organization_id, &r.programme_id)?,
+                role: PartnerRole::from_db(&r.role)
+                    .ok_or_else(|| corrupt(&r.programme_id, "role"))?,
+            };
+            partners
+                .entry((r.programme_id, r.revision))
+                .or_default()
+                .push(partner);
+        }
+        let mut countries: HashMap<(String, i32), Vec<Country>> = HashMap::new();
+        for r in country_rows {
+            let country = Country::parse(&r.country_code, "country_code")
+                .map_err(|_| corrupt(&r.programme_id, "country"))?;
+            countries
+                .entry((r.programme_id, r.revision))
+                .or_default()
+                .push(country);
+        }
+        for v in versions {
+            let key = (v.value.id.to_string(), v.revision);
+            v.value.partners = partners.remove(&key).unwrap_or_default();
+            v.value.countries = countries.remove(&key).unwrap_or_default();
+        }
+        Ok(())
+    }
+}
 
 /// Records a new programme (revision 1) with its partners and countries.
 pub async fn create(w: &mut Write, programme: &Programme) -> Result<Versioned<Programme>> {
@@ -110,153 +248,8 @@ pub async fn create(w: &mut Write, programme: &Programme) -> Result<Versioned<Pr
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "programmes_pkey", &programme.name()))?;
-    insert_version(w.conn(), programme, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: programme.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    p: &Programme,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
-             description, thematic_area, srf_objective, parent_id, start_date, end_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(p.id.as_str())
-    .bind(revision)
-    .bind(now)
-    .bind(&p.code)
-    .bind(&p.title)
-    .bind(&p.description)
-    .bind(&p.thematic_area)
-    .bind(p.srf_objective.map(SrfObjective::number))
-    .bind(p.parent.as_ref().map(Id::as_str))
-    .bind(p.start_date)
-    .bind(p.end_date)
-    .execute(&mut *conn)
-    .await
-    .map_err(super::map_db_error)?;
-    if !p.partners.is_empty() {
-        let positions: Vec<i16> = (0..p.partners.len())
-            .map(|i| i16::try_from(i).map_err(|_| corrupt(p.id.as_str(), "partner count")))
-            .collect::<Result<_>>()?;
-        sqlx::query(
-            "INSERT INTO programme_partners (programme_id, revision, position, organization_id, role)
-             SELECT $1, $2, k.position, k.organization_id, k.role
-               FROM UNNEST($3::smallint[], $4::text[], $5::text[]) AS k(position, organization_id, role)",
-        )
-        .bind(p.id.as_str())
-        .bind(revision)
-        .bind(positions)
-        .bind(p.partners.iter().map(|x| x.organization.as_str()).collect::<Vec<_>>())
-        .bind(p.partners.iter().map(|x| x.role.db_name()).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_db_error)?;
-    }
-    if !p.countries.is_empty() {
-        sqlx::query(
-            "INSERT INTO programme_countries (programme_id, revision, country_code)
-             SELECT $1, $2, k.code FROM UNNEST($3::text[]) AS k(code)",
-        )
-        .bind(p.id.as_str())
-        .bind(revision)
-        .bind(p.countries.iter().map(|c| c.code()).collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_db_error)?;
-    }
-    Ok(())
-}
-
-/// Attaches partners and countries to version rows: one query for each, whatever the number
-/// of rows.
-async fn with_children(
-    conn: &mut PgConnection,
-    rows: Vec<Row>,
-) -> Result<Vec<Versioned<Programme>>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let revisions: Vec<i32> = rows.iter().map(|r| r.revision).collect();
-    let partner_rows: Vec<PartnerRow> = sqlx::query_as(
-        "SELECT x.programme_id, x.revision, x.organization_id, x.role
-           FROM programme_partners x
-           JOIN UNNEST($1::text[], $2::integer[]) AS k(programme_id, revision)
-             ON x.programme_id = k.programme_id AND x.revision = k.revision
-          ORDER BY x.programme_id, x.revision, x.position",
-    )
-    .bind(&ids)
-    .bind(&revisions)
-    .fetch_all(&mut *conn)
-    .await?;
-    let country_rows: Vec<CountryRow> = sqlx::query_as(
-        "SELECT x.programme_id, x.revision, x.country_code
-           FROM programme_countries x
-           JOIN UNNEST($1::text[], $2::integer[]) AS k(programme_id, revision)
-             ON x.programme_id = k.programme_id AND x.revision = k.revision
-          ORDER BY x.programme_id, x.revision, x.country_code",
-    )
-    .bind(&ids)
-    .bind(&revisions)
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let mut partners: HashMap<(String, i32), Vec<Partner>> = HashMap::new();
-    for r in partner_rows {
-        let partner = Partner {
-            organization: id(&r.organization_id, &r.programme_id)?,
-            role: PartnerRole::from_db(&r.role).ok_or_else(|| corrupt(&r.programme_id, "role"))?,
-        };
-        partners
-            .entry((r.programme_id, r.revision))
-            .or_default()
-            .push(partner);
-    }
-    let mut countries: HashMap<(String, i32), Vec<Country>> = HashMap::new();
-    for r in country_rows {
-        let country = Country::parse(&r.country_code, "country_code")
-            .map_err(|_| corrupt(&r.programme_id, "country"))?;
-        countries
-            .entry((r.programme_id, r.revision))
-            .or_default()
-            .push(country);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let key = (r.id.clone(), r.revision);
-            let p = partners.remove(&key).unwrap_or_default();
-            let c = countries.remove(&key).unwrap_or_default();
-            r.into_versioned(p, c)
-        })
-        .collect()
-}
-
-/// Reads one programme as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Programme>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE p.id = ")
-        .push_bind(id.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    let row = qb
-        .build_query_as::<Row>()
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(with_children(conn, row.into_iter().collect()).await?.pop())
+    programme.insert_version(w.conn(), 1, "", now).await?;
+    Ok(history::first(programme, now))
 }
 
 /// Programmes after `after` (by id) matching the filter, as of an instant. The filter's
@@ -268,7 +261,7 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Versioned<Programme>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Programme::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some(after) = after {
@@ -330,30 +323,7 @@ pub async fn list(
         }
     }
     qb.push(" ORDER BY p.id LIMIT ").push_bind(limit);
-    let mut conn = pool.acquire().await?;
-    let rows = qb.build_query_as::<Row>().fetch_all(&mut *conn).await?;
-    with_children(&mut conn, rows).await
-}
-
-/// Waits for this programme's other writers, then reads its current version, for an update in
-/// this transaction.
-pub async fn lock_current(w: &mut Write, id: &Id) -> Result<Versioned<Programme>> {
-    let lock =
-        sqlx::query_scalar("SELECT 1 FROM programmes WHERE id = $1 FOR UPDATE").bind(id.as_str());
-    super::take_turn(w, lock, &format!("programmes/{id}")).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE p.id = ")
-        .push_bind(id.as_str())
-        .push(" AND v.valid_to IS NULL");
-    let row = qb
-        .build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(format!("programmes/{id}")))?;
-    with_children(w.conn(), vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("programme {id} vanished")))
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
 /// Whether making `parent` the parent of `id` would close a loop: `id` is `parent` or one of
@@ -378,33 +348,4 @@ pub async fn would_cycle(w: &mut Write, id: &Id, parent: &Id) -> Result<bool> {
     .bind(id.as_str())
     .fetch_one(w.conn())
     .await?)
-}
-
-/// Writes `programme` as the revision after `current`. When nothing changed, nothing is written
-/// and `current` is returned.
-pub async fn replace(
-    w: &mut Write,
-    current: &Versioned<Programme>,
-    programme: &Programme,
-) -> Result<Versioned<Programme>> {
-    if current.value == *programme {
-        return Ok(current.clone());
-    }
-    let now = w.now();
-    super::close_version(
-        w.conn(),
-        "programme_versions",
-        "programme_id",
-        programme.id.as_str(),
-        now,
-    )
-    .await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), programme, revision, now).await?;
-    Ok(Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: programme.clone(),
-    })
 }

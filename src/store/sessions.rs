@@ -71,8 +71,8 @@ impl Kept for Session {
     const VERSIONS: &'static str = "session_versions";
     const VERSION_KEY: &'static [&'static str] = &["session_id"];
 
-    fn key(&self) -> &SessionKey {
-        &self.key
+    fn key(&self) -> SessionKey {
+        self.key
     }
 
     fn name_of(key: &SessionKey) -> String {
@@ -83,6 +83,7 @@ impl Kept for Session {
         &self,
         conn: &mut PgConnection,
         revision: i32,
+        _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         sqlx::query(
@@ -134,7 +135,7 @@ pub async fn create(w: &mut Write, session: &Session) -> Result<Versioned<Sessio
             };
             already_exists(e, constraint, &key.name())
         })?;
-    session.insert_version(w.conn(), 1, now).await?;
+    session.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(session, now))
 }
 
@@ -174,5 +175,5 @@ pub async fn list(
     }
     qb.push(" ORDER BY v.start_date, s.id LIMIT ")
         .push_bind(limit);
-    history::fetch_all(qb, pool).await
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }

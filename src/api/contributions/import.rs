@@ -16,7 +16,7 @@ use crate::{
     pb, rpc_method,
     store::{
         Versioned,
-        contributions::import::{self, References, StagedRow},
+        contributions::import::{self, StagedRow},
         statistics::{self, Table},
         write::{Batch, RowClaim, RowOutcome, first_claims},
     },
@@ -215,7 +215,7 @@ async fn write(
     for r in &references {
         let v = &valid[r.n as usize];
         let c = &v.contribution;
-        let checked = check(c, r).and_then(|()| {
+        let checked = super::check_references(c, r).and_then(|()| {
             if ids_in_batch.insert(c.id.as_str()) {
                 Ok(())
             } else {
@@ -276,38 +276,4 @@ async fn write(
         .into_iter()
         .map(|r| r.ok_or_else(|| Error::Internal(anyhow::anyhow!("an import row has no result"))))
         .collect()
-}
-
-/// The checks of a single call, answered from what the database knows of the row's references.
-fn check(c: &Contribution, known: &References) -> Result<()> {
-    let missing = |field: &str, reason: &'static str, name: String| {
-        Error::invalid(field, reason, format!("{name} does not exist"))
-    };
-    let Some(member_state) = known.member_state else {
-        return Err(missing(
-            "contribution.donor",
-            "UNKNOWN_ORGANIZATION",
-            format!("organizations/{}", c.donor),
-        ));
-    };
-    c.check_donor(member_state, "contribution")?;
-    if let Some(programme) = &c.programme
-        && !known.programme_known
-    {
-        return Err(missing(
-            "contribution.programme",
-            "UNKNOWN_PROGRAMME",
-            format!("programmes/{programme}"),
-        ));
-    }
-    if let Some(session) = c.announced_at
-        && !known.session_known
-    {
-        return Err(missing(
-            "contribution.announced_at",
-            "UNKNOWN_SESSION",
-            session.name(),
-        ));
-    }
-    Ok(())
 }

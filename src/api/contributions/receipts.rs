@@ -3,7 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{
+        Api, Caller, convert,
+        resource::{self, Shown},
+    },
     domain::{
         FieldViolation, Parsed,
         contribution::receipt::Receipt,
@@ -15,8 +18,9 @@ use crate::{
     error::Error,
     pb, rpc_method,
     store::{
-        self, Versioned,
-        contributions::receipts::{self, Cursor},
+        Versioned,
+        contributions::receipts::{self, Cursor, ReceiptKey},
+        history::Kept,
     },
 };
 
@@ -136,19 +140,13 @@ pub async fn correct(
     let method = rpc_method!("ContributionService", "CorrectReceipt");
     let (response, _) = api
         .mutate(&caller, method, &req.request_id, &req, async |w| {
-            let name = receipt.name();
-            let current = receipts::lock_current(w, &receipt.contribution, &receipt.id).await?;
-            convert::check_etag(&name, &etag, current.revision)?;
+            let current = resource::lock_with_etag::<Receipt>(w, &receipt.key(), &etag).await?;
             receipt.check_currency(current.value.amount.currency(), "receipt")?;
-            let Some(after) = receipts::correct(w, &current, &receipt, &reason).await? else {
-                return Ok(message(&current));
-            };
-            let response = message(&after);
-            let before = convert::canonical_json(&message(&current));
-            let after = convert::canonical_json(&response);
-            w.audit(&name, Some(before), Some(after), Some(&reason))
-                .await?;
-            Ok(response)
+            Ok(
+                resource::revise_audited(w, &current, &receipt, Some(&reason))
+                    .await?
+                    .unwrap_or_else(|| message(&current)),
+            )
         })
         .await?;
     Ok(Response::new(response))
@@ -160,12 +158,11 @@ pub async fn get(
 ) -> Result<Response<pb::Receipt>, Status> {
     let req = request.into_inner();
     let (contribution, id) = parse_name(&req.name, "name")?;
-    let as_of = api.read_instant(req.as_of.as_ref(), "as_of").await?;
-    let mut conn = api.pool().acquire().await.map_err(Error::from)?;
-    let found = receipts::get(&mut conn, &contribution, &id, as_of)
-        .await?
-        .ok_or_else(|| Error::not_found(&req.name))?;
-    Ok(Response::new(message(&found)))
+    let key = ReceiptKey { contribution, id };
+    let found = api
+        .get_one::<Receipt>(&key, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(Response::new(found))
 }
 
 pub async fn list(
@@ -175,41 +172,36 @@ pub async fn list(
     let req = request.into_inner();
     let parent = text::parse_parent_or_wildcard(&req.parent, "contributions", "parent")?;
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-    let page = PageRequest::<Cursor>::parse(
-        api.page_key(),
-        req.page_size,
-        &req.page_token,
-        format!(
-            "ListReceipts|{}|{}|{as_of:?}",
-            req.parent,
-            filter.canonical()
-        ),
-    )?;
-    if let Some(contribution) = &parent {
-        let mut conn = api.pool().acquire().await.map_err(Error::from)?;
-        if receipts::contribution_currency(&mut conn, contribution)
-            .await?
-            .is_none()
-        {
-            return Err(Error::not_found(&req.parent).into());
-        }
-    }
-    let as_of = store::resolve_as_of(api.pool(), as_of, "as_of").await?;
-    let rows = receipts::list(
-        api.pool(),
-        parent.as_ref(),
-        &filter,
-        as_of,
-        page.after.as_ref(),
-        page.fetch_limit(),
-    )
-    .await?;
-    let (rows, next_page_token) = page.finish(api.page_key(), rows, |v| {
-        (v.value.received_date, v.value.id.to_string())
-    });
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListReceipts",
+            Some(format!("{}|{}", req.parent, filter.canonical())),
+            async |as_of, after: Option<&Cursor>, limit| {
+                if let Some(contribution) = &parent {
+                    let mut conn = api.pool().acquire().await?;
+                    if receipts::contribution_currency(&mut conn, contribution)
+                        .await?
+                        .is_none()
+                    {
+                        return Err(Error::not_found(&req.parent));
+                    }
+                }
+                receipts::list(api.pool(), parent.as_ref(), &filter, as_of, after, limit).await
+            },
+            |v| (v.value.received_date, v.value.id.to_string()),
+        )
+        .await?;
     Ok(Response::new(pb::ListReceiptsResponse {
         receipts: rows.iter().map(message).collect(),
         next_page_token,
     }))
+}
+
+impl Shown for Receipt {
+    type Message = pb::Receipt;
+
+    fn message(v: &Versioned<Self>) -> pb::Receipt {
+        message(v)
+    }
 }

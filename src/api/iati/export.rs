@@ -108,7 +108,7 @@ async fn choose(api: &Api, ids: &[Id], as_of: AsOf) -> Result<Vec<Versioned<Prog
     } else {
         let mut conn = api.pool().acquire().await?;
         for id in ids {
-            let found = programmes::get(&mut conn, id, as_of)
+            let found = history::get::<Programme>(&mut conn, id, as_of)
                 .await?
                 .ok_or_else(|| Error::not_found(format!("programmes/{id}")))?;
             if !all
@@ -180,7 +180,7 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
     }
     for linked in loaded.iter().flat_map(|l| &l.contributions) {
         if !contributions.contains_key(linked)
-            && let Some(c) = contributions::get(&mut conn, linked, as_of).await?
+            && let Some(c) = history::get::<Contribution>(&mut conn, linked, as_of).await?
         {
             contributions.insert(linked.clone(), c);
         }
@@ -294,7 +294,7 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
             let stored = iati_store::load(&mut conn, &[parent.to_string()], as_of).await?;
             match stored.get(parent.as_str()) {
                 Some(l) => Some(l.stored.identifier.clone()),
-                None => programmes::get(&mut conn, parent, as_of)
+                None => history::get::<Programme>(&mut conn, parent, as_of)
                     .await?
                     .map(|pp| writer::identifier_of(&pp.value)),
             }

@@ -13,13 +13,15 @@ use tonic::Streaming;
 use crate::{
     api::{
         Api, Caller, audit_changed, audit_created, contributions as contribution_api,
-        organizations as organization_api, programmes as programme_api,
+        organizations as organization_api, programmes as programme_api, resource,
         results::{indicators as indicator_api, measurements as measurement_api},
     },
     domain::{
         FieldViolation,
+        contribution::{Contribution, receipt::Receipt},
         organization::{Organization, OrganizationKind},
-        programme::Partner,
+        programme::{Partner, Programme},
+        result::Indicator,
         text::{self, Id},
     },
     error::{Error, Result},
@@ -32,7 +34,11 @@ use crate::{
     pb, rpc_method,
     store::{
         AsOf,
-        contributions::{self, receipts},
+        contributions::{
+            self,
+            receipts::{self, ReceiptKey},
+        },
+        history::{self, Kept},
         iati::{self as iati_store, Link, NewVersion},
         organizations, programmes,
         refs::{self, Target},
@@ -332,26 +338,21 @@ async fn write(
             .into());
         }
         let name = c.name();
-        match contributions::get(w.conn(), &c.id, AsOf::Now).await? {
+        match history::get::<Contribution>(w.conn(), &c.id, AsOf::Now).await? {
             None => {
                 let created = contributions::create(w, c).await?;
                 audit_created(w, &name, &contribution_api::message(&created)).await?;
                 tally.written += 1;
             }
             Some(_) => {
-                let current = contributions::lock_current(w, &c.id).await?;
+                let current = history::lock_current::<Contribution>(w, &c.id).await?;
                 c.check_same_identity(&current.value, "")
                     .map_err(|v| at(planned.at, "transaction", v))?;
                 let reason = format!("IATI activity {}", a.identifier);
-                if let Some(after) = contributions::amend(w, &current, c, &reason).await? {
-                    audit_changed(
-                        w,
-                        &name,
-                        &contribution_api::message(&current),
-                        &contribution_api::message(&after),
-                        Some(&reason),
-                    )
-                    .await?;
+                if resource::revise_audited(w, &current, c, Some(&reason))
+                    .await?
+                    .is_some()
+                {
                     tally.written += 1;
                 }
             }
@@ -380,18 +381,19 @@ async fn write(
         r.check_currency(currency, "")
             .map_err(|v| at(planned.at, "transaction/value", v))?;
         let name = r.name();
-        match receipts::get(w.conn(), &r.contribution, &r.id, AsOf::Now).await? {
+        match history::get::<Receipt>(w.conn(), &r.key(), AsOf::Now).await? {
             None => {
                 let created = receipts::create(w, r).await?;
                 audit_created(w, &name, &contribution_api::receipts::message(&created)).await?;
                 tally.written += 1;
             }
             Some(_) => {
-                let current = receipts::lock_current(w, &r.contribution, &r.id).await?;
+                let current = history::lock_current::<Receipt>(w, &r.key()).await?;
                 let reason = format!("IATI activity {}", a.identifier);
-                if let Some(after) = receipts::correct(w, &current, r, &reason).await? {
-                    let m = contribution_api::receipts::message;
-                    audit_changed(w, &name, &m(&current), &m(&after), Some(&reason)).await?;
+                if resource::revise_audited(w, &current, r, Some(&reason))
+                    .await?
+                    .is_some()
+                {
                     tally.written += 1;
                 }
             }
@@ -412,23 +414,21 @@ async fn write(
                 continue;
             }
             let (c, r) = (stored_id(c)?, stored_id(r)?);
-            let current = receipts::lock_current(w, &c, &r).await?;
+            let key = ReceiptKey {
+                contribution: c,
+                id: r,
+            };
+            let current = history::lock_current::<Receipt>(w, &key).await?;
             if current.value.withdrawn {
                 continue;
             }
             let mut withdrawn = current.value.clone();
             withdrawn.withdrawn = true;
             let reason = format!("no longer in IATI activity {}", a.identifier);
-            if let Some(after) = receipts::correct(w, &current, &withdrawn, &reason).await? {
-                let m = contribution_api::receipts::message;
-                audit_changed(
-                    w,
-                    &withdrawn.name(),
-                    &m(&current),
-                    &m(&after),
-                    Some(&reason),
-                )
-                .await?;
+            if resource::revise_audited(w, &current, &withdrawn, Some(&reason))
+                .await?
+                .is_some()
+            {
                 tally.written += 1;
             }
         }
@@ -550,7 +550,7 @@ async fn write_programme(
         tally.written += 1;
         return Ok(());
     }
-    let before = programmes::lock_current(w, &p.id).await?;
+    let before = history::lock_current::<Programme>(w, &p.id).await?;
     if let Some(parent) = &p.parent
         && before.value.parent.as_ref() != Some(parent)
         && programmes::would_cycle(w, &p.id, parent).await?
@@ -563,16 +563,10 @@ async fn write_programme(
         )
         .into());
     }
-    let after = programmes::replace(w, &before, p).await?;
-    if after.revision != before.revision {
-        audit_changed(
-            w,
-            &name,
-            &programme_api::message(&before),
-            &programme_api::message(&after),
-            None,
-        )
-        .await?;
+    if resource::revise_audited(w, &before, p, None)
+        .await?
+        .is_some()
+    {
         tally.written += 1;
     }
     Ok(())
@@ -586,7 +580,7 @@ async fn write_results(
     for p in planned {
         let i = &p.indicator;
         let name = i.name();
-        match indicators::get(w.conn(), &i.programme, &i.id, AsOf::Now).await? {
+        match history::get::<Indicator>(w.conn(), &i.key(), AsOf::Now).await? {
             None => {
                 let created = indicators::create(w, i).await?;
                 audit_created(w, &name, &indicator_api::message(&created)).await?;

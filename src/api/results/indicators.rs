@@ -3,6 +3,7 @@
 use tonic::Response;
 
 use crate::{
+    api::resource::Shown,
     api::{Api, Caller, convert, refs},
     domain::{
         FieldViolation, Parsed, dates, field,
@@ -190,13 +191,11 @@ pub async fn create(
 }
 
 pub async fn get(api: &Api, req: pb::GetIndicatorRequest) -> Result<Response<pb::Indicator>> {
-    let (programme, id) = parse_name(&req.name, "name")?;
-    let as_of = api.read_instant(req.as_of.as_ref(), "as_of").await?;
-    let mut conn = api.pool().acquire().await?;
-    let found = indicators::get(&mut conn, &programme, &id, as_of)
-        .await?
-        .ok_or_else(|| Error::not_found(&req.name))?;
-    Ok(Response::new(message(&found)))
+    let key = parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<Indicator>(&key, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(Response::new(found))
 }
 
 pub async fn list(
@@ -251,4 +250,12 @@ pub async fn update(
         })
         .await?;
     Ok(Response::new(response))
+}
+
+impl Shown for Indicator {
+    type Message = pb::Indicator;
+
+    fn message(v: &Versioned<Self>) -> pb::Indicator {
+        message(v)
+    }
 }

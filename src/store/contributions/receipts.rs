@@ -13,11 +13,17 @@ use crate::{
         text::Id,
     },
     error::{Error, Result},
-    store::{AsOf, Versioned, close_version, map_db_error, write::Write},
+    store::{
+        AsOf, Versioned,
+        history::{self, Kept},
+        map_db_error,
+        write::Write,
+    },
 };
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-struct Row {
+pub struct Row {
     id: String,
     contribution_id: String,
     created_at: DateTime<Utc>,
@@ -53,11 +59,77 @@ impl TryFrom<Row> for Versioned<Receipt> {
     }
 }
 
-const SELECT: &str = "SELECT r.id, r.contribution_id, r.created_at, c.currency_code, v.revision,
-        v.valid_from, v.received_date, v.amount, v.reference, v.withdrawn
-   FROM receipts r
-   JOIN contributions c ON c.id = r.contribution_id
-   JOIN receipt_versions v ON v.receipt_id = r.id";
+/// A receipt's key: its contribution and its own id. Receipt ids are unique on their own, so
+/// its version rows hold only the receipt's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptKey {
+    pub contribution: Id,
+    pub id: Id,
+}
+
+impl history::Key for ReceiptKey {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.contribution.as_str().to_owned())
+            .push(", ")
+            .push_bind(self.id.as_str().to_owned());
+    }
+
+    fn push_version_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.id.as_str().to_owned());
+    }
+}
+
+impl Kept for Receipt {
+    type Key = ReceiptKey;
+    type Row = Row;
+    const SELECT: &'static str = "SELECT r.id, r.contribution_id, r.created_at, c.currency_code,
+            v.revision, v.valid_from, v.received_date, v.amount, v.reference, v.withdrawn
+       FROM receipts r
+       JOIN contributions c ON c.id = r.contribution_id
+       JOIN receipt_versions v ON v.receipt_id = r.id";
+    const IDENTITY: &'static str = "receipts";
+    const ALIAS: &'static str = "r";
+    const KEY: &'static [&'static str] = &["contribution_id", "id"];
+    const VERSIONS: &'static str = "receipt_versions";
+    const VERSION_KEY: &'static [&'static str] = &["receipt_id"];
+
+    fn key(&self) -> ReceiptKey {
+        ReceiptKey {
+            contribution: self.contribution.clone(),
+            id: self.id.clone(),
+        }
+    }
+
+    fn name_of(key: &ReceiptKey) -> String {
+        receipt_name(&key.contribution, &key.id)
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
+                 reference, withdrawn, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.id.as_str())
+        .bind(revision)
+        .bind(now)
+        .bind(self.received_date)
+        .bind(self.amount.amount())
+        .bind(&self.reference)
+        .bind(self.withdrawn)
+        .bind(reason)
+        .execute(conn)
+        .await
+        .map_err(map_db_error)?;
+        Ok(())
+    }
+}
 
 /// The currency of a contribution, or `None` when there is no such contribution.
 pub async fn contribution_currency(conn: &mut PgConnection, id: &Id) -> Result<Option<Currency>> {
@@ -79,60 +151,8 @@ pub async fn create(w: &mut Write, receipt: &Receipt) -> Result<Versioned<Receip
         .execute(w.conn())
         .await
         .map_err(|e| crate::store::already_exists(e, "receipts_pkey", &receipt.name()))?;
-    insert_version(w.conn(), receipt, 1, "", now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: receipt.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    receipt: &Receipt,
-    revision: i32,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
-             reference, withdrawn, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(receipt.id.as_str())
-    .bind(revision)
-    .bind(now)
-    .bind(receipt.received_date)
-    .bind(receipt.amount.amount())
-    .bind(&receipt.reference)
-    .bind(receipt.withdrawn)
-    .bind(reason)
-    .execute(conn)
-    .await
-    .map_err(map_db_error)?;
-    Ok(())
-}
-
-/// Reads one receipt of one contribution as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    contribution: &Id,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Receipt>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE r.id = ")
-        .push_bind(id.as_str())
-        .push(" AND r.contribution_id = ")
-        .push_bind(contribution.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    receipt.insert_version(w.conn(), 1, "", now).await?;
+    Ok(history::first(receipt, now))
 }
 
 /// Where a page of receipts starts: after this date and id.
@@ -147,7 +167,7 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<Receipt>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Receipt::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some(contribution) = contribution {
@@ -171,63 +191,5 @@ pub async fn list(
     }
     qb.push(" ORDER BY v.received_date, r.id LIMIT ")
         .push_bind(limit);
-    qb.build_query_as::<Row>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
-}
-
-/// Writes a new revision of a receipt after `current` (read with [`lock_current`] in the same
-/// transaction). Returns `None`, writing nothing, when nothing changed.
-pub async fn correct(
-    w: &mut Write,
-    current: &Versioned<Receipt>,
-    receipt: &Receipt,
-    reason: &str,
-) -> Result<Option<Versioned<Receipt>>> {
-    if current.value == *receipt {
-        return Ok(None);
-    }
-    let now = w.now();
-    close_version(
-        w.conn(),
-        "receipt_versions",
-        "receipt_id",
-        receipt.id.as_str(),
-        now,
-    )
-    .await?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), receipt, revision, reason, now).await?;
-    Ok(Some(Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: receipt.clone(),
-    }))
-}
-
-/// Reads the current version of a receipt of a contribution and locks it until the transaction
-/// ends.
-/// Waits for this receipt's other writers, then reads its current version.
-pub async fn lock_current(w: &mut Write, contribution: &Id, id: &Id) -> Result<Versioned<Receipt>> {
-    let lock = sqlx::query_scalar(
-        "SELECT 1 FROM receipts WHERE id = $1 AND contribution_id = $2 FOR UPDATE",
-    )
-    .bind(id.as_str())
-    .bind(contribution.as_str());
-    super::super::take_turn(w, lock, &receipt_name(contribution, id)).await?;
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE r.id = ")
-        .push_bind(id.as_str())
-        .push(" AND r.contribution_id = ")
-        .push_bind(contribution.as_str())
-        .push(" AND v.valid_to IS NULL");
-    qb.build_query_as::<Row>()
-        .fetch_optional(w.conn())
-        .await?
-        .ok_or_else(|| Error::not_found(receipt_name(contribution, id)))?
-        .try_into()
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }

@@ -6,15 +6,24 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::{
     domain::{
-        result::{Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel, Usage},
+        result::{
+            Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel, Usage,
+            indicator::indicator_name,
+        },
         text::Id,
     },
     error::{Error, Result},
-    store::{AsOf, Versioned, already_exists, map_db_error, write::Write},
+    store::{
+        AsOf, Versioned, already_exists,
+        history::{self, Kept},
+        map_db_error,
+        write::Write,
+    },
 };
 
+/// One row of [`Kept::SELECT`].
 #[derive(sqlx::FromRow)]
-pub(super) struct Row {
+pub struct Row {
     programme_id: String,
     id: String,
     revision: i32,
@@ -77,11 +86,71 @@ impl TryFrom<Row> for Versioned<Indicator> {
     }
 }
 
-pub(super) const SELECT: &str = "SELECT i.programme_id, i.id, v.revision, i.created_at,
-        v.valid_from, v.title, v.description, v.result_level, v.measure, v.direction, v.cumulative,
-        v.baseline_value, v.baseline_date, v.baseline_comment, v.dimensions, v.unit
-   FROM indicators i
-   JOIN indicator_versions v ON v.programme_id = i.programme_id AND v.indicator_id = i.id";
+impl Kept for Indicator {
+    /// Its programme's id and its own.
+    type Key = (Id, Id);
+    type Row = Row;
+    const SELECT: &'static str = "SELECT i.programme_id, i.id, v.revision, i.created_at,
+            v.valid_from, v.title, v.description, v.result_level, v.measure, v.direction,
+            v.cumulative, v.baseline_value, v.baseline_date, v.baseline_comment, v.dimensions,
+            v.unit
+       FROM indicators i
+       JOIN indicator_versions v ON v.programme_id = i.programme_id AND v.indicator_id = i.id";
+    const IDENTITY: &'static str = "indicators";
+    const ALIAS: &'static str = "i";
+    const KEY: &'static [&'static str] = &["programme_id", "id"];
+    const VERSIONS: &'static str = "indicator_versions";
+    const VERSION_KEY: &'static [&'static str] = &["programme_id", "indicator_id"];
+
+    fn key(&self) -> (Id, Id) {
+        (self.programme.clone(), self.id.clone())
+    }
+
+    fn name_of((programme, id): &(Id, Id)) -> String {
+        indicator_name(programme, id)
+    }
+
+    async fn insert_version(
+        &self,
+        conn: &mut PgConnection,
+        revision: i32,
+        _reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let indicator = self;
+        sqlx::query(
+            "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from,
+                 title, description, result_level, measure, direction, cumulative,
+                 baseline_value, baseline_date, baseline_comment, dimensions, unit)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(indicator.programme.as_str())
+        .bind(indicator.id.as_str())
+        .bind(revision)
+        .bind(now)
+        .bind(&indicator.title)
+        .bind(&indicator.description)
+        .bind(indicator.result_level.db_name())
+        .bind(indicator.measure.db_name())
+        .bind(indicator.direction.db_name())
+        .bind(indicator.cumulative)
+        .bind(indicator.baseline.value)
+        .bind(indicator.baseline.date)
+        .bind(&indicator.baseline.comment)
+        .bind(
+            indicator
+                .dimensions
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(&indicator.unit)
+        .execute(conn)
+        .await
+        .map_err(map_db_error)?;
+        Ok(())
+    }
+}
 
 /// Records a new indicator (revision 1). The programme must exist.
 pub async fn create(w: &mut Write, indicator: &Indicator) -> Result<Versioned<Indicator>> {
@@ -93,73 +162,8 @@ pub async fn create(w: &mut Write, indicator: &Indicator) -> Result<Versioned<In
         .execute(w.conn())
         .await
         .map_err(|e| already_exists(e, "indicators_pkey", &indicator.name()))?;
-    insert_version(w.conn(), indicator, 1, now).await?;
-    Ok(Versioned {
-        revision: 1,
-        created_at: now,
-        updated_at: now,
-        value: indicator.clone(),
-    })
-}
-
-async fn insert_version(
-    conn: &mut PgConnection,
-    indicator: &Indicator,
-    revision: i32,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from, title,
-             description, result_level, measure, direction, cumulative, baseline_value,
-             baseline_date, baseline_comment, dimensions, unit)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(indicator.programme.as_str())
-    .bind(indicator.id.as_str())
-    .bind(revision)
-    .bind(now)
-    .bind(&indicator.title)
-    .bind(&indicator.description)
-    .bind(indicator.result_level.db_name())
-    .bind(indicator.measure.db_name())
-    .bind(indicator.direction.db_name())
-    .bind(indicator.cumulative)
-    .bind(indicator.baseline.value)
-    .bind(indicator.baseline.date)
-    .bind(&indicator.baseline.comment)
-    .bind(
-        indicator
-            .dimensions
-            .iter()
-            .map(|d| d.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(&indicator.unit)
-    .execute(conn)
-    .await
-    .map_err(map_db_error)?;
-    Ok(())
-}
-
-/// Reads one indicator as of an instant.
-pub async fn get(
-    conn: &mut PgConnection,
-    programme: &Id,
-    id: &Id,
-    as_of: AsOf,
-) -> Result<Option<Versioned<Indicator>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
-    qb.push(" WHERE i.programme_id = ")
-        .push_bind(programme.as_str())
-        .push(" AND i.id = ")
-        .push_bind(id.as_str())
-        .push(" AND ");
-    as_of.push_predicate(&mut qb, "v");
-    qb.build_query_as::<Row>()
-        .fetch_optional(conn)
-        .await?
-        .map(TryInto::try_into)
-        .transpose()
+    indicator.insert_version(w.conn(), 1, "", now).await?;
+    Ok(history::first(indicator, now))
 }
 
 /// The position of an indicator in a list: programme id, then indicator id.
@@ -173,7 +177,7 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<Indicator>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Indicator::SELECT);
     qb.push(" WHERE ");
     as_of.push_predicate(&mut qb, "v");
     if let Some(programme) = programme {
@@ -189,12 +193,7 @@ pub async fn list(
     }
     qb.push(" ORDER BY i.programme_id, i.id LIMIT ")
         .push_bind(limit);
-    qb.build_query_as::<Row>()
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(TryInto::try_into)
-        .collect()
+    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
 /// Replaces an indicator's fields with a new revision. `check` sees the current version (for
@@ -205,52 +204,13 @@ pub async fn update(
     indicator: &Indicator,
     check: impl FnOnce(&Versioned<Indicator>, &Usage) -> Result<()>,
 ) -> Result<(Versioned<Indicator>, Versioned<Indicator>)> {
-    let name = indicator.name();
-    if !lock(w.conn(), &indicator.programme, &indicator.id).await? {
-        return Err(Error::not_found(&name));
-    }
-    // The lock may have waited for another update: stamp this one after it.
-    let now = w.restamp().await?;
-    let current = get(w.conn(), &indicator.programme, &indicator.id, AsOf::Now)
-        .await?
-        .ok_or_else(|| Error::not_found(&name))?;
+    let current = history::lock_current::<Indicator>(w, &indicator.key()).await?;
     let usage = usage(w.conn(), &indicator.programme, &indicator.id).await?;
     check(&current, &usage)?;
-    if current.value == *indicator {
-        return Ok((current.clone(), current));
-    }
-    // The key has two columns, so the one-column `store::close_version` does not fit.
-    sqlx::query(
-        "UPDATE indicator_versions SET valid_to = $3
-          WHERE programme_id = $1 AND indicator_id = $2 AND valid_to IS NULL",
-    )
-    .bind(indicator.programme.as_str())
-    .bind(indicator.id.as_str())
-    .bind(now)
-    .execute(w.conn())
-    .await
-    .map_err(map_db_error)?;
-    let revision = current.revision + 1;
-    insert_version(w.conn(), indicator, revision, now).await?;
-    let after = Versioned {
-        revision,
-        created_at: current.created_at,
-        updated_at: now,
-        value: indicator.clone(),
-    };
+    let after = history::revise(w, &current, indicator, "")
+        .await?
+        .unwrap_or_else(|| current.clone());
     Ok((current, after))
-}
-
-/// Locks the indicator's identity row for an update; false when there is no such indicator.
-async fn lock(conn: &mut PgConnection, programme: &Id, id: &Id) -> Result<bool> {
-    let found: Option<i32> = sqlx::query_scalar(
-        "SELECT 1 FROM indicators WHERE programme_id = $1 AND id = $2 FOR UPDATE",
-    )
-    .bind(programme.as_str())
-    .bind(id.as_str())
-    .fetch_optional(conn)
-    .await?;
-    Ok(found.is_some())
 }
 
 /// What the current measurements of an indicator rely on.

@@ -8,14 +8,19 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
-use super::{indicators, measurements};
+use super::measurements;
 use crate::{
     domain::{
         result::{Indicator, Measurement, NewMeasurement},
         text::Id,
     },
     error::{Error, Result},
-    store::{Versioned, copy::CopyRows, map_db_error},
+    store::{
+        Versioned,
+        copy::CopyRows,
+        history::{self, Kept},
+        map_db_error,
+    },
 };
 
 /// What recording one row did.
@@ -215,19 +220,17 @@ async fn current_indicators(
     conn: &mut PgConnection,
     (programmes, indicator_ids): &(Vec<String>, Vec<String>),
 ) -> Result<HashMap<(String, String), Indicator>> {
-    let mut qb = QueryBuilder::<Postgres>::new(indicators::SELECT);
+    let mut qb = QueryBuilder::<Postgres>::new(Indicator::SELECT);
     qb.push(" JOIN UNNEST(")
         .push_bind(programmes)
         .push("::text[], ")
         .push_bind(indicator_ids)
         .push("::text[]) AS k (p, i) ON i.programme_id = k.p AND i.id = k.i")
         .push(" WHERE v.valid_to IS NULL");
-    qb.build_query_as::<indicators::Row>()
-        .fetch_all(conn)
+    history::fetch_all::<Indicator>(qb, conn)
         .await?
         .into_iter()
-        .map(|row| {
-            let v: Versioned<Indicator> = row.try_into()?;
+        .map(|v| {
             Ok((
                 (v.value.programme.to_string(), v.value.id.to_string()),
                 v.value,
