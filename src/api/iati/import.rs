@@ -7,12 +7,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures::StreamExt;
 use prost::Message;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tonic::Streaming;
 
 use crate::{
     api::{
-        Api, Caller, audit_changed, audit_created, contributions as contribution_api,
+        Api, Caller, contributions as contribution_api,
+        convert::canonical_json,
         organizations as organization_api, programmes as programme_api,
         results::{indicators as indicator_api, measurements as measurement_api},
     },
@@ -221,11 +223,55 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
 struct Tally {
     written: i64,
     unused: BTreeMap<String, i64>,
+    /// The audit events of what was written, in order, each stamped when its write was made;
+    /// recorded together with one statement before the activity commits.
+    audit: Vec<iati_store::AuditEvent>,
 }
 
 impl Tally {
     fn unused(&mut self, name: &str) {
         *self.unused.entry(name.to_owned()).or_default() += 1;
+    }
+
+    /// Counts a change and keeps its audit event.
+    fn record(&mut self, w: &Write, resource: &str, before: Option<Value>, after: Value) {
+        self.record_with_reason(w, resource, before, after, None);
+    }
+
+    fn record_with_reason(
+        &mut self,
+        w: &Write,
+        resource: &str,
+        before: Option<Value>,
+        after: Value,
+        reason: Option<&str>,
+    ) {
+        self.written += 1;
+        self.audit.push(iati_store::AuditEvent {
+            at: w.now(),
+            resource: resource.to_owned(),
+            reason: reason.map(str::to_owned),
+            before,
+            after: Some(after),
+        });
+    }
+
+    /// A resource created from nothing.
+    fn created<M: Message + prost::Name>(&mut self, w: &Write, name: &str, created: &M) {
+        self.record(w, name, None, canonical_json(created));
+    }
+
+    /// A resource changed from one message to another, with the reason if any.
+    fn changed<M: Message + prost::Name>(
+        &mut self,
+        w: &Write,
+        name: &str,
+        before: &M,
+        after: &M,
+        reason: Option<&str>,
+    ) {
+        let (before, after) = (canonical_json(before), canonical_json(after));
+        self.record_with_reason(w, name, Some(before), after, reason);
     }
 }
 
@@ -273,6 +319,7 @@ async fn write(
     let mut tally = Tally {
         written: 0,
         unused: BTreeMap::new(),
+        audit: Vec::new(),
     };
     let id = programme_id(w, a, current.as_ref().map(|c| c.programme_id.as_str())).await?;
 
@@ -335,8 +382,7 @@ async fn write(
         match contributions::get(w.conn(), &c.id, AsOf::Now).await? {
             None => {
                 let created = contributions::create(w, c).await?;
-                audit_created(w, &name, &contribution_api::message(&created)).await?;
-                tally.written += 1;
+                tally.created(w, &name, &contribution_api::message(&created));
             }
             Some(_) => {
                 let current = contributions::lock_current(w, &c.id).await?;
@@ -344,15 +390,13 @@ async fn write(
                     .map_err(|v| at(planned.at, "transaction", v))?;
                 let reason = format!("IATI activity {}", a.identifier);
                 if let Some(after) = contributions::amend(w, &current, c, &reason).await? {
-                    audit_changed(
+                    tally.changed(
                         w,
                         &name,
                         &contribution_api::message(&current),
                         &contribution_api::message(&after),
                         Some(&reason),
-                    )
-                    .await?;
-                    tally.written += 1;
+                    );
                 }
             }
         }
@@ -383,16 +427,14 @@ async fn write(
         match receipts::get(w.conn(), &r.contribution, &r.id, AsOf::Now).await? {
             None => {
                 let created = receipts::create(w, r).await?;
-                audit_created(w, &name, &contribution_api::receipts::message(&created)).await?;
-                tally.written += 1;
+                tally.created(w, &name, &contribution_api::receipts::message(&created));
             }
             Some(_) => {
                 let current = receipts::lock_current(w, &r.contribution, &r.id).await?;
                 let reason = format!("IATI activity {}", a.identifier);
                 if let Some(after) = receipts::correct(w, &current, r, &reason).await? {
                     let m = contribution_api::receipts::message;
-                    audit_changed(w, &name, &m(&current), &m(&after), Some(&reason)).await?;
-                    tally.written += 1;
+                    tally.changed(w, &name, &m(&current), &m(&after), Some(&reason));
                 }
             }
         }
@@ -421,15 +463,13 @@ async fn write(
             let reason = format!("no longer in IATI activity {}", a.identifier);
             if let Some(after) = receipts::correct(w, &current, &withdrawn, &reason).await? {
                 let m = contribution_api::receipts::message;
-                audit_changed(
+                tally.changed(
                     w,
                     &withdrawn.name(),
                     &m(&current),
                     &m(&after),
                     Some(&reason),
-                )
-                .await?;
-                tally.written += 1;
+                );
             }
         }
     }
@@ -459,6 +499,7 @@ async fn write(
         links,
     };
     iati_store::write_version(w, &id, current.as_ref().map(|c| c.revision), &version).await?;
+    iati_store::audit(w, &tally.audit).await?;
 
     let mut unused = BTreeMap::new();
     e.unused("", &mut unused);
@@ -546,8 +587,7 @@ async fn write_programme(
     let name = p.name();
     if !refs::exists(w.conn(), Target::Programme, p.id.as_str()).await? {
         let created = programmes::create(w, p).await?;
-        audit_created(w, &name, &programme_api::message(&created)).await?;
-        tally.written += 1;
+        tally.created(w, &name, &programme_api::message(&created));
         return Ok(());
     }
     let before = programmes::lock_current(w, &p.id).await?;
@@ -565,15 +605,13 @@ async fn write_programme(
     }
     let after = programmes::replace(w, &before, p).await?;
     if after.revision != before.revision {
-        audit_changed(
+        tally.changed(
             w,
             &name,
             &programme_api::message(&before),
             &programme_api::message(&after),
             None,
-        )
-        .await?;
-        tally.written += 1;
+        );
     }
     Ok(())
 }
@@ -589,8 +627,7 @@ async fn write_results(
         match indicators::get(w.conn(), &i.programme, &i.id, AsOf::Now).await? {
             None => {
                 let created = indicators::create(w, i).await?;
-                audit_created(w, &name, &indicator_api::message(&created)).await?;
-                tally.written += 1;
+                tally.created(w, &name, &indicator_api::message(&created));
             }
             Some(_) => {
                 let mut refused = None;
@@ -608,8 +645,7 @@ async fn write_results(
                 })?;
                 if before.revision != after.revision {
                     let m = indicator_api::message;
-                    audit_changed(w, &name, &m(&before), &m(&after), None).await?;
-                    tally.written += 1;
+                    tally.changed(w, &name, &m(&before), &m(&after), None);
                 }
             }
         }
@@ -638,14 +674,8 @@ async fn write_results(
         })?;
         if recorded.changed() {
             let response = measurement_api::message(&recorded.after);
-            w.audit(
-                &response.name,
-                recorded.before.as_ref().map(measurement_api::audit_json),
-                Some(crate::api::convert::canonical_json(&response)),
-                None,
-            )
-            .await?;
-            tally.written += 1;
+            let before = recorded.before.as_ref().map(measurement_api::audit_json);
+            tally.record(w, &response.name, before, canonical_json(&response));
         }
     }
     Ok(())
@@ -743,8 +773,7 @@ async fn resolve_org(
             .check("")
             .map_err(|v| at(o.at, "@scpf:member-state", v))?;
             let created = organizations::create(w, &org).await?;
-            audit_created(w, &org.name(), &organization_api::message(&created)).await?;
-            tally.written += 1;
+            tally.created(w, &org.name(), &organization_api::message(&created));
             org.id
         }
     };
