@@ -602,3 +602,42 @@ pub async fn identifier_of(conn: &mut PgConnection, programme_id: &str) -> Resul
             .await?,
     )
 }
+
+/// One change of an activity's import, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// The instant the change was stamped with.
+    pub at: DateTime<Utc>,
+    pub resource: String,
+    pub reason: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Records an activity's audit events, in order, with one statement in its transaction (an
+/// activity writes about a hundred: its programme, organizations, funding, indicators and every
+/// measurement).
+pub async fn audit(w: &mut Write, events: &[AuditEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let ctx = w.context().clone();
+    sqlx::query(
+        "INSERT INTO audit_events (event_time, actor, method, resource, request_id, reason, before, after)
+         SELECT t, $1, $2, r, $3, why, b, a
+           FROM UNNEST($4::timestamptz[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+                WITH ORDINALITY AS e (t, r, why, b, a, n)
+          ORDER BY n",
+    )
+    .bind(&ctx.actor)
+    .bind(ctx.method)
+    .bind(&ctx.request_id)
+    .bind(events.iter().map(|e| e.at).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.resource.as_str()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.reason.as_deref()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
+    .execute(w.conn())
+    .await?;
+    Ok(())
+}

@@ -113,6 +113,11 @@ impl Write {
         &self.ctx.actor
     }
 
+    /// Who is writing, through which method, under which request_id.
+    pub fn context(&self) -> &WriteContext {
+        &self.ctx
+    }
+
     /// Records one change in the audit trail.
     pub async fn audit(
         &mut self,

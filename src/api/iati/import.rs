@@ -7,13 +7,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures::StreamExt;
 use prost::Message;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tonic::Streaming;
 
 use crate::{
     api::{
-        Api, Caller, audit_changed, audit_created, contributions as contribution_api,
-        organizations as organization_api, programmes as programme_api, resource,
+        Api, Caller, contributions as contribution_api,
+        convert::canonical_json,
+        organizations as organization_api, programmes as programme_api,
         results::{indicators as indicator_api, measurements as measurement_api},
     },
     domain::{
@@ -227,11 +229,55 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
 struct Tally {
     written: i64,
     unused: BTreeMap<String, i64>,
+    /// The audit events of what was written, in order, each stamped when its write was made;
+    /// recorded together with one statement before the activity commits.
+    audit: Vec<iati_store::AuditEvent>,
 }
 
 impl Tally {
     fn unused(&mut self, name: &str) {
         *self.unused.entry(name.to_owned()).or_default() += 1;
+    }
+
+    /// Counts a change and keeps its audit event.
+    fn record(&mut self, w: &Write, resource: &str, before: Option<Value>, after: Value) {
+        self.record_with_reason(w, resource, before, after, None);
+    }
+
+    fn record_with_reason(
+        &mut self,
+        w: &Write,
+        resource: &str,
+        before: Option<Value>,
+        after: Value,
+        reason: Option<&str>,
+    ) {
+        self.written += 1;
+        self.audit.push(iati_store::AuditEvent {
+            at: w.now(),
+            resource: resource.to_owned(),
+            reason: reason.map(str::to_owned),
+            before,
+            after: Some(after),
+        });
+    }
+
+    /// A resource created from nothing.
+    fn created<M: Message + prost::Name>(&mut self, w: &Write, name: &str, created: &M) {
+        self.record(w, name, None, canonical_json(created));
+    }
+
+    /// A resource changed from one message to another, with the reason if any.
+    fn changed<M: Message + prost::Name>(
+        &mut self,
+        w: &Write,
+        name: &str,
+        before: &M,
+        after: &M,
+        reason: Option<&str>,
+    ) {
+        let (before, after) = (canonical_json(before), canonical_json(after));
+        self.record_with_reason(w, name, Some(before), after, reason);
     }
 }
 
@@ -279,6 +325,7 @@ async fn write(
     let mut tally = Tally {
         written: 0,
         unused: BTreeMap::new(),
+        audit: Vec::new(),
     };
     let id = programme_id(w, a, current.as_ref().map(|c| c.programme_id.as_str())).await?;
 
@@ -341,19 +388,21 @@ async fn write(
         match history::get::<Contribution>(w.conn(), &c.id, AsOf::Now).await? {
             None => {
                 let created = contributions::create(w, c).await?;
-                audit_created(w, &name, &contribution_api::message(&created)).await?;
-                tally.written += 1;
+                tally.created(w, &name, &contribution_api::message(&created));
             }
             Some(_) => {
                 let current = history::lock_current::<Contribution>(w, &c.id).await?;
                 c.check_same_identity(&current.value, "")
                     .map_err(|v| at(planned.at, "transaction", v))?;
                 let reason = format!("IATI activity {}", a.identifier);
-                if resource::revise_audited(w, &current, c, Some(&reason))
-                    .await?
-                    .is_some()
-                {
-                    tally.written += 1;
+                if let Some(after) = history::revise(w, &current, c, &reason).await? {
+                    tally.changed(
+                        w,
+                        &name,
+                        &contribution_api::message(&current),
+                        &contribution_api::message(&after),
+                        Some(&reason),
+                    );
                 }
             }
         }
@@ -384,17 +433,14 @@ async fn write(
         match history::get::<Receipt>(w.conn(), &r.key(), AsOf::Now).await? {
             None => {
                 let created = receipts::create(w, r).await?;
-                audit_created(w, &name, &contribution_api::receipts::message(&created)).await?;
-                tally.written += 1;
+                tally.created(w, &name, &contribution_api::receipts::message(&created));
             }
             Some(_) => {
                 let current = history::lock_current::<Receipt>(w, &r.key()).await?;
                 let reason = format!("IATI activity {}", a.identifier);
-                if resource::revise_audited(w, &current, r, Some(&reason))
-                    .await?
-                    .is_some()
-                {
-                    tally.written += 1;
+                if let Some(after) = history::revise(w, &current, r, &reason).await? {
+                    let m = contribution_api::receipts::message;
+                    tally.changed(w, &name, &m(&current), &m(&after), Some(&reason));
                 }
             }
         }
@@ -425,11 +471,15 @@ async fn write(
             let mut withdrawn = current.value.clone();
             withdrawn.withdrawn = true;
             let reason = format!("no longer in IATI activity {}", a.identifier);
-            if resource::revise_audited(w, &current, &withdrawn, Some(&reason))
-                .await?
-                .is_some()
-            {
-                tally.written += 1;
+            if let Some(after) = history::revise(w, &current, &withdrawn, &reason).await? {
+                let m = contribution_api::receipts::message;
+                tally.changed(
+                    w,
+                    &withdrawn.name(),
+                    &m(&current),
+                    &m(&after),
+                    Some(&reason),
+                );
             }
         }
     }
@@ -459,6 +509,7 @@ async fn write(
         links,
     };
     iati_store::write_version(w, &id, current.as_ref().map(|c| c.revision), &version).await?;
+    iati_store::audit(w, &tally.audit).await?;
 
     let mut unused = BTreeMap::new();
     e.unused("", &mut unused);
@@ -546,8 +597,7 @@ async fn write_programme(
     let name = p.name();
     if !refs::exists(w.conn(), Target::Programme, p.id.as_str()).await? {
         let created = programmes::create(w, p).await?;
-        audit_created(w, &name, &programme_api::message(&created)).await?;
-        tally.written += 1;
+        tally.created(w, &name, &programme_api::message(&created));
         return Ok(());
     }
     let before = history::lock_current::<Programme>(w, &p.id).await?;
@@ -563,11 +613,14 @@ async fn write_programme(
         )
         .into());
     }
-    if resource::revise_audited(w, &before, p, None)
-        .await?
-        .is_some()
-    {
-        tally.written += 1;
+    if let Some(after) = history::revise(w, &before, p, "").await? {
+        tally.changed(
+            w,
+            &name,
+            &programme_api::message(&before),
+            &programme_api::message(&after),
+            None,
+        );
     }
     Ok(())
 }
@@ -583,8 +636,7 @@ async fn write_results(
         match history::get::<Indicator>(w.conn(), &i.key(), AsOf::Now).await? {
             None => {
                 let created = indicators::create(w, i).await?;
-                audit_created(w, &name, &indicator_api::message(&created)).await?;
-                tally.written += 1;
+                tally.created(w, &name, &indicator_api::message(&created));
             }
             Some(_) => {
                 let mut refused = None;
@@ -602,8 +654,7 @@ async fn write_results(
                 })?;
                 if before.revision != after.revision {
                     let m = indicator_api::message;
-                    audit_changed(w, &name, &m(&before), &m(&after), None).await?;
-                    tally.written += 1;
+                    tally.changed(w, &name, &m(&before), &m(&after), None);
                 }
             }
         }
@@ -632,14 +683,8 @@ async fn write_results(
         })?;
         if recorded.changed() {
             let response = measurement_api::message(&recorded.after);
-            w.audit(
-                &response.name,
-                recorded.before.as_ref().map(measurement_api::audit_json),
-                Some(crate::api::convert::canonical_json(&response)),
-                None,
-            )
-            .await?;
-            tally.written += 1;
+            let before = recorded.before.as_ref().map(measurement_api::audit_json);
+            tally.record(w, &response.name, before, canonical_json(&response));
         }
     }
     Ok(())
@@ -737,8 +782,7 @@ async fn resolve_org(
             .check("")
             .map_err(|v| at(o.at, "@scpf:member-state", v))?;
             let created = organizations::create(w, &org).await?;
-            audit_created(w, &org.name(), &organization_api::message(&created)).await?;
-            tally.written += 1;
+            tally.created(w, &org.name(), &organization_api::message(&created));
             org.id
         }
     };

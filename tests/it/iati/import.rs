@@ -570,3 +570,60 @@ async fn a_document_that_is_not_iati_is_refused(pool: PgPool) {
         Some("chunk"),
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn every_write_of_an_activity_is_audited_when_and_under_the_request_it_was_made(
+    pool: PgPool,
+) {
+    let server = TestServer::start(pool.clone()).await;
+    let mut iati = client(&server);
+    let first = document(&[o_remit("2025-06-30T12:00:00Z", "O-REMIT", "2000000.00", "")]);
+    let newer = document(&[o_remit(
+        "2025-07-31T12:00:00Z",
+        "O-REMIT renewed",
+        "2400000.00",
+        "",
+    )]);
+    let mut written = 0;
+    for doc in [&first, &newer] {
+        let response = import(&mut iati, doc).await.unwrap();
+        written += response.activities[0].resources_written;
+    }
+    // One event per resource written, no more, no fewer.
+    assert_eq!(count(&pool, "audit_events").await, written);
+    // Each measurement version has its event: the same instant, and the version it corrected.
+    let unaudited: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT v.measurement_id, v.revision FROM measurement_versions v
+          WHERE NOT EXISTS (
+                SELECT 1 FROM audit_events e
+                 WHERE e.resource LIKE '%/measurements/' || v.measurement_id
+                   AND e.event_time = v.valid_from
+                   AND (e.before IS NULL) = (v.revision = 1)
+                   AND e.after IS NOT NULL)",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unaudited, []);
+    // The programme's versions too, and every event carries its activity's request_id.
+    let programme_events: Vec<(bool, bool)> = sqlx::query_as(
+        "SELECT e.before IS NULL, e.event_time = v.valid_from
+           FROM audit_events e JOIN programme_versions v
+             ON e.resource = 'programmes/' || v.programme_id AND e.after->>'revision' = v.revision::text
+          ORDER BY e.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(programme_events, [(true, true), (false, true)]);
+    let request_ids: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT request_id FROM audit_events ORDER BY 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(request_ids.len(), 2);
+    assert!(
+        request_ids.iter().all(|r| r.starts_with("iati:")),
+        "{request_ids:?}"
+    );
+}
