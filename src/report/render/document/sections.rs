@@ -273,14 +273,15 @@ fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
 fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
     let mut t = Table::new(
         "",
-        &[&w.t("col-issue"), &w.t("col-subject"), &w.t("col-detail")],
+        // The sentence before the identifier it is about, so that it has the room to read.
+        &[&w.t("col-issue"), &w.t("col-detail"), &w.t("col-subject")],
     )
     .empty(w.t("quality-none"));
     for i in &d.issues {
         t.row(vec![
             cell(terms::data_quality_kind(w, i.kind)),
-            cell(&i.subject),
             cell(terms::quality_sentence(w, i)),
+            cell(&i.subject),
         ]);
     }
     Section {
