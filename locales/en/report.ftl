@@ -321,3 +321,17 @@ chart-schedules-desc = Stacked bars, one per year of the installments’ due dat
   } in { $currency }: the part paid, the part due and unpaid, and the part due in the future. Each installment is listed in the annex.
 chart-schedules-axis = Year of the due date
 chart-schedules-caption = Installments in { $currency } by year of the due date: paid, due and unpaid, future.
+
+## Instants, rate sources and data-quality sentences
+
+instant-utc = { $instant } UTC
+rate-source-un-operational = UN operational rates of exchange
+quality-missing-rate-received = No { $currency }/{ $quote } rate for { $month }: money received in { $currency } that month is left out of the { $quote } totals.
+quality-missing-rate-commitments = No { $currency }/{ $quote } rate for { $month }: commitments in { $currency } that month are left out of the { $quote } totals.
+quality-missing-rate-outstanding = No { $currency }/{ $quote } rate for { $month }: outstanding multi-year balances in { $currency } are left out of the { $quote } totals.
+quality-overdue-installment = { $name }: the installment due on { $due } has { $amount } unpaid at { $date }.
+quality-overpaid-contribution = { $name }: { $amount } received against a total of { $total }.
+quality-pledge-with-receipts = { $name }: { $amount } received against a contribution still recorded as a pledge.
+quality-no-results = { $name }: no measurement for the reporting period.
+quality-unverified-result = { $name }: the figures for { $from } to { $to } are not verified.
+quality-status-date-after-as-of = The status date, { $date }, is after the date the figures are known at ({ $known }): money received or due after that date is not recorded yet.

@@ -309,3 +309,17 @@ chart-schedules-desc = Barras apiladas, una por año de vencimiento de los plazo
   } en { $currency }: la parte pagada, la parte vencida y no pagada, y la parte futura. Cada plazo figura en el anexo.
 chart-schedules-axis = Año de vencimiento
 chart-schedules-caption = Plazos en { $currency } por año de vencimiento: pagado, vencido no pagado, futuro.
+
+## Instantes, fuentes de los tipos de cambio y frases de la calidad de los datos
+
+instant-utc = { $instant } UTC
+rate-source-un-operational = tipos de cambio operacionales de las Naciones Unidas
+quality-missing-rate-received = No hay tipo de cambio { $currency }/{ $quote } para { $month }: el dinero recibido en { $currency } ese mes queda fuera de los totales en { $quote }.
+quality-missing-rate-commitments = No hay tipo de cambio { $currency }/{ $quote } para { $month }: los compromisos en { $currency } de ese mes quedan fuera de los totales en { $quote }.
+quality-missing-rate-outstanding = No hay tipo de cambio { $currency }/{ $quote } para { $month }: los saldos plurianuales pendientes en { $currency } quedan fuera de los totales en { $quote }.
+quality-overdue-installment = { $name }: de la cuota con vencimiento el { $due }, quedan { $amount } sin pagar al { $date }.
+quality-overpaid-contribution = { $name }: { $amount } recibidos frente a un total de { $total }.
+quality-pledge-with-receipts = { $name }: { $amount } recibidos para una contribución todavía registrada como promesa.
+quality-no-results = { $name }: ninguna medición para el período del informe.
+quality-unverified-result = { $name }: las cifras del { $from } al { $to } no están verificadas.
+quality-status-date-after-as-of = La fecha de situación, { $date }, es posterior a la fecha en que se conocen las cifras ({ $known }): el dinero recibido o adeudado después de esa fecha aún no está registrado.

@@ -321,3 +321,17 @@ chart-schedules-desc = Barres empilées, une par année d’échéance ({ $years
   } en { $currency } : la part payée, la part exigible non réglée et la part à venir. Chaque échéance figure en annexe.
 chart-schedules-axis = Année d’échéance
 chart-schedules-caption = Échéances en { $currency } par année d’échéance : payé, exigible non réglé, à venir.
+
+## Instants, sources des taux et phrases de la qualité des données
+
+instant-utc = { $instant } UTC
+rate-source-un-operational = taux de change opérationnels de l’ONU
+quality-missing-rate-received = Aucun taux { $currency }/{ $quote } pour { $month } : les sommes reçues en { $currency } ce mois-là sont exclues des totaux en { $quote }.
+quality-missing-rate-commitments = Aucun taux { $currency }/{ $quote } pour { $month } : les engagements en { $currency } de ce mois-là sont exclus des totaux en { $quote }.
+quality-missing-rate-outstanding = Aucun taux { $currency }/{ $quote } pour { $month } : les soldes pluriannuels restant dus en { $currency } sont exclus des totaux en { $quote }.
+quality-overdue-installment = { $name } : sur le versement échu le { $due }, { $amount } restent impayés au { $date }.
+quality-overpaid-contribution = { $name } : { $amount } reçus pour un total de { $total }.
+quality-pledge-with-receipts = { $name } : { $amount } reçus au titre d’une contribution encore enregistrée comme annonce.
+quality-no-results = { $name } : aucune mesure pour la période considérée.
+quality-unverified-result = { $name } : les chiffres du { $from } au { $to } ne sont pas vérifiés.
+quality-status-date-after-as-of = La date de situation, le { $date }, est postérieure à la date à laquelle les chiffres sont connus ({ $known }) : les sommes reçues ou dues après cette date ne sont pas encore enregistrées.

@@ -51,6 +51,7 @@ pub struct Inputs {
     indicators: Vec<data::Indicator>,
     results: Vec<data::ResultFigures>,
     doubts: Vec<data::Doubt>,
+    countries: Vec<(String, String)>,
     previous: Option<StoredReport>,
     /// Every voluntary contribution's schedule, at the previous final report's as-of instant and
     /// status date and at this report's: what section 8 compares. Empty without a previous report.
@@ -178,6 +179,7 @@ async fn load_with(
         indicators: data::indicators(&mut conn, &w).await?,
         results: data::result_figures(&mut conn, &w).await?,
         doubts: data::doubts(&mut conn, &w).await?,
+        countries: data::countries(&mut conn, &w).await?,
         previous,
         previous_schedules,
         schedules,
@@ -312,11 +314,16 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
                  money received or due after that is not recorded yet",
                 convert::date(w.status_date)
             ),
+            pb::DataQualityIssue {
+                date: convert::date(w.status_date),
+                end_date: convert::date(known),
+                ..Default::default()
+            },
         );
     }
 
     let mut content = pb::ReportContent {
-        header: Some(header(&i.key, &i.session, w, rates.used())),
+        header: Some(header(&i.key, &i.session, w, rates.used(), &i.countries)),
         assessed_contributions: Some(assessed::section(
             &i.assessed,
             &i.standings,
@@ -398,6 +405,7 @@ fn header(
     s: &Session,
     w: &Window,
     rates_used: Vec<pb::RateUsed>,
+    countries: &[(String, String)],
 ) -> pb::ReportHeader {
     let (body, body_name) = match key.body {
         Body::Council => (pb::GoverningBody::Council, "the Council"),
@@ -421,6 +429,13 @@ fn header(
         administrative_currency_code: ADMINISTRATIVE.code().to_owned(),
         operational_currency_code: OPERATIONAL.code().to_owned(),
         rates_used,
+        organization_countries: countries
+            .iter()
+            .map(|(id, code)| pb::OrganizationCountry {
+                organization: format!("organizations/{id}"),
+                country_code: code.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -450,21 +465,47 @@ impl Rates {
     }
 }
 
-/// Data-quality entries, kept sorted and without duplicates.
+/// Data-quality entries, kept sorted and without duplicates. Each carries its facts (names,
+/// amounts, dates) for the reader's language, and the English sentence for CSV.
 #[derive(Default)]
 struct Quality {
-    entries: BTreeMap<(i32, String, String), ()>,
+    entries: BTreeMap<(i32, String, String), pb::DataQualityIssue>,
     /// Kinds whose entries are a sample: how many there are in all.
     totals: BTreeMap<i32, i32>,
 }
 
 impl Quality {
-    fn add(&mut self, kind: pb::DataQualityKind, subject: String, message: String) {
-        self.entries.insert((kind as i32, subject, message), ());
+    /// Adds an entry: its kind, subject and English message, and the facts of `issue`.
+    fn add(
+        &mut self,
+        kind: pb::DataQualityKind,
+        subject: String,
+        message: String,
+        issue: pb::DataQualityIssue,
+    ) {
+        let key = (kind as i32, subject, message);
+        self.entries
+            .entry(key.clone())
+            .or_insert_with(|| pb::DataQualityIssue {
+                kind: key.0,
+                subject: key.1,
+                message: key.2,
+                ..issue
+            });
     }
 
-    fn missing_rate(&mut self, currency: &str, month: chrono::NaiveDate, what: &str) {
-        let month = month.format("%Y-%m");
+    fn missing_rate(
+        &mut self,
+        currency: &str,
+        month: chrono::NaiveDate,
+        figures: pb::DataQualityFigures,
+    ) {
+        let month = month.format("%Y-%m").to_string();
+        let what = match figures {
+            pb::DataQualityFigures::MoneyReceived => "money received",
+            pb::DataQualityFigures::Commitments => "commitments",
+            _ => "outstanding multi-year balances",
+        };
         self.add(
             pb::DataQualityKind::MissingRate,
             format!("exchangeRates/{currency}-{}-{month}", OPERATIONAL.code()),
@@ -472,6 +513,13 @@ impl Quality {
                 "no {currency}/{} rate for {month}: {what} left out of the USD totals",
                 OPERATIONAL.code()
             ),
+            pb::DataQualityIssue {
+                date: month,
+                currency_code: currency.to_owned(),
+                quote_currency_code: OPERATIONAL.code().to_owned(),
+                figures: figures.into(),
+                ..Default::default()
+            },
         );
     }
 
@@ -499,7 +547,19 @@ impl Quality {
                 ),
             ),
         };
-        self.add(kind, subject, message);
+        let total = (kind == pb::DataQualityKind::OverpaidContribution).then_some(total);
+        self.add(
+            kind,
+            subject,
+            message,
+            pb::DataQualityIssue {
+                organization: format!("organizations/{}", d.donor_id),
+                name: d.donor_name.clone(),
+                amount: Some(received),
+                total,
+                ..Default::default()
+            },
+        );
         Ok(())
     }
 
@@ -520,22 +580,14 @@ impl Quality {
                 .into_iter()
                 .map(|(kind, count)| pb::DataQualityCount { kind, count })
                 .collect(),
-            issues: self
-                .entries
-                .into_keys()
-                .map(|(kind, subject, message)| pb::DataQualityIssue {
-                    kind,
-                    subject,
-                    message,
-                })
-                .collect(),
+            issues: self.entries.into_values().collect(),
         }
     }
 }
 
 fn converted_lines(
     lines: &[MoneyLine],
-    what: &str,
+    what: pb::DataQualityFigures,
     rates: &mut Rates,
     quality: &mut Quality,
 ) -> Result<(Vec<pb::ConvertedLine>, usize)> {
@@ -580,9 +632,14 @@ fn voluntary(
     rates: &mut Rates,
     quality: &mut Quality,
 ) -> Result<pb::VoluntaryContributions> {
-    let (paid_lines, paid_missing) = converted_lines(paid, "money received", rates, quality)?;
-    let (committed_lines, committed_missing) =
-        converted_lines(committed, "commitments", rates, quality)?;
+    let (paid_lines, paid_missing) =
+        converted_lines(paid, pb::DataQualityFigures::MoneyReceived, rates, quality)?;
+    let (committed_lines, committed_missing) = converted_lines(
+        committed,
+        pb::DataQualityFigures::Commitments,
+        rates,
+        quality,
+    )?;
 
     // Donors in name order, with the sums of their lines.
     let mut donors: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();
@@ -740,7 +797,11 @@ fn multi_year(
         if schedules.last().is_none_or(|s| s.contribution != name) {
             let outstanding = (r.total - r.received).max(Decimal::ZERO);
             if r.converted.is_none() && !outstanding.is_zero() {
-                quality.missing_rate(&r.currency, status_month, "outstanding multi-year balances");
+                quality.missing_rate(
+                    &r.currency,
+                    status_month,
+                    pb::DataQualityFigures::OutstandingMultiYearBalances,
+                );
             }
             let converted = r.converted.map(amount_decimal);
             total_outstanding += converted.unwrap_or_default();
@@ -829,6 +890,14 @@ fn overdue_entry(r: &data::Installment, w: &Window, quality: &mut Quality) -> Re
                 unpaid.amount,
                 convert::date(w.status_date)
             ),
+            pb::DataQualityIssue {
+                organization: format!("organizations/{}", r.donor_id),
+                name: r.donor_name.clone(),
+                amount: Some(unpaid.clone()),
+                date: convert::date(r.due_date),
+                end_date: convert::date(w.status_date),
+                ..Default::default()
+            },
         );
     }
     Ok(())
@@ -848,7 +917,11 @@ fn multi_year_summed(
     let mut schedule_count = 0;
     for c in currencies {
         if c.missing_rate {
-            quality.missing_rate(&c.currency, status_month, "outstanding multi-year balances");
+            quality.missing_rate(
+                &c.currency,
+                status_month,
+                pb::DataQualityFigures::OutstandingMultiYearBalances,
+            );
         }
         rates.note(&c.rate, status_month);
         total_outstanding += amount_decimal(c.converted);
@@ -1048,6 +1121,10 @@ fn programme_results(
                 pb::DataQualityKind::NoResultsInPeriod,
                 indicator_name.clone(),
                 format!("{}: no measurement for the reporting period", ind.title),
+                pb::DataQualityIssue {
+                    name: ind.title.clone(),
+                    ..Default::default()
+                },
             );
         }
         for r in rows {
@@ -1061,6 +1138,12 @@ fn programme_results(
                         convert::date(r.period_start),
                         convert::date(r.period_end)
                     ),
+                    pb::DataQualityIssue {
+                        name: ind.title.clone(),
+                        date: convert::date(r.period_start),
+                        end_date: convert::date(r.period_end),
+                        ..Default::default()
+                    },
                 );
             }
         }

@@ -554,6 +554,7 @@ pub struct Doubt {
     /// `overpaid` or `pledge_with_receipts`.
     pub kind: String,
     pub contribution_id: String,
+    pub donor_id: String,
     pub donor_name: String,
     pub currency: String,
     pub total: Decimal,
@@ -570,13 +571,13 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
         ", paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
          c AS (
-            SELECT cv.id, cv.status, cv.total, cv.currency_code, ov.display_name AS donor_name,
-                   paid.received
+            SELECT cv.id, cv.status, cv.total, cv.currency_code, cv.donor_id,
+                   ov.display_name AS donor_name, paid.received
               FROM cv JOIN ov ON ov.id = cv.donor_id
               JOIN paid ON paid.contribution_id = cv.id
              WHERE cv.funding_type = 'voluntary')
-        SELECT kind, id AS contribution_id, donor_name, currency_code::text AS currency, total,
-               received
+        SELECT kind, id AS contribution_id, donor_id, donor_name,
+               currency_code::text AS currency, total, received
           FROM (
             SELECT 'overpaid' AS kind, c.* FROM c WHERE c.received > c.total
             UNION ALL
@@ -834,4 +835,22 @@ pub async fn overdue(
     .fetch_all(conn)
     .await?;
     Ok((count, rows))
+}
+
+/// The country of every government known at the as-of instant, `(organization id, ISO
+/// 3166-1 alpha-2 code)` by id: what lets a report name Member States and donor governments in
+/// its reader's language. Bounded by the number of countries.
+#[tracing::instrument(name = "report_data.countries", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn countries(conn: &mut PgConnection, w: &Window) -> Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT organization_id, country_code::text
+           FROM organization_versions
+          WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)
+            AND kind = 'government' AND country_code IS NOT NULL
+          ORDER BY organization_id",
+    )
+    .bind(w.as_of)
+    .fetch_all(conn)
+    .await
+    .map_err(Into::into)
 }

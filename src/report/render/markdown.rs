@@ -126,7 +126,10 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use crate::report::render::{Format, fixture, render};
+    use crate::{
+        pb,
+        report::render::{Format, Language, fixture, render},
+    };
 
     fn markdown(report: &crate::pb::Report) -> String {
         let parts = render(
@@ -219,8 +222,8 @@ mod tests {
         for fact in [
             "| Reporting period | 1 January 2025 to 30 June 2025 |",
             "| Status of contributions as at | 31 May 2025 |",
-            "| Figures as known at | 2025-06-20T16:00:00Z |",
-            "**Status of contributions as at 31 May 2025; figures as known at 2025-06-20T16:00:00Z.**",
+            "| Figures as known at | 20 June 2025 at 16:00:00 UTC |",
+            "**Status of contributions as at 31 May 2025; figures as known at 20 June 2025 at 16:00:00 UTC.**",
             "| Revision | 3 |",
             "| State | Draft |",
             "| Content SHA-256 | 9f2c4e7a",
@@ -234,6 +237,52 @@ mod tests {
         ] {
             assert!(md.contains(fact), "{fact} is missing");
         }
+    }
+
+    fn markdown_in(report: &pb::Report, language: Language) -> String {
+        let parts = render(report, Format::Markdown, language).expect("renders");
+        String::from_utf8(parts[0].data.clone()).expect("UTF-8")
+    }
+
+    #[test]
+    fn governments_data_quality_sentences_and_instants_are_in_the_readers_language() {
+        let report = fixture::report();
+        let fr = markdown_in(&report, Language::French);
+        let es = markdown_in(&report, Language::Spanish);
+        let nbsp = '\u{a0}';
+        let nnbsp = '\u{202f}';
+        for text in [
+            "| Belgique |".to_owned(),
+            "| Suisse |".to_owned(),
+            // A government whose code CLDR does not name keeps the name it was recorded with.
+            "| Freedonia |".to_owned(),
+            format!(
+                "Belgique{nbsp}: sur le versement échu le 31 mars 2025, \
+                 250{nnbsp}000,00 EUR restent impayés au 31 mai 2025."
+            ),
+            "20 juin 2025 à 16:00:00 UTC".to_owned(),
+            "taux de change opérationnels de l’ONU".to_owned(),
+            // An entry stored with its English message only is shown as stored.
+            "No CHF-USD rate for 2025-06: one paid line".to_owned(),
+        ] {
+            assert!(fr.contains(&text), "French: {text:?} is missing");
+        }
+        for text in [
+            "| Bélgica |",
+            "| Suiza |",
+            "Bélgica: de la cuota con vencimiento el 31 de marzo de 2025, quedan \
+             250.000,00 EUR sin pagar al 31 de mayo de 2025.",
+            "20 de junio de 2025 a las 16:00:00 UTC",
+            "tipos de cambio operacionales de las Naciones Unidas",
+        ] {
+            assert!(es.contains(text), "Spanish: {text:?} is missing");
+        }
+        let en = markdown_in(&report, Language::English);
+        assert!(en.contains(
+            "Belgium: the installment due on 31 March 2025 has EUR 250,000.00 unpaid at \
+             31 May 2025."
+        ));
+        assert!(!fr.contains("| Belgium |") && !es.contains("| Belgium |"));
     }
 
     #[test]

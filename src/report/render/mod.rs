@@ -157,7 +157,8 @@ pub fn render_into(
         })?,
         Format::Markdown => {
             sink.begin("report.md", "text/markdown; charset=utf-8")?;
-            let doc = document::Document::build(report, content, &language.words());
+            let words = language.words().for_report(content);
+            let doc = document::Document::build(report, content, &words);
             let mut out = FmtWriter::new(sink);
             if markdown::write(&doc, &mut out).is_err() {
                 return Err(RenderError::Write(out.into_error()));
@@ -165,7 +166,7 @@ pub fn render_into(
         }
         Format::Html => {
             sink.begin("report.html", "text/html; charset=utf-8")?;
-            html::write(report, content, &language.words(), sink)?;
+            html::write(report, content, &language.words().for_report(content), sink)?;
         }
         Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
     }

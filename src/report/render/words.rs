@@ -6,17 +6,22 @@
 //! Numbers and dates are formatted by ICU4X from its compiled locale data. An amount is formatted
 //! from its decimal string, digit for digit: it never passes through floating point.
 
-use std::str::FromStr;
+use std::{collections::BTreeMap, str::FromStr};
 
 use fixed_decimal::Decimal;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
 use icu_calendar::{Date, Gregorian};
 use icu_datetime::{
     FixedCalendarDateTimeFormatter,
-    fieldsets::{YM, YMD},
+    fieldsets::{YM, YMD, YMDT},
+    input::{DateTime, Time},
+    options::TimePrecision,
 };
 use icu_decimal::DecimalFormatter;
-use icu_locale_core::Locale;
+use icu_experimental::displaynames::{DisplayNamesOptions, multi::RegionDisplayNames};
+use icu_locale_core::{Locale, subtags::Region};
+
+use crate::pb;
 
 /// A language a report is rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -88,6 +93,10 @@ pub struct Words {
     decimal: DecimalFormatter,
     day: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
     month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
+    instant: FixedCalendarDateTimeFormatter<Gregorian, YMDT>,
+    regions: RegionDisplayNames,
+    /// The country of each government the report names, by `organizations/{id}`.
+    countries: BTreeMap<String, String>,
 }
 
 /// An argument of a message.
@@ -123,9 +132,61 @@ impl Words {
                 .expect("compiled decimal data for en, fr and es"),
             day: FixedCalendarDateTimeFormatter::try_new(locale.clone().into(), YMD::long())
                 .expect("compiled date data for en, fr and es"),
-            month: FixedCalendarDateTimeFormatter::try_new(locale.into(), YM::long())
+            month: FixedCalendarDateTimeFormatter::try_new(locale.clone().into(), YM::long())
                 .expect("compiled date data for en, fr and es"),
+            instant: FixedCalendarDateTimeFormatter::try_new(
+                locale.clone().into(),
+                YMDT::long().with_time_precision(TimePrecision::Second),
+            )
+            .expect("compiled date and time data for en, fr and es"),
+            regions: RegionDisplayNames::try_new(locale.into(), DisplayNamesOptions::default())
+                .expect("compiled region names for en, fr and es"),
+            countries: BTreeMap::new(),
         }
+    }
+
+    /// These words for one report: Member States and donor governments are named by their
+    /// country in the language (the header's `organization_countries`).
+    pub fn for_report(mut self, content: &pb::ReportContent) -> Self {
+        if let Some(h) = &content.header {
+            self.countries = h
+                .organization_countries
+                .iter()
+                .map(|c| (c.organization.clone(), c.country_code.clone()))
+                .collect();
+        }
+        self
+    }
+
+    /// A country's name in the language, from CLDR: "BE" is "Belgium", "Belgique", "Bélgica".
+    /// `None` for a code CLDR does not name.
+    pub fn country(&self, code: &str) -> Option<String> {
+        let region = Region::try_from_str(code).ok()?;
+        self.regions.of(region).map(str::to_owned)
+    }
+
+    /// What orders names alphabetically in the language: the name in lower case with its accents
+    /// set aside (canonical decomposition, combining marks dropped), then the name itself, so
+    /// "États-Unis" comes after "Espagne" and before "Finlande". Not the whole of CLDR
+    /// collation, which names of Member States do not need.
+    pub fn sort_key(&self, name: &str) -> (String, String) {
+        let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(name);
+        let folded = decomposed
+            .chars()
+            .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+            .flat_map(char::to_lowercase)
+            .collect();
+        (folded, name.to_owned())
+    }
+
+    /// An organization as the reader names it: a government by its country in the language,
+    /// any other organization (or a government whose country CLDR does not name) by the name
+    /// it was recorded with.
+    pub fn organization(&self, organization: &str, recorded: &str) -> String {
+        self.countries
+            .get(organization)
+            .and_then(|code| self.country(code))
+            .unwrap_or_else(|| recorded.to_owned())
     }
 
     /// The language these words are in.
@@ -200,6 +261,32 @@ impl Words {
         }
     }
 
+    /// An instant in words, to the second, in UTC: "1 July 2025, 00:00:00 UTC" in English; empty
+    /// when unset. An instant outside the calendar's range is shown as its seconds.
+    pub fn instant(&self, ts: Option<&prost_types::Timestamp>) -> String {
+        let Some(ts) = ts else {
+            return String::new();
+        };
+        let Some(t) = u32::try_from(ts.nanos)
+            .ok()
+            .and_then(|nanos| chrono::DateTime::from_timestamp(ts.seconds, nanos))
+        else {
+            return format!("{}s {}ns", ts.seconds, ts.nanos);
+        };
+        use chrono::{Datelike, Timelike};
+        let date = Date::try_new_gregorian(t.year(), t.month() as u8, t.day() as u8).ok();
+        let time = Time::try_new(t.hour() as u8, t.minute() as u8, t.second() as u8, 0).ok();
+        let (Some(date), Some(time)) = (date, time) else {
+            return t.to_rfc3339();
+        };
+        let text = self.instant.format(&DateTime { date, time }).to_string();
+        let text = match (self.language, t.day(), text.strip_prefix("1 ")) {
+            (Language::French, 1, Some(rest)) => format!("1er {rest}"),
+            _ => text,
+        };
+        self.t_args("instant-utc", &[("instant", Arg::Text(&text))])
+    }
+
     /// An amount with its currency, "EUR 1,000,000.00", "1 000 000,00 EUR"; the language's
     /// message `amount` places the code.
     pub fn money(&self, currency: &str, amount: &str) -> String {
@@ -265,6 +352,132 @@ mod tests {
         assert_eq!(Language::French.words().date("2025-01"), "janvier 2025");
         assert_eq!(Language::English.words().date("2025-02-30"), "2025-02-30");
         assert_eq!(Language::English.words().date("soon"), "soon");
+    }
+
+    #[test]
+    fn spanish_leaves_four_digit_numbers_ungrouped_as_cldr_and_the_rae_do() {
+        let es = Language::Spanish.words();
+        assert_eq!(es.number("1234.56"), "1234,56");
+        assert_eq!(es.number("12345.67"), "12.345,67");
+        assert_eq!(es.number("-1234.00"), "-1234,00");
+        // English and French group from four digits on.
+        assert_eq!(Language::English.words().number("1234.56"), "1,234.56");
+        assert_eq!(
+            Language::French.words().number("1234.56"),
+            format!("1{NNBSP}234,56")
+        );
+    }
+
+    #[test]
+    fn countries_are_named_in_each_language() {
+        let name = |language: Language, code: &str| language.words().country(code);
+        assert_eq!(name(Language::English, "BE").as_deref(), Some("Belgium"));
+        assert_eq!(name(Language::French, "BE").as_deref(), Some("Belgique"));
+        assert_eq!(name(Language::Spanish, "BE").as_deref(), Some("Bélgica"));
+        assert_eq!(name(Language::French, "DE").as_deref(), Some("Allemagne"));
+        assert_eq!(name(Language::Spanish, "DE").as_deref(), Some("Alemania"));
+        assert_eq!(name(Language::French, "US").as_deref(), Some("États-Unis"));
+        assert_eq!(
+            name(Language::Spanish, "US").as_deref(),
+            Some("Estados Unidos")
+        );
+        assert_eq!(name(Language::French, "CH").as_deref(), Some("Suisse"));
+        assert_eq!(name(Language::French, "XF"), None);
+        assert_eq!(name(Language::French, "not a code"), None);
+    }
+
+    #[test]
+    fn names_are_ordered_with_accents_set_aside() {
+        let fr = Language::French.words();
+        let mut names = vec![
+            "États-Unis",
+            "Suisse",
+            "Allemagne",
+            "Espagne",
+            "Finlande",
+            "Égypte",
+        ];
+        names.sort_by_cached_key(|n| fr.sort_key(n));
+        assert_eq!(
+            names,
+            [
+                "Allemagne",
+                "Égypte",
+                "Espagne",
+                "États-Unis",
+                "Finlande",
+                "Suisse"
+            ]
+        );
+    }
+
+    #[test]
+    fn governments_are_named_by_their_country_and_others_as_recorded() {
+        let content = pb::ReportContent {
+            header: Some(pb::ReportHeader {
+                organization_countries: vec![
+                    pb::OrganizationCountry {
+                        organization: "organizations/belgium".into(),
+                        country_code: "BE".into(),
+                    },
+                    pb::OrganizationCountry {
+                        organization: "organizations/freedonia".into(),
+                        country_code: "XF".into(),
+                    },
+                ],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let fr = Language::French.words().for_report(&content);
+        assert_eq!(
+            fr.organization("organizations/belgium", "Kingdom of Belgium"),
+            "Belgique"
+        );
+        assert_eq!(
+            fr.organization("organizations/freedonia", "Freedonia"),
+            "Freedonia"
+        );
+        assert_eq!(
+            fr.organization("organizations/fedasil", "Fedasil"),
+            "Fedasil"
+        );
+        // Without the report's countries, every organization keeps its recorded name.
+        assert_eq!(
+            Language::Spanish
+                .words()
+                .organization("organizations/belgium", "Belgium"),
+            "Belgium"
+        );
+    }
+
+    #[test]
+    fn instants_are_written_in_words_with_utc() {
+        let ts = prost_types::Timestamp {
+            seconds: 1_750_435_200 + 5 * 60 + 7,
+            nanos: 250_000_000,
+        };
+        let at = |language: Language| language.words().instant(Some(&ts));
+        assert_eq!(at(Language::English), "20 June 2025 at 16:05:07 UTC");
+        assert_eq!(at(Language::French), "20 juin 2025 à 16:05:07 UTC");
+        assert_eq!(
+            at(Language::Spanish),
+            "20 de junio de 2025 a las 16:05:07 UTC"
+        );
+        // 1 July 2025, midnight.
+        let first = prost_types::Timestamp {
+            seconds: 1_751_328_000,
+            nanos: 0,
+        };
+        assert_eq!(
+            Language::French.words().instant(Some(&first)),
+            "1er juillet 2025 à 00:00:00 UTC"
+        );
+        assert_eq!(
+            Language::Spanish.words().instant(Some(&first)),
+            "1 de julio de 2025 a las 00:00:00 UTC"
+        );
+        assert_eq!(Language::English.words().instant(None), "");
     }
 
     #[test]
@@ -394,6 +607,8 @@ mod tests {
                     "new",
                     "change",
                     "period",
+                    "due",
+                    "known",
                 ] {
                     args.set(name, FluentValue::from(2));
                 }

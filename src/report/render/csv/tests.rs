@@ -251,6 +251,7 @@ fn data_quality_entries_are_listed() {
             "unverified result",
             "overdue installment",
             "earmarked without programme",
+            "overdue installment",
             "no results in period"
         ]
     );

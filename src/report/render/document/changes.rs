@@ -11,7 +11,8 @@ use crate::{
 
 /// The sentence a reader reads for one change.
 pub fn sentence(c: &pb::ReportChange, w: &Words) -> String {
-    let name = Arg::Text(&c.organization_name);
+    let organization = w.organization(&c.organization, &c.organization_name);
+    let name = Arg::Text(&organization);
     let year = c.year.to_string();
     let change = from_to(c, w);
     let old = money(w, &c.currency_code, &c.old_amount);

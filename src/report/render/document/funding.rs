@@ -34,6 +34,22 @@ fn no_rate(w: &Words) -> Cell {
     cell(w.t("no-rate")).note(w.t("not-counted")).flag(true)
 }
 
+/// Lines in the alphabetical order of the names the reader reads (a Member State is named in
+/// the language, so its place in the list changes with it); lines of the same name keep the
+/// report's order.
+fn by_name<'a, T>(
+    w: &Words,
+    lines: &'a [T],
+    name: impl Fn(&T) -> (&String, &String),
+) -> Vec<&'a T> {
+    let mut sorted: Vec<&T> = lines.iter().collect();
+    sorted.sort_by_cached_key(|l| {
+        let (organization, recorded) = name(l);
+        w.sort_key(&w.organization(organization, recorded))
+    });
+    sorted
+}
+
 fn text(words: &[String]) -> Vec<&str> {
     words.iter().map(String::as_str).collect()
 }
@@ -50,9 +66,9 @@ pub(super) fn assessed(a: &pb::AssessedContributions, w: &Words) -> Section {
         w.t("col-article-4"),
     ];
     let mut t = Table::new("", &text(&columns)).empty(w.t("assessed-none"));
-    for l in &a.member_states {
+    for l in by_name(w, &a.member_states, |l| (&l.member_state, &l.display_name)) {
         t.row(vec![
-            cell(&l.display_name),
+            cell(w.organization(&l.member_state, &l.display_name)),
             cell(&l.scale_percentage),
             cell(&l.outstanding_at_year_start),
             cell(&l.assessed_in_year),
@@ -91,9 +107,11 @@ pub(super) fn assessed(a: &pb::AssessedContributions, w: &Words) -> Section {
     ];
     let mut subject =
         Table::new(w.t("article-4-title"), &text(&columns)).empty(w.t("article-4-none"));
-    for l in &a.subject_to_article_4 {
+    for l in by_name(w, &a.subject_to_article_4, |l| {
+        (&l.member_state, &l.display_name)
+    }) {
         subject.row(vec![
-            cell(&l.display_name),
+            cell(w.organization(&l.member_state, &l.display_name)),
             cell(&l.arrears),
             cell(&l.due_two_preceding_years),
             cell(w.date(&l.council_informed_date)),
@@ -110,9 +128,9 @@ pub(super) fn assessed(a: &pb::AssessedContributions, w: &Words) -> Section {
         w.t("col-honoured"),
     ];
     let mut plans = Table::new(w.t("plans-title"), &text(&columns)).empty(w.t("plans-none"));
-    for l in &a.payment_plans {
+    for l in by_name(w, &a.payment_plans, |l| (&l.member_state, &l.display_name)) {
         plans.row(vec![
-            cell(&l.display_name),
+            cell(w.organization(&l.member_state, &l.display_name)),
             cell(&l.reference),
             cell(w.date(&l.agreed_date)),
             cell(&l.due_to_date),
@@ -128,9 +146,11 @@ pub(super) fn assessed(a: &pb::AssessedContributions, w: &Words) -> Section {
     ];
     let mut decisions =
         Table::new(w.t("decisions-title"), &text(&columns)).empty(w.t("decisions-none"));
-    for l in &a.council_decisions {
+    for l in by_name(w, &a.council_decisions, |l| {
+        (&l.member_state, &l.display_name)
+    }) {
         decisions.row(vec![
-            cell(&l.display_name),
+            cell(w.organization(&l.member_state, &l.display_name)),
             cell(terms::vote(w, l.decision)),
             cell(w.date(&l.date)),
             cell(&l.reference),
@@ -179,10 +199,10 @@ fn converted(
         format!("{currency}#"),
     ];
     let mut t = Table::new(title, &text(&columns));
-    for l in lines {
+    for l in by_name(w, lines, |l| (&l.donor, &l.donor_name)) {
         let (code, amount) = labels::money(l.original.as_ref());
         t.row(vec![
-            cell(&l.donor_name),
+            cell(w.organization(&l.donor, &l.donor_name)),
             cell(terms::category_with_code(w, l.earmarking_category)),
             cell(terms::modality(w, l.earmarking_modality)),
             cell(w.date(&l.month)),
@@ -215,8 +235,12 @@ pub(super) fn voluntary(
         in_currency(w, "col-committed", currency),
     ];
     let mut donors = Table::new(w.t("voluntary-by-donor"), &text(&columns));
-    for d in &v.donors {
-        donors.row(vec![cell(&d.donor_name), cell(&d.paid), cell(&d.committed)]);
+    for d in by_name(w, &v.donors, |d| (&d.donor, &d.donor_name)) {
+        donors.row(vec![
+            cell(w.organization(&d.donor, &d.donor_name)),
+            cell(&d.paid),
+            cell(&d.committed),
+        ]);
     }
     donors.total(vec![
         cell(w.t("total")),
@@ -236,10 +260,10 @@ pub(super) fn voluntary(
         .note(w.t("pledges-note"))
         .empty(w.t("pledges-none"))
         .class("pledges");
-    for p in &v.pledges {
+    for p in by_name(w, &v.pledges, |p| (&p.donor, &p.donor_name)) {
         let (code, amount) = labels::money(p.amount.as_ref());
         pledges.row(vec![
-            cell(&p.donor_name),
+            cell(w.organization(&p.donor, &p.donor_name)),
             cell(w.date(&p.agreement_date)),
             cell(terms::category_with_code(w, p.earmarking_category)),
             cell(code),
@@ -344,9 +368,9 @@ pub(super) fn flexibility(f: &pb::Flexibility, w: &Words) -> Section {
     ];
     let mut donors = Table::new(w.t("flexibility-by-donor"), &text(&columns))
         .empty(w.t("flexibility-by-donor-none"));
-    for d in &f.donors {
+    for d in by_name(w, &f.donors, |d| (&d.donor, &d.donor_name)) {
         donors.row(vec![
-            cell(&d.donor_name),
+            cell(w.organization(&d.donor, &d.donor_name)),
             cell(&d.unearmarked),
             cell(&d.softly_earmarked),
             cell(&d.flexible),
@@ -385,8 +409,8 @@ pub(super) fn multi_year(m: &pb::MultiYearCommitments, w: &Words) -> Section {
         &text(&columns),
     )
     .empty(w.t("multi-year-none"));
-    for d in &m.donors {
-        let mut cells = vec![cell(&d.donor_name)];
+    for d in by_name(w, &m.donors, |d| (&d.donor, &d.donor_name)) {
+        let mut cells = vec![cell(w.organization(&d.donor, &d.donor_name))];
         cells.extend(d.amounts.iter().map(cell));
         cells.push(cell(&d.total));
         by_year.row(cells);
@@ -440,10 +464,10 @@ pub(super) fn schedules_annex(
     ];
     let mut installments = Table::new(w.t("annex-installments-title"), &text(&columns))
         .empty(w.t("annex-installments-none"));
-    for s in &m.schedules {
+    for s in by_name(w, &m.schedules, |s| (&s.donor, &s.donor_name)) {
         let (code, total) = labels::money(s.total.as_ref());
         schedules.row(vec![
-            cell(&s.donor_name),
+            cell(w.organization(&s.donor, &s.donor_name)),
             cell(&s.contribution),
             cell(terms::session_name(w, &s.announced_session)),
             cell(terms::span(w, &s.period_start, &s.period_end)),
@@ -465,7 +489,7 @@ pub(super) fn schedules_annex(
             let (code, amount) = labels::money(i.amount.as_ref());
             let due = i.status == pb::InstallmentStatus::Due as i32;
             installments.row(vec![
-                cell(&s.donor_name),
+                cell(w.organization(&s.donor, &s.donor_name)),
                 cell(w.date(&i.due_date)),
                 cell(code),
                 cell(amount),

@@ -8,10 +8,7 @@ use super::{
 };
 use crate::{
     pb,
-    report::render::{
-        labels,
-        words::{Arg, Words},
-    },
+    report::render::words::{Arg, Words},
 };
 
 pub fn all(report: &pb::Report, content: &pb::ReportContent, w: &Words) -> Vec<Section> {
@@ -63,7 +60,7 @@ fn session(report: &pb::Report, h: &pb::ReportHeader, w: &Words) -> Section {
             &[
                 (
                     "instant",
-                    Arg::Text(&labels::instant(report.finalize_time.as_ref())),
+                    Arg::Text(&w.instant(report.finalize_time.as_ref())),
                 ),
                 ("who", Arg::Text(&report.finalized_by)),
             ],
@@ -96,7 +93,7 @@ fn session(report: &pb::Report, h: &pb::ReportHeader, w: &Words) -> Section {
             terms::span(w, &h.reporting_period_start, &h.reporting_period_end),
         ),
         (w.t("fact-status-date"), w.date(status_date)),
-        (w.t("fact-as-of"), labels::instant(report.as_of.as_ref())),
+        (w.t("fact-as-of"), w.instant(report.as_of.as_ref())),
         (w.t("fact-report"), report.name.clone()),
         (w.t("fact-revision"), report.revision.to_string()),
         (w.t("fact-state"), terms::state(w, report.state)),
@@ -107,7 +104,7 @@ fn session(report: &pb::Report, h: &pb::ReportHeader, w: &Words) -> Section {
                 &[
                     (
                         "instant",
-                        Arg::Text(&labels::instant(report.create_time.as_ref())),
+                        Arg::Text(&w.instant(report.create_time.as_ref())),
                     ),
                     ("who", Arg::Text(&report.created_by)),
                 ],
@@ -144,7 +141,7 @@ fn session(report: &pb::Report, h: &pb::ReportHeader, w: &Words) -> Section {
         rates.row(vec![
             cell(terms::rate_title(w, &r.exchange_rate)),
             cell(&r.rate),
-            cell(&r.source),
+            cell(terms::rate_source(w, &r.source)),
             cell(r.revision.to_string()),
         ]);
     }
@@ -276,14 +273,15 @@ fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
 fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
     let mut t = Table::new(
         "",
-        &[&w.t("col-issue"), &w.t("col-subject"), &w.t("col-detail")],
+        // The sentence before the identifier it is about, so that it has the room to read.
+        &[&w.t("col-issue"), &w.t("col-detail"), &w.t("col-subject")],
     )
     .empty(w.t("quality-none"));
     for i in &d.issues {
         t.row(vec![
             cell(terms::data_quality_kind(w, i.kind)),
+            cell(terms::quality_sentence(w, i)),
             cell(&i.subject),
-            cell(&i.message),
         ]);
     }
     Section {

@@ -224,7 +224,7 @@ pub fn rate_named(w: &Words, header: &pb::ReportHeader, name: &str) -> String {
             "rate-named",
             &[
                 ("title", Arg::Text(&title)),
-                ("source", Arg::Text(&used.source)),
+                ("source", Arg::Text(&rate_source(w, &used.source))),
                 ("rate", Arg::Text(&w.number(&used.rate))),
             ],
         ),
@@ -232,8 +232,97 @@ pub fn rate_named(w: &Words, header: &pb::ReportHeader, name: &str) -> String {
     }
 }
 
+/// Where a rate comes from, in words: the sources the Organization uses ("UN operational
+/// rates of exchange") in the language; any other source as recorded.
+pub fn rate_source(w: &Words, source: &str) -> String {
+    let known = source.trim().to_lowercase();
+    match known.as_str() {
+        "un operational rates of exchange" | "un operational rates" | "un operational rate" => {
+            w.t("rate-source-un-operational")
+        }
+        _ => source.to_owned(),
+    }
+}
+
+/// A data-quality entry as a sentence in the language, from the facts it carries; the English
+/// message it was stored with when it carries none (a report stored before they were recorded).
+pub fn quality_sentence(w: &Words, i: &pb::DataQualityIssue) -> String {
+    use pb::DataQualityKind as K;
+    let name = w.organization(&i.organization, &i.name);
+    let amount = i
+        .amount
+        .as_ref()
+        .map(|m| w.money(&m.currency_code, &m.amount))
+        .unwrap_or_default();
+    let total = i
+        .total
+        .as_ref()
+        .map(|m| w.money(&m.currency_code, &m.amount))
+        .unwrap_or_default();
+    let date = w.date(&i.date);
+    let end = w.date(&i.end_date);
+    match K::try_from(i.kind) {
+        Ok(K::MissingRate) if !i.currency_code.is_empty() && !i.date.is_empty() => {
+            let args = [
+                ("currency", Arg::Text(&i.currency_code)),
+                ("quote", Arg::Text(&i.quote_currency_code)),
+                ("month", Arg::Text(&date)),
+            ];
+            match i.figures() {
+                pb::DataQualityFigures::MoneyReceived => {
+                    w.t_args("quality-missing-rate-received", &args)
+                }
+                pb::DataQualityFigures::Commitments => {
+                    w.t_args("quality-missing-rate-commitments", &args)
+                }
+                pb::DataQualityFigures::OutstandingMultiYearBalances => {
+                    w.t_args("quality-missing-rate-outstanding", &args)
+                }
+                pb::DataQualityFigures::Unspecified => i.message.clone(),
+            }
+        }
+        Ok(K::OverdueInstallment) if !amount.is_empty() && !i.date.is_empty() => w.t_args(
+            "quality-overdue-installment",
+            &[
+                ("name", Arg::Text(&name)),
+                ("due", Arg::Text(&date)),
+                ("amount", Arg::Text(&amount)),
+                ("date", Arg::Text(&end)),
+            ],
+        ),
+        Ok(K::OverpaidContribution) if !amount.is_empty() && !total.is_empty() => w.t_args(
+            "quality-overpaid-contribution",
+            &[
+                ("name", Arg::Text(&name)),
+                ("amount", Arg::Text(&amount)),
+                ("total", Arg::Text(&total)),
+            ],
+        ),
+        Ok(K::PledgeWithReceipts) if !amount.is_empty() => w.t_args(
+            "quality-pledge-with-receipts",
+            &[("name", Arg::Text(&name)), ("amount", Arg::Text(&amount))],
+        ),
+        Ok(K::NoResultsInPeriod) if !name.is_empty() => {
+            w.t_args("quality-no-results", &[("name", Arg::Text(&name))])
+        }
+        Ok(K::UnverifiedResult) if !name.is_empty() && !i.date.is_empty() => w.t_args(
+            "quality-unverified-result",
+            &[
+                ("name", Arg::Text(&name)),
+                ("from", Arg::Text(&date)),
+                ("to", Arg::Text(&end)),
+            ],
+        ),
+        Ok(K::StatusDateAfterAsOf) if !i.date.is_empty() => w.t_args(
+            "quality-status-date-after-as-of",
+            &[("date", Arg::Text(&date)), ("known", Arg::Text(&end))],
+        ),
+        _ => i.message.clone(),
+    }
+}
+
 /// The report's two times in one sentence: "Status of contributions as at 30 June 2025;
-/// figures as known at 2025-07-01T00:00:00Z".
+/// figures as known at 1 July 2025, 00:00:00 UTC".
 pub fn two_times(w: &Words, report: &pb::Report) -> String {
     let header_date = report
         .content
@@ -250,12 +339,7 @@ pub fn two_times(w: &Words, report: &pb::Report) -> String {
         "two-times",
         &[
             ("date", Arg::Text(&w.date(date))),
-            (
-                "instant",
-                Arg::Text(&crate::report::render::labels::instant(
-                    report.as_of.as_ref(),
-                )),
-            ),
+            ("instant", Arg::Text(&w.instant(report.as_of.as_ref()))),
         ],
     )
 }

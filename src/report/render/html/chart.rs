@@ -60,7 +60,7 @@ pub fn donors(v: &pb::VoluntaryContributions, w: &Words) -> Result<Option<Chart>
     let bars: Vec<Bar> = rows
         .iter()
         .map(|(value, d)| Bar {
-            label: shorten(&d.donor_name, 40),
+            label: shorten(&w.organization(&d.donor, &d.donor_name), 40),
             value: coordinate(*value),
             text: w.number(&d.paid),
             color: PRIMARY,
@@ -69,7 +69,13 @@ pub fn donors(v: &pb::VoluntaryContributions, w: &Words) -> Result<Option<Chart>
     let currency = &v.currency_code;
     let desc = rows
         .iter()
-        .map(|(_, d)| format!("{}: {}", d.donor_name, w.money(currency, &d.paid)))
+        .map(|(_, d)| {
+            format!(
+                "{}: {}",
+                w.organization(&d.donor, &d.donor_name),
+                w.money(currency, &d.paid)
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ");
     let range = money_range(&bars);

@@ -282,7 +282,7 @@ mod tests {
     fn the_page_states_the_status_date_and_the_as_of_instant_together() {
         let doc = Html::parse_document(&page(&fixture::report()));
         let sentence = "Status of contributions as at 31 May 2025; \
-                        figures as known at 2025-06-20T16:00:00Z";
+                        figures as known at 20 June 2025 at 16:00:00 UTC";
         let masthead: String = doc
             .select(&select("p.two-times"))
             .flat_map(|p| p.text())
