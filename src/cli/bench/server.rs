@@ -52,6 +52,9 @@ impl Server {
             .env("SCPF_METRICS_LISTEN", "127.0.0.1:0")
             .env("SCPF_AUTH_TOKENS_FILE", tokens.path())
             .env("SCPF_MIGRATE", "true")
+            // Every client of the bench calls with the one token: the throughput measured is
+            // the server's, not one caller's share of it.
+            .env("SCPF_CALLER_CONCURRENCY_LIMIT", "0")
             .env(
                 "SCPF_REQUEST_TIMEOUT",
                 humantime::format_duration(request_timeout).to_string(),
