@@ -273,7 +273,7 @@ fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
     }
 }
 
-fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
+pub(super) fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
     let mut t = Table::new(
         "",
         &[&w.t("col-issue"), &w.t("col-subject"), &w.t("col-detail")],
