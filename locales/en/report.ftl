@@ -237,6 +237,8 @@ annex-installments-title = Installments
 annex-installments-none = No installment.
 annex-note = The schedules of section 5, in the agreement’s currency; the amount outstanding at the status date is converted to { $currency } at the rate of its month. A schedule without a rate shows “no rate” and is left out of the total.
 annex-installments-note = Receipts up to the status date settle installments in due order. An installment is paid, due (on or before the status date and not fully paid at it) or future.
+heading-annex-pledges = Annex: pledges
+heading-annex-overdue = Annex: overdue installments
 
 ## 6. Use of unearmarked funding
 

@@ -225,6 +225,8 @@ annex-installments-title = Plazos
 annex-installments-none = Ningún plazo.
 annex-note = Los calendarios de la sección 5, en la moneda del acuerdo; el importe pendiente en la fecha de situación se convierte a { $currency } al tipo de cambio de su mes. Un calendario sin tipo de cambio indica «sin tipo de cambio» y queda fuera del total.
 annex-installments-note = Los pagos recibidos hasta la fecha de situación saldan los plazos por orden de vencimiento. Un plazo está pagado, vencido (en la fecha de situación o antes, y no pagado por completo en ella) o es futuro.
+heading-annex-pledges = Anexo: promesas de contribución
+heading-annex-overdue = Anexo: plazos vencidos
 
 ## 6. Utilización de los fondos no asignados
 

@@ -455,18 +455,29 @@ impl ReportService for Api {
         let format = export_format(req.format)?;
         let language = export_language(&req.language)?;
         let stored = self.load_report(&req.name, "name").await?;
+        // The turn is held by the renderer, from before the content is read to the end of the
+        // export (or until it finds the client gone).
         let turn = export::turn().await;
         let content = self.load_content(&stored).await?;
-        let report = message(&stored, None);
-        let chunk = export::chunk_bytes(self.message_limit());
-        let stream: ExportStream = if format == render::Format::Json {
-            let chunks = export::json(&report, content, chunk);
-            Box::pin(export::holding(turn, chunks).map(|c| c.map_err(Status::from)))
-        } else {
-            let content = export::annexed(self.pool(), &stored, content).await?;
-            let chunks = export::rendered(report, content, format, language, chunk);
-            Box::pin(export::holding(turn, chunks).map(|c| c.map_err(Status::from)))
-        };
+        let annexes = assemble::window_of(self.pool(), &stored)
+            .await?
+            .map(|window| export::Store {
+                pool: self.pool().clone(),
+                window,
+                session_id: stored.session_id.clone(),
+            });
+        let chunks = export::stream(
+            export::Export {
+                report: message(&stored, None),
+                content,
+                format,
+                language,
+                chunk_bytes: export::chunk_bytes(self.message_limit()),
+                annexes,
+            },
+            Some(turn),
+        );
+        let stream: ExportStream = Box::pin(chunks.map(|c| c.map_err(Status::from)));
         Ok(Response::new(stream))
     }
 }

@@ -66,18 +66,15 @@ impl Inputs {
     }
 }
 
-/// What section 5 and the overdue installments of section 9 are computed from.
-enum MultiYear {
-    /// Every installment: the full content, schedules included (the exports' annex).
-    Rows(Vec<data::Installment>),
-    /// The sums PostgreSQL made, the overdue installments counted with the rows of the first
-    /// contributions for the sample: the stored content, whatever the number of contributions.
-    Summed {
-        cells: Vec<data::MultiYearCell>,
-        currencies: Vec<data::MultiYearCurrency>,
-        overdue: i64,
-        overdue_sample: Vec<data::Installment>,
-    },
+/// What section 5 and the overdue installments of section 9 are computed from: the sums
+/// PostgreSQL made, the overdue installments counted with the rows of the first contributions
+/// for the sample, whatever the number of contributions. The schedules themselves are the
+/// exports' annex ([`annex_page`]).
+struct MultiYear {
+    cells: Vec<data::MultiYearCell>,
+    currencies: Vec<data::MultiYearCurrency>,
+    overdue: i64,
+    overdue_sample: Vec<data::Installment>,
 }
 
 /// A computed report: its content, the content's canonical JSON and SHA-256, and its size in
@@ -102,29 +99,6 @@ pub async fn load(
     as_of: DateTime<Utc>,
     status_date: Option<NaiveDate>,
     status_field: &str,
-) -> Result<Inputs> {
-    load_with(pool, key, as_of, status_date, status_field, false).await
-}
-
-/// As [`load`], with every installment: what [`full`] needs for the exports' annexes.
-#[tracing::instrument(name = "report.load_full", skip_all, fields(session = %key.name()))]
-pub async fn load_full(
-    pool: &PgPool,
-    key: SessionKey,
-    as_of: DateTime<Utc>,
-    status_date: Option<NaiveDate>,
-    status_field: &str,
-) -> Result<Inputs> {
-    load_with(pool, key, as_of, status_date, status_field, true).await
-}
-
-async fn load_with(
-    pool: &PgPool,
-    key: SessionKey,
-    as_of: DateTime<Utc>,
-    status_date: Option<NaiveDate>,
-    status_field: &str,
-    every_installment: bool,
 ) -> Result<Inputs> {
     let mut conn = pool.acquire().await?;
     let session = history::get::<crate::domain::session::Session>(&mut conn, &key, AsOf::At(as_of))
@@ -152,16 +126,12 @@ async fn load_with(
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let multi_year = if every_installment {
-        MultiYear::Rows(data::installments(&mut conn, &w, usd, usd_units).await?)
-    } else {
-        let (overdue, overdue_sample) = data::overdue(&mut conn, &w, SAMPLE as i64).await?;
-        MultiYear::Summed {
-            cells: data::multi_year_cells(&mut conn, &w, usd, usd_units).await?,
-            currencies: data::multi_year_currencies(&mut conn, &w, usd, usd_units).await?,
-            overdue,
-            overdue_sample,
-        }
+    let (overdue, overdue_sample) = data::overdue(&mut conn, &w, SAMPLE as i64).await?;
+    let multi_year = MultiYear {
+        cells: data::multi_year_cells(&mut conn, &w, usd, usd_units).await?,
+        currencies: data::multi_year_currencies(&mut conn, &w, usd, usd_units).await?,
+        overdue,
+        overdue_sample,
     };
     Ok(Inputs {
         paid: data::paid_lines(&mut conn, &w, usd, usd_units).await?,
@@ -221,16 +191,54 @@ pub fn sha256(json: &str) -> String {
 /// data-quality sample is per kind).
 pub const SAMPLE: usize = 20;
 
-/// The content with every list, per contribution and per installment included, from inputs
-/// read by [`load_full`]: what the exports for people render. [`stored_form`] of it is what
-/// [`build`] stores and hashes.
-pub fn full(inputs: Inputs) -> Result<pb::ReportContent> {
-    if matches!(inputs.multi_year, MultiYear::Summed { .. }) {
-        return Err(Error::Internal(anyhow::anyhow!(
-            "the full content needs every installment (assemble::load_full)"
-        )));
-    }
-    content(inputs)
+/// The window a stored report was computed in: its as-of instant, its status date and its
+/// session's reporting period as known then; `None` for a report stored before status dates
+/// were recorded. What the exports' annexes are read at.
+pub async fn window_of(pool: &PgPool, stored: &StoredReport) -> Result<Option<Window>> {
+    let Some(status_date) = stored.status_date else {
+        return Ok(None);
+    };
+    let key = SessionKey::parse_name(&format!("sessions/{}", stored.session_id), "name")?;
+    let mut conn = pool.acquire().await?;
+    let session = history::get::<Session>(&mut conn, &key, AsOf::At(stored.as_of))
+        .await?
+        .ok_or_else(|| Error::not_found(key.name()))?
+        .value;
+    Ok(Some(Window {
+        as_of: stored.as_of,
+        status_date,
+        period_start: session.reporting_period_start,
+        period_end: session.reporting_period_end,
+    }))
+}
+
+/// One page of the exports' annexes from the rows of [`data::installments_of`] (whole
+/// contributions, in schedule order): the multi-year schedules with their installments, as the
+/// full content would list them, and the overdue-installment entries of section 9.
+pub fn annex_page(
+    rows: &[data::Installment],
+    w: &Window,
+) -> Result<(Vec<pb::Schedule>, Vec<pb::DataQualityIssue>)> {
+    let mut quality = Quality::default();
+    let mut rates = Rates::default();
+    let section = multi_year(rows, w, &mut rates, &mut quality)?;
+    Ok((section.schedules, quality.section().issues))
+}
+
+/// The annex lines of pledges read by [`data::pledges_of`].
+pub fn pledge_lines(pledges: &[data::Pledge]) -> Result<Vec<pb::PledgeLine>> {
+    pledges.iter().map(pledge_line).collect()
+}
+
+fn pledge_line(p: &data::Pledge) -> Result<pb::PledgeLine> {
+    Ok(pb::PledgeLine {
+        contribution: format!("contributions/{}", p.contribution_id),
+        donor: format!("organizations/{}", p.donor_id),
+        donor_name: p.donor_name.clone(),
+        amount: Some(money(p.total, &p.currency)?),
+        agreement_date: convert::date(p.agreement_date),
+        earmarking_category: category(p.earmarking_category),
+    })
 }
 
 /// Section 3's converted lines (per donor, earmarking, currency and month) a stored content
@@ -284,20 +292,13 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
 
     let voluntary = voluntary(&i.paid, &i.committed, &i.pledges, &mut rates, &mut quality)?;
     let flexibility = flexibility(&i.paid);
-    let multi_year = match &i.multi_year {
-        MultiYear::Rows(rows) => multi_year(rows, w, &mut rates, &mut quality)?,
-        MultiYear::Summed {
-            cells,
-            currencies,
-            overdue,
-            overdue_sample,
-        } => {
-            for r in overdue_sample {
-                overdue_entry(r, w, &mut quality)?;
-            }
-            quality.total(pb::DataQualityKind::OverdueInstallment, *overdue as i32);
-            multi_year_summed(cells, currencies, w, &mut rates, &mut quality)
+    let multi_year = {
+        let m = &i.multi_year;
+        for r in &m.overdue_sample {
+            overdue_entry(r, w, &mut quality)?;
         }
+        quality.total(pb::DataQualityKind::OverdueInstallment, m.overdue as i32);
+        multi_year_summed(&m.cells, &m.currencies, w, &mut rates, &mut quality)
     };
     let unearmarked = unearmarked(&i.allocations, &flexibility);
     let programme_results = programme_results(&i.indicators, &i.results, &mut quality);
@@ -672,16 +673,7 @@ fn voluntary(
         total_committed: amount(sum_converted(committed), OPERATIONAL),
         pledges: pledges
             .iter()
-            .map(|p| {
-                Ok(pb::PledgeLine {
-                    contribution: format!("contributions/{}", p.contribution_id),
-                    donor: format!("organizations/{}", p.donor_id),
-                    donor_name: p.donor_name.clone(),
-                    amount: Some(money(p.total, &p.currency)?),
-                    agreement_date: convert::date(p.agreement_date),
-                    earmarking_category: category(p.earmarking_category),
-                })
-            })
+            .map(pledge_line)
             .collect::<Result<Vec<_>>>()?,
         lines_without_rate: (paid_missing + committed_missing) as i32,
         pledge_count: pledges.len() as i32,

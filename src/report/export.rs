@@ -1,68 +1,239 @@
 //! ExportReport's stream: the chunks of an export are made as the client reads them.
 //!
-//! JSON is the stored content's text put in place in the report's canonical JSON, handed out a
-//! slice at a time. The other formats are rendered on a blocking thread into a channel that holds
-//! at most [`QUEUED_CHUNKS`] chunks: when the client stops reading, the renderer waits, and when
-//! the client goes away, it stops. Beyond the report itself, an export holds a few chunks.
+//! Every format is made on a blocking thread into a channel that holds at most
+//! [`QUEUED_CHUNKS`] chunks: when the client stops reading, the renderer waits, and when the
+//! client goes away, it stops. JSON is the stored content's text put in place in the report's
+//! canonical JSON; CSV, Markdown and HTML are rendered from the stored content.
 //!
 //! The stored content's size follows the committee, not the database: per-contribution lists
-//! (schedules, pledges, data-quality entries, contribution changes) are kept there as counts and
-//! samples. The exports for people (CSV, Markdown, HTML) carry them whole, as annexes: [`annexed`]
-//! computes the content again from the data at the report's own as-of instant and status date
-//! (history is kept, so the same rows come back whenever it runs) and checks that it gives back
-//! the stored content, hash for hash, before anything of it is rendered.
+//! (schedules with their installments, pledges, overdue installments) are kept there as counts
+//! and samples. Every format carries them whole, as annexes after the document, read from the
+//! store a page of contributions at a time ([`Store`]: keyset pages by contribution id, each page
+//! read through the primary keys) at the report's own as-of instant and status date, and written
+//! to the client row by row as it reads. History is kept, so the same rows come back whenever an
+//! export runs; as they stream, their number (and for the schedules, the sum outstanding) is
+//! checked against the stored report's, and a list that differs ends the stream with
+//! FAILED_PRECONDITION `ANNEX_DIFFERS` rather than a different annex. An export holds the
+//! stored content, one page of annex rows and a few chunks, whatever the number of
+//! contributions. Reports stored before status dates were recorded, and reports whose content
+//! lists everything it counts, export their content as it is.
 
-use std::io;
+use std::io::{self, Write};
 
-use bytes::Bytes;
+use rust_decimal::Decimal;
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, wrappers::ReceiverStream};
 
-use super::render::{self, Format, Language, Sink};
+use super::render::{self, Format, Language, RenderError, Sink, annex};
 use crate::{
-    domain::session::SessionKey,
     error::{Error, Result},
     pb,
     report::assemble,
-    store::reports::StoredReport,
+    store::report_data::{self as data, Window},
     telemetry::metrics::EXPORT_BYTES,
 };
 
-/// What an export for people renders.
-pub enum Content {
-    /// The stored content's canonical JSON, rendered as it is.
-    Stored(String),
-    /// The content with its annexes (see [`annexed`]).
-    Annexed(Box<pb::ReportContent>),
+/// Contributions read per page of an annex.
+pub const ANNEX_PAGE: i64 = 500;
+
+/// Where the annexes of a stored report are read: the store, at the report's own window.
+#[derive(Clone)]
+pub struct Store {
+    pub pool: PgPool,
+    /// The report's as-of instant, status date and reporting period.
+    pub window: Window,
+    /// The report's session id, as contributions name the session they were announced at.
+    pub session_id: String,
 }
 
-/// The content of `stored` with every per-contribution list, computed again from the data as
-/// of the report's instant at its status date; the stored JSON (`content`) when that does not
-/// give back the stored content exactly (a report stored before its lists were kept apart, or
-/// whose status date was not recorded).
-pub async fn annexed(pool: &PgPool, stored: &StoredReport, content: String) -> Result<Content> {
-    let Some(status_date) = stored.status_date else {
-        return Ok(Content::Stored(content));
-    };
-    let key = SessionKey::parse_name(&format!("sessions/{}", stored.session_id), "name")?;
-    let inputs = assemble::load_full(pool, key, stored.as_of, Some(status_date), "name").await?;
-    let sha256 = stored.content_sha256.clone();
-    super::off_runtime(move || {
-        let full = assemble::full(inputs)?;
-        let again = pb::json::to_string(&assemble::stored_form(full.clone()));
-        Ok(if assemble::sha256(&again) == sha256 {
-            Content::Annexed(Box::new(full))
-        } else {
-            tracing::warn!(
-                report.sha256 = %sha256,
-                "the report's content computed again differs from the stored one: exported \
-                 without annexes"
-            );
-            Content::Stored(content)
+/// What the stored content counts of each annexed list.
+#[derive(Debug, Clone, PartialEq)]
+struct Expected {
+    schedules: i64,
+    total_outstanding: Decimal,
+    pledges: i64,
+    overdue: i64,
+}
+
+const OVERDUE: pb::DataQualityKind = pb::DataQualityKind::OverdueInstallment;
+
+impl Expected {
+    /// The counts of `content`, or `None` when it lists everything it counts (nothing to annex).
+    fn of(content: &pb::ReportContent) -> Option<Self> {
+        let m = content.multi_year_commitments.clone().unwrap_or_default();
+        let v = content.voluntary_contributions.clone().unwrap_or_default();
+        let q = content.data_quality.clone().unwrap_or_default();
+        let overdue = q
+            .counts
+            .iter()
+            .find(|c| c.kind == OVERDUE as i32)
+            .map_or(0, |c| i64::from(c.count));
+        let listed = q.issues.iter().filter(|i| i.kind == OVERDUE as i32).count() as i64;
+        let complete = m.schedules.len() as i64 >= i64::from(m.schedule_count)
+            && v.pledges.len() as i64 >= i64::from(v.pledge_count)
+            && listed >= overdue;
+        (!complete).then(|| Expected {
+            schedules: m.schedule_count.into(),
+            total_outstanding: m.total_outstanding.parse().unwrap_or_default(),
+            pledges: v.pledge_count.into(),
+            overdue,
         })
-    })
-    .await
+    }
+}
+
+/// [`annex::Annexes`] read from the store a page at a time, on a blocking thread.
+struct StoreAnnexes {
+    store: Store,
+    expected: Expected,
+    runtime: tokio::runtime::Handle,
+}
+
+impl StoreAnnexes {
+    /// Calls `page` with each page of contribution ids, in id order.
+    fn pages(
+        &self,
+        page: &mut dyn FnMut(&mut sqlx::PgConnection, &[String]) -> Result<()>,
+    ) -> Result<()> {
+        let mut after: Option<String> = None;
+        loop {
+            let mut conn = self.runtime.block_on(self.store.pool.acquire())?;
+            let ids = self.runtime.block_on(data::contribution_page(
+                &mut conn,
+                after.as_deref(),
+                ANNEX_PAGE,
+            ))?;
+            let Some(last) = ids.last().cloned() else {
+                return Ok(());
+            };
+            page(&mut conn, &ids)?;
+            after = Some(last);
+        }
+    }
+
+    /// One page's schedules and overdue entries.
+    fn installments(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        ids: &[String],
+    ) -> Result<(Vec<pb::Schedule>, Vec<pb::DataQualityIssue>)> {
+        let usd = crate::domain::money::Currency::USD;
+        let rows = self.runtime.block_on(data::installments_of(
+            conn,
+            &self.store.window,
+            usd.code(),
+            usd.minor_units() as i32,
+            ids,
+        ))?;
+        assemble::annex_page(&rows, &self.store.window)
+    }
+}
+
+/// The error ending an annex that differs from the stored report.
+fn differs(what: &str, found: impl std::fmt::Display, stored: impl std::fmt::Display) -> Error {
+    Error::FailedPrecondition {
+        reason: "ANNEX_DIFFERS",
+        message: format!(
+            "the annex of {what} read at the report's as-of instant and status date has \
+             {found} where the stored report has {stored}: the export ends here rather than \
+             give an annex that is not the report's"
+        ),
+    }
+}
+
+fn annex_error(e: Error) -> RenderError {
+    RenderError::Annex(Box::new(e))
+}
+
+impl annex::Annexes for StoreAnnexes {
+    fn schedules(&mut self, each: &mut annex::Each<'_, pb::Schedule>) -> Result<(), RenderError> {
+        let (mut count, mut outstanding) = (0i64, Decimal::ZERO);
+        let mut failed = None;
+        self.pages(&mut |conn, ids| {
+            let (schedules, _) = self.installments(conn, ids)?;
+            count += schedules.len() as i64;
+            for s in &schedules {
+                outstanding += s
+                    .outstanding_converted
+                    .parse::<Decimal>()
+                    .unwrap_or_default();
+            }
+            each(schedules).map_err(|e| {
+                failed = Some(e);
+                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
+            })
+        })
+        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+        if count != self.expected.schedules {
+            return Err(annex_error(differs(
+                "schedules",
+                format!("{count} schedules"),
+                self.expected.schedules,
+            )));
+        }
+        if outstanding != self.expected.total_outstanding {
+            return Err(annex_error(differs(
+                "schedules",
+                format!("{outstanding} outstanding in all"),
+                self.expected.total_outstanding,
+            )));
+        }
+        Ok(())
+    }
+
+    fn pledges(&mut self, each: &mut annex::Each<'_, pb::PledgeLine>) -> Result<(), RenderError> {
+        let mut count = 0i64;
+        let mut failed = None;
+        self.pages(&mut |conn, ids| {
+            let rows = self.runtime.block_on(data::pledges_of(
+                conn,
+                &self.store.window,
+                &self.store.session_id,
+                ids,
+            ))?;
+            let lines = assemble::pledge_lines(&rows)?;
+            count += lines.len() as i64;
+            each(lines).map_err(|e| {
+                failed = Some(e);
+                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
+            })
+        })
+        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+        if count != self.expected.pledges {
+            return Err(annex_error(differs(
+                "pledges",
+                format!("{count} pledges"),
+                self.expected.pledges,
+            )));
+        }
+        Ok(())
+    }
+
+    fn overdue(
+        &mut self,
+        each: &mut annex::Each<'_, pb::DataQualityIssue>,
+    ) -> Result<(), RenderError> {
+        let mut count = 0i64;
+        let mut failed = None;
+        self.pages(&mut |conn, ids| {
+            let (_, mut issues) = self.installments(conn, ids)?;
+            issues.retain(|i| i.kind == OVERDUE as i32);
+            count += issues.len() as i64;
+            each(issues).map_err(|e| {
+                failed = Some(e);
+                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
+            })
+        })
+        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+        if count != self.expected.overdue {
+            return Err(annex_error(differs(
+                "overdue installments",
+                format!("{count} entries"),
+                self.expected.overdue,
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Largest piece of an exported file in one streamed message.
@@ -93,7 +264,8 @@ static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(EXPORTS
 /// A turn to export (see [`EXPORTS_AT_ONCE`]).
 pub type Turn = tokio::sync::SemaphorePermit<'static>;
 
-/// Waits for a turn to export; take it before loading the report's content.
+/// Waits for a turn to export; take it before loading the report's content, and hand it to
+/// [`stream`].
 pub async fn turn() -> Turn {
     TURNS
         .acquire()
@@ -101,25 +273,107 @@ pub async fn turn() -> Turn {
         .expect("the export turns are never closed")
 }
 
-/// `stream`, holding `turn` until the stream is dropped.
-pub fn holding<S: Stream>(turn: Turn, stream: S) -> impl Stream<Item = S::Item> {
-    tokio_stream::StreamExt::map(stream, move |item| {
-        let _held = &turn;
-        item
-    })
-}
-
 /// One message of the stream, or why the export stopped.
 pub type Item = Result<pb::ExportReportChunk>;
 
+/// One export: what is read of the report, and how to write it.
+pub struct Export {
+    /// The report read without its content.
+    pub report: pb::Report,
+    /// Its content's stored canonical JSON.
+    pub content: String,
+    pub format: Format,
+    pub language: Language,
+    /// The largest piece of a chunk (see [`chunk_bytes`]).
+    pub chunk_bytes: usize,
+    /// Where its annexes are read; `None` exports the stored content only.
+    pub annexes: Option<Store>,
+}
+
+/// The export's chunks, made on a blocking thread as the client reads them. `turn` (see
+/// [`EXPORTS_AT_ONCE`]) is held until the renderer has stopped: to the end of the export, or
+/// until it finds the client gone.
+pub fn stream(export: Export, turn: Option<Turn>) -> impl Stream<Item = Item> + Send + 'static {
+    let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        let mut sink = ChunkSink::new(tx.clone(), export.chunk_bytes);
+        let outcome = write(export, &mut sink, runtime);
+        if let Err(e) = outcome
+            && !sink.gone
+        {
+            let _ = tx.blocking_send(Err(e));
+        }
+        drop(sink);
+        give_back_memory();
+    });
+    ReceiverStream::new(rx)
+}
+
+/// Hands the memory an export freed back to the system. glibc keeps freed memory in its arenas
+/// (one per thread that allocated, up to eight per core), where the next export reuses it but
+/// the system never sees it again: an export's pages would stay in the server's RSS. Trimming
+/// takes a few milliseconds, once per export.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own arenas under their locks; it takes no pointer.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Writes the whole export into `sink`.
+fn write(export: Export, sink: &mut ChunkSink, runtime: tokio::runtime::Handle) -> Result<()> {
+    let Export {
+        report,
+        content,
+        format,
+        language,
+        annexes,
+        ..
+    } = export;
+    let name = report.name.clone();
+    let failed = |e: RenderError| match e {
+        RenderError::Annex(e) => *e,
+        e => Error::Internal(anyhow::anyhow!("exporting {name} failed: {e}")),
+    };
+    let parsed = match (&annexes, format) {
+        (None, Format::Json) => None,
+        _ => Some(super::parse_content(&report.name, &content)?),
+    };
+    let mut annexes = match (annexes, parsed.as_ref().and_then(Expected::of)) {
+        (Some(store), Some(expected)) => Some(StoreAnnexes {
+            store,
+            expected,
+            runtime,
+        }),
+        _ => None,
+    };
+    if format == Format::Json {
+        drop(parsed);
+        json_into(&report, content, sink).map_err(|e| failed(e.into()))?;
+        if let Some(annexes) = annexes.as_mut() {
+            json_annexes(annexes, sink).map_err(failed)?;
+        }
+        return sink.flush().map_err(|e| failed(e.into()));
+    }
+    drop(content);
+    let report = pb::Report {
+        content: parsed,
+        ..report
+    };
+    match annexes.as_mut() {
+        Some(annexes) => render::render_annexed(&report, format, language, sink, annexes),
+        None => render::render_into(&report, format, language, sink),
+    }
+    .map_err(failed)
+}
+
 /// The report as canonical JSON, `report` (read without its content) with `content` (its
 /// content's stored canonical JSON) in place: the same bytes as encoding the whole report, made
-/// without parsing the content. Pieces are at most `chunk_bytes` long.
-pub fn json(
-    report: &pb::Report,
-    content: String,
-    chunk_bytes: usize,
-) -> impl Stream<Item = Item> + Send + 'static {
+/// without parsing the content.
+fn json_into(report: &pb::Report, content: String, sink: &mut dyn Sink) -> io::Result<()> {
     let before = pb::Report {
         name: report.name.clone(),
         revision: report.revision,
@@ -138,23 +392,39 @@ pub fn json(
         ..report.clone()
     };
     let (head, tail) = json_around_content(&before, &after);
-    let pieces = [Bytes::from(head), Bytes::from(content), Bytes::from(tail)];
-    let size = chunk_bytes.max(1);
-    let chunks = pieces.into_iter().flat_map(move |piece| {
-        let count = piece.len().div_ceil(size);
-        (0..count).map(move |i| {
-            let end = ((i + 1) * size).min(piece.len());
-            piece.slice(i * size..end)
-        })
-    });
-    tokio_stream::iter(chunks.map(|data| {
-        metrics::counter!(EXPORT_BYTES).increment(data.len() as u64);
-        Ok(pb::ExportReportChunk {
-            part: "report.json".to_owned(),
-            content_type: "application/json".to_owned(),
-            data: data.to_vec(),
-        })
-    }))
+    sink.begin("report.json", "application/json")?;
+    sink.write_all(head.as_bytes())?;
+    sink.write_all(content.as_bytes())?;
+    sink.write_all(tail.as_bytes())
+}
+
+/// The content type of the JSON annexes: one canonical JSON object per line.
+const JSON_LINES: &str = "application/x-ndjson";
+
+/// The JSON annexes, one part per list, one canonical JSON message per line:
+/// `annex_schedules.jsonl` (`scpf.v1.Schedule`, installments included),
+/// `annex_pledges.jsonl` (`scpf.v1.PledgeLine`) and `annex_overdue_installments.jsonl`
+/// (`scpf.v1.DataQualityIssue`).
+fn json_annexes(annexes: &mut StoreAnnexes, sink: &mut dyn Sink) -> Result<(), RenderError> {
+    use annex::Annexes as _;
+    fn lines<T: prost::Message + prost::Name>(
+        sink: &mut dyn Sink,
+        items: Vec<T>,
+    ) -> Result<(), RenderError> {
+        for item in items {
+            let mut line = pb::json::to_string(&item);
+            line.push('\n');
+            sink.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+    sink.begin("annex_schedules.jsonl", JSON_LINES)?;
+    annexes.schedules(&mut |page| lines(sink, page))?;
+    sink.begin("annex_pledges.jsonl", JSON_LINES)?;
+    annexes.pledges(&mut |page| lines(sink, page))?;
+    sink.begin("annex_overdue_installments.jsonl", JSON_LINES)?;
+    annexes.overdue(&mut |page| lines(sink, page))?;
+    Ok(())
 }
 
 /// The JSON text before and after the content's: `before` holds the fields declared before
@@ -172,41 +442,6 @@ fn json_around_content(before: &pb::Report, after: &pb::Report) -> (String, Stri
         Some(rest) => format!(",{rest}"),
     };
     (head, tail)
-}
-
-/// The report rendered in `format` (CSV, Markdown or HTML), made on a blocking thread as the
-/// client reads. `report` is read without its content; `content` is its stored JSON or the
-/// content with its annexes. Pieces are at most `chunk_bytes` long.
-pub fn rendered(
-    report: pb::Report,
-    content: Content,
-    format: Format,
-    language: Language,
-    chunk_bytes: usize,
-) -> impl Stream<Item = Item> + Send + 'static {
-    let (tx, rx) = mpsc::channel(QUEUED_CHUNKS);
-    tokio::task::spawn_blocking(move || {
-        let name = report.name.clone();
-        let mut sink = ChunkSink::new(tx.clone(), chunk_bytes);
-        let parsed = match content {
-            Content::Stored(json) => super::parse_content(&name, &json),
-            Content::Annexed(full) => Ok(*full),
-        };
-        let outcome = parsed.and_then(|parsed| {
-            let report = pb::Report {
-                content: Some(parsed),
-                ..report
-            };
-            render::render_into(&report, format, language, &mut sink)
-                .map_err(|e| Error::Internal(anyhow::anyhow!("rendering {name} failed: {e}")))
-        });
-        if let Err(e) = outcome
-            && !sink.gone
-        {
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
-    ReceiverStream::new(rx)
 }
 
 /// A [`Sink`] that cuts the rendering into chunks and hands each to the stream, waiting while
@@ -337,6 +572,30 @@ mod tests {
         parts
     }
 
+    /// The export of a report's stored content only, without annexes.
+    fn json(meta: &pb::Report, content: String, chunk_bytes: usize) -> impl Stream<Item = Item> {
+        plain(meta.clone(), content, Format::Json, chunk_bytes)
+    }
+
+    fn plain(
+        report: pb::Report,
+        content: String,
+        format: Format,
+        chunk_bytes: usize,
+    ) -> impl Stream<Item = Item> {
+        stream(
+            Export {
+                report,
+                content,
+                format,
+                language: Language::English,
+                chunk_bytes,
+                annexes: None,
+            },
+            None,
+        )
+    }
+
     fn without_content(report: &pb::Report) -> (pb::Report, String) {
         let content = pb::json::to_string(report.content.as_ref().expect("content"));
         (
@@ -355,7 +614,7 @@ mod tests {
         assert_eq!(chunk_bytes(10), 1);
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_json_export_is_the_reports_canonical_json() {
         let report = fixture::report();
         let (meta, content) = without_content(&report);
@@ -384,14 +643,7 @@ mod tests {
         let report = fixture::report();
         for format in [Format::Csv, Format::Markdown, Format::Html] {
             let (meta, content) = without_content(&report);
-            let streamed = gather(rendered(
-                meta,
-                Content::Stored(content),
-                format,
-                Language::English,
-                1000,
-            ))
-            .await;
+            let streamed = gather(plain(meta, content, format, 1000)).await;
             let in_memory = render::render(&report, format, Language::English).unwrap();
             assert_eq!(streamed.len(), in_memory.len(), "{format:?}");
             for (s, m) in streamed.iter().zip(&in_memory) {

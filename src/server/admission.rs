@@ -4,10 +4,11 @@
 //!   once that message has arrived, within the request body timeout: a client that opens a call
 //!   and never sends its body holds no permit, and is answered DEADLINE_EXCEEDED.
 //! - API calls then take a permit of the global concurrency limit, held until the response body
-//!   ends, so that a streamed export counts for as long as it runs, but never past the request
-//!   timeout: a client that stops reading a stream cannot hold a permit for ever, nor the
-//!   response's memory (the body is dropped then, and the call ends CANCELLED). None left:
-//!   RESOURCE_EXHAUSTED.
+//!   ends, so that a streamed export counts for as long as it runs, but never longer than the
+//!   request timeout without the client taking a message: a client that stops reading a stream
+//!   cannot hold a permit for ever, nor the response's memory (the body is dropped then, and the
+//!   call ends CANCELLED), while one that keeps reading finishes however long the stream is.
+//!   None left: RESOURCE_EXHAUSTED.
 //! - Before that permit, an API call of an identified caller (a token's or certificate's
 //!   principal) takes a place in its caller's lane: at most `per_caller` of one caller's calls
 //!   run at once, and its further calls wait (within their deadline, holding no permit of the
@@ -401,10 +402,13 @@ fn readable_decode_error(headers: &mut HeaderMap) {
     let _ = readable.add_header(headers);
 }
 
-/// A call's permit, released when its response ends or its time is up, whichever comes first.
+/// A call's permit, released when its response ends or its time is up, whichever comes first:
+/// its time is the request timeout from the last message the client took.
 struct Held {
     permit: Arc<std::sync::Mutex<Option<Permits>>>,
     expiry: tokio::task::AbortHandle,
+    /// When the client last took a frame of the body.
+    progress: Arc<std::sync::Mutex<tokio::time::Instant>>,
 }
 
 /// A response body that the request timeout can take away from its connection.
@@ -414,17 +418,38 @@ impl Held {
     fn new(permit: Permits, body: Expiring, timeout: Duration) -> Self {
         let permit = Arc::new(std::sync::Mutex::new(Some(permit)));
         let expiring = permit.clone();
+        let progress = Arc::new(std::sync::Mutex::new(tokio::time::Instant::now()));
+        let last = progress.clone();
         // A client that stops reading leaves the body unpolled: only a timer of its own can
         // take the permit back, and drop the body with what it holds (an export holds a whole
         // report), so that a call never holds memory past the request timeout either.
         let expiry = tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
+            // hyper polls the body only when the client's flow-control window has room: a
+            // client that reads moves the deadline on, one that does not lets it come.
+            loop {
+                let deadline = *last.lock().unwrap_or_else(|e| e.into_inner()) + timeout;
+                if tokio::time::Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep_until(deadline).await;
+            }
             release(&expiring);
             let body = body.lock().ok().and_then(|mut body| body.take());
             drop(body);
         })
         .abort_handle();
-        Held { permit, expiry }
+        Held {
+            permit,
+            expiry,
+            progress,
+        }
+    }
+
+    /// The client took a frame: its time starts again.
+    fn moved(&self) {
+        if let Ok(mut last) = self.progress.lock() {
+            *last = tokio::time::Instant::now();
+        }
     }
 }
 
@@ -491,6 +516,9 @@ impl http_body::Body for Permitted {
                 }
             }
         };
+        if let (Some(Ok(_)), Some(held)) = (&frame, &self.held) {
+            held.moved();
+        }
         let expired = self.inner.lock().map_or(true, |inner| inner.is_none());
         if frame.is_none() || expired {
             self.ended = expired;
@@ -671,6 +699,46 @@ mod tests {
         let collected = read.collect().await.unwrap();
         assert!(collected.to_bytes().is_empty());
         assert_eq!(semaphore.available_permits(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_read_steadily_outlives_the_timeout_and_one_left_unread_does_not() {
+        let semaphore = Arc::new(Semaphore::new(1));
+        // Ten frames, one every 60 ms: 600 ms in all, each within the 150 ms timeout of the
+        // one before.
+        let frames = futures::stream::unfold(0, |n| async move {
+            if n == 10 {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            Some((
+                Ok::<_, Status>(Frame::data(Bytes::from_static(b"x"))),
+                n + 1,
+            ))
+        });
+        let body = Body::new(http_body_util::StreamBody::new(frames));
+        let permit = semaphore.clone().try_acquire_owned().unwrap();
+        let steady = Permitted::new(body, permit.into(), Duration::from_millis(150));
+        let collected = steady.collect().await.unwrap();
+        assert!(collected.trailers().is_none(), "not cancelled");
+        assert_eq!(collected.to_bytes().len(), 10);
+        assert_eq!(semaphore.available_permits(), 1);
+        // Read once, then left: the timeout counts from the frame taken.
+        let body = Body::new(http_body_util::StreamBody::new(futures::stream::iter(
+            (0..3).map(|_| Ok::<_, Status>(Frame::data(Bytes::from_static(b"y")))),
+        )));
+        let permit = semaphore.clone().try_acquire_owned().unwrap();
+        let mut left = Permitted::new(body, permit.into(), Duration::from_millis(150));
+        let first = left.frame().await.unwrap().unwrap();
+        assert!(first.is_data());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            semaphore.available_permits(),
+            0,
+            "within the timeout of the frame"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(semaphore.available_permits(), 1, "past it");
     }
 
     #[test]

@@ -362,18 +362,79 @@ pub struct Installment {
     pub rate: RateRef,
 }
 
-/// Installments of every multi-year voluntary commitment signed by the status date, and the
-/// overdue installments of every other one (due on or before the status date and not fully paid
-/// at it), in schedule order.
-#[tracing::instrument(name = "report_data.installments", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn installments(
+/// The next `limit` voluntary contributions by id after `after` (from the start when `None`):
+/// the keyset pages the exports' annexes are read in. Identities are never deleted, so the same
+/// pages come back whenever this runs; which of them a report lists is decided as of its instant
+/// by the queries below.
+#[tracing::instrument(name = "report_data.contribution_page", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn contribution_page(
+    conn: &mut PgConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM contributions
+          WHERE funding_type = 'voluntary' AND ($1::text IS NULL OR id > $1)
+          ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The common table expressions of [`as_of_ctes`] for the contributions of the array parameter
+/// `$ids` only: a page of an annex reads its own rows through the primary keys, whatever the size
+/// of the tables.
+macro_rules! page_ctes {
+    ($ids:literal) => {
+        concat!(
+            "WITH cv AS NOT MATERIALIZED (
+            SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
+                   v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
+                   v.total, v.agreement_date, v.announced_session_id, v.period_start,
+                   v.period_end
+              FROM contributions c
+              JOIN contribution_versions v ON v.contribution_id = c.id
+             WHERE c.id = ANY(",
+            $ids,
+            ")
+               AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
+         rv AS NOT MATERIALIZED (
+            SELECT r.id, r.contribution_id, v.received_date, v.amount
+              FROM receipts r
+              JOIN receipt_versions v ON v.receipt_id = r.id
+             WHERE r.contribution_id = ANY(",
+            $ids,
+            ")
+               AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+               AND NOT v.withdrawn AND v.received_date <= $2),
+         ov AS NOT MATERIALIZED (
+            SELECT organization_id AS id, display_name
+              FROM organization_versions
+             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
+         rates AS NOT MATERIALIZED (
+            SELECT base_currency, quote_currency, month, rate, source, revision
+              FROM exchange_rate_versions
+             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))"
+        )
+    };
+}
+
+/// Installments of the multi-year voluntary commitments among `ids` signed by the status date,
+/// and the overdue installments of every other one (due on or before the status date and not
+/// fully paid at it), in contribution-id and schedule order: one page of the exports' annexes of
+/// schedules and overdue installments, computed as the stored report's sums are.
+#[tracing::instrument(name = "report_data.installments_of", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn installments_of(
     conn: &mut PgConnection,
     w: &Window,
     target: &str,
     minor_units: i32,
+    ids: &[String],
 ) -> Result<Vec<Installment>> {
-    sqlx::query_as(concat!(
-        as_of_ctes!(),
+    Ok(sqlx::query_as(concat!(
+        page_ctes!("$7"),
         ", inst AS (
             SELECT cv.id AS contribution_id, cv.donor_id, cv.earmarking_category,
                    cv.currency_code::text AS cur, cv.total, i.position, i.due_date, i.amount,
@@ -405,7 +466,7 @@ pub async fn installments(
         " FROM x JOIN ov ON ov.id = x.donor_id ",
         conversion_joins!(),
         " WHERE x.multi_year OR (x.paid < x.amount AND x.due_date <= $2)
-          ORDER BY ov.display_name, x.donor_id, x.contribution_id, x.due_date, x.position"
+          ORDER BY x.contribution_id, x.due_date, x.position"
     ))
     .bind(w.as_of)
     .bind(w.status_date)
@@ -413,8 +474,39 @@ pub async fn installments(
     .bind(w.period_end)
     .bind(target)
     .bind(minor_units)
-    .fetch_planned(conn)
-    .await
+    .bind(ids)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The pledges among `ids` that [`pledges`] lists, in contribution-id order: one page of the
+/// exports' annex of pledges.
+#[tracing::instrument(name = "report_data.pledges_of", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn pledges_of(
+    conn: &mut PgConnection,
+    w: &Window,
+    session_id: &str,
+    ids: &[String],
+) -> Result<Vec<Pledge>> {
+    Ok(sqlx::query_as(concat!(
+        page_ctes!("$6"),
+        " SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
+                 cv.currency_code::text AS currency, cv.total, cv.agreement_date,
+                 cv.earmarking_category
+            FROM cv JOIN ov ON ov.id = cv.donor_id
+           WHERE cv.funding_type = 'voluntary' AND cv.status = 'pledge'
+             AND cv.agreement_date <= $2
+             AND (cv.agreement_date BETWEEN $3 AND $4 OR cv.announced_session_id = $5)
+           ORDER BY cv.id"
+    ))
+    .bind(w.as_of)
+    .bind(w.status_date)
+    .bind(w.period_start)
+    .bind(w.period_end)
+    .bind(session_id)
+    .bind(ids)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// An allocation of unearmarked money decided in the period, up to the status date.

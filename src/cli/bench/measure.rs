@@ -656,6 +656,7 @@ pub async fn streaming(
         for (format, label) in [
             (pb::ExportFormat::Json, "JSON"),
             (pb::ExportFormat::Csv, "CSV"),
+            (pb::ExportFormat::Markdown, "Markdown"),
             (pb::ExportFormat::Html, "HTML"),
         ] {
             server.reset_peak_memory()?;

@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Write};
 
-use super::document::{Cell, Document, Row, Table};
+use super::document::{Cell, Document, Row, Section, Table};
 
 /// Escapes text so that no character of a name or message acts as Markdown or HTML: every ASCII
 /// punctuation mark that means something is backslash-escaped, and line breaks become spaces so a
@@ -85,6 +85,54 @@ fn table(out: &mut impl Write, t: &Table) -> fmt::Result {
         row(out, r, true)?;
     }
     out.write_char('\n')
+}
+
+/// A section's heading and notes, for a section written a piece at a time (the annexes).
+pub fn section_head(out: &mut impl Write, section: &Section) -> fmt::Result {
+    writeln!(out, "## {}\n", escape(&section.heading))?;
+    for note in &section.notes {
+        writeln!(out, "{}\n", escape(note))?;
+    }
+    Ok(())
+}
+
+/// A table's title, note and column header, before its rows are written with [`rows`].
+pub fn table_head(out: &mut impl Write, t: &Table) -> fmt::Result {
+    if !t.title.is_empty() {
+        writeln!(out, "### {}\n", escape(&t.title))?;
+    }
+    if !t.note.is_empty() {
+        writeln!(out, "{}\n", escape(&t.note))?;
+    }
+    let labels: Vec<String> = t.columns.iter().map(|c| escape(&c.label)).collect();
+    writeln!(out, "| {} |", labels.join(" | "))?;
+    let rules: Vec<&str> = t
+        .columns
+        .iter()
+        .map(|c| if c.numeric { "---:" } else { "---" })
+        .collect();
+    writeln!(out, "| {} |", rules.join(" | "))
+}
+
+/// Body rows of a table begun with [`table_head`].
+pub fn rows(out: &mut impl Write, rows: &[Row]) -> fmt::Result {
+    for r in rows {
+        row(out, r, false)?;
+    }
+    Ok(())
+}
+
+/// The total rows of a table begun with [`table_head`], and its end.
+pub fn table_tail(out: &mut impl Write, t: &Table) -> fmt::Result {
+    for r in &t.totals {
+        row(out, r, true)?;
+    }
+    out.write_char('\n')
+}
+
+/// A table without rows (`t.rows` is empty): its title, note and the sentence saying so.
+pub fn table_empty(out: &mut impl Write, t: &Table) -> fmt::Result {
+    table(out, t)
 }
 
 /// Writes the document as Markdown.

@@ -10,6 +10,7 @@
 //! A rendering is written into a [`Sink`] as it is made, part after part, so that an export can
 //! hand it to the client piece by piece instead of holding the whole of it.
 
+pub mod annex;
 mod csv;
 mod document;
 mod html;
@@ -88,6 +89,9 @@ pub enum RenderError {
     /// Handing the rendering on failed (for an export: the client has gone).
     #[error("writing the rendering failed: {0}")]
     Write(#[from] io::Error),
+    /// The annexes' source failed, or found its list differs from the stored report.
+    #[error("{0}")]
+    Annex(Box<crate::error::Error>),
 }
 
 /// Where a rendering goes, one part after the other: the bytes written belong to the part
@@ -167,6 +171,49 @@ pub fn render_into(
         Format::Html => {
             sink.begin("report.html", "text/html; charset=utf-8")?;
             html::write(report, content, &language.words().for_report(content), sink)?;
+        }
+        Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+/// Renders a report whose stored content keeps counts and samples (CSV, Markdown or HTML):
+/// the document from the content as it is, then the lists it only counts, whole, from
+/// `annexes`, a page at a time (see [`annex`]). The schedules' annex of the document is
+/// replaced by the annex sections.
+pub fn render_annexed(
+    report: &pb::Report,
+    format: Format,
+    language: Language,
+    sink: &mut dyn Sink,
+    annexes: &mut dyn annex::Annexes,
+) -> Result<(), RenderError> {
+    let content = report.content.as_ref().ok_or(RenderError::NoContent)?;
+    match format {
+        Format::Csv => csv::render_annexed(report, content, annexes, sink)?,
+        Format::Markdown => {
+            sink.begin("report.md", "text/markdown; charset=utf-8")?;
+            let words = language.words();
+            let mut doc = document::Document::build(report, content, &words);
+            doc.sections.retain(|s| s.id != "annex-schedules");
+            let mut text = String::new();
+            markdown::write(&doc, &mut text)
+                .map_err(|_| io::Error::other("formatting the document failed"))?;
+            drop(doc);
+            let end = text.rfind("---\n\n").unwrap_or(text.len());
+            sink.write_all(&text.as_bytes()[..end])?;
+            annex::sections(
+                content,
+                &words,
+                annexes,
+                &mut annex::MarkdownPieces { sink: &mut *sink },
+            )?;
+            sink.write_all(&text.as_bytes()[end..])?;
+        }
+        Format::Html => {
+            sink.begin("report.html", "text/html; charset=utf-8")?;
+            html::write_annexed(report, content, &language.words(), sink, annexes)?;
         }
         Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
     }

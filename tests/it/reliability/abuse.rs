@@ -424,7 +424,6 @@ async fn large_report(pool: PgPool, commitments: usize) -> String {
 /// its flow-control window and a few queued chunks, and everything is given back once they go
 /// away.
 #[sqlx::test(migrations = false)]
-#[ignore = "since exports recompute their annexes, one stream more than the export limit is seen running; see RELIABILITY.md"]
 async fn export_streams_that_never_read_hold_little_memory(pool: PgPool) {
     let commitments = scale(3000, 10000);
     let streams = scale(8, 32);

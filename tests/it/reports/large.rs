@@ -15,7 +15,7 @@ use scpf_reports::{pb, telemetry::metrics};
 use sqlx::PgPool;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
-use super::fixture::{World, content};
+use super::fixture::{Voluntary, World, content};
 use crate::support::rid;
 
 /// Multi-year commitments of Belgium in the 36th session's period, imported in one stream:
@@ -142,39 +142,269 @@ async fn an_export_is_made_as_the_client_reads_it(pool: PgPool) {
         .connect()
         .await
         .unwrap();
-    let before = export_bytes();
-    let mut stream = pb::report_service_client::ReportServiceClient::new(small_window)
+    // Every format, the annexes included: the schedules alone are over a megabyte in each.
+    for format in [
+        pb::ExportFormat::Html,
+        pb::ExportFormat::Json,
+        pb::ExportFormat::Csv,
+        pb::ExportFormat::Markdown,
+    ] {
+        let before = export_bytes();
+        let mut stream = pb::report_service_client::ReportServiceClient::new(small_window.clone())
+            .export_report(pb::ExportReportRequest {
+                name: report.name.clone(),
+                format: format.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let first = stream.message().await.unwrap().unwrap();
+        // The client stops reading: the server makes no more than its flow-control window, the
+        // few queued chunks and the one being written.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let made_while_waiting = export_bytes() - before;
+        let mut page = first.data;
+        let mut last_part = first.part;
+        while let Some(chunk) = stream.message().await.unwrap() {
+            page.extend(chunk.data);
+            last_part = chunk.part;
+        }
+        let whole = page.len() as u64;
+        assert_eq!(
+            export_bytes() - before,
+            whole,
+            "{format:?}: every byte handed over once"
+        );
+        assert!(whole > 1_200_000, "{format:?}: the export is {whole} bytes");
+        assert!(
+            made_while_waiting < 1_000_000,
+            "{format:?}: {made_while_waiting} of {whole} bytes made while the client was not \
+             reading"
+        );
+        let text = String::from_utf8(page).unwrap();
+        assert!(text.contains("contributions/be-02999"), "{format:?}");
+        if format == pb::ExportFormat::Html {
+            assert!(text.trim_end().ends_with("</html>"), "the page is complete");
+        }
+        if format == pb::ExportFormat::Json {
+            assert_eq!(last_part, "annex_overdue_installments.jsonl");
+        }
+    }
+}
+
+/// The parts of an export of `report` in `format`, by name.
+async fn export_parts(
+    w: &mut World,
+    report: &str,
+    format: pb::ExportFormat,
+) -> std::collections::BTreeMap<String, String> {
+    let mut stream = w
+        .reports
         .export_report(pb::ExportReportRequest {
-            name: report.name.clone(),
-            format: pb::ExportFormat::Html.into(),
+            name: report.into(),
+            format: format.into(),
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
-    let first = stream.message().await.unwrap().unwrap();
-    // The client stops reading: the server makes no more than its flow-control window, the
-    // few queued chunks and the one being written.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let made_while_waiting = export_bytes() - before;
-    let mut page = first.data;
+    let mut parts = std::collections::BTreeMap::<String, Vec<u8>>::new();
     while let Some(chunk) = stream.message().await.unwrap() {
-        page.extend(chunk.data);
+        parts.entry(chunk.part).or_default().extend(chunk.data);
     }
-    let whole = page.len() as u64;
-    assert_eq!(
-        export_bytes() - before,
-        whole,
-        "every byte handed over once"
-    );
-    assert!(whole > 2_000_000, "the page is {whole} bytes");
+    parts
+        .into_iter()
+        .map(|(name, data)| (name, String::from_utf8(data).unwrap()))
+        .collect()
+}
+
+/// The text of `doc` from `start` to the first `end` after it.
+fn between<'a>(doc: &'a str, start: &str, end: &str) -> &'a str {
+    let from = doc
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} is in the document"));
+    let rest = &doc[from..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_format_carries_the_annexes_whole(pool: PgPool) {
+    // What the test wrote: Belgium's commitments be-00000.. (each EUR 2,000 in two installments
+    // of 2025-06-30 and 2026-06-30, nothing received, so the first is overdue on the status date
+    // 30 June 2025) and pledges pl-000.. of EUR 100, signed in the period. More of each than the
+    // stored content keeps.
+    let (commitments, pledges) = (2500, 25);
+    let mut w = large(pool, commitments).await;
+    for i in 0..pledges {
+        let id = format!("pl-{i:03}");
+        w.voluntary(Voluntary {
+            status: pb::FlowStatus::Pledge,
+            agreement_date: "2025-03-05",
+            ..Voluntary::simple(&id, "belgium", "EUR", &[("2025-12-31", "100.00")])
+        })
+        .await;
+    }
+    let be: std::collections::BTreeSet<String> = (0..commitments)
+        .map(|i| format!("contributions/be-{i:05}"))
+        .collect();
+    let pl: std::collections::BTreeSet<String> = (0..pledges)
+        .map(|i| format!("contributions/pl-{i:03}"))
+        .collect();
+    // EUR 2,000 outstanding at 1.0850 each.
+    let outstanding: rust_decimal::Decimal =
+        rust_decimal::Decimal::from(commitments as i64) * rust_decimal::Decimal::new(217000, 2);
+    let report = generate(&mut w).await;
+    let c = content(&report);
     assert!(
-        made_while_waiting < 1_000_000,
-        "{made_while_waiting} of {whole} bytes made while the client was not reading"
+        c.multi_year_commitments
+            .as_ref()
+            .unwrap()
+            .schedules
+            .is_empty()
     );
-    let html = String::from_utf8(page).unwrap();
-    assert!(html.trim_end().ends_with("</html>"), "the page is complete");
-    assert!(html.contains("contributions/be-02999"));
+    assert_eq!(
+        c.voluntary_contributions.as_ref().unwrap().pledges.len(),
+        20
+    );
+
+    // JSON: the report, then one message per line of each annex.
+    let json = export_parts(&mut w, &report.name, pb::ExportFormat::Json).await;
+    assert_eq!(
+        json.keys().collect::<Vec<_>>(),
+        [
+            "annex_overdue_installments.jsonl",
+            "annex_pledges.jsonl",
+            "annex_schedules.jsonl",
+            "report.json"
+        ]
+    );
+    let exported: pb::Report = scpf_reports::pb::json::from_str(&json["report.json"]).unwrap();
+    assert_eq!(exported.content_sha256, report.content_sha256);
+    let schedules: Vec<pb::Schedule> = json["annex_schedules.jsonl"]
+        .lines()
+        .map(|l| scpf_reports::pb::json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        schedules
+            .iter()
+            .map(|s| s.contribution.clone())
+            .collect::<std::collections::BTreeSet<_>>(),
+        be
+    );
+    assert_eq!(schedules.len(), commitments);
+    assert!(schedules.iter().all(|s| s.donor == "organizations/belgium"
+        && s.donor_name == "Belgium"
+        && s.installments.len() == 2
+        && s.outstanding.as_ref().unwrap().amount == "2000.00"
+        && s.outstanding_converted == "2170.00"));
+    let pledge_lines: Vec<pb::PledgeLine> = json["annex_pledges.jsonl"]
+        .lines()
+        .map(|l| scpf_reports::pb::json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        pledge_lines
+            .iter()
+            .map(|p| p.contribution.clone())
+            .collect::<std::collections::BTreeSet<_>>(),
+        pl
+    );
+    let overdue: Vec<pb::DataQualityIssue> = json["annex_overdue_installments.jsonl"]
+        .lines()
+        .map(|l| scpf_reports::pb::json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        overdue
+            .iter()
+            .map(|i| i.subject.clone())
+            .collect::<std::collections::BTreeSet<_>>(),
+        be
+    );
+    assert_eq!(overdue.len(), commitments);
+
+    // CSV: the annexed tables written whole.
+    let csv = export_parts(&mut w, &report.name, pb::ExportFormat::Csv).await;
+    let rows = |name: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_reader(csv[name].as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let commitments_csv = rows("multi_year_commitments.csv");
+    assert_eq!(commitments_csv.len(), commitments + 1, "and the total");
+    let total = commitments_csv.last().unwrap();
+    assert_eq!(&total[0], "Total");
+    assert_eq!(
+        total[16].parse::<rust_decimal::Decimal>().unwrap(),
+        outstanding
+    );
+    let sum: rust_decimal::Decimal = commitments_csv[..commitments]
+        .iter()
+        .map(|r| r[16].parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    assert_eq!(sum, outstanding);
+    assert_eq!(rows("multi_year_schedules.csv").len(), 2 * commitments);
+    assert_eq!(rows("pledges.csv").len(), pledges);
+    assert_eq!(
+        rows("data_quality.csv")
+            .iter()
+            .filter(|r| &r[0] == "OVERDUE_INSTALLMENT" || r[1].starts_with("contributions/be-"))
+            .count(),
+        commitments
+    );
+
+    // Markdown and HTML: the annex sections after the document.
+    let md = export_parts(&mut w, &report.name, pb::ExportFormat::Markdown).await;
+    let md = &md["report.md"];
+    let schedules_annex = between(md, "## Annex: schedules", "## Annex: pledges");
+    assert_eq!(
+        schedules_annex.matches("contributions/be-").count(),
+        commitments
+    );
+    assert_eq!(
+        schedules_annex
+            .matches("| Belgium | 30 June 2025 |")
+            .count()
+            + schedules_annex
+                .matches("| Belgium | 30 June 2026 |")
+                .count(),
+        2 * commitments
+    );
+    let pledges_annex = between(md, "## Annex: pledges", "## Annex: overdue installments");
+    assert_eq!(
+        pledges_annex.matches("| Belgium | 5 March 2025 |").count(),
+        pledges
+    );
+    let overdue_annex = between(md, "## Annex: overdue installments", "\n---\n");
+    assert_eq!(
+        overdue_annex.matches("contributions/be-").count(),
+        commitments
+    );
+    assert!(
+        md.trim_end().ends_with('`'),
+        "the footer closes the document"
+    );
+
+    let html = export_parts(&mut w, &report.name, pb::ExportFormat::Html).await;
+    let html = &html["report.html"];
+    let schedules_annex = between(html, "<section id=\"annex-schedules\">", "</section>");
+    assert_eq!(
+        schedules_annex.matches(">contributions/be-").count(),
+        commitments
+    );
+    let pledges_annex = between(html, "<section id=\"annex-pledges\">", "</section>");
+    assert_eq!(pledges_annex.matches(">5 March 2025<").count(), pledges);
+    let overdue_annex = between(html, "<section id=\"annex-overdue\">", "</section>");
+    assert_eq!(
+        overdue_annex.matches(">contributions/be-").count(),
+        commitments
+    );
+    let doc = scraper::Html::parse_document(html);
+    assert!(
+        doc.errors.is_empty(),
+        "HTML parse errors: {:?}",
+        &doc.errors[..doc.errors.len().min(5)]
+    );
 }
 
 async fn generate(w: &mut World) -> pb::Report {

@@ -1,7 +1,7 @@
 //! The tables of the money sections (2 to 6): assessed, voluntary, flexibility, multi-year
 //! commitments and the use of unearmarked funding.
 
-use super::{Emit, Part, TOTAL, Table};
+use super::{Emit, Part, Piece, TOTAL, Table};
 use crate::{
     pb,
     report::render::{RenderError, labels},
@@ -43,13 +43,13 @@ pub fn parts(
         &voluntary.total_committed,
     )?)?;
     emit(donors(voluntary)?)?;
-    emit(pledges(voluntary)?)?;
+    emit(pledges(voluntary, Piece::WHOLE)?)?;
     emit(flexibility_categories(flexibility)?)?;
     emit(flexibility_modalities(flexibility)?)?;
     emit(flexibility_donors(flexibility)?)?;
-    emit(multi_year_commitments(header, multi_year)?)?;
+    emit(multi_year_commitments(header, multi_year, Piece::WHOLE)?)?;
     emit(multi_year_by_year(multi_year)?)?;
-    emit(multi_year_schedules(multi_year)?)?;
+    emit(multi_year_schedules(multi_year, Piece::WHOLE)?)?;
     emit(unearmarked_allocations(
         unearmarked,
         content
@@ -263,8 +263,8 @@ fn donors(v: &pb::VoluntaryContributions) -> Result<Part, RenderError> {
     t.finish()
 }
 
-fn pledges(v: &pb::VoluntaryContributions) -> Result<Part, RenderError> {
-    let mut t = Table::new(
+pub(super) fn pledges(v: &pb::VoluntaryContributions, piece: Piece) -> Result<Part, RenderError> {
+    let mut t = Table::piece(
         "pledges.csv",
         &[
             "contribution",
@@ -276,6 +276,7 @@ fn pledges(v: &pb::VoluntaryContributions) -> Result<Part, RenderError> {
             "amount",
             "counted_in_totals",
         ],
+        piece,
     )?;
     for p in &v.pledges {
         let (currency, amount) = labels::money(p.amount.as_ref());
@@ -377,11 +378,12 @@ fn flexibility_donors(f: &pb::Flexibility) -> Result<Part, RenderError> {
     t.finish()
 }
 
-fn multi_year_commitments(
+pub(super) fn multi_year_commitments(
     header: Option<&pb::ReportHeader>,
     m: &pb::MultiYearCommitments,
+    piece: Piece,
 ) -> Result<Part, RenderError> {
-    let mut t = Table::new(
+    let mut t = Table::piece(
         "multi_year_commitments.csv",
         &[
             "contribution",
@@ -402,6 +404,7 @@ fn multi_year_commitments(
             "received_converted",
             "outstanding_converted",
         ],
+        piece,
     )?;
     for s in &m.schedules {
         let (currency, total) = labels::money(s.total.as_ref());
@@ -425,13 +428,15 @@ fn multi_year_commitments(
             &s.outstanding_converted,
         ])?;
     }
-    t.labelled(
-        TOTAL,
-        &[
-            ("converted_currency", &m.currency_code),
-            ("outstanding_converted", &m.total_outstanding),
-        ],
-    )?;
+    if piece.total {
+        t.labelled(
+            TOTAL,
+            &[
+                ("converted_currency", &m.currency_code),
+                ("outstanding_converted", &m.total_outstanding),
+            ],
+        )?;
+    }
     t.finish()
 }
 
@@ -470,8 +475,11 @@ fn multi_year_by_year(m: &pb::MultiYearCommitments) -> Result<Part, RenderError>
     t.finish()
 }
 
-fn multi_year_schedules(m: &pb::MultiYearCommitments) -> Result<Part, RenderError> {
-    let mut t = Table::new(
+pub(super) fn multi_year_schedules(
+    m: &pb::MultiYearCommitments,
+    piece: Piece,
+) -> Result<Part, RenderError> {
+    let mut t = Table::piece(
         "multi_year_schedules.csv",
         &[
             "contribution",
@@ -483,6 +491,7 @@ fn multi_year_schedules(m: &pb::MultiYearCommitments) -> Result<Part, RenderErro
             "paid",
             "status",
         ],
+        piece,
     )?;
     for s in &m.schedules {
         for i in &s.installments {

@@ -6,7 +6,7 @@ use ::csv::Writer;
 
 mod funding;
 
-use super::{Part, RenderError, labels};
+use super::{Part, RenderError, Sink, annex::Annexes, labels};
 use crate::pb;
 
 const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
@@ -19,10 +19,48 @@ struct Table {
     writer: Writer<Vec<u8>>,
 }
 
+/// Which pieces of a table to write: the whole of it, or (for an annex streamed a page at a
+/// time) its header row, the rows of one page, or its total rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Piece {
+    head: bool,
+    total: bool,
+}
+
+impl Piece {
+    const WHOLE: Piece = Piece {
+        head: true,
+        total: true,
+    };
+    const HEAD: Piece = Piece {
+        head: true,
+        total: false,
+    };
+    const ROWS: Piece = Piece {
+        head: false,
+        total: false,
+    };
+    const TAIL: Piece = Piece {
+        head: false,
+        total: true,
+    };
+}
+
 impl Table {
     fn new(name: &'static str, columns: &'static [&'static str]) -> Result<Self, RenderError> {
+        Self::piece(name, columns, Piece::WHOLE)
+    }
+
+    /// A table writing its header row only when `piece` asks for it.
+    fn piece(
+        name: &'static str,
+        columns: &'static [&'static str],
+        piece: Piece,
+    ) -> Result<Self, RenderError> {
         let mut writer = Writer::from_writer(Vec::new());
-        writer.write_record(columns)?;
+        if piece.head {
+            writer.write_record(columns)?;
+        }
         Ok(Self {
             name,
             columns,
@@ -106,7 +144,86 @@ pub fn render(
     )?)?;
     emit(data_quality(
         content.data_quality.as_ref().unwrap_or(&Default::default()),
+        Piece::WHOLE,
     )?)
+}
+
+/// The parts the annexes replace: whole in the export, where the stored content keeps a count
+/// and a sample.
+const ANNEXED: [&str; 4] = [
+    "pledges.csv",
+    "multi_year_commitments.csv",
+    "multi_year_schedules.csv",
+    "data_quality.csv",
+];
+
+/// Every table of the report as [`render`] makes them from the stored content, then the parts
+/// that list contributions, pledges and overdue installments, written a page of `annexes` at a
+/// time: the schedules (`multi_year_commitments.csv`, with the report's total), their
+/// installments (`multi_year_schedules.csv`), the pledges (`pledges.csv`) and the data-quality
+/// entries (`data_quality.csv`: the stored entries of other kinds, then every overdue
+/// installment).
+pub fn render_annexed(
+    report: &pb::Report,
+    content: &pb::ReportContent,
+    annexes: &mut dyn Annexes,
+    sink: &mut dyn Sink,
+) -> Result<(), RenderError> {
+    render(report, content, &mut |part| {
+        if !ANNEXED.contains(&part.name.as_str()) {
+            sink.begin(&part.name, part.content_type)?;
+            sink.write_all(&part.data)?;
+        }
+        Ok(())
+    })?;
+    let header = content.header.as_ref();
+    let m = content.multi_year_commitments.clone().unwrap_or_default();
+    let page_of = |schedules: Vec<pb::Schedule>| pb::MultiYearCommitments {
+        schedules,
+        currency_code: m.currency_code.clone(),
+        total_outstanding: m.total_outstanding.clone(),
+        ..Default::default()
+    };
+    sink.begin("multi_year_commitments.csv", CONTENT_TYPE)?;
+    let empty = page_of(Vec::new());
+    sink.write_all(&funding::multi_year_commitments(header, &empty, Piece::HEAD)?.data)?;
+    annexes.schedules(&mut |page| {
+        let part = funding::multi_year_commitments(header, &page_of(page), Piece::ROWS)?;
+        Ok(sink.write_all(&part.data)?)
+    })?;
+    sink.write_all(&funding::multi_year_commitments(header, &empty, Piece::TAIL)?.data)?;
+
+    sink.begin("multi_year_schedules.csv", CONTENT_TYPE)?;
+    sink.write_all(&funding::multi_year_schedules(&empty, Piece::HEAD)?.data)?;
+    annexes.schedules(&mut |page| {
+        let part = funding::multi_year_schedules(&page_of(page), Piece::ROWS)?;
+        Ok(sink.write_all(&part.data)?)
+    })?;
+
+    let v = pb::VoluntaryContributions::default();
+    sink.begin("pledges.csv", CONTENT_TYPE)?;
+    sink.write_all(&funding::pledges(&v, Piece::HEAD)?.data)?;
+    annexes.pledges(&mut |pledges| {
+        let page = pb::VoluntaryContributions {
+            pledges,
+            ..Default::default()
+        };
+        Ok(sink.write_all(&funding::pledges(&page, Piece::ROWS)?.data)?)
+    })?;
+
+    let overdue = pb::DataQualityKind::OverdueInstallment as i32;
+    let mut stored = content.data_quality.clone().unwrap_or_default();
+    stored.issues.retain(|i| i.kind != overdue);
+    sink.begin("data_quality.csv", CONTENT_TYPE)?;
+    sink.write_all(&data_quality(&stored, Piece::HEAD)?.data)?;
+    annexes.overdue(&mut |issues| {
+        let page = pb::DataQuality {
+            issues,
+            ..Default::default()
+        };
+        Ok(sink.write_all(&data_quality(&page, Piece::ROWS)?.data)?)
+    })?;
+    Ok(())
 }
 
 fn header_table(report: &pb::Report, content: &pb::ReportContent) -> Result<Part, RenderError> {
@@ -307,8 +424,8 @@ fn change_statements(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> 
     t.finish()
 }
 
-fn data_quality(d: &pb::DataQuality) -> Result<Part, RenderError> {
-    let mut t = Table::new("data_quality.csv", &["kind", "subject", "message"])?;
+fn data_quality(d: &pb::DataQuality, piece: Piece) -> Result<Part, RenderError> {
+    let mut t = Table::piece("data_quality.csv", &["kind", "subject", "message"], piece)?;
     for i in &d.issues {
         t.row([
             labels::data_quality_kind(i.kind).as_str(),

@@ -80,6 +80,7 @@ pub struct Section {
 
 /// A table with its optional title, a total row where the report has a total, and a sentence
 /// for when it has no rows.
+#[derive(Clone)]
 pub struct Table {
     /// Sub-heading above the table.
     pub title: String,
@@ -98,6 +99,7 @@ pub struct Table {
 }
 
 /// A column header.
+#[derive(Clone)]
 pub struct Column {
     pub label: String,
     /// Figures are right-aligned.
@@ -121,6 +123,7 @@ impl Column {
 }
 
 /// A row of cells.
+#[derive(Clone)]
 pub struct Row {
     pub cells: Vec<Cell>,
     /// A disaggregation under the row above it.
@@ -128,7 +131,7 @@ pub struct Row {
 }
 
 /// One cell: the report's string, and what to show beside it.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Cell {
     pub text: String,
     /// A secondary line (a date, a qualifier) shown under or after the text.
@@ -312,5 +315,61 @@ impl Document {
             two_times: terms::two_times(w, report),
             text: PageText::new(w),
         }
+    }
+}
+
+/// The annexes of an export, built a page at a time: each function gives its section with the
+/// rows of one page of entries, the figures written in the language of `w`. A streamed export
+/// writes the section's heading and the tables' heads once, then the rows of every page (see
+/// `render::annex`).
+pub mod annex {
+    use super::{Section, Table, Words, funding, sections};
+    use crate::pb;
+
+    fn finished(mut section: Section, w: &Words) -> Section {
+        for table in &mut section.tables {
+            table.finish(w);
+        }
+        section
+    }
+
+    /// The schedules and their installments (the annex of section 5).
+    pub fn schedules(
+        header: &pb::ReportHeader,
+        m: &pb::MultiYearCommitments,
+        w: &Words,
+    ) -> Section {
+        finished(funding::schedules_annex(header, m, w), w)
+    }
+
+    /// The pledges of section 3, every one of them.
+    pub fn pledges(
+        header: &pb::ReportHeader,
+        v: &pb::VoluntaryContributions,
+        w: &Words,
+    ) -> Section {
+        let tables: Vec<Table> = funding::voluntary(header, v, w)
+            .tables
+            .into_iter()
+            .filter(|t| t.class == "pledges")
+            .collect();
+        finished(
+            Section {
+                id: "annex-pledges",
+                heading: w.t("heading-annex-pledges"),
+                notes: Vec::new(),
+                tables,
+            },
+            w,
+        )
+    }
+
+    /// Section 9's overdue installments, every one of them.
+    pub fn overdue(d: &pb::DataQuality, w: &Words) -> Section {
+        let mut section = sections::data_quality(d, w);
+        section.id = "annex-overdue";
+        section.heading = w.t("heading-annex-overdue");
+        section.notes = Vec::new();
+        finished(section, w)
     }
 }

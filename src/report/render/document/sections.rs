@@ -270,7 +270,7 @@ fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
     }
 }
 
-fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
+pub(super) fn data_quality(d: &pb::DataQuality, w: &Words) -> Section {
     let mut t = Table::new(
         "",
         // The sentence before the identifier it is about, so that it has the room to read.

@@ -10,7 +10,7 @@ use askama::Template;
 use self::chart::Chart;
 use super::{
     RenderError,
-    document::{Document, Section},
+    document::{Document, Row, Section, Table, cell},
     words::Words,
 };
 use crate::pb;
@@ -75,6 +75,149 @@ pub fn write(
     }
     .write_into(out)?;
     Ok(())
+}
+
+/// Writes the report as an HTML page whose annexes (see `render::annex`) come from `annexes`, a
+/// page at a time: the document is drawn from the stored content, and the annex sections are
+/// written where the numbered sections end.
+pub fn write_annexed(
+    report: &pb::Report,
+    content: &pb::ReportContent,
+    w: &Words,
+    out: &mut dyn super::Sink,
+    annexes: &mut dyn super::annex::Annexes,
+) -> Result<(), RenderError> {
+    let mut doc = Document::build(report, content, w);
+    doc.sections.retain(|s| s.id != "annex-schedules");
+    let sections = doc
+        .sections
+        .iter()
+        .map(|section| {
+            Ok(SectionView {
+                section,
+                charts: charts(section.id, content, w)?,
+            })
+        })
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let page = Page {
+        doc: &doc,
+        sections,
+    }
+    .render()?;
+    let end = page.rfind("</main>").unwrap_or(page.len());
+    out.write_all(&page.as_bytes()[..end])?;
+    let mut pieces = Pieces {
+        doc: &doc,
+        sink: out,
+        tail: String::new(),
+    };
+    super::annex::sections(content, w, annexes, &mut pieces)?;
+    out.write_all(&page.as_bytes()[end..])?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "report_table.html")]
+struct TableView<'a> {
+    doc: &'a Document,
+    table: &'a Table,
+}
+
+/// Stands in a table's body while its head and tail are cut apart.
+const ROWS_GO_HERE: &str = "ANNEX-ROWS-GO-HERE";
+
+/// HTML pieces of the annex sections, cut from the page's own table template so that they read
+/// exactly as the document's tables do.
+pub struct Pieces<'a> {
+    doc: &'a Document,
+    sink: &'a mut dyn super::Sink,
+    /// The end of the table being written.
+    tail: String,
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl super::annex::Pieces for Pieces<'_> {
+    fn section_head(&mut self, section: &Section) -> Result<(), RenderError> {
+        let mut text = format!(
+            "<section id=\"{}\">\n<h2>{}</h2>\n",
+            escape(section.id),
+            escape(&section.heading)
+        );
+        for note in &section.notes {
+            text.push_str(&format!("<p class=\"note\">{}</p>\n", escape(note)));
+        }
+        Ok(self.sink.write_all(text.as_bytes())?)
+    }
+
+    fn table_head(&mut self, table: &Table) -> Result<(), RenderError> {
+        let mut marked = table.clone();
+        marked.rows = vec![Row {
+            cells: vec![cell(ROWS_GO_HERE)],
+            detail: false,
+        }];
+        let text = TableView {
+            doc: self.doc,
+            table: &marked,
+        }
+        .render()?;
+        let at = text.find(ROWS_GO_HERE).unwrap_or(0);
+        let start = text[..at].rfind("<tr").unwrap_or(at);
+        let end = text[at..]
+            .find("</tr>\n")
+            .map_or(at, |i| at + i + "</tr>\n".len());
+        self.tail = text[end..].to_owned();
+        Ok(self.sink.write_all(&text.as_bytes()[..start])?)
+    }
+
+    fn rows(&mut self, table: &Table) -> Result<(), RenderError> {
+        let text = TableView {
+            doc: self.doc,
+            table,
+        }
+        .render()?;
+        let body = text
+            .find("<tbody>\n")
+            .map(|i| i + "<tbody>\n".len())
+            .and_then(|start| {
+                text[start..]
+                    .find("</tbody>")
+                    .map(|len| &text[start..start + len])
+            })
+            .unwrap_or("");
+        Ok(self.sink.write_all(body.as_bytes())?)
+    }
+
+    fn table_tail(&mut self, _table: &Table) -> Result<(), RenderError> {
+        let tail = std::mem::take(&mut self.tail);
+        Ok(self.sink.write_all(tail.as_bytes())?)
+    }
+
+    fn table_empty(&mut self, table: &Table) -> Result<(), RenderError> {
+        let text = TableView {
+            doc: self.doc,
+            table,
+        }
+        .render()?;
+        Ok(self.sink.write_all(text.as_bytes())?)
+    }
+
+    fn section_end(&mut self) -> Result<(), RenderError> {
+        Ok(self.sink.write_all(b"</section>\n")?)
+    }
 }
 
 #[cfg(test)]
