@@ -194,7 +194,7 @@ pub fn render_annexed(
         Format::Csv => csv::render_annexed(report, content, annexes, sink)?,
         Format::Markdown => {
             sink.begin("report.md", "text/markdown; charset=utf-8")?;
-            let words = language.words();
+            let words = language.words().for_report(content);
             let mut doc = document::Document::build(report, content, &words);
             doc.sections.retain(|s| s.id != "annex-schedules");
             let mut text = String::new();
@@ -213,7 +213,13 @@ pub fn render_annexed(
         }
         Format::Html => {
             sink.begin("report.html", "text/html; charset=utf-8")?;
-            html::write_annexed(report, content, &language.words(), sink, annexes)?;
+            html::write_annexed(
+                report,
+                content,
+                &language.words().for_report(content),
+                sink,
+                annexes,
+            )?;
         }
         Format::Json => return Err(RenderError::Unsupported(Some(Format::Json))),
     }
