@@ -29,6 +29,7 @@ COPY build.rs ./
 COPY proto ./proto
 COPY migrations ./migrations
 COPY src ./src
+COPY demo ./demo
 # COPY keeps the files' own times, which may be older than the stub build: touching them makes
 # sure cargo rebuilds the crate instead of keeping the stub.
 RUN touch build.rs src/main.rs src/lib.rs \

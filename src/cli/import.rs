@@ -317,7 +317,7 @@ pub(super) fn read_csv(text: &[u8]) -> anyhow::Result<Vec<Line>> {
 }
 
 /// `belgium` or `organizations/belgium`: bare ids are accepted for convenience.
-fn name(collection: &str, value: &str) -> String {
+pub(super) fn name(collection: &str, value: &str) -> String {
     if value.is_empty() || value.contains('/') {
         value.to_owned()
     } else {

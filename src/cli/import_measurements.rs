@@ -80,6 +80,12 @@ pub(super) struct LineError {
     text: String,
 }
 
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.text)
+    }
+}
+
 /// Totals of an import.
 #[derive(Debug, Default)]
 struct Tally {

@@ -317,7 +317,7 @@ pub struct ImportReceiptsArgs {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct ReceiptRow {
+pub(super) struct ReceiptRow {
     receipt: String,
     contribution: String,
     received_date: String,
@@ -330,20 +330,23 @@ struct ReceiptRow {
 }
 
 /// What importing one row did.
-enum Done {
+pub(super) enum Done {
     Recorded,
     Corrected,
     Unchanged,
 }
 
-/// Each row: a receipt that exists (its `receipt` name) is corrected when the row differs and
-/// left alone when it does not; any other row is recorded, with a request_id derived from the
-/// row when none is given, so that importing the same file again writes nothing.
-pub async fn import_receipts(args: ImportReceiptsArgs) -> anyhow::Result<()> {
+/// One line of a receipts file: its row and the request_id derived from the row's content, or
+/// why the line cannot be read.
+pub(super) type ReceiptLine = (u64, Result<(ReceiptRow, uuid::Uuid), String>);
+
+/// Reads the lines of a receipts file, after checking its header.
+pub(super) fn read_receipts(
+    input: impl std::io::Read,
+) -> anyhow::Result<impl Iterator<Item = ReceiptLine>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(&args.file)
-        .with_context(|| format!("opening {}", args.file.display()))?;
+        .from_reader(input);
     let headers = reader.headers().context("reading the header row")?.clone();
     if let Some(unknown) = headers.iter().find(|h| !RECEIPT_COLUMNS.contains(h)) {
         anyhow::bail!(
@@ -351,32 +354,50 @@ pub async fn import_receipts(args: ImportReceiptsArgs) -> anyhow::Result<()> {
             RECEIPT_COLUMNS.join(", ")
         );
     }
-    let mut client = ContributionServiceClient::new(client::connect(&args.client).await?);
-    let mut failures: BTreeMap<u64, String> = BTreeMap::new();
-    let (mut recorded, mut corrected, mut unchanged, mut total) = (0, 0, 0, 0);
-    for record in reader.records() {
-        total += 1;
+    Ok(reader.into_records().map(move |record| {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                failures.insert(line, format!("CSV: {e}"));
-                continue;
+                return (
+                    e.position().map_or(0, |p| p.line()),
+                    Err(format!("CSV: {e}")),
+                );
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let row: ReceiptRow = match record.deserialize(Some(&headers)) {
-            Ok(r) => r,
-            Err(e) => {
-                failures.insert(line, format!("CSV: {e}"));
-                continue;
+        let row = record
+            .deserialize::<ReceiptRow>(Some(&headers))
+            .map_err(|e| format!("CSV: {e}"))
+            .map(|row| {
+                let derived = uuid::Uuid::new_v5(
+                    &ROW_NAMESPACE,
+                    record.iter().collect::<Vec<_>>().join("\u{1f}").as_bytes(),
+                );
+                (row, derived)
+            });
+        (line, row)
+    }))
+}
+
+/// Each row: a receipt that exists (its `receipt` name) is corrected when the row differs and
+/// left alone when it does not; any other row is recorded, with a request_id derived from the
+/// row when none is given, so that importing the same file again writes nothing.
+pub async fn import_receipts(args: ImportReceiptsArgs) -> anyhow::Result<()> {
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
+    let lines = read_receipts(file)?;
+    let mut client = ContributionServiceClient::new(client::connect(&args.client).await?);
+    let mut failures: BTreeMap<u64, String> = BTreeMap::new();
+    let (mut recorded, mut corrected, mut unchanged, mut total) = (0, 0, 0, 0);
+    for (line, row) in lines {
+        total += 1;
+        let done = match row {
+            Ok((row, derived)) => {
+                receipt_row(&mut client, &row, &derived.to_string(), &args.file).await
             }
+            Err(e) => Err(e),
         };
-        let derived = uuid::Uuid::new_v5(
-            &ROW_NAMESPACE,
-            record.iter().collect::<Vec<_>>().join("\u{1f}").as_bytes(),
-        );
-        match receipt_row(&mut client, &row, derived, &args.file).await {
+        match done {
             Ok(Done::Recorded) => recorded += 1,
             Ok(Done::Corrected) => corrected += 1,
             Ok(Done::Unchanged) => unchanged += 1,
@@ -419,18 +440,14 @@ fn refused(status: tonic::Status) -> String {
     }
 }
 
-async fn receipt_row(
-    client: &mut ContributionServiceClient<Connection>,
-    row: &ReceiptRow,
-    derived: uuid::Uuid,
-    file: &std::path::Path,
-) -> Result<Done, String> {
+/// The receipt a row gives, and the contribution it is recorded against.
+pub(super) fn given(row: &ReceiptRow) -> Result<(String, pb::Receipt), String> {
     let withdrawn = match row.withdrawn.to_ascii_lowercase().as_str() {
         "" | "false" => false,
         "true" => true,
         other => return Err(format!("withdrawn: {other:?} is neither true nor false")),
     };
-    let given = pb::Receipt {
+    let receipt = pb::Receipt {
         received_date: row.received_date.clone(),
         amount: Some(pb::Money {
             currency_code: row.currency_code.clone(),
@@ -440,8 +457,24 @@ async fn receipt_row(
         withdrawn,
         ..Default::default()
     };
+    let contribution = if row.contribution.contains('/') {
+        row.contribution.clone()
+    } else {
+        format!("contributions/{}", row.contribution)
+    };
+    Ok((contribution, receipt))
+}
+
+/// Imports one row; `derived` is its request_id when the row gives none.
+pub(super) async fn receipt_row(
+    client: &mut ContributionServiceClient<Connection>,
+    row: &ReceiptRow,
+    derived: &str,
+    file: &std::path::Path,
+) -> Result<Done, String> {
+    let (contribution, given) = given(row)?;
     let request_id = if row.request_id.is_empty() {
-        derived.to_string()
+        derived.to_owned()
     } else {
         row.request_id.clone()
     };
@@ -468,11 +501,6 @@ async fn receipt_row(
     let (current, done) = match existing {
         Some(current) => (current, Done::Unchanged),
         None => {
-            let contribution = if row.contribution.contains('/') {
-                row.contribution.clone()
-            } else {
-                format!("contributions/{}", row.contribution)
-            };
             let created = client
                 .record_receipt(pb::RecordReceiptRequest {
                     parent: contribution,

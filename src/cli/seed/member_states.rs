@@ -1,200 +1,111 @@
-//! Demo standings under the Constitution: every Member State's scale of assessment, and three
-//! small Member States whose arrears put them under Article 4 (one honouring a payment plan, one
-//! whose vote the Council maintained, one that lost its vote).
+//! Demo standings under the Constitution: every Member State's scale of assessment, and the
+//! Council's acts and payment plans of those whose arrears put them under Article 4.
 
-use super::{Connection, Tally, money, request_id};
-use crate::pb::{
-    self, CouncilActKind, contribution_service_client::ContributionServiceClient,
-    member_state_service_client::MemberStateServiceClient,
-    organization_service_client::OrganizationServiceClient,
+use anyhow::Context;
+use serde::Deserialize;
+
+use super::{
+    COUNCIL_ACTS, Connection, DemoFile, PAYMENT_PLANS, SCALES, Tally, enum_field, pairs, request_id,
 };
+use crate::pb::{self, member_state_service_client::MemberStateServiceClient};
 
-/// Member States added for Article 4: id, name, country, yearly assessment in CHF.
-const IN_ARREARS: &[(&str, &str, &str, &str)] = &[
-    ("palau", "Palau", "PW", "4000.00"),
-    ("nauru", "Nauru", "NR", "2000.00"),
-    ("tuvalu", "Tuvalu", "TV", "2000.00"),
-];
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScaleRow {
+    member_state: String,
+    year: i32,
+    percentage: String,
+}
 
-/// The scale of assessment (percent) of every demo Member State, the same for 2024 to 2026:
-/// its yearly assessment over the demo's assessed budget of CHF 18,788,450, to six decimals.
-const SCALE: &[(&str, &str)] = &[
-    ("belgium", "2.194699"),
-    ("denmark", "1.395272"),
-    ("germany", "15.048873"),
-    ("japan", "19.753093"),
-    ("luxembourg", "0.168188"),
-    ("nauru", "0.010645"),
-    ("norway", "1.803768"),
-    ("palau", "0.02129"),
-    ("sweden", "2.260431"),
-    ("switzerland", "2.970974"),
-    ("tuvalu", "0.010645"),
-    ("united-states", "54.362121"),
-];
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CouncilActRow {
+    member_state: String,
+    kind: String,
+    date: String,
+    reference: String,
+}
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentPlanRow {
+    member_state: String,
+    reference: String,
+    agreed_date: String,
+    /// `DUE_DATE=AMOUNT_CHF;...`
+    installments: String,
+}
+
+/// One Member State for each in the scales file, in its order, with its acts and plans.
 pub(super) async fn member_states(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
-    organizations(channel, tally).await?;
-    assessments(channel, tally).await?;
+    let mut states: Vec<(String, pb::MemberState)> = Vec::new();
+    for row in SCALES.rows::<ScaleRow>()? {
+        let at = match states.iter().position(|(id, _)| *id == row.member_state) {
+            Some(at) => at,
+            None => {
+                let state = pb::MemberState {
+                    name: format!("memberStates/{}", row.member_state),
+                    ..Default::default()
+                };
+                states.push((row.member_state.clone(), state));
+                states.len() - 1
+            }
+        };
+        states[at].1.scale.push(pb::ScaleOfAssessment {
+            year: row.year,
+            percentage: row.percentage,
+        });
+    }
+    for row in COUNCIL_ACTS.rows::<CouncilActRow>()? {
+        state(&mut states, &row.member_state, &COUNCIL_ACTS)?
+            .council_acts
+            .push(pb::CouncilAct {
+                kind: enum_field(
+                    &row.kind,
+                    "COUNCIL_ACT_KIND_",
+                    pb::CouncilActKind::from_str_name,
+                )?,
+                date: row.date,
+                reference: row.reference,
+            });
+    }
+    for row in PAYMENT_PLANS.rows::<PaymentPlanRow>()? {
+        let installments = pairs(&row.installments)?
+            .into_iter()
+            .map(|(due_date, amount_chf)| pb::PaymentPlanInstallment {
+                due_date,
+                amount_chf,
+            })
+            .collect();
+        state(&mut states, &row.member_state, &PAYMENT_PLANS)?
+            .payment_plans
+            .push(pb::PaymentPlan {
+                reference: row.reference,
+                agreed_date: row.agreed_date,
+                installments,
+            });
+    }
     let mut client = MemberStateServiceClient::new(channel.clone());
-    for &(id, _) in SCALE {
+    for (id, member_state) in states {
         let mut request = pb::CreateMemberStateRequest {
-            member_state: Some(standing(id)),
+            member_state: Some(member_state),
             request_id: String::new(),
         };
         request.request_id = request_id("CreateMemberState", &request);
-        tally.record(id, client.create_member_state(request).await)?;
+        tally.record(&id, client.create_member_state(request).await)?;
     }
     Ok(())
 }
 
-fn act(kind: CouncilActKind, date: &str, reference: &str) -> pb::CouncilAct {
-    pb::CouncilAct {
-        kind: kind.into(),
-        date: date.into(),
-        reference: reference.into(),
-    }
-}
-
-fn standing(id: &str) -> pb::MemberState {
-    let percentage = SCALE.iter().find(|(s, _)| *s == id).map_or("", |(_, p)| p);
-    let scale = (2024..=2026)
-        .map(|year| pb::ScaleOfAssessment {
-            year,
-            percentage: percentage.into(),
-        })
-        .collect();
-    let (council_acts, payment_plans) = match id {
-        "palau" => (
-            vec![act(
-                CouncilActKind::Article4Notified,
-                "2023-11-28",
-                "Council, 114th session: report on Member States in arrears (C/114/8)",
-            )],
-            vec![pb::PaymentPlan {
-                reference: "Payment plan of Palau (C/114/INF/3)".into(),
-                agreed_date: "2024-03-01".into(),
-                installments: [
-                    "2024-06-30",
-                    "2024-12-31",
-                    "2025-06-30",
-                    "2025-12-31",
-                    "2026-06-30",
-                ]
-                .into_iter()
-                .map(|due| pb::PaymentPlanInstallment {
-                    due_date: due.into(),
-                    amount_chf: "2000.00".into(),
-                })
-                .collect(),
-            }],
-        ),
-        "nauru" => (
-            vec![act(
-                CouncilActKind::Article4Notified,
-                "2023-11-28",
-                "Council, 114th session: report on Member States in arrears (C/114/8)",
-            )],
-            vec![],
-        ),
-        "tuvalu" => (
-            vec![
-                act(
-                    CouncilActKind::Article4Notified,
-                    "2022-11-29",
-                    "Council, 113th session: report on Member States in arrears (C/113/7)",
-                ),
-                act(
-                    CouncilActKind::VoteMaintained,
-                    "2023-11-28",
-                    "Council Resolution No. 1421 (C/114/RES/1421)",
-                ),
-            ],
-            vec![],
-        ),
-        _ => (vec![], vec![]),
-    };
-    pb::MemberState {
-        name: format!("memberStates/{id}"),
-        scale,
-        council_acts,
-        payment_plans,
-        ..Default::default()
-    }
-}
-
-async fn organizations(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
-    let mut client = OrganizationServiceClient::new(channel.clone());
-    for &(id, name, country, _) in IN_ARREARS {
-        let mut request = pb::CreateOrganizationRequest {
-            organization_id: id.into(),
-            organization: Some(pb::Organization {
-                display_name: name.into(),
-                kind: pb::OrganizationKind::Government.into(),
-                member_state: true,
-                country_code: country.into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        };
-        request.request_id = request_id("CreateOrganization", &request);
-        tally.record(id, client.create_organization(request).await)?;
-    }
-    Ok(())
-}
-
-/// Their assessments from 2021 to 2026, due on 1 January. Only Palau pays, under its plan: CHF
-/// 2,000 at each installment of 2024 and the first of 2025, against its oldest assessment.
-async fn assessments(channel: &Connection, tally: &mut Tally) -> anyhow::Result<()> {
-    let mut client = ContributionServiceClient::new(channel.clone());
-    for &(donor, _, _, amount) in IN_ARREARS {
-        for year in 2021..=2026 {
-            let id = format!("{donor}-assessed-{year}");
-            let mut request = pb::CreateContributionRequest {
-                contribution_id: id.clone(),
-                contribution: Some(pb::Contribution {
-                    donor: format!("organizations/{donor}"),
-                    funding_type: pb::FundingType::Assessed.into(),
-                    budget_part: pb::BudgetPart::Administrative.into(),
-                    status: pb::FlowStatus::Commitment.into(),
-                    total: money("CHF", amount),
-                    installments: vec![pb::Installment {
-                        due_date: format!("{year}-01-01"),
-                        amount: money("CHF", amount),
-                    }],
-                    agreement_date: format!("{}-11-30", year - 1),
-                    period_start: format!("{year}-01-01"),
-                    period_end: format!("{year}-12-31"),
-                    description: format!(
-                        "Assessed contribution to the Administrative Part of the Budget for {year}."
-                    ),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            };
-            request.request_id = request_id("CreateContribution", &request);
-            tally.record(&id, client.create_contribution(request).await)?;
-        }
-    }
-    let paid: &[(&str, &str)] = &[
-        ("palau-assessed-2021", "2024-06-27"),
-        ("palau-assessed-2021", "2024-12-19"),
-        ("palau-assessed-2022", "2025-06-26"),
-    ];
-    for &(contribution, date) in paid {
-        let parent = format!("contributions/{contribution}");
-        let mut request = pb::RecordReceiptRequest {
-            parent: parent.clone(),
-            receipt: Some(pb::Receipt {
-                received_date: date.into(),
-                amount: money("CHF", "2000.00"),
-                reference: format!("{contribution}-{date}"),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        };
-        request.request_id = request_id("RecordReceipt", &request);
-        tally.record(&parent, client.record_receipt(request).await)?;
-    }
-    Ok(())
+/// The Member State a row of `file` is about; it must have a scale of assessment.
+fn state<'a>(
+    states: &'a mut [(String, pb::MemberState)],
+    id: &str,
+    file: &DemoFile,
+) -> anyhow::Result<&'a mut pb::MemberState> {
+    states
+        .iter_mut()
+        .find(|(s, _)| s == id)
+        .map(|(_, state)| state)
+        .with_context(|| format!("demo/{}: {id} has no scale of assessment", file.name))
 }

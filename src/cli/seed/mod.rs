@@ -1,11 +1,14 @@
 //! `scpf-reports seed`: loads the demo data set (the founding example of Belgium's flexible
 //! multi-year funding and the programmes around it) through the service's own API.
 //!
-//! The data goes through an in-process server on a loopback port, so it is validated, audited
-//! and made idempotent exactly like any client's writes. Each request's id derives from its
-//! content: running the seed twice replays every call and changes nothing.
+//! The data is the files under `demo/`, compiled into the binary: contributions, receipts and
+//! measurements in the formats their imports read, and read by the imports' own parsers; the
+//! rest in one CSV file per resource. It goes through an in-process server on a loopback port,
+//! so it is validated, audited and made idempotent exactly like any client's writes. Each
+//! request's id derives from its content: running the seed twice replays every call and
+//! changes nothing.
 
-mod contributions;
+mod imported;
 mod member_states;
 mod programmes;
 mod reference;
@@ -15,6 +18,7 @@ use std::{io::Write as _, time::Duration};
 use anyhow::Context;
 use prost::Message;
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
 use uuid::Uuid;
 
@@ -126,6 +130,92 @@ pub(crate) fn money(currency: &str, amount: &str) -> Option<pb::Money> {
     })
 }
 
+/// One file of the demo data, compiled into the binary so that the seed runs from any
+/// directory and in the container image.
+struct DemoFile {
+    /// Its name under `demo/`.
+    name: &'static str,
+    text: &'static str,
+}
+
+macro_rules! demo_file {
+    ($name:literal) => {
+        DemoFile {
+            name: $name,
+            text: include_str!(concat!("../../../demo/", $name)),
+        }
+    };
+}
+
+// The files, in the order the seed loads them (see demo/README.md).
+const ORGANIZATIONS: DemoFile = demo_file!("organizations.csv");
+const SESSIONS: DemoFile = demo_file!("sessions.csv");
+const EXCHANGE_RATES: DemoFile = demo_file!("exchange_rates.csv");
+const PROGRAMMES: DemoFile = demo_file!("programmes.csv");
+const INDICATORS: DemoFile = demo_file!("indicators.csv");
+const MEASUREMENTS: DemoFile = demo_file!("measurements.csv");
+const CONTRIBUTIONS: DemoFile = demo_file!("contributions.csv");
+const RECEIPTS: DemoFile = demo_file!("receipts.csv");
+const ALLOCATIONS: DemoFile = demo_file!("allocations.csv");
+const SCALES: DemoFile = demo_file!("scales_of_assessment.csv");
+const COUNCIL_ACTS: DemoFile = demo_file!("council_acts.csv");
+const PAYMENT_PLANS: DemoFile = demo_file!("payment_plans.csv");
+
+impl DemoFile {
+    /// Its rows, each read by the header into `T`; a row that does not fit names its line.
+    fn rows<T: DeserializeOwned>(&self) -> anyhow::Result<Vec<T>> {
+        csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(self.text.as_bytes())
+            .deserialize()
+            .enumerate()
+            .map(|(i, row)| row.with_context(|| self.line(i as u64 + 2)))
+            .collect()
+    }
+
+    /// Where a line is, for a message: `demo/sessions.csv line 3`.
+    fn line(&self, line: u64) -> String {
+        format!("demo/{} line {line}", self.name)
+    }
+}
+
+/// An enum column: its value without the proto prefix (`GOVERNMENT` for
+/// `ORGANIZATION_KIND_GOVERNMENT`); empty is unspecified.
+fn enum_field<E: Into<i32>>(
+    value: &str,
+    prefix: &str,
+    from_name: fn(&str) -> Option<E>,
+) -> anyhow::Result<i32> {
+    if value.is_empty() {
+        return Ok(0);
+    }
+    from_name(&format!("{prefix}{value}"))
+        .map(Into::into)
+        .with_context(|| format!("{value:?} is not one of the {prefix}* values"))
+}
+
+/// A list column: `BE;LU;CD`.
+fn list(text: &str) -> Vec<String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A column of pairs, in the order written: `belgium=FUNDING;iom=IMPLEMENTING`.
+fn pairs(text: &str) -> anyhow::Result<Vec<(String, String)>> {
+    list(text)
+        .iter()
+        .map(|pair| {
+            let (key, value) = pair
+                .split_once('=')
+                .with_context(|| format!("{pair:?} is not KEY=VALUE"))?;
+            Ok((key.trim().to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
 /// Loads every part of the demo data, references first.
 async fn load(channel: Connection) -> anyhow::Result<Tally> {
     let mut tally = Tally::default();
@@ -133,8 +223,10 @@ async fn load(channel: Connection) -> anyhow::Result<Tally> {
     reference::sessions(&channel, &mut tally).await?;
     reference::rates(&channel, &mut tally).await?;
     programmes::programmes(&channel, &mut tally).await?;
-    programmes::results(&channel, &mut tally).await?;
-    contributions::contributions(&channel, &mut tally).await?;
+    programmes::indicators(&channel, &mut tally).await?;
+    imported::measurements(&channel, &mut tally).await?;
+    imported::contributions(&channel, &mut tally).await?;
+    imported::receipts(&channel, &mut tally).await?;
     reference::allocations(&channel, &mut tally).await?;
     member_states::member_states(&channel, &mut tally).await?;
     Ok(tally)
