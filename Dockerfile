@@ -30,6 +30,8 @@ COPY proto ./proto
 COPY migrations ./migrations
 COPY src ./src
 COPY demo ./demo
+COPY locales ./locales
+COPY templates ./templates
 # COPY keeps the files' own times, which may be older than the stub build: touching them makes
 # sure cargo rebuilds the crate instead of keeping the stub.
 RUN touch build.rs src/main.rs src/lib.rs \
