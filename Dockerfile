@@ -28,6 +28,7 @@ RUN mkdir -p src \
 COPY build.rs ./
 COPY proto ./proto
 COPY migrations ./migrations
+COPY .sqlx ./.sqlx
 COPY src ./src
 # COPY keeps the files' own times, which may be older than the stub build: touching them makes
 # sure cargo rebuilds the crate instead of keeping the stub.
