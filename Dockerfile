@@ -28,6 +28,7 @@ RUN mkdir -p src \
 COPY build.rs ./
 COPY proto ./proto
 COPY migrations ./migrations
+COPY .sqlx ./.sqlx
 COPY src ./src
 COPY demo ./demo
 COPY locales ./locales

@@ -96,20 +96,20 @@ impl Kept for Allocation {
         _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO allocation_versions (allocation_id, revision, valid_from, allocation_date,
                  amount, currency_code, programme_id, srf_objective, description)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            self.id.as_str(),
+            revision,
+            now,
+            self.allocation_date,
+            self.amount.amount(),
+            self.amount.currency().code(),
+            self.programme.as_ref().map(Id::as_str),
+            self.srf_objective.map(SrfObjective::number),
+            &self.description,
         )
-        .bind(self.id.as_str())
-        .bind(revision)
-        .bind(now)
-        .bind(self.allocation_date)
-        .bind(self.amount.amount())
-        .bind(self.amount.currency().code())
-        .bind(self.programme.as_ref().map(Id::as_str))
-        .bind(self.srf_objective.map(SrfObjective::number))
-        .bind(&self.description)
         .execute(conn)
         .await
         .map_err(super::map_db_error)?;
@@ -120,12 +120,14 @@ impl Kept for Allocation {
 /// Records a new allocation (revision 1).
 pub async fn create(w: &mut Write, allocation: &Allocation) -> Result<Versioned<Allocation>> {
     let now = w.now();
-    sqlx::query("INSERT INTO allocations (id, created_at) VALUES ($1, $2)")
-        .bind(allocation.id.as_str())
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| already_exists(e, "allocations_pkey", &allocation.name()))?;
+    sqlx::query!(
+        "INSERT INTO allocations (id, created_at) VALUES ($1, $2)",
+        allocation.id.as_str(),
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| already_exists(e, "allocations_pkey", &allocation.name()))?;
     allocation.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(allocation, now))
 }

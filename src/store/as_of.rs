@@ -65,11 +65,10 @@ impl<'q> sqlx::Encode<'q, Postgres> for AsOfBound {
 #[tracing::instrument(name = "store.settle_history", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn settle_history(pool: &PgPool) -> Result<DateTime<Utc>> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(write::HISTORY_LOCK)
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", write::HISTORY_LOCK,)
         .execute(&mut *tx)
         .await?;
-    let now: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
+    let now: DateTime<Utc> = sqlx::query_scalar!("SELECT clock_timestamp() AS \"now!\"",)
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;

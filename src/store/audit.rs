@@ -25,11 +25,15 @@ pub struct AuditEvent {
 
 /// Reads one event.
 pub async fn get(pool: &PgPool, id: i64, name: &str) -> Result<AuditEvent> {
-    sqlx::query_as("SELECT * FROM audit_events WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| Error::not_found(name))
+    sqlx::query_as!(
+        AuditEvent,
+        "SELECT id, event_time, actor, method, resource, request_id, reason, before, after
+           FROM audit_events WHERE id = $1",
+        id,
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| Error::not_found(name))
 }
 
 /// Events after `after_id` that match the filter, oldest first; at most `limit`.

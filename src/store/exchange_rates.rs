@@ -98,18 +98,18 @@ impl Kept for ExchangeRate {
         _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO exchange_rate_versions (base_currency, quote_currency, month, revision,
                  valid_from, rate, source)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            self.key.base.code(),
+            self.key.quote.code(),
+            self.key.month.first_day(),
+            revision,
+            now,
+            self.rate.value(),
+            &self.source,
         )
-        .bind(self.key.base.code())
-        .bind(self.key.quote.code())
-        .bind(self.key.month.first_day())
-        .bind(revision)
-        .bind(now)
-        .bind(self.rate.value())
-        .bind(&self.source)
         .execute(conn)
         .await
         .map_err(super::map_db_error)?;
@@ -131,14 +131,14 @@ impl history::Key for RateKey {
 pub async fn create(w: &mut Write, rate: &ExchangeRate) -> Result<Versioned<ExchangeRate>> {
     let now = w.now();
     let key = rate.key;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO exchange_rates (base_currency, quote_currency, month, created_at)
          VALUES ($1, $2, $3, $4)",
+        key.base.code(),
+        key.quote.code(),
+        key.month.first_day(),
+        now,
     )
-    .bind(key.base.code())
-    .bind(key.quote.code())
-    .bind(key.month.first_day())
-    .bind(now)
     .execute(w.conn())
     .await
     .map_err(|e| already_exists(e, "exchange_rates_pkey", &rate.name()))?;
@@ -156,19 +156,19 @@ pub async fn rate_for(
     month: Month,
     as_of: AsOf,
 ) -> Result<Option<(Decimal, String, i32)>> {
-    let found: Option<(Decimal, String, i32)> = sqlx::query_as(
+    let found = sqlx::query!(
         "SELECT rate, source, revision FROM exchange_rate_versions
           WHERE base_currency = $1::bpchar AND quote_currency = $2::bpchar AND month = $3
             AND valid_from <= $4 AND (valid_to IS NULL OR valid_to > $4)",
+        base.code(),
+        quote.code(),
+        month.first_day(),
+        as_of.bound() as _,
     )
-    .bind(base.code())
-    .bind(quote.code())
-    .bind(month.first_day())
-    .bind(as_of.bound())
     .fetch_optional(conn)
     .await?;
     // Trailing zeros are the column's scale, not part of the rate.
-    Ok(found.map(|(rate, source, revision)| (rate.normalize(), source, revision)))
+    Ok(found.map(|r| (r.rate.normalize(), r.source, r.revision)))
 }
 
 /// Rates after `after` in (base, quote, month) order matching the filter, as of an instant.

@@ -77,14 +77,14 @@ impl Kept for MemberState {
         _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO member_state_versions (organization_id, revision, valid_from, standing)
              VALUES ($1, $2, $3, $4)",
+            self.id.as_str(),
+            revision,
+            now,
+            Json(&self.standing) as _,
         )
-        .bind(self.id.as_str())
-        .bind(revision)
-        .bind(now)
-        .bind(Json(&self.standing))
         .execute(conn)
         .await
         .map_err(super::map_db_error)?;
@@ -94,11 +94,11 @@ impl Kept for MemberState {
 
 /// Whether the organization is, now, a Member State (`None` when it does not exist).
 pub async fn is_member_state(conn: &mut PgConnection, id: &Id) -> Result<Option<bool>> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT member_state FROM organization_versions
           WHERE organization_id = $1 AND valid_to IS NULL",
+        id.as_str(),
     )
-    .bind(id.as_str())
     .fetch_optional(conn)
     .await?)
 }
@@ -106,12 +106,14 @@ pub async fn is_member_state(conn: &mut PgConnection, id: &Id) -> Result<Option<
 /// Records a Member State's standing (revision 1).
 pub async fn create(w: &mut Write, m: &MemberState) -> Result<Versioned<MemberState>> {
     let now = w.now();
-    sqlx::query("INSERT INTO member_states (organization_id, created_at) VALUES ($1, $2)")
-        .bind(m.id.as_str())
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| already_exists(e, "member_states_pkey", &m.name()))?;
+    sqlx::query!(
+        "INSERT INTO member_states (organization_id, created_at) VALUES ($1, $2)",
+        m.id.as_str(),
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| already_exists(e, "member_states_pkey", &m.name()))?;
     m.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(m, now))
 }

@@ -86,19 +86,19 @@ impl Kept for Organization {
         _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO organization_versions (organization_id, revision, valid_from,
                  display_name, kind, member_state, country_code, iati_ref)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            self.id.as_str(),
+            revision,
+            now,
+            &self.display_name,
+            self.kind.db_name(),
+            self.member_state,
+            self.country.map(Country::code),
+            self.iati_ref.as_deref(),
         )
-        .bind(self.id.as_str())
-        .bind(revision)
-        .bind(now)
-        .bind(&self.display_name)
-        .bind(self.kind.db_name())
-        .bind(self.member_state)
-        .bind(self.country.map(Country::code))
-        .bind(self.iati_ref.as_deref())
         .execute(conn)
         .await
         .map_err(super::map_db_error)?;
@@ -109,12 +109,14 @@ impl Kept for Organization {
 /// Records a new organization (revision 1).
 pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organization>> {
     let now = w.now();
-    sqlx::query("INSERT INTO organizations (id, created_at) VALUES ($1, $2)")
-        .bind(org.id.as_str())
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| already_exists(e, "organizations_pkey", &org.name()))?;
+    sqlx::query!(
+        "INSERT INTO organizations (id, created_at) VALUES ($1, $2)",
+        org.id.as_str(),
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| already_exists(e, "organizations_pkey", &org.name()))?;
     org.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(org, now))
 }

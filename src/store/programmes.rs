@@ -42,7 +42,6 @@ pub struct Row {
     end_date: Option<NaiveDate>,
 }
 
-#[derive(sqlx::FromRow)]
 struct PartnerRow {
     programme_id: String,
     revision: i32,
@@ -50,7 +49,6 @@ struct PartnerRow {
     role: String,
 }
 
-#[derive(sqlx::FromRow)]
 struct CountryRow {
     programme_id: String,
     revision: i32,
@@ -127,22 +125,22 @@ impl Kept for Programme {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let p = self;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
                  description, thematic_area, srf_objective, parent_id, start_date, end_date)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            p.id.as_str(),
+            revision,
+            now,
+            &p.code,
+            &p.title,
+            &p.description,
+            &p.thematic_area,
+            p.srf_objective.map(SrfObjective::number),
+            p.parent.as_ref().map(Id::as_str),
+            p.start_date,
+            p.end_date,
         )
-        .bind(p.id.as_str())
-        .bind(revision)
-        .bind(now)
-        .bind(&p.code)
-        .bind(&p.title)
-        .bind(&p.description)
-        .bind(&p.thematic_area)
-        .bind(p.srf_objective.map(SrfObjective::number))
-        .bind(p.parent.as_ref().map(Id::as_str))
-        .bind(p.start_date)
-        .bind(p.end_date)
         .execute(&mut *conn)
         .await
         .map_err(super::map_db_error)?;
@@ -150,28 +148,37 @@ impl Kept for Programme {
             let positions: Vec<i16> = (0..p.partners.len())
                 .map(|i| i16::try_from(i).map_err(|_| corrupt(p.id.as_str(), "partner count")))
                 .collect::<Result<_>>()?;
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO programme_partners (programme_id, revision, position, organization_id, role)
                  SELECT $1, $2, k.position, k.organization_id, k.role
                    FROM UNNEST($3::smallint[], $4::text[], $5::text[]) AS k(position, organization_id, role)",
+                p.id.as_str(),
+                revision,
+                &positions,
+                &p.partners
+                    .iter()
+                    .map(|x| x.organization.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+                &p.partners
+                    .iter()
+                    .map(|x| x.role.db_name().to_owned())
+                    .collect::<Vec<_>>(),
             )
-            .bind(p.id.as_str())
-            .bind(revision)
-            .bind(positions)
-            .bind(p.partners.iter().map(|x| x.organization.as_str()).collect::<Vec<_>>())
-            .bind(p.partners.iter().map(|x| x.role.db_name()).collect::<Vec<_>>())
             .execute(&mut *conn)
             .await
             .map_err(super::map_db_error)?;
         }
         if !p.countries.is_empty() {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO programme_countries (programme_id, revision, country_code)
                  SELECT $1, $2, k.code FROM UNNEST($3::text[]) AS k(code)",
+                p.id.as_str(),
+                revision,
+                &p.countries
+                    .iter()
+                    .map(|c| c.code().to_owned())
+                    .collect::<Vec<_>>(),
             )
-            .bind(p.id.as_str())
-            .bind(revision)
-            .bind(p.countries.iter().map(|c| c.code()).collect::<Vec<_>>())
             .execute(&mut *conn)
             .await
             .map_err(super::map_db_error)?;
@@ -184,28 +191,33 @@ impl Kept for Programme {
         conn: &mut PgConnection,
         versions: &mut [Versioned<Programme>],
     ) -> Result<()> {
-        let ids: Vec<&str> = versions.iter().map(|v| v.value.id.as_str()).collect();
+        let ids: Vec<String> = versions
+            .iter()
+            .map(|v| v.value.id.as_str().to_owned())
+            .collect();
         let revisions: Vec<i32> = versions.iter().map(|v| v.revision).collect();
-        let partner_rows: Vec<PartnerRow> = sqlx::query_as(
+        let partner_rows: Vec<PartnerRow> = sqlx::query_as!(
+            PartnerRow,
             "SELECT x.programme_id, x.revision, x.organization_id, x.role
                FROM programme_partners x
                JOIN UNNEST($1::text[], $2::integer[]) AS k(programme_id, revision)
                  ON x.programme_id = k.programme_id AND x.revision = k.revision
               ORDER BY x.programme_id, x.revision, x.position",
+            &ids,
+            &revisions,
         )
-        .bind(&ids)
-        .bind(&revisions)
         .fetch_all(&mut *conn)
         .await?;
-        let country_rows: Vec<CountryRow> = sqlx::query_as(
+        let country_rows: Vec<CountryRow> = sqlx::query_as!(
+            CountryRow,
             "SELECT x.programme_id, x.revision, x.country_code
                FROM programme_countries x
                JOIN UNNEST($1::text[], $2::integer[]) AS k(programme_id, revision)
                  ON x.programme_id = k.programme_id AND x.revision = k.revision
               ORDER BY x.programme_id, x.revision, x.country_code",
+            &ids,
+            &revisions,
         )
-        .bind(&ids)
-        .bind(&revisions)
         .fetch_all(&mut *conn)
         .await?;
 
@@ -242,12 +254,14 @@ impl Kept for Programme {
 /// Records a new programme (revision 1) with its partners and countries.
 pub async fn create(w: &mut Write, programme: &Programme) -> Result<Versioned<Programme>> {
     let now = w.now();
-    sqlx::query("INSERT INTO programmes (id, created_at) VALUES ($1, $2)")
-        .bind(programme.id.as_str())
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| already_exists(e, "programmes_pkey", &programme.name()))?;
+    sqlx::query!(
+        "INSERT INTO programmes (id, created_at) VALUES ($1, $2)",
+        programme.id.as_str(),
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| already_exists(e, "programmes_pkey", &programme.name()))?;
     programme.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(programme, now))
 }
@@ -329,12 +343,11 @@ pub async fn list(
 /// Whether making `parent` the parent of `id` would close a loop: `id` is `parent` or one of
 /// its ancestors. Holds the hierarchy lock until the transaction ends.
 pub async fn would_cycle(w: &mut Write, id: &Id, parent: &Id) -> Result<bool> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(HIERARCHY_LOCK)
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", HIERARCHY_LOCK,)
         .execute(w.conn())
         .await?;
     // UNION (not UNION ALL) ends the walk even if the stored hierarchy ever held a loop.
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "WITH RECURSIVE up(id) AS (
              SELECT $1::text
            UNION
@@ -342,10 +355,10 @@ pub async fn would_cycle(w: &mut Write, id: &Id, parent: &Id) -> Result<bool> {
                JOIN programme_versions v ON v.programme_id = up.id AND v.valid_to IS NULL
               WHERE v.parent_id IS NOT NULL
          )
-         SELECT EXISTS (SELECT 1 FROM up WHERE id = $2)",
+         SELECT EXISTS (SELECT 1 FROM up WHERE id = $2) AS \"exists!\"",
+        parent.as_str(),
+        id.as_str(),
     )
-    .bind(parent.as_str())
-    .bind(id.as_str())
     .fetch_one(w.conn())
     .await?)
 }

@@ -86,11 +86,12 @@ pub async fn previous_final(
 /// Stores a new draft revision: the next number for the session. Answers it without its content.
 pub async fn insert(w: &mut Write, session_id: &str, new: NewReport<'_>) -> Result<StoredReport> {
     // Lock the session's identity row: revisions of one session are numbered one at a time.
-    let locked: Option<String> =
-        sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
-            .bind(session_id)
-            .fetch_optional(w.conn())
-            .await?;
+    let locked: Option<String> = sqlx::query_scalar!(
+        "SELECT id FROM sessions WHERE id = $1 FOR UPDATE",
+        session_id,
+    )
+    .fetch_optional(w.conn())
+    .await?;
     if locked.is_none() {
         return Err(Error::not_found(format!("sessions/{session_id}")));
     }
@@ -147,13 +148,13 @@ pub async fn content(
     session_id: &str,
     revision: i32,
 ) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT content FROM reports WHERE session_id = $1 AND revision = $2")
-            .bind(session_id)
-            .bind(revision)
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT content FROM reports WHERE session_id = $1 AND revision = $2",
+        session_id,
+        revision,
     )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Where a listing continues: after this session (by id) and revision (newest first).

@@ -86,20 +86,20 @@ impl Kept for Session {
         _reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
                  reporting_period_start, reporting_period_end, status_date, state)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            self.key.id(),
+            revision,
+            now,
+            self.start_date,
+            self.end_date,
+            self.reporting_period_start,
+            self.reporting_period_end,
+            self.status_date,
+            self.state.db_name(),
         )
-        .bind(self.key.id())
-        .bind(revision)
-        .bind(now)
-        .bind(self.start_date)
-        .bind(self.end_date)
-        .bind(self.reporting_period_start)
-        .bind(self.reporting_period_end)
-        .bind(self.status_date)
-        .bind(self.state.db_name())
         .execute(conn)
         .await
         .map_err(super::map_db_error)?;
@@ -117,24 +117,26 @@ impl history::Key for SessionKey {
 pub async fn create(w: &mut Write, session: &Session) -> Result<Versioned<Session>> {
     let now = w.now();
     let key = session.key;
-    sqlx::query("INSERT INTO sessions (id, body, number, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(key.id())
-        .bind(key.body.db_name())
-        .bind(key.number as i32)
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| {
-            // The id is derived from body and number, so either key can be the one that fires.
-            let on_body_number = e.as_database_error().and_then(|d| d.constraint())
-                == Some("sessions_body_number_key");
-            let constraint = if on_body_number {
-                "sessions_body_number_key"
-            } else {
-                "sessions_pkey"
-            };
-            already_exists(e, constraint, &key.name())
-        })?;
+    sqlx::query!(
+        "INSERT INTO sessions (id, body, number, created_at) VALUES ($1, $2, $3, $4)",
+        key.id(),
+        key.body.db_name(),
+        key.number as i32,
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| {
+        // The id is derived from body and number, so either key can be the one that fires.
+        let on_body_number =
+            e.as_database_error().and_then(|d| d.constraint()) == Some("sessions_body_number_key");
+        let constraint = if on_body_number {
+            "sessions_body_number_key"
+        } else {
+            "sessions_pkey"
+        };
+        already_exists(e, constraint, &key.name())
+    })?;
     session.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(session, now))
 }

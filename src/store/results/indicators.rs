@@ -118,33 +118,31 @@ impl Kept for Indicator {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let indicator = self;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from,
                  title, description, result_level, measure, direction, cumulative,
                  baseline_value, baseline_date, baseline_comment, dimensions, unit)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(indicator.programme.as_str())
-        .bind(indicator.id.as_str())
-        .bind(revision)
-        .bind(now)
-        .bind(&indicator.title)
-        .bind(&indicator.description)
-        .bind(indicator.result_level.db_name())
-        .bind(indicator.measure.db_name())
-        .bind(indicator.direction.db_name())
-        .bind(indicator.cumulative)
-        .bind(indicator.baseline.value)
-        .bind(indicator.baseline.date)
-        .bind(&indicator.baseline.comment)
-        .bind(
-            indicator
+            indicator.programme.as_str(),
+            indicator.id.as_str(),
+            revision,
+            now,
+            &indicator.title,
+            &indicator.description,
+            indicator.result_level.db_name(),
+            indicator.measure.db_name(),
+            indicator.direction.db_name(),
+            indicator.cumulative,
+            indicator.baseline.value,
+            indicator.baseline.date,
+            &indicator.baseline.comment,
+            &indicator
                 .dimensions
                 .iter()
-                .map(|d| d.as_str())
+                .map(|d| d.as_str().to_owned())
                 .collect::<Vec<_>>(),
+            &indicator.unit,
         )
-        .bind(&indicator.unit)
         .execute(conn)
         .await
         .map_err(map_db_error)?;
@@ -155,13 +153,15 @@ impl Kept for Indicator {
 /// Records a new indicator (revision 1). The programme must exist.
 pub async fn create(w: &mut Write, indicator: &Indicator) -> Result<Versioned<Indicator>> {
     let now = w.now();
-    sqlx::query("INSERT INTO indicators (programme_id, id, created_at) VALUES ($1, $2, $3)")
-        .bind(indicator.programme.as_str())
-        .bind(indicator.id.as_str())
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| already_exists(e, "indicators_pkey", &indicator.name()))?;
+    sqlx::query!(
+        "INSERT INTO indicators (programme_id, id, created_at) VALUES ($1, $2, $3)",
+        indicator.programme.as_str(),
+        indicator.id.as_str(),
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| already_exists(e, "indicators_pkey", &indicator.name()))?;
     indicator.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(indicator, now))
 }

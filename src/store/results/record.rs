@@ -199,18 +199,21 @@ async fn lock_indicators(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let (programmes, indicator_ids): (Vec<&str>, Vec<&str>) = ids.into_iter().unzip();
-    let locked: Vec<(String, String)> = sqlx::query_as(
+    let (programmes, indicator_ids): (Vec<String>, Vec<String>) = ids
+        .into_iter()
+        .map(|(p, i)| (p.to_owned(), i.to_owned()))
+        .unzip();
+    let locked = sqlx::query!(
         "SELECT i.programme_id, i.id FROM indicators i
            JOIN UNNEST($1::text[], $2::text[]) AS k (p, i) ON i.programme_id = k.p AND i.id = k.i
           ORDER BY i.programme_id, i.id
             FOR NO KEY UPDATE OF i",
+        &programmes,
+        &indicator_ids,
     )
-    .bind(&programmes)
-    .bind(&indicator_ids)
     .fetch_all(conn)
     .await?;
-    Ok(locked.into_iter().unzip())
+    Ok(locked.into_iter().map(|r| (r.programme_id, r.id)).unzip())
 }
 
 /// The current versions of the locked indicators, keyed by (programme id, indicator id). Read
@@ -308,13 +311,13 @@ struct Plan {
 impl Plan {
     async fn write(self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<()> {
         if !self.close.is_empty() {
-            let closed = sqlx::query(
+            let closed = sqlx::query!(
                 "UPDATE measurement_versions v SET valid_to = $1
                    FROM UNNEST($2::text[]) AS c (id)
                   WHERE v.measurement_id = c.id AND v.valid_to IS NULL",
+                now,
+                &self.close,
             )
-            .bind(now)
-            .bind(&self.close)
             .execute(&mut *conn)
             .await
             .map_err(map_db_error)?
