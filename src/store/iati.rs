@@ -93,30 +93,35 @@ pub async fn has_identity(conn: &mut PgConnection, programme_id: &str) -> Result
     )
 }
 
-/// The organization whose current version has this IATI identifier (the first by id).
-pub async fn organization_by_ref(
+/// The organizations an activity names, found with one statement: by id (`id:ID`), by IATI
+/// identifier (`ref:REF`: the current version with that identifier, the first by id when several
+/// share one) and by name (`name:NAME`: the current version without an identifier with that
+/// name, the first by id). Keys that name none are left out.
+pub async fn organizations_named(
     conn: &mut PgConnection,
-    reference: &str,
-) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT organization_id FROM organization_versions
-          WHERE iati_ref = $1 AND valid_to IS NULL ORDER BY organization_id LIMIT 1",
+    ids: &[String],
+    refs: &[String],
+    names: &[String],
+) -> Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT 'id:' || id, id FROM organizations WHERE id = ANY($1)
+         UNION ALL
+         (SELECT DISTINCT ON (iati_ref) 'ref:' || iati_ref, organization_id
+            FROM organization_versions
+           WHERE iati_ref = ANY($2) AND valid_to IS NULL
+           ORDER BY iati_ref, organization_id)
+         UNION ALL
+         (SELECT DISTINCT ON (display_name) 'name:' || display_name, organization_id
+            FROM organization_versions
+           WHERE display_name = ANY($3) AND iati_ref IS NULL AND valid_to IS NULL
+           ORDER BY display_name, organization_id)",
     )
-    .bind(reference)
-    .fetch_optional(conn)
-    .await?)
-}
-
-/// The organization without an IATI identifier whose current name is this one.
-pub async fn organization_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT organization_id FROM organization_versions
-          WHERE display_name = $1 AND iati_ref IS NULL AND valid_to IS NULL
-          ORDER BY organization_id LIMIT 1",
-    )
-    .bind(name)
-    .fetch_optional(conn)
-    .await?)
+    .bind(ids)
+    .bind(refs)
+    .bind(names)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Organizations with IATI identifiers, by identifier (the first by id when several share one).

@@ -35,7 +35,7 @@ use crate::{
     },
     pb, rpc_method,
     store::{
-        AsOf,
+        Versioned,
         contributions::{
             self,
             receipts::{self, ReceiptKey},
@@ -327,10 +327,23 @@ async fn write(
         unused: BTreeMap::new(),
         audit: Vec::new(),
     };
-    let id = programme_id(w, a, current.as_ref().map(|c| c.programme_id.as_str())).await?;
+    let (id, exists) =
+        programme_id(w, a, current.as_ref().map(|c| c.programme_id.as_str())).await?;
 
     // Organizations first: partners and donors.
-    let mut orgs: HashMap<String, Id> = HashMap::new();
+    let named: Vec<&OrgRef> = a
+        .participants
+        .iter()
+        .filter(|p| !p.implied)
+        .map(|p| &p.org)
+        .chain(
+            a.transactions
+                .iter()
+                .filter(|t| t.is_incoming())
+                .filter_map(|t| t.provider.as_ref()),
+        )
+        .collect();
+    let mut orgs = Orgs::find(w, &named).await?;
     let mut partners: Vec<Partner> = Vec::new();
     for p in a.participants.iter().filter(|p| !p.implied) {
         let org = resolve_org(w, &p.org, &mut orgs, &mut tally).await?;
@@ -364,14 +377,27 @@ async fn write(
     };
 
     let programme = mapping::programme(a, id.clone(), partners, parent)?;
-    write_programme(w, &programme, a, &mut tally).await?;
+    let fresh = write_programme(w, &programme, exists, a, &mut tally).await?;
 
-    let funding = mapping::funding(a, &id, &orgs)?;
+    let funding = mapping::funding(a, &id, &orgs.resolved)?;
     for (k, v) in &funding.unused {
         *tally.unused.entry(k.clone()).or_default() += v;
     }
     let mut links = Vec::new();
-    for planned in &funding.contributions {
+    // One look-up tells which contributions exist (with the currencies the receipts are
+    // checked against) and which receipts; the new ones are created together, the others
+    // revised one by one.
+    let named: Vec<&Id> = funding
+        .contributions
+        .iter()
+        .map(|p| &p.contribution.id)
+        .chain(funding.receipts.iter().map(|p| &p.receipt.contribution))
+        .collect();
+    let receipt_ids: Vec<&Id> = funding.receipts.iter().map(|p| &p.receipt.id).collect();
+    let (mut currencies, existing) = receipts::known(w.conn(), &named, &receipt_ids).await?;
+    let mut creating = HashSet::new();
+    let mut new: Vec<&Contribution> = Vec::new();
+    for (n, planned) in funding.contributions.iter().enumerate() {
         let c = &planned.contribution;
         if let Some(session) = c.announced_at
             && !refs::exists(w.conn(), Target::Session, &session.id()).await?
@@ -384,26 +410,36 @@ async fn write(
             )
             .into());
         }
-        let name = c.name();
-        match history::get::<Contribution>(w.conn(), &c.id, AsOf::Now).await? {
-            None => {
-                let created = contributions::create(w, c).await?;
-                tally.created(w, &name, &contribution_api::message(&created));
-            }
-            Some(_) => {
-                let current = history::lock_current::<Contribution>(w, &c.id).await?;
-                c.check_same_identity(&current.value, "")
-                    .map_err(|v| at(planned.at, "transaction", v))?;
-                let reason = format!("IATI activity {}", a.identifier);
-                if let Some(after) = history::revise(w, &current, c, &reason).await? {
-                    tally.changed(
-                        w,
-                        &name,
-                        &contribution_api::message(&current),
-                        &contribution_api::message(&after),
-                        Some(&reason),
-                    );
-                }
+        if !currencies.contains_key(c.id.as_str()) && !new.iter().any(|x| x.id == c.id) {
+            creating.insert(n);
+            new.push(c);
+        }
+    }
+    let now = w.now();
+    let inserted = contributions::create_many(w.conn(), &new, now).await?;
+    for c in &new {
+        if !inserted.contains(c.id.as_str()) {
+            return Err(Error::AlreadyExists { name: c.name() }.into());
+        }
+        let created = history::first(*c, now);
+        tally.created(w, &c.name(), &contribution_api::message(&created));
+        currencies.insert(c.id.to_string(), c.currency());
+    }
+    for (n, planned) in funding.contributions.iter().enumerate() {
+        let c = &planned.contribution;
+        if !creating.contains(&n) {
+            let current = history::lock_current::<Contribution>(w, &c.id).await?;
+            c.check_same_identity(&current.value, "")
+                .map_err(|v| at(planned.at, "transaction", v))?;
+            let reason = format!("IATI activity {}", a.identifier);
+            if let Some(after) = history::revise(w, &current, c, &reason).await? {
+                tally.changed(
+                    w,
+                    &c.name(),
+                    &contribution_api::message(&current),
+                    &contribution_api::message(&after),
+                    Some(&reason),
+                );
             }
         }
         links.push(Link {
@@ -414,34 +450,44 @@ async fn write(
             value_date: planned.value_date,
         });
     }
-    let mut kept: HashSet<(String, String)> = HashSet::new();
-    for planned in &funding.receipts {
+    // The same for receipts: checked against their contribution's currency, the new ones
+    // created together.
+    let mut creating = HashSet::new();
+    let mut new: Vec<&Receipt> = Vec::new();
+    for (n, planned) in funding.receipts.iter().enumerate() {
         let r = &planned.receipt;
-        let currency = receipts::contribution_currency(w.conn(), &r.contribution)
-            .await?
-            .ok_or_else(|| {
-                Problem::new(
-                    planned.at,
-                    "transaction/@scpf:contribution",
-                    "UNKNOWN_CONTRIBUTION",
-                    format!("contributions/{} does not exist", r.contribution),
-                )
-            })?;
+        let currency = *currencies.get(r.contribution.as_str()).ok_or_else(|| {
+            Problem::new(
+                planned.at,
+                "transaction/@scpf:contribution",
+                "UNKNOWN_CONTRIBUTION",
+                format!("contributions/{} does not exist", r.contribution),
+            )
+        })?;
         r.check_currency(currency, "")
             .map_err(|v| at(planned.at, "transaction/value", v))?;
-        let name = r.name();
-        match history::get::<Receipt>(w.conn(), &r.key(), AsOf::Now).await? {
-            None => {
-                let created = receipts::create(w, r).await?;
-                tally.created(w, &name, &contribution_api::receipts::message(&created));
-            }
-            Some(_) => {
-                let current = history::lock_current::<Receipt>(w, &r.key()).await?;
-                let reason = format!("IATI activity {}", a.identifier);
-                if let Some(after) = history::revise(w, &current, r, &reason).await? {
-                    let m = contribution_api::receipts::message;
-                    tally.changed(w, &name, &m(&current), &m(&after), Some(&reason));
-                }
+        // A receipt id held by another contribution is refused as the insert's conflict.
+        let exists = existing
+            .get(r.id.as_str())
+            .is_some_and(|c| c == r.contribution.as_str());
+        if !exists && !new.iter().any(|x| x.id == r.id) {
+            creating.insert(n);
+            new.push(r);
+        }
+    }
+    for created in receipts::create_many(w, &new).await? {
+        let m = contribution_api::receipts::message;
+        tally.created(w, &created.value.name(), &m(&created));
+    }
+    let mut kept: HashSet<(String, String)> = HashSet::new();
+    for (n, planned) in funding.receipts.iter().enumerate() {
+        let r = &planned.receipt;
+        if !creating.contains(&n) {
+            let current = history::lock_current::<Receipt>(w, &r.key()).await?;
+            let reason = format!("IATI activity {}", a.identifier);
+            if let Some(after) = history::revise(w, &current, r, &reason).await? {
+                let m = contribution_api::receipts::message;
+                tally.changed(w, &r.name(), &m(&current), &m(&after), Some(&reason));
             }
         }
         kept.insert((r.contribution.to_string(), r.id.to_string()));
@@ -488,7 +534,7 @@ async fn write(
     for (k, v) in unused {
         *tally.unused.entry(k).or_default() += v;
     }
-    write_results(w, &planned_indicators, &mut tally).await?;
+    write_results(w, &planned_indicators, fresh, &mut tally).await?;
 
     w.restamp().await?;
     let version = NewVersion {
@@ -572,33 +618,44 @@ fn spending(t: &activity::Transaction) -> Spending {
 
 /// The programme an activity becomes: the one it became before; else the id it carries
 /// (`scpf:id`) unless that programme has another identifier; else one made from its identifier.
-async fn programme_id(w: &mut Write, a: &Activity, known: Option<&str>) -> Result<Id> {
+/// Also says whether that programme exists, when the choice told.
+async fn programme_id(
+    w: &mut Write,
+    a: &Activity,
+    known: Option<&str>,
+) -> Result<(Id, Option<bool>)> {
     if let Some(known) = known {
-        return stored_id(known);
+        return Ok((stored_id(known)?, Some(true)));
     }
     if let Some(id) = &a.id
         && !iati_store::has_identity(w.conn(), id.as_str()).await?
     {
-        return Ok(id.clone());
+        return Ok((id.clone(), None));
     }
     let slug = mapping::slug_id(&a.identifier);
     if !refs::exists(w.conn(), Target::Programme, slug.as_str()).await? {
-        return Ok(slug);
+        return Ok((slug, Some(false)));
     }
-    Ok(mapping::derived_id(&slug, "a", &a.identifier))
+    Ok((mapping::derived_id(&slug, "a", &a.identifier), None))
 }
 
+/// Creates or revises the programme; says whether it was created.
 async fn write_programme(
     w: &mut Write,
     p: &crate::domain::programme::Programme,
+    exists: Option<bool>,
     a: &Activity,
     tally: &mut Tally,
-) -> std::result::Result<(), Fail> {
+) -> std::result::Result<bool, Fail> {
     let name = p.name();
-    if !refs::exists(w.conn(), Target::Programme, p.id.as_str()).await? {
+    let exists = match exists {
+        Some(known) => known,
+        None => refs::exists(w.conn(), Target::Programme, p.id.as_str()).await?,
+    };
+    if !exists {
         let created = programmes::create(w, p).await?;
         tally.created(w, &name, &programme_api::message(&created));
-        return Ok(());
+        return Ok(true);
     }
     let before = history::lock_current::<Programme>(w, &p.id).await?;
     if let Some(parent) = &p.parent
@@ -622,41 +679,68 @@ async fn write_programme(
             None,
         );
     }
-    Ok(())
+    Ok(false)
 }
 
 async fn write_results(
     w: &mut Write,
     planned: &[mapping::PlannedIndicator],
+    fresh: bool,
     tally: &mut Tally,
 ) -> std::result::Result<(), Fail> {
-    for p in planned {
-        let i = &p.indicator;
-        let name = i.name();
-        match history::get::<Indicator>(w.conn(), &i.key(), AsOf::Now).await? {
-            None => {
-                let created = indicators::create(w, i).await?;
-                tally.created(w, &name, &indicator_api::message(&created));
+    // The activity's indicators are one programme's: read together, the new ones created
+    // together; only those that exist and changed are revised one by one.
+    if let Some(first) = planned.first() {
+        let ids: Vec<&Id> = planned.iter().map(|p| &p.indicator.id).collect();
+        // A programme just created has none yet.
+        let current: HashMap<Id, Versioned<Indicator>> = if fresh {
+            HashMap::new()
+        } else {
+            indicators::current_of(w.conn(), &first.indicator.programme, &ids)
+                .await?
+                .into_iter()
+                .map(|v| (v.value.id.clone(), v))
+                .collect()
+        };
+        // The first of each id that does not exist yet is created; any other is a revision.
+        let mut known = current;
+        let mut creating = HashSet::new();
+        let mut new: Vec<&Indicator> = Vec::new();
+        for (n, p) in planned.iter().enumerate() {
+            if !known.contains_key(&p.indicator.id) && !new.iter().any(|i| i.id == p.indicator.id) {
+                creating.insert(n);
+                new.push(&p.indicator);
             }
-            Some(_) => {
-                let mut refused = None;
-                let (before, after) = indicators::update(w, i, |_, usage| {
-                    if let Err(v) = i.check_usage(usage, "") {
-                        refused = Some(v);
-                        return Err(Error::invalid("indicator", "INDICATOR_IN_USE", ""));
-                    }
-                    Ok(())
-                })
-                .await
-                .map_err(|err| match refused.take() {
-                    Some(v) => Fail::Problem(at(p.at, "result/indicator", v)),
-                    None => Fail::Error(err),
-                })?;
-                if before.revision != after.revision {
-                    let m = indicator_api::message;
-                    tally.changed(w, &name, &m(&before), &m(&after), None);
+        }
+        for created in indicators::create_many(w, &new).await? {
+            let name = created.value.name();
+            tally.created(w, &name, &indicator_api::message(&created));
+            known.insert(created.value.id.clone(), created);
+        }
+        for (n, p) in planned.iter().enumerate() {
+            let i = &p.indicator;
+            if creating.contains(&n) || known.get(&i.id).is_some_and(|k| k.value == *i) {
+                continue;
+            }
+            let name = i.name();
+            let mut refused = None;
+            let (before, after) = indicators::update(w, i, |_, usage| {
+                if let Err(v) = i.check_usage(usage, "") {
+                    refused = Some(v);
+                    return Err(Error::invalid("indicator", "INDICATOR_IN_USE", ""));
                 }
+                Ok(())
+            })
+            .await
+            .map_err(|err| match refused.take() {
+                Some(v) => Fail::Problem(at(p.at, "result/indicator", v)),
+                None => Fail::Error(err),
+            })?;
+            if before.revision != after.revision {
+                let m = indicator_api::message;
+                tally.changed(w, &name, &m(&before), &m(&after), None);
             }
+            known.insert(i.id.clone(), after);
         }
     }
     let rows: Vec<_> = planned
@@ -715,36 +799,86 @@ fn kind(code: &str, o: &OrgRef) -> std::result::Result<OrganizationKind, Problem
     })
 }
 
+/// The organizations an activity names: those resolved so far (by [`org_key`]), and what one
+/// look-up found for all of them (by [`org_key`], and `id:SLUG` for the id each would be created
+/// with), kept up to date with the organizations the activity creates.
+struct Orgs {
+    resolved: HashMap<String, Id>,
+    found: HashMap<String, String>,
+}
+
+impl Orgs {
+    async fn find(w: &mut Write, named: &[&OrgRef]) -> Result<Orgs> {
+        let (mut ids, mut refs, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        for o in named {
+            match (&o.id, o.reference.is_empty(), o.name.is_empty()) {
+                (Some(id), _, _) => ids.push(id.to_string()),
+                (None, false, _) => {
+                    refs.push(o.reference.clone());
+                    ids.push(mapping::slug_id(&o.reference).to_string());
+                }
+                (None, true, false) => {
+                    names.push(o.name.clone());
+                    ids.push(mapping::slug_id(&o.name).to_string());
+                }
+                (None, true, true) => {}
+            }
+        }
+        let found = if named.is_empty() {
+            HashMap::new()
+        } else {
+            iati_store::organizations_named(w.conn(), &ids, &refs, &names).await?
+        };
+        Ok(Orgs {
+            resolved: HashMap::new(),
+            found,
+        })
+    }
+
+    /// Whether an organization with this id exists.
+    fn exists(&self, id: &Id) -> bool {
+        self.found.contains_key(&format!("id:{id}"))
+    }
+
+    /// An organization just created: found from now on by its id, and by its IATI identifier
+    /// (else its name) unless one before it in id order already is.
+    fn created(&mut self, org: &Organization) {
+        let id = org.id.to_string();
+        self.found.insert(format!("id:{id}"), id.clone());
+        let key = match &org.iati_ref {
+            Some(r) => format!("ref:{r}"),
+            None => format!("name:{}", org.display_name),
+        };
+        let first = self.found.entry(key).or_insert_with(|| id.clone());
+        if id < *first {
+            *first = id;
+        }
+    }
+}
+
 /// The organization an activity names: by its id, else its IATI identifier, else its name;
 /// created when the service does not know it yet.
 async fn resolve_org(
     w: &mut Write,
     o: &OrgRef,
-    cache: &mut HashMap<String, Id>,
+    orgs: &mut Orgs,
     tally: &mut Tally,
 ) -> std::result::Result<Id, Fail> {
     let key = org_key(o);
-    if let Some(id) = cache.get(&key) {
+    if let Some(id) = orgs.resolved.get(&key) {
         return Ok(id.clone());
     }
-    let existing = match (&o.id, o.reference.is_empty(), o.name.is_empty()) {
-        (Some(id), _, _) => refs::exists(w.conn(), Target::Organization, id.as_str())
-            .await?
-            .then(|| id.to_string()),
-        (None, false, _) => iati_store::organization_by_ref(w.conn(), &o.reference).await?,
-        (None, true, false) => iati_store::organization_by_name(w.conn(), &o.name).await?,
-        (None, true, true) => {
-            return Err(Problem::new(
-                o.at,
-                "@ref",
-                "REQUIRED",
-                "an organization needs a ref or a narrative name",
-            )
-            .into());
-        }
-    };
-    let id = match existing {
-        Some(id) => stored_id(&id)?,
+    if o.id.is_none() && o.reference.is_empty() && o.name.is_empty() {
+        return Err(Problem::new(
+            o.at,
+            "@ref",
+            "REQUIRED",
+            "an organization needs a ref or a narrative name",
+        )
+        .into());
+    }
+    let id = match orgs.found.get(&key) {
+        Some(id) => stored_id(id)?,
         None => {
             let id = match &o.id {
                 Some(id) => id.clone(),
@@ -755,7 +889,7 @@ async fn resolve_org(
                         &o.reference
                     };
                     let slug = mapping::slug_id(text);
-                    if refs::exists(w.conn(), Target::Organization, slug.as_str()).await? {
+                    if orgs.exists(&slug) {
                         mapping::derived_id(&slug, "o", text)
                     } else {
                         slug
@@ -783,9 +917,10 @@ async fn resolve_org(
             .map_err(|v| at(o.at, "@scpf:member-state", v))?;
             let created = organizations::create(w, &org).await?;
             tally.created(w, &org.name(), &organization_api::message(&created));
+            orgs.created(&org);
             org.id
         }
     };
-    cache.insert(key, id.clone());
+    orgs.resolved.insert(key, id.clone());
     Ok(id)
 }

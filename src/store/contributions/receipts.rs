@@ -1,5 +1,7 @@
 //! Receipts and their versions.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -139,6 +141,99 @@ pub async fn contribution_currency(conn: &mut PgConnection, id: &Id) -> Result<O
             .fetch_optional(conn)
             .await?;
     code.map(|c| stored_currency(&c, id.as_str())).transpose()
+}
+
+/// What an import of receipts checks first, with one statement: the currency of each of these
+/// contributions that exists, and the contribution of each of these receipts that exists.
+pub async fn known(
+    conn: &mut PgConnection,
+    contributions: &[&Id],
+    receipts: &[&Id],
+) -> Result<(HashMap<String, Currency>, HashMap<String, String>)> {
+    let (mut currencies, mut held) = (HashMap::new(), HashMap::new());
+    if contributions.is_empty() && receipts.is_empty() {
+        return Ok((currencies, held));
+    }
+    let rows: Vec<(bool, String, String)> = sqlx::query_as(
+        "SELECT true, id, currency_code FROM contributions WHERE id = ANY($1)
+         UNION ALL
+         SELECT false, id, contribution_id FROM receipts WHERE id = ANY($2)",
+    )
+    .bind(contributions.iter().map(|i| i.as_str()).collect::<Vec<_>>())
+    .bind(receipts.iter().map(|i| i.as_str()).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await?;
+    for (contribution, id, value) in rows {
+        if contribution {
+            let currency = stored_currency(&value, &id)?;
+            currencies.insert(id, currency);
+        } else {
+            held.insert(id, value);
+        }
+    }
+    Ok((currencies, held))
+}
+
+/// Records new receipts (revision 1) with two statements whatever their number.
+/// ALREADY_EXISTS, writing none of them, when one exists.
+pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Versioned<Receipt>>> {
+    if receipts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = w.now();
+    let ids: Vec<&str> = receipts.iter().map(|r| r.id.as_str()).collect();
+    let inserted: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO receipts (id, contribution_id, created_at)
+         SELECT id, c, $3 FROM UNNEST($1::text[], $2::text[]) AS t (id, c)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&ids)
+    .bind(
+        receipts
+            .iter()
+            .map(|r| r.contribution.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(now)
+    .fetch_all(w.conn())
+    .await
+    .map_err(map_db_error)?;
+    if inserted.len() != receipts.len() {
+        let existing = receipts
+            .iter()
+            .find(|r| !inserted.iter().any(|id| id == r.id.as_str()))
+            .map(|r| r.name())
+            .unwrap_or_default();
+        return Err(Error::AlreadyExists { name: existing });
+    }
+    sqlx::query(
+        "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
+             reference, withdrawn, reason)
+         SELECT id, 1, $1, received_date, amount, reference, withdrawn, ''
+           FROM UNNEST($2::text[], $3::date[], $4::numeric[], $5::text[], $6::bool[])
+             AS t (id, received_date, amount, reference, withdrawn)",
+    )
+    .bind(now)
+    .bind(&ids)
+    .bind(receipts.iter().map(|r| r.received_date).collect::<Vec<_>>())
+    .bind(
+        receipts
+            .iter()
+            .map(|r| r.amount.amount())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        receipts
+            .iter()
+            .map(|r| r.reference.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(receipts.iter().map(|r| r.withdrawn).collect::<Vec<_>>())
+    .execute(w.conn())
+    .await
+    .map_err(map_db_error)?;
+    Ok(receipts.iter().map(|r| history::first(*r, now)).collect())
 }
 
 /// Records a new receipt (revision 1).

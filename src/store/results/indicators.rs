@@ -166,6 +166,111 @@ pub async fn create(w: &mut Write, indicator: &Indicator) -> Result<Versioned<In
     Ok(history::first(indicator, now))
 }
 
+/// Records new indicators (revision 1) of one programme with two statements whatever their
+/// number. ALREADY_EXISTS, writing none of them, when one exists.
+pub async fn create_many(
+    w: &mut Write,
+    indicators: &[&Indicator],
+) -> Result<Vec<Versioned<Indicator>>> {
+    if indicators.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = w.now();
+    let programmes: Vec<&str> = indicators.iter().map(|i| i.programme.as_str()).collect();
+    let ids: Vec<&str> = indicators.iter().map(|i| i.id.as_str()).collect();
+    let inserted: Vec<(String, String)> = sqlx::query_as(
+        "INSERT INTO indicators (programme_id, id, created_at)
+         SELECT p, i, $3 FROM UNNEST($1::text[], $2::text[]) AS t (p, i)
+         ON CONFLICT (programme_id, id) DO NOTHING
+         RETURNING programme_id, id",
+    )
+    .bind(&programmes)
+    .bind(&ids)
+    .bind(now)
+    .fetch_all(w.conn())
+    .await
+    .map_err(map_db_error)?;
+    if inserted.len() != indicators.len() {
+        let existing = indicators
+            .iter()
+            .find(|i| {
+                !inserted
+                    .iter()
+                    .any(|(p, id)| p == i.programme.as_str() && id == i.id.as_str())
+            })
+            .map(|i| i.name())
+            .unwrap_or_default();
+        return Err(Error::AlreadyExists { name: existing });
+    }
+    let each = |f: fn(&Indicator) -> &str| indicators.iter().map(|i| f(i)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from,
+             title, description, result_level, measure, direction, cumulative,
+             baseline_value, baseline_date, baseline_comment, dimensions, unit)
+         SELECT p, i, 1, $1, title, description, level, measure, direction, cumulative,
+                baseline_value, baseline_date, baseline_comment,
+                ARRAY(SELECT jsonb_array_elements_text(dimensions)), unit
+           FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::text[], $9::bool[], $10::numeric[], $11::date[], $12::text[],
+                       $13::jsonb[], $14::text[])
+             AS t (p, i, title, description, level, measure, direction, cumulative,
+                   baseline_value, baseline_date, baseline_comment, dimensions, unit)",
+    )
+    .bind(now)
+    .bind(&programmes)
+    .bind(&ids)
+    .bind(each(|i| &i.title))
+    .bind(each(|i| &i.description))
+    .bind(each(|i| i.result_level.db_name()))
+    .bind(each(|i| i.measure.db_name()))
+    .bind(each(|i| i.direction.db_name()))
+    .bind(indicators.iter().map(|i| i.cumulative).collect::<Vec<_>>())
+    .bind(
+        indicators
+            .iter()
+            .map(|i| i.baseline.value)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        indicators
+            .iter()
+            .map(|i| i.baseline.date)
+            .collect::<Vec<_>>(),
+    )
+    .bind(each(|i| &i.baseline.comment))
+    .bind(
+        indicators
+            .iter()
+            .map(|i| serde_json::json!(i.dimensions.iter().map(|d| d.as_str()).collect::<Vec<_>>()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(each(|i| &i.unit))
+    .execute(w.conn())
+    .await
+    .map_err(map_db_error)?;
+    Ok(indicators.iter().map(|i| history::first(*i, now)).collect())
+}
+
+/// The current versions of these indicators of one programme, with one statement; those that do
+/// not exist are left out.
+pub async fn current_of(
+    conn: &mut PgConnection,
+    programme: &Id,
+    ids: &[&Id],
+) -> Result<Vec<Versioned<Indicator>>> {
+    let mut qb = QueryBuilder::<Postgres>::new(Indicator::SELECT);
+    qb.push(" WHERE i.programme_id = ")
+        .push_bind(programme.as_str().to_owned())
+        .push(" AND i.id = ANY(")
+        .push_bind(
+            ids.iter()
+                .map(|i| i.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .push(") AND v.valid_to IS NULL");
+    history::fetch_all(qb, conn).await
+}
+
 /// The position of an indicator in a list: programme id, then indicator id.
 pub type Cursor = (String, String);
 

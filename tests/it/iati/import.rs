@@ -627,3 +627,166 @@ async fn every_write_of_an_activity_is_audited_when_and_under_the_request_it_was
         "{request_ids:?}"
     );
 }
+
+/// The organizations of an activity are looked up together before any is written: one the
+/// activity creates is found by the elements after it, and an id it takes is not taken again.
+#[sqlx::test(migrations = false)]
+async fn organizations_an_activity_creates_are_found_by_its_later_elements(pool: PgPool) {
+    let server = TestServer::start(pool.clone()).await;
+    let mut iati = client(&server);
+    let activity = |identifier: &str| {
+        format!(
+            r#"<iati-activity>
+  <iati-identifier>{identifier}</iati-identifier>
+  <reporting-org ref="XM-DAC-47066" type="40"><narrative>IOM</narrative></reporting-org>
+  <title><narrative>Partners</narrative></title>
+  <participating-org type="22" role="4"><narrative>Xm new 2</narrative></participating-org>
+  <participating-org ref="XM-NEW-2" type="22" role="1"><narrative>Another one</narrative></participating-org>
+  <participating-org type="22" role="2"><narrative>Xm new 2</narrative></participating-org>
+  <activity-status code="2"/>
+  <activity-date type="1" iso-date="2025-01-01"/>
+</iati-activity>
+"#
+        )
+    };
+    let first = import(&mut iati, &document(&[activity("XM-DAC-47066-P-1")]))
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&first), [IatiOutcome::Created], "{first:?}");
+    // Three elements, two organizations: the name is taken by the first, so the ref's own id
+    // is derived from it.
+    let orgs = server
+        .organizations()
+        .list_organizations(pb::ListOrganizationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .organizations;
+    let orgs: Vec<(String, String, String)> = orgs
+        .into_iter()
+        .map(|o| (o.name, o.display_name, o.iati_ref))
+        .collect();
+    assert_eq!(orgs.len(), 2, "{orgs:?}");
+    assert_eq!(
+        orgs[0],
+        (
+            "organizations/xm-new-2".to_owned(),
+            "Xm new 2".to_owned(),
+            String::new()
+        )
+    );
+    assert!(
+        orgs[1].0.starts_with("organizations/xm-new-2-o-"),
+        "{orgs:?}"
+    );
+    assert_eq!(
+        (orgs[1].1.as_str(), orgs[1].2.as_str()),
+        ("Another one", "XM-NEW-2")
+    );
+    assert_eq!(count(&pool, "organizations").await, 2);
+    // Another activity naming them finds both and creates none.
+    let second = import(&mut iati, &document(&[activity("XM-DAC-47066-P-2")]))
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&second), [IatiOutcome::Created], "{second:?}");
+    assert_eq!(count(&pool, "organizations").await, 2);
+    let mut programmes =
+        pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone());
+    for p in ["xm-dac-47066-p-1", "xm-dac-47066-p-2"] {
+        let p = programmes
+            .get_programme(pb::GetProgrammeRequest {
+                name: format!("programmes/{p}"),
+                as_of: None,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let partners: Vec<&str> = p.partners.iter().map(|x| x.organization.as_str()).collect();
+        assert_eq!(
+            partners,
+            [
+                "organizations/xm-new-2",
+                orgs[1].0.as_str(),
+                "organizations/xm-new-2"
+            ]
+        );
+    }
+}
+
+/// A newer version revises the indicators that changed, creates those that are new, leaves the
+/// others alone, and is refused whole when a change would orphan measurements already recorded.
+#[sqlx::test(migrations = false)]
+async fn a_newer_version_revises_changed_indicators_and_creates_new_ones(pool: PgPool) {
+    let server = TestServer::start(pool.clone()).await;
+    let mut iati = client(&server);
+    let first = document(&[o_remit("2025-06-30T12:00:00Z", "O-REMIT", "2000000.00", "")]);
+    assert_eq!(
+        outcomes(&import(&mut iati, &first).await.unwrap()),
+        [IatiOutcome::Created]
+    );
+    let indicators = async || -> Vec<(String, i32, String)> {
+        sqlx::query_as(
+            "SELECT indicator_id, revision, title FROM indicator_versions
+              WHERE valid_to IS NULL ORDER BY indicator_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let old_title = "<title><narrative>Remittances sent through cheaper channels</narrative></title>\n      <baseline";
+    let second_result = r#"<result type="2">
+    <title><narrative>Investment</narrative></title>
+    <indicator measure="1" ascending="1">
+      <title><narrative>Diaspora investors</narrative></title>
+    </indicator>
+  </result>"#;
+    let newer = document(&[o_remit(
+        "2025-07-31T12:00:00Z",
+        "O-REMIT",
+        "2000000.00",
+        second_result,
+    )
+    .replace(
+        old_title,
+        "<title><narrative>Remittances through cheaper channels</narrative></title>\n      <baseline",
+    )]);
+    assert!(newer.contains("Remittances through cheaper channels"));
+    let response = import(&mut iati, &newer).await.unwrap();
+    assert_eq!(outcomes(&response), [IatiOutcome::Updated], "{response:?}");
+    assert_eq!(
+        indicators().await,
+        [
+            (
+                "indicator-1".to_owned(),
+                2,
+                "Remittances through cheaper channels".to_owned()
+            ),
+            ("indicator-2".to_owned(), 1, "Diaspora investors".to_owned()),
+        ]
+    );
+    // The same again with a later date and no change to the indicators: none is revised.
+    let same = newer.replace("2025-07-31T12:00:00Z", "2025-08-31T12:00:00Z");
+    let response = import(&mut iati, &same).await.unwrap();
+    assert_eq!(outcomes(&response), [IatiOutcome::Updated], "{response:?}");
+    assert_eq!(count(&pool, "indicator_versions").await, 3);
+
+    // Without its figures by sex, the first indicator would lose a dimension its recorded
+    // measurements use: the whole activity is refused.
+    let without_sex: String = same
+        .replace("2025-08-31T12:00:00Z", "2025-09-30T12:00:00Z")
+        .lines()
+        .filter(|l| !l.contains("<dimension name=\"Sex\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let versions_before = count(&pool, "programme_versions").await;
+    let response = import(&mut iati, &without_sex).await.unwrap();
+    assert_eq!(outcomes(&response), [IatiOutcome::Failed], "{response:?}");
+    let problem = response.activities[0].problem.as_ref().unwrap();
+    assert_eq!(
+        (problem.element.as_str(), problem.reason.as_str()),
+        ("result/indicator", "DIMENSION_IN_USE"),
+        "{problem:?}"
+    );
+    assert_eq!(count(&pool, "indicator_versions").await, 3);
+    assert_eq!(count(&pool, "programme_versions").await, versions_before);
+}
