@@ -239,6 +239,9 @@ annex-note = The schedules of section 5, in the agreement’s currency; the amou
 annex-installments-note = Receipts up to the status date settle installments in due order. An installment is paid, due (on or before the status date and not fully paid at it) or future.
 heading-annex-pledges = Annex: pledges
 heading-annex-overdue = Annex: overdue installments
+heading-annex-changes = Annex: changes to contributions
+annex-changes-note = Every change to a contribution since the previous session’s final report, in the order of the contributions’ identifiers.
+heading-annex-quality = Annex: overpaid contributions and pledges with receipts
 
 ## 6. Use of unearmarked funding
 

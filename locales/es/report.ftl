@@ -227,6 +227,9 @@ annex-note = Los calendarios de la sección 5, en la moneda del acuerdo; el impo
 annex-installments-note = Los pagos recibidos hasta la fecha de situación saldan los plazos por orden de vencimiento. Un plazo está pagado, vencido (en la fecha de situación o antes, y no pagado por completo en ella) o es futuro.
 heading-annex-pledges = Anexo: promesas de contribución
 heading-annex-overdue = Anexo: plazos vencidos
+heading-annex-changes = Anexo: cambios en las contribuciones
+annex-changes-note = Todos los cambios en las contribuciones desde el informe definitivo de la reunión anterior, en el orden de los identificadores de las contribuciones.
+heading-annex-quality = Anexo: contribuciones con pagos superiores al total y promesas con ingresos
 
 ## 6. Utilización de los fondos no asignados
 

@@ -237,8 +237,11 @@ annex-installments-title = Échéances
 annex-installments-none = Aucune échéance.
 annex-note = Les échéanciers de la section 5, dans la monnaie de l’accord ; le montant restant dû à la date de situation est converti en { $currency } au taux de son mois. Un échéancier sans taux porte la mention « pas de taux » et n’est pas compris dans le total.
 annex-installments-note = Les versements reçus jusqu’à la date de situation règlent les échéances dans leur ordre. Une échéance est payée, exigible (à la date de situation ou avant, et non entièrement réglée à cette date) ou à venir.
-heading-annex-pledges = Annexe : annonces de contributions
-heading-annex-overdue = Annexe : échéances en retard
+heading-annex-pledges = Annexe : annonces de contributions
+heading-annex-overdue = Annexe : échéances en retard
+heading-annex-changes = Annexe : changements relatifs aux contributions
+annex-changes-note = Tous les changements relatifs aux contributions depuis le rapport définitif de la session précédente, dans l’ordre des identifiants des contributions.
+heading-annex-quality = Annexe : contributions versées au-delà de leur montant et annonces avec encaissements
 
 ## 6. Utilisation des fonds non affectés
 

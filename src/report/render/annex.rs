@@ -1,5 +1,7 @@
 //! The annexes of an export: the lists the stored content keeps as counts and samples
-//! (schedules with their installments, pledges, overdue installments), written after the
+//! (schedules with their installments, pledges, changes to contributions, and the data-quality
+//! entries about contributions: overdue installments, overpaid contributions and pledges with
+//! receipts), written after the
 //! document a page at a time as their source gives them, so that an export holds one page of
 //! them at once whatever their length.
 
@@ -25,8 +27,13 @@ pub trait Annexes {
     fn schedules(&mut self, each: &mut Each<'_, pb::Schedule>) -> Result<(), RenderError>;
     /// The pledges listed (not counted) in section 3.
     fn pledges(&mut self, each: &mut Each<'_, pb::PledgeLine>) -> Result<(), RenderError>;
+    /// Section 8's changes to contributions.
+    fn changes(&mut self, each: &mut Each<'_, pb::ReportChange>) -> Result<(), RenderError>;
     /// Section 9's overdue-installment entries.
     fn overdue(&mut self, each: &mut Each<'_, pb::DataQualityIssue>) -> Result<(), RenderError>;
+    /// Section 9's other entries about contributions: overpaid contributions, then pledges
+    /// with receipts.
+    fn quality(&mut self, each: &mut Each<'_, pb::DataQualityIssue>) -> Result<(), RenderError>;
 }
 
 /// A document format written a piece at a time.
@@ -71,7 +78,7 @@ fn section<T>(
     out.section_end()
 }
 
-/// The three annex sections of a document, after its numbered sections.
+/// The annex sections of a document, after its numbered sections.
 pub fn sections(
     content: &pb::ReportContent,
     w: &Words,
@@ -104,6 +111,8 @@ pub fn sections(
         )
     };
     section(out, &pledges, &mut |each| annexes.pledges(each))?;
+    let changes = |statements: Vec<pb::ReportChange>| annex::changes(&statements, w);
+    section(out, &changes, &mut |each| annexes.changes(each))?;
     let overdue = |issues: Vec<pb::DataQualityIssue>| {
         annex::overdue(
             &pb::DataQuality {
@@ -113,7 +122,17 @@ pub fn sections(
             w,
         )
     };
-    section(out, &overdue, &mut |each| annexes.overdue(each))
+    section(out, &overdue, &mut |each| annexes.overdue(each))?;
+    let quality = |issues: Vec<pb::DataQualityIssue>| {
+        annex::quality(
+            &pb::DataQuality {
+                issues,
+                ..Default::default()
+            },
+            w,
+        )
+    };
+    section(out, &quality, &mut |each| annexes.quality(each))
 }
 
 /// Markdown pieces, written into a sink.

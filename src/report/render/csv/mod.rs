@@ -141,6 +141,7 @@ pub fn render(
             .changes_since_previous
             .as_ref()
             .unwrap_or(&Default::default()),
+        Piece::WHOLE,
     )?)?;
     emit(data_quality(
         content.data_quality.as_ref().unwrap_or(&Default::default()),
@@ -150,19 +151,22 @@ pub fn render(
 
 /// The parts the annexes replace: whole in the export, where the stored content keeps a count
 /// and a sample.
-const ANNEXED: [&str; 4] = [
+const ANNEXED: [&str; 5] = [
     "pledges.csv",
     "multi_year_commitments.csv",
     "multi_year_schedules.csv",
+    "changes_stated.csv",
     "data_quality.csv",
 ];
 
 /// Every table of the report as [`render`] makes them from the stored content, then the parts
 /// that list contributions, pledges and overdue installments, written a page of `annexes` at a
 /// time: the schedules (`multi_year_commitments.csv`, with the report's total), their
-/// installments (`multi_year_schedules.csv`), the pledges (`pledges.csv`) and the data-quality
-/// entries (`data_quality.csv`: the stored entries of other kinds, then every overdue
-/// installment).
+/// installments (`multi_year_schedules.csv`), the pledges (`pledges.csv`), section 8's
+/// statements (`changes_stated.csv`: the stored ones about Member States and totals, then every
+/// change to a contribution) and the data-quality entries (`data_quality.csv`: the stored
+/// entries of other kinds, then every overdue installment, overpaid contribution and pledge with
+/// receipts).
 pub fn render_annexed(
     report: &pb::Report,
     content: &pb::ReportContent,
@@ -211,18 +215,34 @@ pub fn render_annexed(
         Ok(sink.write_all(&funding::pledges(&page, Piece::ROWS)?.data)?)
     })?;
 
-    let overdue = pb::DataQualityKind::OverdueInstallment as i32;
+    let mut stored = content.changes_since_previous.clone().unwrap_or_default();
+    stored.statements.retain(|s| s.contribution.is_empty());
+    sink.begin("changes_stated.csv", CONTENT_TYPE)?;
+    sink.write_all(&change_statements(&stored, Piece::HEAD)?.data)?;
+    stored.statements.clear();
+    annexes.changes(&mut |statements| {
+        let page = pb::ChangesSincePrevious {
+            statements,
+            previous_report: stored.previous_report.clone(),
+            ..Default::default()
+        };
+        Ok(sink.write_all(&change_statements(&page, Piece::ROWS)?.data)?)
+    })?;
+
+    let annexed = crate::report::assemble::SAMPLED_KINDS.map(|k| k as i32);
     let mut stored = content.data_quality.clone().unwrap_or_default();
-    stored.issues.retain(|i| i.kind != overdue);
+    stored.issues.retain(|i| !annexed.contains(&i.kind));
     sink.begin("data_quality.csv", CONTENT_TYPE)?;
     sink.write_all(&data_quality(&stored, Piece::HEAD)?.data)?;
-    annexes.overdue(&mut |issues| {
+    let mut rows = |issues| {
         let page = pb::DataQuality {
             issues,
             ..Default::default()
         };
         Ok(sink.write_all(&data_quality(&page, Piece::ROWS)?.data)?)
-    })?;
+    };
+    annexes.overdue(&mut rows)?;
+    annexes.quality(&mut rows)?;
     Ok(())
 }
 
@@ -376,8 +396,8 @@ fn changes(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
 }
 
 /// Section 8's statements as data: kinds and totals by their contract names.
-fn change_statements(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
-    let mut t = Table::new(
+fn change_statements(c: &pb::ChangesSincePrevious, piece: Piece) -> Result<Part, RenderError> {
+    let mut t = Table::piece(
         "changes_stated.csv",
         &[
             "previous_report",
@@ -396,6 +416,7 @@ fn change_statements(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> 
             "total",
             "status",
         ],
+        piece,
     )?;
     for s in &c.statements {
         let year = if s.year == 0 {
