@@ -275,6 +275,7 @@ changes-no-previous = There is no previous final report to compare with.
 col-change = Change
 changes-none = Nothing changed.
 changes-note = What changed since { $report }, the previous session’s final report (status as at { $date }): the same Member State’s position, the same contribution’s schedule, and the totals of the same year. Money paid in each report’s own period is not compared.
+changes-note-session = What changed since the final report of the { $session } ({ $dates }), made final on { $final }, with the status of contributions as at { $date }: the same Member State’s position, the same contribution’s schedule, and the totals of the same year. Money paid in each report’s own period is not compared.
 changes-some-listed = { $listed } of { $total } changes to contributions are listed here; the exports list them all.
 change-from-to = { $currency } { $old } → { $new }
 change-outstanding = { $name }: outstanding { $change }

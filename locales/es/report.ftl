@@ -263,6 +263,7 @@ changes-no-previous = No hay un informe definitivo anterior con el que comparar.
 col-change = Cambio
 changes-none = Nada ha cambiado.
 changes-note = Lo que cambió desde { $report }, el informe definitivo de la reunión anterior (situación al { $date }): la situación de un mismo Estado Miembro, el calendario de una misma contribución y los totales de un mismo año. No se comparan los importes pagados en el período propio de cada informe.
+changes-note-session = Lo que cambió desde el informe definitivo de la { $session } ({ $dates }), aprobado como definitivo el { $final }, que daba la situación de las contribuciones al { $date }: la situación de un mismo Estado Miembro, el calendario de una misma contribución y los totales de un mismo año. No se comparan los importes pagados en el período propio de cada informe.
 changes-some-listed = Aquí figuran { $listed } de los { $total } cambios en las contribuciones; las exportaciones los incluyen todos.
 change-from-to = { $old } → { $new } { $currency }
 change-outstanding = { $name }: saldo pendiente { $change }

@@ -377,7 +377,15 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
                 schedules: i.previous_schedules,
             };
             let statements = changes::statements(&previous, &content, &i.schedules, w.status_date);
+            let session = previous.content.header.clone().unwrap_or_default();
             pb::ChangesSincePrevious {
+                previous_session_number: session.session_number,
+                previous_session_start_date: session.session_start_date,
+                previous_session_end_date: session.session_end_date,
+                previous_finalized_date: prev
+                    .finalized_at
+                    .map(|at| convert::date(at.date_naive()))
+                    .unwrap_or_default(),
                 changes: figures::diff(&previous.content, &content, figures::Scope::Summary),
                 contribution_changes: statements
                     .iter()
