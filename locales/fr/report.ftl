@@ -1,8 +1,8 @@
 # Textes du rapport de session du CPPF (HTML et Markdown), en français.
-# Le personnel peut modifier le texte à droite du signe « = » ; gardez les identifiants et les
+# Le personnel peut modifier le texte à droite du signe « = » ; gardez les identifiants et les
 # { $arguments }. Les fichiers des trois langues doivent avoir les mêmes identifiants (un test le vérifie).
 
-# Devant « : » et à l’intérieur des guillemets, l’espace est insécable (U+00A0) ; devant « ; », fine
+# Devant « : » et à l’intérieur des guillemets, l’espace est insécable (U+00A0) ; devant « ; », fine
 # insécable (U+202F), pour qu’aucune ligne ne commence par un signe de ponctuation.
 
 ## Page
@@ -14,7 +14,7 @@ page-draft-warning = cette révision n’est pas le rapport officiel de la sessi
 page-reading = Les montants sont exprimés dans la monnaie indiquée dans la colonne ou à côté d’eux. Les chiffres marqués † ne sont pas vérifiés. Les annonces de contributions sont énumérées mais non comptabilisées. Une ligne sans taux de change porte la mention « pas de taux » et n’est pas comprise dans les totaux.
 page-unverified = non vérifié
 page-sections = Sections
-page-sha256 = SHA-256 du contenu
+page-sha256 = SHA-256 du contenu :
 state-draft = Projet
 state-final = Définitif
 title-scpf-session = { $number ->

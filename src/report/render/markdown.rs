@@ -165,7 +165,7 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
     }
     writeln!(
         out,
-        "---\n\n{}. {}: `{}`",
+        "---\n\n{}. {} `{}`",
         escape(&doc.two_times),
         escape(&doc.text.sha256),
         doc.sha256.replace('`', "")

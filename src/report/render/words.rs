@@ -657,4 +657,72 @@ mod tests {
             "36ª Reunión del Comité Permanente de Programas y Finanzas"
         );
     }
+
+    /// The text of a pattern, its placeables standing as `{}`, and the texts of the variants
+    /// of its selections.
+    fn texts(pattern: &fluent_syntax::ast::Pattern<&str>, out: &mut Vec<String>) {
+        use fluent_syntax::ast::{Expression, PatternElement};
+        let mut text = String::new();
+        for element in &pattern.elements {
+            match element {
+                PatternElement::TextElement { value } => text.push_str(value),
+                PatternElement::Placeable { expression } => {
+                    text.push_str("{}");
+                    if let Expression::Select { variants, .. } = expression {
+                        for v in variants {
+                            texts(&v.value, out);
+                        }
+                    }
+                }
+            }
+        }
+        out.push(text);
+    }
+
+    #[test]
+    fn french_puts_a_no_break_space_before_high_punctuation() {
+        // French typography: a no-break space before « : » (U+00A0 here) and a narrow one before
+        // « ; », « ? » and « ! » (U+202F here), so that the mark never starts a line.
+        let resource =
+            fluent_syntax::parser::parse(Language::French.source()).expect("the file parses");
+        let mut all = Vec::new();
+        for entry in &resource.body {
+            if let fluent_syntax::ast::Entry::Message(m) = entry {
+                let mut texts_of = Vec::new();
+                if let Some(value) = &m.value {
+                    texts(value, &mut texts_of);
+                }
+                for attribute in &m.attributes {
+                    texts(&attribute.value, &mut texts_of);
+                }
+                all.extend(texts_of.into_iter().map(|t| (m.id.name, t)));
+            }
+        }
+        assert!(all.len() > 150, "the scan reads the messages");
+        let wrong: Vec<String> = all
+            .iter()
+            .filter(|(_, text)| bare_high_punctuation(text))
+            .map(|(id, text)| format!("{id}: {text:?}"))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // The scan finds what it looks for.
+        assert!(bare_high_punctuation("Annexe : échéanciers"));
+        assert!(bare_high_punctuation("{}: montant"));
+        assert!(bare_high_punctuation("oui ; non"));
+        assert!(!bare_high_punctuation("Annexe\u{a0}: échéanciers\u{202f}; non\u{202f}?"));
+    }
+
+    /// Whether a high punctuation mark (`:`, `;`, `?`, `!`) follows something other than a
+    /// no-break space.
+    fn bare_high_punctuation(text: &str) -> bool {
+        let mut before = None;
+        for c in text.chars() {
+            if matches!(c, ':' | ';' | '?' | '!') && !matches!(before, Some('\u{a0}' | '\u{202f}'))
+            {
+                return true;
+            }
+            before = Some(c);
+        }
+        false
+    }
 }

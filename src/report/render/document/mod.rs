@@ -47,7 +47,7 @@ pub struct PageText {
     pub unverified: String,
     /// "Sections", the name of the table of contents.
     pub sections: String,
-    /// "Content SHA-256".
+    /// "Content SHA-256:", the footer's label with the punctuation of its language.
     pub sha256: String,
 }
 
