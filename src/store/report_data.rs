@@ -770,12 +770,14 @@ pub async fn schedule_rows_of(
     status_date: NaiveDate,
     ids: &[String],
 ) -> Result<Vec<ScheduleRow>> {
-    Ok(sqlx::query_as(concat!(page_ctes!("$3"), schedule_select!()))
-        .bind(as_of)
-        .bind(status_date)
-        .bind(ids)
-        .fetch_all(conn)
-        .await?)
+    Ok(
+        sqlx::query_as(concat!(page_ctes!("$3"), schedule_select!()))
+            .bind(as_of)
+            .bind(status_date)
+            .bind(ids)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// The installments of voluntary commitments signed by the status date, with what receipts up

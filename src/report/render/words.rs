@@ -421,14 +421,8 @@ mod tests {
             names.sort_by(|a, b| words.compare_names(a, b));
             names
         };
-        assert_eq!(
-            order(Language::Spanish),
-            ["Nueva Zelanda", "Ñame", "Omán"]
-        );
-        assert_eq!(
-            order(Language::English),
-            ["Ñame", "Nueva Zelanda", "Omán"]
-        );
+        assert_eq!(order(Language::Spanish), ["Nueva Zelanda", "Ñame", "Omán"]);
+        assert_eq!(order(Language::English), ["Ñame", "Nueva Zelanda", "Omán"]);
     }
 
     #[test]
@@ -729,7 +723,9 @@ mod tests {
         assert!(bare_high_punctuation("Annexe : échéanciers"));
         assert!(bare_high_punctuation("{}: montant"));
         assert!(bare_high_punctuation("oui ; non"));
-        assert!(!bare_high_punctuation("Annexe\u{a0}: échéanciers\u{202f}; non\u{202f}?"));
+        assert!(!bare_high_punctuation(
+            "Annexe\u{a0}: échéanciers\u{202f}; non\u{202f}?"
+        ));
     }
 
     /// Whether a high punctuation mark (`:`, `;`, `?`, `!`) follows something other than a

@@ -128,7 +128,7 @@ async fn changes_are_stated_as_a_reader_says_them(pool: PgPool) {
     assert_eq!(changes.previous_session_number, 36);
     assert_eq!(changes.previous_session_start_date, "2025-06-25");
     assert_eq!(changes.previous_session_end_date, "2025-06-26");
-    let finalized = r36.finalize_time.clone().expect("a final report has its time");
+    let finalized = r36.finalize_time.expect("a final report has its time");
     let finalized = chrono::DateTime::from_timestamp(finalized.seconds, 0)
         .unwrap()
         .date_naive()

@@ -595,8 +595,11 @@ async fn every_change_and_doubtful_contribution_is_annexed_once(pool: PgPool) {
             .collect::<std::collections::BTreeSet<_>>(),
         doubtful
     );
-    assert!(entries.iter().all(|i| i.kind == with_receipts
-        && i.amount.as_ref().unwrap().amount == "50.00"));
+    assert!(
+        entries
+            .iter()
+            .all(|i| i.kind == with_receipts && i.amount.as_ref().unwrap().amount == "50.00")
+    );
 
     // CSV: the statements and the entries written whole.
     let csv = export_parts(&mut w, &r37.name, pb::ExportFormat::Csv).await;
@@ -651,20 +654,11 @@ async fn every_change_and_doubtful_contribution_is_annexed_once(pool: PgPool) {
         pledges
     );
     let quality_annex = between(md, "## Annex: overpaid contributions", "\n---\n");
-    assert_eq!(
-        quality_annex.matches("contributions/pq-").count(),
-        pledges
-    );
+    assert_eq!(quality_annex.matches("contributions/pq-").count(), pledges);
     let html = export_parts(&mut w, &r37.name, pb::ExportFormat::Html).await;
     let html = &html["report.html"];
     let changes_annex = between(html, "<section id=\"annex-changes\">", "</section>");
-    assert_eq!(
-        changes_annex.matches(">contributions/").count(),
-        new.len()
-    );
+    assert_eq!(changes_annex.matches(">contributions/").count(), new.len());
     let quality_annex = between(html, "<section id=\"annex-quality\">", "</section>");
-    assert_eq!(
-        quality_annex.matches(">contributions/pq-").count(),
-        pledges
-    );
+    assert_eq!(quality_annex.matches(">contributions/pq-").count(), pledges);
 }
