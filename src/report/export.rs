@@ -6,11 +6,14 @@
 //! canonical JSON; CSV, Markdown and HTML are rendered from the stored content.
 //!
 //! The stored content's size follows the committee, not the database: per-contribution lists
-//! (schedules with their installments, pledges, overdue installments) are kept there as counts
-//! and samples. Every format carries them whole, as annexes after the document, read from the
-//! store a page of contributions at a time ([`Store`]: keyset pages by contribution id, each page
-//! read through the primary keys) at the report's own as-of instant and status date, and written
-//! to the client row by row as it reads. History is kept, so the same rows come back whenever an
+//! (schedules with their installments, pledges, changes to contributions, overdue installments,
+//! overpaid contributions and pledges with receipts) are kept there as counts and samples. Every
+//! format carries them whole, as annexes after the document, read from the store a page of
+//! contributions at a time ([`Store`]: keyset pages by contribution id, each page read through
+//! the primary keys) at the report's own as-of instant and status date, and written to the
+//! client row by row as it reads. The installments are read once per export: what one pass
+//! makes for a later part or table (a schedule's installments, the overdue entries) waits in a
+//! temporary file ([`annex::Spool`]) rather than in memory. History is kept, so the same rows come back whenever an
 //! export runs; as they stream, their number (and for the schedules, the sum outstanding) is
 //! checked against the stored report's, and a list that differs ends the stream with
 //! FAILED_PRECONDITION `ANNEX_DIFFERS` rather than a different annex. An export holds the
@@ -79,7 +82,11 @@ impl Expected {
         let c = content.changes_since_previous.clone().unwrap_or_default();
         let counted = |kinds: &[pb::DataQualityKind]| -> (i64, i64) {
             let of = |kind: i32| kinds.iter().any(|k| *k as i32 == kind);
-            let count = q.counts.iter().filter(|c| of(c.kind)).map(|c| i64::from(c.count));
+            let count = q
+                .counts
+                .iter()
+                .filter(|c| of(c.kind))
+                .map(|c| i64::from(c.count));
             let listed = q.issues.iter().filter(|i| of(i.kind)).count() as i64;
             (count.sum(), listed)
         };
@@ -137,7 +144,7 @@ impl StoreAnnexes {
     }
 
     /// One page's schedules and overdue entries.
-    fn installments(
+    fn installments_page(
         &self,
         conn: &mut sqlx::PgConnection,
         ids: &[String],
@@ -205,19 +212,21 @@ fn annex_error(e: Error) -> RenderError {
 }
 
 impl annex::Annexes for StoreAnnexes {
-    fn schedules(&mut self, each: &mut annex::Each<'_, pb::Schedule>) -> Result<(), RenderError> {
-        let (mut count, mut outstanding) = (0i64, Decimal::ZERO);
+    fn installments(&mut self, each: &mut annex::Both<'_>) -> Result<(), RenderError> {
+        let (mut count, mut outstanding, mut overdue) = (0i64, Decimal::ZERO, 0i64);
         let mut failed = None;
         self.pages(&mut |conn, ids| {
-            let (schedules, _) = self.installments(conn, ids)?;
+            let (schedules, mut issues) = self.installments_page(conn, ids)?;
+            issues.retain(|i| i.kind == OVERDUE as i32);
             count += schedules.len() as i64;
+            overdue += issues.len() as i64;
             for s in &schedules {
                 outstanding += s
                     .outstanding_converted
                     .parse::<Decimal>()
                     .unwrap_or_default();
             }
-            each(schedules).map_err(|e| {
+            each(schedules, issues).map_err(|e| {
                 failed = Some(e);
                 Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
             })
@@ -237,7 +246,7 @@ impl annex::Annexes for StoreAnnexes {
                 self.expected.total_outstanding,
             )));
         }
-        Ok(())
+        check_count("overdue installments", overdue, self.expected.overdue)
     }
 
     fn pledges(&mut self, each: &mut annex::Each<'_, pb::PledgeLine>) -> Result<(), RenderError> {
@@ -268,25 +277,6 @@ impl annex::Annexes for StoreAnnexes {
         Ok(())
     }
 
-    fn overdue(
-        &mut self,
-        each: &mut annex::Each<'_, pb::DataQualityIssue>,
-    ) -> Result<(), RenderError> {
-        let mut count = 0i64;
-        let mut failed = None;
-        self.pages(&mut |conn, ids| {
-            let (_, mut issues) = self.installments(conn, ids)?;
-            issues.retain(|i| i.kind == OVERDUE as i32);
-            count += issues.len() as i64;
-            each(issues).map_err(|e| {
-                failed = Some(e);
-                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
-            })
-        })
-        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
-        check_count("overdue installments", count, self.expected.overdue)
-    }
-
     fn changes(&mut self, each: &mut annex::Each<'_, pb::ReportChange>) -> Result<(), RenderError> {
         if self.expected.previous_report.is_empty() {
             return check_count("changes to contributions", 0, self.expected.changes);
@@ -300,12 +290,12 @@ impl annex::Annexes for StoreAnnexes {
                 None => *previous.insert(self.previous_window(conn)?),
             };
             let w = &self.store.window;
-            let old = self
-                .runtime
-                .block_on(data::schedule_rows_of(conn, as_of, status_date, ids))?;
-            let new = self
-                .runtime
-                .block_on(data::schedule_rows_of(conn, w.as_of, w.status_date, ids))?;
+            let old =
+                self.runtime
+                    .block_on(data::schedule_rows_of(conn, as_of, status_date, ids))?;
+            let new =
+                self.runtime
+                    .block_on(data::schedule_rows_of(conn, w.as_of, w.status_date, ids))?;
             let changes = crate::report::changes::annex_page(&old, &new);
             count += changes.len() as i64;
             each(changes).map_err(|e| {
@@ -324,9 +314,9 @@ impl annex::Annexes for StoreAnnexes {
         let mut count = 0i64;
         let mut failed = None;
         self.pages(&mut |conn, ids| {
-            let doubts =
-                self.runtime
-                    .block_on(data::doubts_of(conn, &self.store.window, ids))?;
+            let doubts = self
+                .runtime
+                .block_on(data::doubts_of(conn, &self.store.window, ids))?;
             let issues = assemble::doubt_issues(&doubts)?;
             count += issues.len() as i64;
             each(issues).map_err(|e| {
@@ -517,7 +507,7 @@ const JSON_LINES: &str = "application/x-ndjson";
 fn json_annexes(annexes: &mut StoreAnnexes, sink: &mut dyn Sink) -> Result<(), RenderError> {
     use annex::Annexes as _;
     fn lines<T: prost::Message + prost::Name>(
-        sink: &mut dyn Sink,
+        sink: &mut dyn Write,
         items: Vec<T>,
     ) -> Result<(), RenderError> {
         for item in items {
@@ -527,14 +517,22 @@ fn json_annexes(annexes: &mut StoreAnnexes, sink: &mut dyn Sink) -> Result<(), R
         }
         Ok(())
     }
+    // One pass over the installments: the overdue entries wait in a temporary file for their
+    // part.
     sink.begin("annex_schedules.jsonl", JSON_LINES)?;
-    annexes.schedules(&mut |page| lines(sink, page))?;
+    let mut overdue = annex::Spool::default();
+    annexes.installments(&mut |schedules, issues| {
+        lines(sink, schedules)?;
+        let mut spooled = Vec::new();
+        lines(&mut spooled, issues)?;
+        Ok(overdue.write(&spooled)?)
+    })?;
     sink.begin("annex_pledges.jsonl", JSON_LINES)?;
     annexes.pledges(&mut |page| lines(sink, page))?;
     sink.begin("annex_changes.jsonl", JSON_LINES)?;
     annexes.changes(&mut |page| lines(sink, page))?;
     sink.begin("annex_overdue_installments.jsonl", JSON_LINES)?;
-    annexes.overdue(&mut |page| lines(sink, page))?;
+    overdue.copy_into(&mut |bytes| Ok(sink.write_all(bytes)?))?;
     sink.begin("annex_data_quality.jsonl", JSON_LINES)?;
     annexes.quality(&mut |page| lines(sink, page))?;
     Ok(())

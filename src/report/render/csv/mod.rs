@@ -6,7 +6,11 @@ use ::csv::Writer;
 
 mod funding;
 
-use super::{Part, RenderError, Sink, annex::Annexes, labels};
+use super::{
+    Part, RenderError, Sink,
+    annex::{Annexes, Spool},
+    labels,
+};
 use crate::pb;
 
 const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
@@ -188,21 +192,26 @@ pub fn render_annexed(
         total_outstanding: m.total_outstanding.clone(),
         ..Default::default()
     };
+    // One pass over the installments: the rows of the later parts wait in temporary files.
     sink.begin("multi_year_commitments.csv", CONTENT_TYPE)?;
     let empty = page_of(Vec::new());
     sink.write_all(&funding::multi_year_commitments(header, &empty, Piece::HEAD)?.data)?;
-    annexes.schedules(&mut |page| {
-        let part = funding::multi_year_commitments(header, &page_of(page), Piece::ROWS)?;
-        Ok(sink.write_all(&part.data)?)
+    let (mut installments, mut overdue) = (Spool::default(), Spool::default());
+    annexes.installments(&mut |schedules, issues| {
+        let page = page_of(schedules);
+        sink.write_all(&funding::multi_year_commitments(header, &page, Piece::ROWS)?.data)?;
+        installments.write(&funding::multi_year_schedules(&page, Piece::ROWS)?.data)?;
+        let issues = pb::DataQuality {
+            issues,
+            ..Default::default()
+        };
+        Ok(overdue.write(&data_quality(&issues, Piece::ROWS)?.data)?)
     })?;
     sink.write_all(&funding::multi_year_commitments(header, &empty, Piece::TAIL)?.data)?;
 
     sink.begin("multi_year_schedules.csv", CONTENT_TYPE)?;
     sink.write_all(&funding::multi_year_schedules(&empty, Piece::HEAD)?.data)?;
-    annexes.schedules(&mut |page| {
-        let part = funding::multi_year_schedules(&page_of(page), Piece::ROWS)?;
-        Ok(sink.write_all(&part.data)?)
-    })?;
+    installments.copy_into(&mut |bytes| Ok(sink.write_all(bytes)?))?;
 
     let v = pb::VoluntaryContributions::default();
     sink.begin("pledges.csv", CONTENT_TYPE)?;
@@ -234,15 +243,14 @@ pub fn render_annexed(
     stored.issues.retain(|i| !annexed.contains(&i.kind));
     sink.begin("data_quality.csv", CONTENT_TYPE)?;
     sink.write_all(&data_quality(&stored, Piece::HEAD)?.data)?;
-    let mut rows = |issues| {
+    overdue.copy_into(&mut |bytes| Ok(sink.write_all(bytes)?))?;
+    annexes.quality(&mut |issues| {
         let page = pb::DataQuality {
             issues,
             ..Default::default()
         };
         Ok(sink.write_all(&data_quality(&page, Piece::ROWS)?.data)?)
-    };
-    annexes.overdue(&mut rows)?;
-    annexes.quality(&mut rows)?;
+    })?;
     Ok(())
 }
 
