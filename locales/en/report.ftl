@@ -11,7 +11,7 @@ page-draft-warning = this revision is not the session’s report of record; its 
 page-reading = Amounts are in the currency named in the column or beside them. Figures marked † are unverified. Pledges are listed but not counted. A line without an exchange rate shows “no rate” and is left out of the totals.
 page-unverified = unverified
 page-sections = Sections
-page-sha256 = Content SHA-256
+page-sha256 = Content SHA-256:
 state-draft = Draft
 state-final = Final
 title-scpf-session = { NUMBER($number, type: "ordinal") ->
@@ -239,6 +239,9 @@ annex-note = The schedules of section 5, in the agreement’s currency; the amou
 annex-installments-note = Receipts up to the status date settle installments in due order. An installment is paid, due (on or before the status date and not fully paid at it) or future.
 heading-annex-pledges = Annex: pledges
 heading-annex-overdue = Annex: overdue installments
+heading-annex-changes = Annex: changes to contributions
+annex-changes-note = Every change to a contribution since the previous session’s final report, in the order of the contributions’ identifiers.
+heading-annex-quality = Annex: overpaid contributions and pledges with receipts
 
 ## 6. Use of unearmarked funding
 
@@ -272,6 +275,7 @@ changes-no-previous = There is no previous final report to compare with.
 col-change = Change
 changes-none = Nothing changed.
 changes-note = What changed since { $report }, the previous session’s final report (status as at { $date }): the same Member State’s position, the same contribution’s schedule, and the totals of the same year. Money paid in each report’s own period is not compared.
+changes-note-session = What changed since the final report of the { $session } ({ $dates }), made final on { $final }, with the status of contributions as at { $date }: the same Member State’s position, the same contribution’s schedule, and the totals of the same year. Money paid in each report’s own period is not compared.
 changes-some-listed = { $listed } of { $total } changes to contributions are listed here; the exports list them all.
 change-from-to = { $currency } { $old } → { $new }
 change-outstanding = { $name }: outstanding { $change }

@@ -11,7 +11,7 @@ page-draft-warning = esta revisión no es el informe oficial de la reunión; sus
 page-reading = Los importes se expresan en la moneda indicada en la columna o junto a ellos. Las cifras marcadas con † no están verificadas. Los anuncios de contribuciones se enumeran pero no se contabilizan. Una línea sin tipo de cambio indica «sin tipo de cambio» y queda fuera de los totales.
 page-unverified = no verificado
 page-sections = Secciones
-page-sha256 = SHA-256 del contenido
+page-sha256 = SHA-256 del contenido:
 state-draft = Borrador
 state-final = Definitivo
 title-scpf-session = { $number }ª Reunión del Comité Permanente de Programas y Finanzas
@@ -227,6 +227,9 @@ annex-note = Los calendarios de la sección 5, en la moneda del acuerdo; el impo
 annex-installments-note = Los pagos recibidos hasta la fecha de situación saldan los plazos por orden de vencimiento. Un plazo está pagado, vencido (en la fecha de situación o antes, y no pagado por completo en ella) o es futuro.
 heading-annex-pledges = Anexo: promesas de contribución
 heading-annex-overdue = Anexo: plazos vencidos
+heading-annex-changes = Anexo: cambios en las contribuciones
+annex-changes-note = Todos los cambios en las contribuciones desde el informe definitivo de la reunión anterior, en el orden de los identificadores de las contribuciones.
+heading-annex-quality = Anexo: contribuciones con pagos superiores al total y promesas con ingresos
 
 ## 6. Utilización de los fondos no asignados
 
@@ -260,6 +263,7 @@ changes-no-previous = No hay un informe definitivo anterior con el que comparar.
 col-change = Cambio
 changes-none = Nada ha cambiado.
 changes-note = Lo que cambió desde { $report }, el informe definitivo de la reunión anterior (situación al { $date }): la situación de un mismo Estado Miembro, el calendario de una misma contribución y los totales de un mismo año. No se comparan los importes pagados en el período propio de cada informe.
+changes-note-session = Lo que cambió desde el informe definitivo de la { $session } ({ $dates }), aprobado como definitivo el { $final }, que daba la situación de las contribuciones al { $date }: la situación de un mismo Estado Miembro, el calendario de una misma contribución y los totales de un mismo año. No se comparan los importes pagados en el período propio de cada informe.
 changes-some-listed = Aquí figuran { $listed } de los { $total } cambios en las contribuciones; las exportaciones los incluyen todos.
 change-from-to = { $old } → { $new } { $currency }
 change-outstanding = { $name }: saldo pendiente { $change }

@@ -1,8 +1,8 @@
 # Textes du rapport de session du CPPF (HTML et Markdown), en français.
-# Le personnel peut modifier le texte à droite du signe « = » ; gardez les identifiants et les
+# Le personnel peut modifier le texte à droite du signe « = » ; gardez les identifiants et les
 # { $arguments }. Les fichiers des trois langues doivent avoir les mêmes identifiants (un test le vérifie).
 
-# Devant « : » et à l’intérieur des guillemets, l’espace est insécable (U+00A0) ; devant « ; », fine
+# Devant « : » et à l’intérieur des guillemets, l’espace est insécable (U+00A0) ; devant « ; », fine
 # insécable (U+202F), pour qu’aucune ligne ne commence par un signe de ponctuation.
 
 ## Page
@@ -14,7 +14,7 @@ page-draft-warning = cette révision n’est pas le rapport officiel de la sessi
 page-reading = Les montants sont exprimés dans la monnaie indiquée dans la colonne ou à côté d’eux. Les chiffres marqués † ne sont pas vérifiés. Les annonces de contributions sont énumérées mais non comptabilisées. Une ligne sans taux de change porte la mention « pas de taux » et n’est pas comprise dans les totaux.
 page-unverified = non vérifié
 page-sections = Sections
-page-sha256 = SHA-256 du contenu
+page-sha256 = SHA-256 du contenu :
 state-draft = Projet
 state-final = Définitif
 title-scpf-session = { $number ->
@@ -237,8 +237,11 @@ annex-installments-title = Échéances
 annex-installments-none = Aucune échéance.
 annex-note = Les échéanciers de la section 5, dans la monnaie de l’accord ; le montant restant dû à la date de situation est converti en { $currency } au taux de son mois. Un échéancier sans taux porte la mention « pas de taux » et n’est pas compris dans le total.
 annex-installments-note = Les versements reçus jusqu’à la date de situation règlent les échéances dans leur ordre. Une échéance est payée, exigible (à la date de situation ou avant, et non entièrement réglée à cette date) ou à venir.
-heading-annex-pledges = Annexe : annonces de contributions
-heading-annex-overdue = Annexe : échéances en retard
+heading-annex-pledges = Annexe : annonces de contributions
+heading-annex-overdue = Annexe : échéances en retard
+heading-annex-changes = Annexe : changements relatifs aux contributions
+annex-changes-note = Tous les changements relatifs aux contributions depuis le rapport définitif de la session précédente, dans l’ordre des identifiants des contributions.
+heading-annex-quality = Annexe : contributions versées au-delà de leur montant et annonces avec encaissements
 
 ## 6. Utilisation des fonds non affectés
 
@@ -272,7 +275,8 @@ changes-no-previous = Il n’y a pas de rapport définitif précédent avec lequ
 col-change = Changement
 changes-none = Rien n’a changé.
 changes-note = Ce qui a changé depuis { $report }, le rapport définitif de la session précédente (situation au { $date }) : la situation d’un même État Membre, l’échéancier d’une même contribution et les totaux d’une même année. Les montants versés pendant la période propre à chaque rapport ne sont pas comparés.
-changes-some-listed = { $listed } des { $total } changements relatifs aux contributions figurent ici ; les exportations les donnent tous.
+changes-note-session = Ce qui a changé depuis le rapport définitif de la { $session } ({ $dates }), arrêté le { $final }, qui donnait la situation des contributions au { $date } : la situation d’un même État Membre, l’échéancier d’une même contribution et les totaux d’une même année. Les montants versés pendant la période propre à chaque rapport ne sont pas comparés.
+changes-some-listed = { $listed } des { $total } changements relatifs aux contributions figurent ici ; les exportations les donnent tous.
 change-from-to = { $old } → { $new } { $currency }
 change-outstanding = { $name } : montant restant dû { $change }
 change-arrears = { $name } : arriérés { $change }

@@ -225,6 +225,26 @@ pub fn annex_page(
     Ok((section.schedules, quality.section().issues))
 }
 
+/// The data-quality entries of the doubts read by [`data::doubts_of`] (overpaid contributions,
+/// pledges with receipts), in kind and contribution order: one page of the exports' annex of
+/// data-quality entries.
+pub fn doubt_issues(doubts: &[data::Doubt]) -> Result<Vec<pb::DataQualityIssue>> {
+    let mut quality = Quality::default();
+    for d in doubts {
+        quality.doubt(d)?;
+    }
+    Ok(quality.section().issues)
+}
+
+/// The kinds of data-quality entry whose number follows the contributions: the stored content
+/// keeps a sample of [`SAMPLE`] of each and the count, and the exports list them all. Entries
+/// of other kinds follow currencies, months and indicators, and are stored whole.
+pub const SAMPLED_KINDS: [pb::DataQualityKind; 3] = [
+    pb::DataQualityKind::OverdueInstallment,
+    pb::DataQualityKind::OverpaidContribution,
+    pb::DataQualityKind::PledgeWithReceipts,
+];
+
 /// The annex lines of pledges read by [`data::pledges_of`].
 pub fn pledge_lines(pledges: &[data::Pledge]) -> Result<Vec<pb::PledgeLine>> {
     pledges.iter().map(pledge_line).collect()
@@ -248,7 +268,8 @@ pub const LINES_KEPT: usize = 1000;
 
 /// What is stored of a full content: its size follows the committee (donors, Member States,
 /// programmes), not the number of contributions. Schedules leave it (their donor-by-year table
-/// stays), so do section 3's lines beyond [`LINES_KEPT`] (the totals stay), pledges and each kind of data-quality entry keep a sample of [`SAMPLE`], and section
+/// stays), so do section 3's lines beyond [`LINES_KEPT`] (the totals stay), pledges and each of
+/// the [`SAMPLED_KINDS`] of data-quality entry keep a sample of [`SAMPLE`], and section
 /// 8 at most [`changes::KEPT`] contribution changes; the counts stay whole.
 pub fn stored_form(mut c: pb::ReportContent) -> pb::ReportContent {
     if let Some(m) = c.multi_year_commitments.as_mut() {
@@ -266,7 +287,11 @@ pub fn stored_form(mut c: pb::ReportContent) -> pb::ReportContent {
     }
     if let Some(q) = c.data_quality.as_mut() {
         let mut seen: BTreeMap<i32, usize> = BTreeMap::new();
+        let sampled = SAMPLED_KINDS.map(|k| k as i32);
         q.issues.retain(|i| {
+            if !sampled.contains(&i.kind) {
+                return true;
+            }
             let n = seen.entry(i.kind).or_default();
             *n += 1;
             *n <= SAMPLE
@@ -352,7 +377,15 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
                 schedules: i.previous_schedules,
             };
             let statements = changes::statements(&previous, &content, &i.schedules, w.status_date);
+            let session = previous.content.header.clone().unwrap_or_default();
             pb::ChangesSincePrevious {
+                previous_session_number: session.session_number,
+                previous_session_start_date: session.session_start_date,
+                previous_session_end_date: session.session_end_date,
+                previous_finalized_date: prev
+                    .finalized_at
+                    .map(|at| convert::date(at.date_naive()))
+                    .unwrap_or_default(),
                 changes: figures::diff(&previous.content, &content, figures::Scope::Summary),
                 contribution_changes: statements
                     .iter()

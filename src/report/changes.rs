@@ -218,6 +218,28 @@ fn keyed(
 }
 
 fn contributions(old: &[ScheduleRow], new: &[ScheduleRow]) -> Vec<pb::ReportChange> {
+    let mut out = keyed_contribution_changes(old, new);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The changes to the contributions of one page of the exports' annex: `old` and `new` are
+/// the same contributions' rows at the previous report's instant and status date and at this
+/// report's. In contribution-id order, the order the annex reads its pages in.
+pub fn annex_page(old: &[ScheduleRow], new: &[ScheduleRow]) -> Vec<pb::ReportChange> {
+    keyed_contribution_changes(old, new)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Each contribution change keyed by (donor name, donor, contribution, order within it), in
+/// contribution-id order.
+#[allow(clippy::type_complexity)]
+fn keyed_contribution_changes(
+    old: &[ScheduleRow],
+    new: &[ScheduleRow],
+) -> Vec<((String, String, String, usize), pb::ReportChange)> {
     let before = by_contribution(old);
     let after = by_contribution(new);
     let mut ids: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
@@ -282,8 +304,7 @@ fn contributions(old: &[ScheduleRow], new: &[ScheduleRow]) -> Vec<pb::ReportChan
             out.push((key, c));
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.into_iter().map(|(_, c)| c).collect()
+    out
 }
 
 fn installments(

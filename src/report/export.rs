@@ -6,11 +6,14 @@
 //! canonical JSON; CSV, Markdown and HTML are rendered from the stored content.
 //!
 //! The stored content's size follows the committee, not the database: per-contribution lists
-//! (schedules with their installments, pledges, overdue installments) are kept there as counts
-//! and samples. Every format carries them whole, as annexes after the document, read from the
-//! store a page of contributions at a time ([`Store`]: keyset pages by contribution id, each page
-//! read through the primary keys) at the report's own as-of instant and status date, and written
-//! to the client row by row as it reads. History is kept, so the same rows come back whenever an
+//! (schedules with their installments, pledges, changes to contributions, overdue installments,
+//! overpaid contributions and pledges with receipts) are kept there as counts and samples. Every
+//! format carries them whole, as annexes after the document, read from the store a page of
+//! contributions at a time ([`Store`]: keyset pages by contribution id, each page read through
+//! the primary keys) at the report's own as-of instant and status date, and written to the
+//! client row by row as it reads. The installments are read once per export: what one pass
+//! makes for a later part or table (a schedule's installments, the overdue entries) waits in a
+//! temporary file ([`annex::Spool`]) rather than in memory. History is kept, so the same rows come back whenever an
 //! export runs; as they stream, their number (and for the schedules, the sum outstanding) is
 //! checked against the stored report's, and a list that differs ends the stream with
 //! FAILED_PRECONDITION `ANNEX_DIFFERS` rather than a different annex. An export holds the
@@ -54,9 +57,21 @@ struct Expected {
     total_outstanding: Decimal,
     pledges: i64,
     overdue: i64,
+    /// Changes to contributions since `previous_report`.
+    changes: i64,
+    /// `sessions/{n}/reports/{r}`, the previous session's final report; empty without one.
+    previous_report: String,
+    /// Overpaid contributions and pledges with receipts.
+    quality: i64,
 }
 
 const OVERDUE: pb::DataQualityKind = pb::DataQualityKind::OverdueInstallment;
+
+/// The data-quality kinds of the annex of [`annex::Annexes::quality`].
+const QUALITY: [pb::DataQualityKind; 2] = [
+    pb::DataQualityKind::OverpaidContribution,
+    pb::DataQualityKind::PledgeWithReceipts,
+];
 
 impl Expected {
     /// The counts of `content`, or `None` when it lists everything it counts (nothing to annex).
@@ -64,20 +79,37 @@ impl Expected {
         let m = content.multi_year_commitments.clone().unwrap_or_default();
         let v = content.voluntary_contributions.clone().unwrap_or_default();
         let q = content.data_quality.clone().unwrap_or_default();
-        let overdue = q
-            .counts
+        let c = content.changes_since_previous.clone().unwrap_or_default();
+        let counted = |kinds: &[pb::DataQualityKind]| -> (i64, i64) {
+            let of = |kind: i32| kinds.iter().any(|k| *k as i32 == kind);
+            let count = q
+                .counts
+                .iter()
+                .filter(|c| of(c.kind))
+                .map(|c| i64::from(c.count));
+            let listed = q.issues.iter().filter(|i| of(i.kind)).count() as i64;
+            (count.sum(), listed)
+        };
+        let (overdue, overdue_listed) = counted(&[OVERDUE]);
+        let (quality, quality_listed) = counted(&QUALITY);
+        let changes_listed = c
+            .statements
             .iter()
-            .find(|c| c.kind == OVERDUE as i32)
-            .map_or(0, |c| i64::from(c.count));
-        let listed = q.issues.iter().filter(|i| i.kind == OVERDUE as i32).count() as i64;
+            .filter(|s| crate::report::changes::is_contribution_change(s))
+            .count() as i64;
         let complete = m.schedules.len() as i64 >= i64::from(m.schedule_count)
             && v.pledges.len() as i64 >= i64::from(v.pledge_count)
-            && listed >= overdue;
+            && overdue_listed >= overdue
+            && quality_listed >= quality
+            && changes_listed >= i64::from(c.contribution_changes);
         (!complete).then(|| Expected {
             schedules: m.schedule_count.into(),
             total_outstanding: m.total_outstanding.parse().unwrap_or_default(),
             pledges: v.pledge_count.into(),
             overdue,
+            changes: c.contribution_changes.into(),
+            previous_report: c.previous_report,
+            quality,
         })
     }
 }
@@ -112,7 +144,7 @@ impl StoreAnnexes {
     }
 
     /// One page's schedules and overdue entries.
-    fn installments(
+    fn installments_page(
         &self,
         conn: &mut sqlx::PgConnection,
         ids: &[String],
@@ -127,6 +159,40 @@ impl StoreAnnexes {
         ))?;
         assemble::annex_page(&rows, &self.store.window)
     }
+}
+
+impl StoreAnnexes {
+    /// The as-of instant and status date of the previous session's final report named
+    /// `previous_report`, read from the store.
+    fn previous_window(
+        &self,
+        conn: &mut sqlx::PgConnection,
+    ) -> Result<(chrono::DateTime<chrono::Utc>, chrono::NaiveDate)> {
+        let name = &self.expected.previous_report;
+        let not_found = || Error::Internal(anyhow::anyhow!("the previous report {name} is gone"));
+        let (session, revision) = name
+            .strip_prefix("sessions/")
+            .and_then(|rest| rest.split_once("/reports/"))
+            .and_then(|(s, r)| Some((s, r.parse::<i32>().ok()?)))
+            .ok_or_else(not_found)?;
+        let previous = self
+            .runtime
+            .block_on(crate::store::reports::get(conn, session, revision, false))?
+            .ok_or_else(not_found)?;
+        Ok((previous.as_of, previous.status_date()))
+    }
+}
+
+/// Ends an annex whose count differs from the stored report's.
+fn check_count(what: &str, count: i64, stored: i64) -> Result<(), RenderError> {
+    if count != stored {
+        return Err(annex_error(differs(
+            what,
+            format!("{count} entries"),
+            stored,
+        )));
+    }
+    Ok(())
 }
 
 /// The error ending an annex that differs from the stored report.
@@ -146,19 +212,21 @@ fn annex_error(e: Error) -> RenderError {
 }
 
 impl annex::Annexes for StoreAnnexes {
-    fn schedules(&mut self, each: &mut annex::Each<'_, pb::Schedule>) -> Result<(), RenderError> {
-        let (mut count, mut outstanding) = (0i64, Decimal::ZERO);
+    fn installments(&mut self, each: &mut annex::Both<'_>) -> Result<(), RenderError> {
+        let (mut count, mut outstanding, mut overdue) = (0i64, Decimal::ZERO, 0i64);
         let mut failed = None;
         self.pages(&mut |conn, ids| {
-            let (schedules, _) = self.installments(conn, ids)?;
+            let (schedules, mut issues) = self.installments_page(conn, ids)?;
+            issues.retain(|i| i.kind == OVERDUE as i32);
             count += schedules.len() as i64;
+            overdue += issues.len() as i64;
             for s in &schedules {
                 outstanding += s
                     .outstanding_converted
                     .parse::<Decimal>()
                     .unwrap_or_default();
             }
-            each(schedules).map_err(|e| {
+            each(schedules, issues).map_err(|e| {
                 failed = Some(e);
                 Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
             })
@@ -178,7 +246,7 @@ impl annex::Annexes for StoreAnnexes {
                 self.expected.total_outstanding,
             )));
         }
-        Ok(())
+        check_count("overdue installments", overdue, self.expected.overdue)
     }
 
     fn pledges(&mut self, each: &mut annex::Each<'_, pb::PledgeLine>) -> Result<(), RenderError> {
@@ -209,15 +277,47 @@ impl annex::Annexes for StoreAnnexes {
         Ok(())
     }
 
-    fn overdue(
+    fn changes(&mut self, each: &mut annex::Each<'_, pb::ReportChange>) -> Result<(), RenderError> {
+        if self.expected.previous_report.is_empty() {
+            return check_count("changes to contributions", 0, self.expected.changes);
+        }
+        let mut previous = None;
+        let mut count = 0i64;
+        let mut failed = None;
+        self.pages(&mut |conn, ids| {
+            let (as_of, status_date) = match previous {
+                Some(window) => window,
+                None => *previous.insert(self.previous_window(conn)?),
+            };
+            let w = &self.store.window;
+            let old =
+                self.runtime
+                    .block_on(data::schedule_rows_of(conn, as_of, status_date, ids))?;
+            let new =
+                self.runtime
+                    .block_on(data::schedule_rows_of(conn, w.as_of, w.status_date, ids))?;
+            let changes = crate::report::changes::annex_page(&old, &new);
+            count += changes.len() as i64;
+            each(changes).map_err(|e| {
+                failed = Some(e);
+                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
+            })
+        })
+        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+        check_count("changes to contributions", count, self.expected.changes)
+    }
+
+    fn quality(
         &mut self,
         each: &mut annex::Each<'_, pb::DataQualityIssue>,
     ) -> Result<(), RenderError> {
         let mut count = 0i64;
         let mut failed = None;
         self.pages(&mut |conn, ids| {
-            let (_, mut issues) = self.installments(conn, ids)?;
-            issues.retain(|i| i.kind == OVERDUE as i32);
+            let doubts = self
+                .runtime
+                .block_on(data::doubts_of(conn, &self.store.window, ids))?;
+            let issues = assemble::doubt_issues(&doubts)?;
             count += issues.len() as i64;
             each(issues).map_err(|e| {
                 failed = Some(e);
@@ -225,14 +325,11 @@ impl annex::Annexes for StoreAnnexes {
             })
         })
         .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
-        if count != self.expected.overdue {
-            return Err(annex_error(differs(
-                "overdue installments",
-                format!("{count} entries"),
-                self.expected.overdue,
-            )));
-        }
-        Ok(())
+        check_count(
+            "overpaid contributions and pledges with receipts",
+            count,
+            self.expected.quality,
+        )
     }
 }
 
@@ -403,12 +500,14 @@ const JSON_LINES: &str = "application/x-ndjson";
 
 /// The JSON annexes, one part per list, one canonical JSON message per line:
 /// `annex_schedules.jsonl` (`scpf.v1.Schedule`, installments included),
-/// `annex_pledges.jsonl` (`scpf.v1.PledgeLine`) and `annex_overdue_installments.jsonl`
-/// (`scpf.v1.DataQualityIssue`).
+/// `annex_pledges.jsonl` (`scpf.v1.PledgeLine`), `annex_changes.jsonl` (`scpf.v1.ReportChange`,
+/// every change to a contribution), `annex_overdue_installments.jsonl` and
+/// `annex_data_quality.jsonl` (`scpf.v1.DataQualityIssue`: overpaid contributions and pledges
+/// with receipts).
 fn json_annexes(annexes: &mut StoreAnnexes, sink: &mut dyn Sink) -> Result<(), RenderError> {
     use annex::Annexes as _;
     fn lines<T: prost::Message + prost::Name>(
-        sink: &mut dyn Sink,
+        sink: &mut dyn Write,
         items: Vec<T>,
     ) -> Result<(), RenderError> {
         for item in items {
@@ -418,12 +517,24 @@ fn json_annexes(annexes: &mut StoreAnnexes, sink: &mut dyn Sink) -> Result<(), R
         }
         Ok(())
     }
+    // One pass over the installments: the overdue entries wait in a temporary file for their
+    // part.
     sink.begin("annex_schedules.jsonl", JSON_LINES)?;
-    annexes.schedules(&mut |page| lines(sink, page))?;
+    let mut overdue = annex::Spool::default();
+    annexes.installments(&mut |schedules, issues| {
+        lines(sink, schedules)?;
+        let mut spooled = Vec::new();
+        lines(&mut spooled, issues)?;
+        Ok(overdue.write(&spooled)?)
+    })?;
     sink.begin("annex_pledges.jsonl", JSON_LINES)?;
     annexes.pledges(&mut |page| lines(sink, page))?;
+    sink.begin("annex_changes.jsonl", JSON_LINES)?;
+    annexes.changes(&mut |page| lines(sink, page))?;
     sink.begin("annex_overdue_installments.jsonl", JSON_LINES)?;
-    annexes.overdue(&mut |page| lines(sink, page))?;
+    overdue.copy_into(&mut |bytes| Ok(sink.write_all(bytes)?))?;
+    sink.begin("annex_data_quality.jsonl", JSON_LINES)?;
+    annexes.quality(&mut |page| lines(sink, page))?;
     Ok(())
 }
 

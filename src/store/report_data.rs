@@ -653,13 +653,9 @@ pub struct Doubt {
     pub received: Decimal,
 }
 
-/// Voluntary contributions whose data is doubtful at the status date: received beyond their
-/// total, or pledges with money received. (Earmarked money without a programme cannot be
-/// recorded: categories 3 and 4 must name one, and category 2 needs none.)
-#[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
-    sqlx::query_as(concat!(
-        as_of_ctes!(),
+/// What [`doubts`] and [`doubts_of`] select after the common table expressions.
+macro_rules! doubt_select {
+    () => {
         ", paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
          c AS (
@@ -676,11 +672,31 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
             SELECT 'pledge_with_receipts', c.* FROM c WHERE c.status = 'pledge' AND c.received > 0
           ) doubtful
          ORDER BY kind, contribution_id"
-    ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .fetch_planned(conn)
-    .await
+    };
+}
+
+/// Voluntary contributions whose data is doubtful at the status date: received beyond their
+/// total, or pledges with money received. (Earmarked money without a programme cannot be
+/// recorded: categories 3 and 4 must name one, and category 2 needs none.)
+#[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
+    sqlx::query_as(concat!(as_of_ctes!(), doubt_select!()))
+        .bind(w.as_of)
+        .bind(w.status_date)
+        .fetch_planned(conn)
+        .await
+}
+
+/// The doubts of [`doubts`] among the contributions `ids`: one page of the exports' annex of
+/// data-quality entries.
+#[tracing::instrument(name = "report_data.doubts_of", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn doubts_of(conn: &mut PgConnection, w: &Window, ids: &[String]) -> Result<Vec<Doubt>> {
+    Ok(sqlx::query_as(concat!(page_ctes!("$3"), doubt_select!()))
+        .bind(w.as_of)
+        .bind(w.status_date)
+        .bind(ids)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// One installment of a voluntary contribution agreed by a status date, with what receipts up to
@@ -703,17 +719,9 @@ pub struct ScheduleRow {
     pub paid: Option<Decimal>,
 }
 
-/// Every voluntary contribution (pledge or commitment) agreed by `status_date`, as known at
-/// `as_of`, with its installments and what was paid of each by `status_date`; by contribution,
-/// then in due order.
-#[tracing::instrument(name = "report_data.schedule_rows", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn schedule_rows(
-    conn: &mut PgConnection,
-    as_of: DateTime<Utc>,
-    status_date: NaiveDate,
-) -> Result<Vec<ScheduleRow>> {
-    Ok(sqlx::query_as(concat!(
-        as_of_ctes!(),
+/// What [`schedule_rows`] and [`schedule_rows_of`] select after the common table expressions.
+macro_rules! schedule_select {
+    () => {
         ", inst AS (
             SELECT cv.id, i.position, i.due_date, i.amount,
                    sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
@@ -734,11 +742,42 @@ pub async fn schedule_rows(
           LEFT JOIN paid ON paid.contribution_id = cv.id
          WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2
          ORDER BY cv.id, inst.due_date, inst.position"
-    ))
-    .bind(as_of)
-    .bind(status_date)
-    .fetch_all(conn)
-    .await?)
+    };
+}
+
+/// Every voluntary contribution (pledge or commitment) agreed by `status_date`, as known at
+/// `as_of`, with its installments and what was paid of each by `status_date`; by contribution,
+/// then in due order.
+#[tracing::instrument(name = "report_data.schedule_rows", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn schedule_rows(
+    conn: &mut PgConnection,
+    as_of: DateTime<Utc>,
+    status_date: NaiveDate,
+) -> Result<Vec<ScheduleRow>> {
+    Ok(sqlx::query_as(concat!(as_of_ctes!(), schedule_select!()))
+        .bind(as_of)
+        .bind(status_date)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// The rows of [`schedule_rows`] for the contributions among `ids`: one page of the exports'
+/// annex of changes to contributions.
+#[tracing::instrument(name = "report_data.schedule_rows_of", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn schedule_rows_of(
+    conn: &mut PgConnection,
+    as_of: DateTime<Utc>,
+    status_date: NaiveDate,
+    ids: &[String],
+) -> Result<Vec<ScheduleRow>> {
+    Ok(
+        sqlx::query_as(concat!(page_ctes!("$3"), schedule_select!()))
+            .bind(as_of)
+            .bind(status_date)
+            .bind(ids)
+            .fetch_all(conn)
+            .await?,
+    )
 }
 
 /// The installments of voluntary commitments signed by the status date, with what receipts up

@@ -165,7 +165,7 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
     }
     writeln!(
         out,
-        "---\n\n{}. {}: `{}`",
+        "---\n\n{}. {} `{}`",
         escape(&doc.two_times),
         escape(&doc.text.sha256),
         doc.sha256.replace('`', "")
@@ -290,6 +290,43 @@ mod tests {
     fn markdown_in(report: &pb::Report, language: Language) -> String {
         let parts = render(report, Format::Markdown, language).expect("renders");
         String::from_utf8(parts[0].data.clone()).expect("UTF-8")
+    }
+
+    #[test]
+    fn the_previous_report_is_named_by_its_session_and_the_day_it_was_made_final() {
+        let report = fixture::report();
+        let nbsp = '\u{a0}';
+        for (language, said) in [
+            (
+                Language::English,
+                "What changed since the final report of the 35th session of the Standing \
+                 Committee on Programmes and Finance (4 November 2024 to 5 November 2024), made \
+                 final on 12 November 2024, with the status of contributions as at 30 September \
+                 2024: "
+                    .to_owned(),
+            ),
+            (
+                Language::French,
+                format!(
+                    "Ce qui a changé depuis le rapport définitif de la 35e session du Comité \
+                     permanent des programmes et des finances (du 4 novembre 2024 au 5 novembre \
+                     2024), arrêté le 12 novembre 2024, qui donnait la situation des \
+                     contributions au 30 septembre 2024{nbsp}: "
+                ),
+            ),
+            (
+                Language::Spanish,
+                "Lo que cambió desde el informe definitivo de la 35ª Reunión del Comité \
+                 Permanente de Programas y Finanzas (del 4 de noviembre de 2024 al 5 de \
+                 noviembre de 2024), aprobado como definitivo el 12 de noviembre de 2024, que \
+                 daba la situación de las contribuciones al 30 de septiembre de 2024: "
+                    .to_owned(),
+            ),
+        ] {
+            let md = markdown_in(&report, language);
+            assert!(md.contains(&said), "{language:?}: {said}");
+            assert!(!md.contains("sessions/35/reports/2,"), "{language:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::{collections::BTreeMap, str::FromStr};
 use fixed_decimal::Decimal;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue, concurrent::FluentBundle};
 use icu_calendar::{Date, Gregorian};
+use icu_collator::{Collator, CollatorBorrowed};
 use icu_datetime::{
     FixedCalendarDateTimeFormatter,
     fieldsets::{YM, YMD, YMDT},
@@ -95,6 +96,7 @@ pub struct Words {
     month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
     instant: FixedCalendarDateTimeFormatter<Gregorian, YMDT>,
     regions: RegionDisplayNames,
+    collator: CollatorBorrowed<'static>,
     /// The country of each government the report names, by `organizations/{id}`.
     countries: BTreeMap<String, String>,
 }
@@ -139,8 +141,13 @@ impl Words {
                 YMDT::long().with_time_precision(TimePrecision::Second),
             )
             .expect("compiled date and time data for en, fr and es"),
-            regions: RegionDisplayNames::try_new(locale.into(), DisplayNamesOptions::default())
-                .expect("compiled region names for en, fr and es"),
+            regions: RegionDisplayNames::try_new(
+                locale.clone().into(),
+                DisplayNamesOptions::default(),
+            )
+            .expect("compiled region names for en, fr and es"),
+            collator: Collator::try_new(locale.into(), Default::default())
+                .expect("compiled collation data for en, fr and es"),
             countries: BTreeMap::new(),
         }
     }
@@ -165,18 +172,12 @@ impl Words {
         self.regions.of(region).map(str::to_owned)
     }
 
-    /// What orders names alphabetically in the language: the name in lower case with its accents
-    /// set aside (canonical decomposition, combining marks dropped), then the name itself, so
-    /// "États-Unis" comes after "Espagne" and before "Finlande". Not the whole of CLDR
-    /// collation, which names of Member States do not need.
-    pub fn sort_key(&self, name: &str) -> (String, String) {
-        let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(name);
-        let folded = decomposed
-            .chars()
-            .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-            .flat_map(char::to_lowercase)
-            .collect();
-        (folded, name.to_owned())
+    /// The alphabetical order of names in the language: CLDR's collation for it (accents and
+    /// case weigh less than letters, so "États-Unis" comes after "Espagne" and before
+    /// "Finlande"; in Spanish "ñ" is a letter after "n"), then the names' code points, so that
+    /// the order is total.
+    pub fn compare_names(&self, a: &str, b: &str) -> std::cmp::Ordering {
+        self.collator.compare(a, b).then_with(|| a.cmp(b))
     }
 
     /// An organization as the reader names it: a government by its country in the language,
@@ -397,7 +398,7 @@ mod tests {
             "Finlande",
             "Égypte",
         ];
-        names.sort_by_cached_key(|n| fr.sort_key(n));
+        names.sort_by(|a, b| fr.compare_names(a, b));
         assert_eq!(
             names,
             [
@@ -409,6 +410,19 @@ mod tests {
                 "Suisse"
             ]
         );
+    }
+
+    #[test]
+    fn names_follow_the_collation_of_the_language() {
+        // In Spanish "ñ" is a letter of its own, after "n"; in English it is an "n" with a mark.
+        let order = |language: Language| {
+            let words = language.words();
+            let mut names = vec!["Omán", "Ñame", "Nueva Zelanda"];
+            names.sort_by(|a, b| words.compare_names(a, b));
+            names
+        };
+        assert_eq!(order(Language::Spanish), ["Nueva Zelanda", "Ñame", "Omán"]);
+        assert_eq!(order(Language::English), ["Ñame", "Nueva Zelanda", "Omán"]);
     }
 
     #[test]
@@ -600,6 +614,9 @@ mod tests {
                     "share",
                     "years",
                     "report",
+                    "session",
+                    "dates",
+                    "final",
                     "objective",
                     "unit",
                     "listed",
@@ -653,5 +670,75 @@ mod tests {
             title(Language::Spanish, 36),
             "36ª Reunión del Comité Permanente de Programas y Finanzas"
         );
+    }
+
+    /// The text of a pattern, its placeables standing as `{}`, and the texts of the variants
+    /// of its selections.
+    fn texts(pattern: &fluent_syntax::ast::Pattern<&str>, out: &mut Vec<String>) {
+        use fluent_syntax::ast::{Expression, PatternElement};
+        let mut text = String::new();
+        for element in &pattern.elements {
+            match element {
+                PatternElement::TextElement { value } => text.push_str(value),
+                PatternElement::Placeable { expression } => {
+                    text.push_str("{}");
+                    if let Expression::Select { variants, .. } = expression {
+                        for v in variants {
+                            texts(&v.value, out);
+                        }
+                    }
+                }
+            }
+        }
+        out.push(text);
+    }
+
+    #[test]
+    fn french_puts_a_no_break_space_before_high_punctuation() {
+        // French typography: a no-break space before « : » (U+00A0 here) and a narrow one before
+        // « ; », « ? » and « ! » (U+202F here), so that the mark never starts a line.
+        let resource =
+            fluent_syntax::parser::parse(Language::French.source()).expect("the file parses");
+        let mut all = Vec::new();
+        for entry in &resource.body {
+            if let fluent_syntax::ast::Entry::Message(m) = entry {
+                let mut texts_of = Vec::new();
+                if let Some(value) = &m.value {
+                    texts(value, &mut texts_of);
+                }
+                for attribute in &m.attributes {
+                    texts(&attribute.value, &mut texts_of);
+                }
+                all.extend(texts_of.into_iter().map(|t| (m.id.name, t)));
+            }
+        }
+        assert!(all.len() > 150, "the scan reads the messages");
+        let wrong: Vec<String> = all
+            .iter()
+            .filter(|(_, text)| bare_high_punctuation(text))
+            .map(|(id, text)| format!("{id}: {text:?}"))
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // The scan finds what it looks for.
+        assert!(bare_high_punctuation("Annexe : échéanciers"));
+        assert!(bare_high_punctuation("{}: montant"));
+        assert!(bare_high_punctuation("oui ; non"));
+        assert!(!bare_high_punctuation(
+            "Annexe\u{a0}: échéanciers\u{202f}; non\u{202f}?"
+        ));
+    }
+
+    /// Whether a high punctuation mark (`:`, `;`, `?`, `!`) follows something other than a
+    /// no-break space.
+    fn bare_high_punctuation(text: &str) -> bool {
+        let mut before = None;
+        for c in text.chars() {
+            if matches!(c, ':' | ';' | '?' | '!') && !matches!(before, Some('\u{a0}' | '\u{202f}'))
+            {
+                return true;
+            }
+            before = Some(c);
+        }
+        false
     }
 }

@@ -124,6 +124,16 @@ async fn changes_are_stated_as_a_reader_says_them(pool: PgPool) {
     let changes = content(&r37).changes_since_previous.clone().unwrap();
     assert_eq!(changes.previous_report, r36.name);
     assert_eq!(changes.previous_status_date, "2025-06-30");
+    // The previous report named as a reader knows it: its session and the day it was made final.
+    assert_eq!(changes.previous_session_number, 36);
+    assert_eq!(changes.previous_session_start_date, "2025-06-25");
+    assert_eq!(changes.previous_session_end_date, "2025-06-26");
+    let finalized = r36.finalize_time.expect("a final report has its time");
+    let finalized = chrono::DateTime::from_timestamp(finalized.seconds, 0)
+        .unwrap()
+        .date_naive()
+        .to_string();
+    assert_eq!(changes.previous_finalized_date, finalized);
 
     // Computed by hand from the rows above. The United States: outstanding at 30 June
     // 10,213,800 + 10,000,000; the July receipt settles 2024 first. Multi-year outstanding in

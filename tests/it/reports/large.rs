@@ -188,7 +188,7 @@ async fn an_export_is_made_as_the_client_reads_it(pool: PgPool) {
             assert!(text.trim_end().ends_with("</html>"), "the page is complete");
         }
         if format == pb::ExportFormat::Json {
-            assert_eq!(last_part, "annex_overdue_installments.jsonl");
+            assert_eq!(last_part, "annex_data_quality.jsonl");
         }
     }
 }
@@ -273,6 +273,8 @@ async fn every_format_carries_the_annexes_whole(pool: PgPool) {
     assert_eq!(
         json.keys().collect::<Vec<_>>(),
         [
+            "annex_changes.jsonl",
+            "annex_data_quality.jsonl",
             "annex_overdue_installments.jsonl",
             "annex_pledges.jsonl",
             "annex_schedules.jsonl",
@@ -370,7 +372,7 @@ async fn every_format_carries_the_annexes_whole(pool: PgPool) {
                 .count(),
         2 * commitments
     );
-    let pledges_annex = between(md, "## Annex: pledges", "## Annex: overdue installments");
+    let pledges_annex = between(md, "## Annex: pledges", "## Annex: changes");
     assert_eq!(
         pledges_annex.matches("| Belgium | 5 March 2025 |").count(),
         pledges
@@ -492,4 +494,171 @@ async fn the_stored_content_does_not_grow_with_the_contributions(pool: PgPool) {
             .count(),
         3000
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_change_and_doubtful_contribution_is_annexed_once(pool: PgPool) {
+    // The 36th session's report is made final with Belgium's commitments be-00000..be-00149 (see
+    // `large`). Before the 37th's, 160 more commitments are recorded (be-00150..be-00309) and 30
+    // pledges of EUR 100 (pq-000..pq-029), each with EUR 50 received: 190 new contributions, and
+    // 30 pledges with receipts; more of each than the stored content lists.
+    let mut w = large(pool, 150).await;
+    w.session(
+        37,
+        ("2025-10-27", "2025-10-28"),
+        ("2025-07-01", "2025-09-30"),
+    )
+    .await;
+    w.rate("EUR", "USD", "2025-09", "1.1200").await;
+    let r36 = w.generate(36, None).await;
+    w.reports
+        .finalize_report(pb::FinalizeReportRequest {
+            name: r36.name.clone(),
+            etag: r36.etag.clone(),
+            request_id: rid(),
+        })
+        .await
+        .unwrap();
+    import(&mut w, 150..310).await;
+    let (new_commitments, pledges) = (160, 30);
+    for i in 0..pledges {
+        let id = format!("pq-{i:03}");
+        w.voluntary(Voluntary {
+            status: pb::FlowStatus::Pledge,
+            agreement_date: "2025-08-05",
+            ..Voluntary::simple(&id, "belgium", "EUR", &[("2025-12-31", "100.00")])
+        })
+        .await;
+        w.receipt(&id, "2025-08-20", "EUR", "50.00").await;
+    }
+    let new: std::collections::BTreeSet<String> = (150..150 + new_commitments)
+        .map(|i| format!("contributions/be-{i:05}"))
+        .chain((0..pledges).map(|i| format!("contributions/pq-{i:03}")))
+        .collect();
+    let doubtful: std::collections::BTreeSet<String> = (0..pledges)
+        .map(|i| format!("contributions/pq-{i:03}"))
+        .collect();
+    let r37 = w.generate(37, None).await;
+    let c = content(&r37);
+    let ch = c.changes_since_previous.as_ref().unwrap();
+    assert_eq!(ch.previous_report, r36.name);
+    assert_eq!(ch.contribution_changes as usize, new.len());
+    assert_eq!(
+        ch.statements
+            .iter()
+            .filter(|s| !s.contribution.is_empty())
+            .count(),
+        100
+    );
+    let with_receipts = pb::DataQualityKind::PledgeWithReceipts as i32;
+    let q = c.data_quality.as_ref().unwrap();
+    assert_eq!(
+        q.counts
+            .iter()
+            .find(|k| k.kind == with_receipts)
+            .map(|k| k.count),
+        Some(pledges as i32)
+    );
+    assert_eq!(
+        q.issues.iter().filter(|i| i.kind == with_receipts).count(),
+        20
+    );
+
+    // JSON: one line per change and per entry.
+    let json = export_parts(&mut w, &r37.name, pb::ExportFormat::Json).await;
+    let changes: Vec<pb::ReportChange> = json["annex_changes.jsonl"]
+        .lines()
+        .map(|l| scpf_reports::pb::json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(changes.len(), new.len());
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| c.contribution.clone())
+            .collect::<std::collections::BTreeSet<_>>(),
+        new
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.kind() == pb::ChangeKind::ContributionNew)
+    );
+    let entries: Vec<pb::DataQualityIssue> = json["annex_data_quality.jsonl"]
+        .lines()
+        .map(|l| scpf_reports::pb::json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), pledges);
+    assert_eq!(
+        entries
+            .iter()
+            .map(|i| i.subject.clone())
+            .collect::<std::collections::BTreeSet<_>>(),
+        doubtful
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|i| i.kind == with_receipts && i.amount.as_ref().unwrap().amount == "50.00")
+    );
+
+    // CSV: the statements and the entries written whole.
+    let csv = export_parts(&mut w, &r37.name, pb::ExportFormat::Csv).await;
+    let rows = |name: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_reader(csv[name].as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let stated: Vec<String> = rows("changes_stated.csv")
+        .iter()
+        .filter(|r| !r[4].is_empty())
+        .map(|r| r[4].to_owned())
+        .collect();
+    assert_eq!(stated.len(), new.len());
+    assert_eq!(
+        stated
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        new
+    );
+    let quality: Vec<String> = rows("data_quality.csv")
+        .iter()
+        .filter(|r| &r[0] == "pledge with receipts")
+        .map(|r| r[1].to_owned())
+        .collect();
+    assert_eq!(quality.len(), pledges);
+    assert_eq!(
+        quality
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        doubtful
+    );
+
+    // Markdown and HTML: an annex section each.
+    let md = export_parts(&mut w, &r37.name, pb::ExportFormat::Markdown).await;
+    let md = &md["report.md"];
+    let changes_annex = between(
+        md,
+        "## Annex: changes to contributions",
+        "## Annex: overdue installments",
+    );
+    for id in &new {
+        assert_eq!(changes_annex.matches(&format!("{id} ")).count(), 1, "{id}");
+    }
+    assert_eq!(
+        changes_annex.matches("New contribution: Belgium").count(),
+        new_commitments
+    );
+    assert_eq!(
+        changes_annex.matches("New pledge: Belgium").count(),
+        pledges
+    );
+    let quality_annex = between(md, "## Annex: overpaid contributions", "\n---\n");
+    assert_eq!(quality_annex.matches("contributions/pq-").count(), pledges);
+    let html = export_parts(&mut w, &r37.name, pb::ExportFormat::Html).await;
+    let html = &html["report.html"];
+    let changes_annex = between(html, "<section id=\"annex-changes\">", "</section>");
+    assert_eq!(changes_annex.matches(">contributions/").count(), new.len());
+    let quality_annex = between(html, "<section id=\"annex-quality\">", "</section>");
+    assert_eq!(quality_annex.matches(">contributions/pq-").count(), pledges);
 }

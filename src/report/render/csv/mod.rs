@@ -6,7 +6,11 @@ use ::csv::Writer;
 
 mod funding;
 
-use super::{Part, RenderError, Sink, annex::Annexes, labels};
+use super::{
+    Part, RenderError, Sink,
+    annex::{Annexes, Spool},
+    labels,
+};
 use crate::pb;
 
 const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
@@ -141,6 +145,7 @@ pub fn render(
             .changes_since_previous
             .as_ref()
             .unwrap_or(&Default::default()),
+        Piece::WHOLE,
     )?)?;
     emit(data_quality(
         content.data_quality.as_ref().unwrap_or(&Default::default()),
@@ -150,19 +155,22 @@ pub fn render(
 
 /// The parts the annexes replace: whole in the export, where the stored content keeps a count
 /// and a sample.
-const ANNEXED: [&str; 4] = [
+const ANNEXED: [&str; 5] = [
     "pledges.csv",
     "multi_year_commitments.csv",
     "multi_year_schedules.csv",
+    "changes_stated.csv",
     "data_quality.csv",
 ];
 
 /// Every table of the report as [`render`] makes them from the stored content, then the parts
 /// that list contributions, pledges and overdue installments, written a page of `annexes` at a
 /// time: the schedules (`multi_year_commitments.csv`, with the report's total), their
-/// installments (`multi_year_schedules.csv`), the pledges (`pledges.csv`) and the data-quality
-/// entries (`data_quality.csv`: the stored entries of other kinds, then every overdue
-/// installment).
+/// installments (`multi_year_schedules.csv`), the pledges (`pledges.csv`), section 8's
+/// statements (`changes_stated.csv`: the stored ones about Member States and totals, then every
+/// change to a contribution) and the data-quality entries (`data_quality.csv`: the stored
+/// entries of other kinds, then every overdue installment, overpaid contribution and pledge with
+/// receipts).
 pub fn render_annexed(
     report: &pb::Report,
     content: &pb::ReportContent,
@@ -184,21 +192,26 @@ pub fn render_annexed(
         total_outstanding: m.total_outstanding.clone(),
         ..Default::default()
     };
+    // One pass over the installments: the rows of the later parts wait in temporary files.
     sink.begin("multi_year_commitments.csv", CONTENT_TYPE)?;
     let empty = page_of(Vec::new());
     sink.write_all(&funding::multi_year_commitments(header, &empty, Piece::HEAD)?.data)?;
-    annexes.schedules(&mut |page| {
-        let part = funding::multi_year_commitments(header, &page_of(page), Piece::ROWS)?;
-        Ok(sink.write_all(&part.data)?)
+    let (mut installments, mut overdue) = (Spool::default(), Spool::default());
+    annexes.installments(&mut |schedules, issues| {
+        let page = page_of(schedules);
+        sink.write_all(&funding::multi_year_commitments(header, &page, Piece::ROWS)?.data)?;
+        installments.write(&funding::multi_year_schedules(&page, Piece::ROWS)?.data)?;
+        let issues = pb::DataQuality {
+            issues,
+            ..Default::default()
+        };
+        Ok(overdue.write(&data_quality(&issues, Piece::ROWS)?.data)?)
     })?;
     sink.write_all(&funding::multi_year_commitments(header, &empty, Piece::TAIL)?.data)?;
 
     sink.begin("multi_year_schedules.csv", CONTENT_TYPE)?;
     sink.write_all(&funding::multi_year_schedules(&empty, Piece::HEAD)?.data)?;
-    annexes.schedules(&mut |page| {
-        let part = funding::multi_year_schedules(&page_of(page), Piece::ROWS)?;
-        Ok(sink.write_all(&part.data)?)
-    })?;
+    installments.copy_into(&mut |bytes| Ok(sink.write_all(bytes)?))?;
 
     let v = pb::VoluntaryContributions::default();
     sink.begin("pledges.csv", CONTENT_TYPE)?;
@@ -211,12 +224,27 @@ pub fn render_annexed(
         Ok(sink.write_all(&funding::pledges(&page, Piece::ROWS)?.data)?)
     })?;
 
-    let overdue = pb::DataQualityKind::OverdueInstallment as i32;
+    let mut stored = content.changes_since_previous.clone().unwrap_or_default();
+    stored.statements.retain(|s| s.contribution.is_empty());
+    sink.begin("changes_stated.csv", CONTENT_TYPE)?;
+    sink.write_all(&change_statements(&stored, Piece::HEAD)?.data)?;
+    stored.statements.clear();
+    annexes.changes(&mut |statements| {
+        let page = pb::ChangesSincePrevious {
+            statements,
+            previous_report: stored.previous_report.clone(),
+            ..Default::default()
+        };
+        Ok(sink.write_all(&change_statements(&page, Piece::ROWS)?.data)?)
+    })?;
+
+    let annexed = crate::report::assemble::SAMPLED_KINDS.map(|k| k as i32);
     let mut stored = content.data_quality.clone().unwrap_or_default();
-    stored.issues.retain(|i| i.kind != overdue);
+    stored.issues.retain(|i| !annexed.contains(&i.kind));
     sink.begin("data_quality.csv", CONTENT_TYPE)?;
     sink.write_all(&data_quality(&stored, Piece::HEAD)?.data)?;
-    annexes.overdue(&mut |issues| {
+    overdue.copy_into(&mut |bytes| Ok(sink.write_all(bytes)?))?;
+    annexes.quality(&mut |issues| {
         let page = pb::DataQuality {
             issues,
             ..Default::default()
@@ -376,8 +404,8 @@ fn changes(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
 }
 
 /// Section 8's statements as data: kinds and totals by their contract names.
-fn change_statements(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> {
-    let mut t = Table::new(
+fn change_statements(c: &pb::ChangesSincePrevious, piece: Piece) -> Result<Part, RenderError> {
+    let mut t = Table::piece(
         "changes_stated.csv",
         &[
             "previous_report",
@@ -396,6 +424,7 @@ fn change_statements(c: &pb::ChangesSincePrevious) -> Result<Part, RenderError> 
             "total",
             "status",
         ],
+        piece,
     )?;
     for s in &c.statements {
         let year = if s.year == 0 {

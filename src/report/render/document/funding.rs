@@ -42,12 +42,16 @@ fn by_name<'a, T>(
     lines: &'a [T],
     name: impl Fn(&T) -> (&String, &String),
 ) -> Vec<&'a T> {
-    let mut sorted: Vec<&T> = lines.iter().collect();
-    sorted.sort_by_cached_key(|l| {
-        let (organization, recorded) = name(l);
-        w.sort_key(&w.organization(organization, recorded))
-    });
-    sorted
+    let mut named: Vec<(String, &T)> = lines
+        .iter()
+        .map(|l| {
+            let (organization, recorded) = name(l);
+            (w.organization(organization, recorded), l)
+        })
+        .collect();
+    // Stable: lines of the same name keep the report's order.
+    named.sort_by(|a, b| w.compare_names(&a.0, &b.0));
+    named.into_iter().map(|(_, l)| l).collect()
 }
 
 fn text(words: &[String]) -> Vec<&str> {

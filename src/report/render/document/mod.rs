@@ -47,7 +47,7 @@ pub struct PageText {
     pub unverified: String,
     /// "Sections", the name of the table of contents.
     pub sections: String,
-    /// "Content SHA-256".
+    /// "Content SHA-256:", the footer's label with the punctuation of its language.
     pub sha256: String,
 }
 
@@ -323,7 +323,7 @@ impl Document {
 /// writes the section's heading and the tables' heads once, then the rows of every page (see
 /// `render::annex`).
 pub mod annex {
-    use super::{Section, Table, Words, funding, sections};
+    use super::{Section, Table, Words, cell, funding, sections};
     use crate::pb;
 
     fn finished(mut section: Section, w: &Words) -> Section {
@@ -362,6 +362,38 @@ pub mod annex {
             },
             w,
         )
+    }
+
+    /// Section 8's changes to contributions, every one of them, with the contribution each is
+    /// about.
+    pub fn changes(statements: &[pb::ReportChange], w: &Words) -> Section {
+        let mut t = Table::new("", &[&w.t("col-change"), &w.t("col-contribution")])
+            .empty(w.t("changes-none"));
+        for statement in statements {
+            t.row(vec![
+                cell(super::changes::sentence(statement, w)),
+                cell(&statement.contribution),
+            ]);
+        }
+        finished(
+            Section {
+                id: "annex-changes",
+                heading: w.t("heading-annex-changes"),
+                notes: vec![w.t("annex-changes-note")],
+                tables: vec![t],
+            },
+            w,
+        )
+    }
+
+    /// Section 9's entries about contributions other than overdue installments (overpaid
+    /// contributions, pledges with receipts), every one of them.
+    pub fn quality(d: &pb::DataQuality, w: &Words) -> Section {
+        let mut section = sections::data_quality(d, w);
+        section.id = "annex-quality";
+        section.heading = w.t("heading-annex-quality");
+        section.notes = Vec::new();
+        finished(section, w)
     }
 
     /// Section 9's overdue installments, every one of them.

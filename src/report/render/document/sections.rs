@@ -40,6 +40,7 @@ pub fn all(report: &pb::Report, content: &pb::ReportContent, w: &Words) -> Vec<S
         ),
         results(&results_section, w),
         changes(
+            &header,
             &content.changes_since_previous.clone().unwrap_or_default(),
             w,
         ),
@@ -228,7 +229,7 @@ fn results(r: &pb::ProgrammeResults, w: &Words) -> Section {
     }
 }
 
-fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
+fn changes(header: &pb::ReportHeader, c: &pb::ChangesSincePrevious, w: &Words) -> Section {
     let mut t = Table::new("", &[&w.t("col-change")]).empty(w.t("changes-none"));
     for statement in &c.statements {
         t.row(vec![cell(super::changes::sentence(statement, w))]);
@@ -236,13 +237,7 @@ fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
     let mut notes = vec![if c.previous_report.is_empty() {
         w.t("changes-no-previous")
     } else {
-        w.t_args(
-            "changes-note",
-            &[
-                ("report", Arg::Text(&c.previous_report)),
-                ("date", Arg::Text(&w.date(&c.previous_status_date))),
-            ],
-        )
+        previous_report(header, c, w)
     }];
     let listed = c
         .statements
@@ -267,6 +262,42 @@ fn changes(c: &pb::ChangesSincePrevious, w: &Words) -> Section {
         } else {
             vec![t]
         },
+    }
+}
+
+/// Section 8's first note: the previous report named as a reader knows it, by its session and
+/// the day it was made final; by its identifier for reports stored before those were recorded.
+fn previous_report(header: &pb::ReportHeader, c: &pb::ChangesSincePrevious, w: &Words) -> String {
+    let status = w.date(&c.previous_status_date);
+    let previous = pb::ReportHeader {
+        body: header.body,
+        session_number: c.previous_session_number,
+        ..Default::default()
+    };
+    match terms::session_title(w, &previous) {
+        Some(session) if !c.previous_finalized_date.is_empty() => w.t_args(
+            "changes-note-session",
+            &[
+                ("session", Arg::Text(&session)),
+                (
+                    "dates",
+                    Arg::Text(&terms::span(
+                        w,
+                        &c.previous_session_start_date,
+                        &c.previous_session_end_date,
+                    )),
+                ),
+                ("final", Arg::Text(&w.date(&c.previous_finalized_date))),
+                ("date", Arg::Text(&status)),
+            ],
+        ),
+        _ => w.t_args(
+            "changes-note",
+            &[
+                ("report", Arg::Text(&c.previous_report)),
+                ("date", Arg::Text(&status)),
+            ],
+        ),
     }
 }
 

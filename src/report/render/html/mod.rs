@@ -183,7 +183,7 @@ impl super::annex::Pieces for Pieces<'_> {
         Ok(self.sink.write_all(&text.as_bytes()[..start])?)
     }
 
-    fn rows(&mut self, table: &Table) -> Result<(), RenderError> {
+    fn rows(&mut self, table: &Table) -> Result<String, RenderError> {
         let text = TableView {
             doc: self.doc,
             table,
@@ -198,7 +198,11 @@ impl super::annex::Pieces for Pieces<'_> {
                     .map(|len| &text[start..start + len])
             })
             .unwrap_or("");
-        Ok(self.sink.write_all(body.as_bytes())?)
+        Ok(body.to_owned())
+    }
+
+    fn put(&mut self, text: &[u8]) -> Result<(), RenderError> {
+        Ok(self.sink.write_all(text)?)
     }
 
     fn table_tail(&mut self, _table: &Table) -> Result<(), RenderError> {
