@@ -371,9 +371,8 @@ impl Batch {
         Ok((batch, outcomes))
     }
 
-    /// Opens the transaction, holding the history lock, without claiming anything yet: for a
-    /// batch whose rows are claimed in a statement of the caller's (see [`Batch::settle`]).
-    pub async fn open(pool: &PgPool, actor: &str, method: &'static str) -> Result<Batch> {
+    /// Opens the transaction, holding the history lock, without claiming anything yet.
+    async fn open(pool: &PgPool, actor: &str, method: &'static str) -> Result<Batch> {
         Ok(Batch {
             env: Envelope::open(pool).await?,
             actor: actor.to_owned(),
@@ -385,7 +384,7 @@ impl Batch {
     /// Takes note of the request_ids a claiming statement inserted (`claimed`, among the
     /// `unique` rows of [`first_claims`]) and turns the outcome of every other unique row into a
     /// replay of its stored response or a refusal.
-    pub async fn settle(
+    async fn settle(
         &mut self,
         claims: &[RowClaim],
         unique: &[usize],
@@ -430,16 +429,6 @@ impl Batch {
         }
         self.claimed.extend(claimed);
         Ok(())
-    }
-
-    /// Who is writing.
-    pub fn actor(&self) -> &str {
-        &self.actor
-    }
-
-    /// The method writing, as the audit trail and the idempotency keys name it.
-    pub fn method(&self) -> &'static str {
-        self.method
     }
 
     /// The instant every version written in this batch is stamped with.
@@ -508,10 +497,14 @@ impl Batch {
         }
         // Claims still without a response belong to rows that failed without being released:
         // drop them rather than leave request_ids that could never be replayed.
-        sqlx::query("DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL")
+        if !self.claimed.is_empty() {
+            sqlx::query(
+                "DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL",
+            )
             .bind(&self.claimed)
             .execute(&mut *self.env.tx)
             .await?;
+        }
         self.env.tx.commit().await.map_err(super::map_db_error)
     }
 }

@@ -1,7 +1,8 @@
 //! ImportContributions: a client stream of rows, written in batches. Each row is parsed into a
-//! domain value first (a bad row fails alone and never reaches the database); then a batch is
-//! streamed into a staging table with COPY, and claimed, checked against the database and
-//! written from there with one statement per step, whatever its number of rows.
+//! domain value first (a bad row fails alone and never reaches the database); then a batch's
+//! request_ids are claimed, its claimed rows streamed into a staging table with COPY, checked
+//! against the database and written from there with one statement per step, whatever its number
+//! of rows. A single CreateContribution is a batch of one.
 
 use std::collections::HashSet;
 
@@ -18,7 +19,7 @@ use crate::{
         Versioned,
         contributions::import::{self, StagedRow},
         statistics::{self, Table},
-        write::{Batch, RowClaim, RowOutcome, first_claims},
+        write::{Batch, RowClaim, RowOutcome},
     },
 };
 
@@ -202,14 +203,17 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
             fingerprint: v.fingerprint,
         })
         .collect();
-    let (mut outcomes, unique) = first_claims(&claims);
-    let mut batch = Batch::open(api.pool(), &caller.actor, caller.method).await?;
+    let (mut batch, outcomes) =
+        Batch::begin(api.pool(), &caller.actor, caller.method, &claims).await?;
     let now = batch.now();
+    let fresh: Vec<usize> = (0..valid.len())
+        .filter(|&i| matches!(outcomes[i], RowOutcome::Fresh))
+        .collect();
 
-    // Every row that may be written is staged with the response it will have: a new
-    // contribution is revision 1, stamped with the batch's instant.
+    // Every claimed row is staged with the response it will have: a new contribution is
+    // revision 1, stamped with the batch's instant. A replay stages nothing.
     let mut responses: Vec<Option<pb::Contribution>> = vec![None; valid.len()];
-    for &i in &unique {
+    for &i in &fresh {
         responses[i] = Some(message(&Versioned {
             revision: 1,
             created_at: now,
@@ -217,7 +221,7 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
             value: valid[i].contribution.clone(),
         }));
     }
-    let staged: Vec<StagedRow> = unique
+    let staged: Vec<StagedRow> = fresh
         .iter()
         .map(|&i| StagedRow {
             n: i as i32,
@@ -229,18 +233,13 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
                 .unwrap_or_default(),
         })
         .collect();
-    import::stage(&mut batch, &staged).await?;
-    let claimed = import::claim(&mut batch).await?;
-    batch
-        .settle(&claims, &unique, claimed, &mut outcomes)
-        .await?;
+    if !staged.is_empty() {
+        import::stage(&mut batch, &staged).await?;
+    }
 
     // Reference checks of the claimed rows; a row refused here gives its claim back.
     let mut refusals: Vec<Option<Error>> = (0..valid.len()).map(|_| None).collect();
-    let fresh: Vec<i32> = (0..valid.len())
-        .filter(|&i| matches!(outcomes[i], RowOutcome::Fresh))
-        .map(|i| i as i32)
-        .collect();
+    let fresh: Vec<i32> = fresh.into_iter().map(|i| i as i32).collect();
     let references = import::references(&mut batch, &fresh).await?;
     let mut refused = Vec::new();
     let mut ids_in_batch = HashSet::new();

@@ -1,6 +1,6 @@
-//! ImportContributions' writes. A batch is streamed with COPY into a staging table of the
-//! transaction's own (temporary, emptied at commit), then claimed, checked and written from it
-//! with one statement per step, whatever the number of rows: the database receives the rows once,
+//! ImportContributions' writes. A batch's claimed rows are streamed with COPY into a staging
+//! table of the transaction's own (temporary, emptied at commit), then checked and written from
+//! it with one statement per step, whatever the number of rows: the database receives the rows once,
 //! in its fastest input format, and every later step is a join with the staging table.
 
 use std::collections::HashSet;
@@ -110,22 +110,6 @@ pub async fn stage(batch: &mut Batch, rows: &[StagedRow<'_>]) -> Result<()> {
     }
     copy.send(batch.conn(), COPY).await?;
     Ok(())
-}
-
-/// Claims the staged rows' request_ids, in request_id order (two batches sharing ids then wait
-/// for each other at most once, never in a cycle); returns the ids claimed.
-pub async fn claim(batch: &mut Batch) -> Result<Vec<String>> {
-    let (method, actor) = (batch.method(), batch.actor().to_owned());
-    Ok(sqlx::query_scalar(
-        "INSERT INTO idempotency_keys (request_id, method, fingerprint, actor)
-         SELECT request_id, $1, fingerprint, $2 FROM contribution_import ORDER BY request_id
-         ON CONFLICT (request_id) DO NOTHING
-         RETURNING request_id",
-    )
-    .bind(method)
-    .bind(actor)
-    .fetch_all(batch.conn())
-    .await?)
 }
 
 /// The references of the staged rows `ns`: the donor as it is now, the programme, the session.
