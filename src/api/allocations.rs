@@ -18,7 +18,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, allocation_service_server::AllocationService},
-    rpc_method,
     store::{Versioned, allocations, refs::Target},
 };
 
@@ -149,90 +148,115 @@ pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
     text::parse_name(name, "allocations", field)
 }
 
+async fn create_allocation(
+    api: &Api,
+    request: Request<pb::CreateAllocationRequest>,
+) -> Result<pb::Allocation, Status> {
+    let (caller, req) = Caller::split(request);
+    // A generated id is safe to retry: the retry carries the same request_id and payload,
+    // so it replays the first response, generated name included.
+    let id = if req.allocation_id.is_empty() {
+        Id::generated()
+    } else {
+        Id::parse(&req.allocation_id, "allocation_id")?
+    };
+    let allocation = allocation(id, req.allocation.as_ref(), "allocation")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            require_programme(w.conn(), &allocation, "allocation").await?;
+            let created = allocations::create(w, &allocation).await?;
+            let response = message(&created);
+            crate::api::audit_created(w, &allocation.name(), &response);
+            Ok(response)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn get_allocation(
+    api: &Api,
+    request: Request<pb::GetAllocationRequest>,
+) -> Result<pb::Allocation, Status> {
+    let req = request.into_inner();
+    let id = parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<Allocation>(&id, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_allocations(
+    api: &Api,
+    request: Request<pb::ListAllocationsRequest>,
+) -> Result<pb::ListAllocationsResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListAllocations",
+            Some(filter.canonical()),
+            async |as_of, after: Option<&allocations::Cursor>, limit| {
+                allocations::list(api.pool(), &filter, as_of, after, limit).await
+            },
+            |v| allocations::cursor(&v.value),
+        )
+        .await?;
+    Ok(pb::ListAllocationsResponse {
+        allocations: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn update_allocation(
+    api: &Api,
+    request: Request<pb::UpdateAllocationRequest>,
+) -> Result<pb::Allocation, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = req
+        .allocation
+        .as_ref()
+        .ok_or_else(|| Error::invalid("allocation", "REQUIRED", "the allocation is required"))?;
+    let id = parse_name(&given.name, "allocation.name")?;
+    let allocation = allocation(id, Some(given), "allocation")?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            require_programme(w.conn(), &allocation, "allocation").await?;
+            resource::update_with_etag(w, &allocation, &etag).await
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl AllocationService for Api {
     async fn create_allocation(
         &self,
         request: Request<pb::CreateAllocationRequest>,
     ) -> Result<Response<pb::Allocation>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        // A generated id is safe to retry: the retry carries the same request_id and payload,
-        // so it replays the first response, generated name included.
-        let id = if req.allocation_id.is_empty() {
-            Id::generated()
-        } else {
-            Id::parse(&req.allocation_id, "allocation_id")?
-        };
-        let allocation = allocation(id, req.allocation.as_ref(), "allocation")?;
-        let method = rpc_method!("AllocationService", "CreateAllocation");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                require_programme(w.conn(), &allocation, "allocation").await?;
-                let created = allocations::create(w, &allocation).await?;
-                let response = message(&created);
-                crate::api::audit_created(w, &allocation.name(), &response).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_allocation(self, request).await.map(Response::new)
     }
 
     async fn get_allocation(
         &self,
         request: Request<pb::GetAllocationRequest>,
     ) -> Result<Response<pb::Allocation>, Status> {
-        let req = request.into_inner();
-        let id = parse_name(&req.name, "name")?;
-        let found = self
-            .get_one::<Allocation>(&id, &req.name, req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_allocation(self, request).await.map(Response::new)
     }
 
     async fn list_allocations(
         &self,
         request: Request<pb::ListAllocationsRequest>,
     ) -> Result<Response<pb::ListAllocationsResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListAllocations",
-                Some(filter.canonical()),
-                async |as_of, after: Option<&allocations::Cursor>, limit| {
-                    allocations::list(self.pool(), &filter, as_of, after, limit).await
-                },
-                |v| allocations::cursor(&v.value),
-            )
-            .await?;
-        Ok(Response::new(pb::ListAllocationsResponse {
-            allocations: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_allocations(self, request).await.map(Response::new)
     }
 
     async fn update_allocation(
         &self,
         request: Request<pb::UpdateAllocationRequest>,
     ) -> Result<Response<pb::Allocation>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = req.allocation.as_ref().ok_or_else(|| {
-            Error::invalid("allocation", "REQUIRED", "the allocation is required")
-        })?;
-        let id = parse_name(&given.name, "allocation.name")?;
-        let allocation = allocation(id, Some(given), "allocation")?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("AllocationService", "UpdateAllocation");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                require_programme(w.conn(), &allocation, "allocation").await?;
-                resource::update_with_etag(w, &allocation, &etag).await
-            })
-            .await?;
-        Ok(Response::new(response))
+        update_allocation(self, request).await.map(Response::new)
     }
 }
 

@@ -65,35 +65,49 @@ fn parse_name(name: &str) -> Result<i64, FieldViolation> {
         })
 }
 
+async fn get_audit_event(
+    api: &Api,
+    request: Request<pb::GetAuditEventRequest>,
+) -> Result<pb::AuditEvent, Status> {
+    let req = request.into_inner();
+    let id = parse_name(&req.name)?;
+    let event = audit::get(api.pool(), id, &req.name).await?;
+    Ok(message(event))
+}
+
+async fn list_audit_events(
+    api: &Api,
+    request: Request<pb::ListAuditEventsRequest>,
+) -> Result<pb::ListAuditEventsResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let page = PageRequest::<i64>::parse(
+        api.page_key(),
+        req.page_size,
+        &req.page_token,
+        format!("ListAuditEvents|{}", filter.canonical()),
+    )?;
+    let rows = audit::list(api.pool(), &filter, page.after, page.fetch_limit()).await?;
+    let (rows, next_page_token) = page.finish(api.page_key(), rows, |e| e.id);
+    Ok(pb::ListAuditEventsResponse {
+        audit_events: rows.into_iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
 #[tonic::async_trait]
 impl AuditService for Api {
     async fn get_audit_event(
         &self,
         request: Request<pb::GetAuditEventRequest>,
     ) -> Result<Response<pb::AuditEvent>, Status> {
-        let req = request.into_inner();
-        let id = parse_name(&req.name)?;
-        let event = audit::get(self.pool(), id, &req.name).await?;
-        Ok(Response::new(message(event)))
+        get_audit_event(self, request).await.map(Response::new)
     }
 
     async fn list_audit_events(
         &self,
         request: Request<pb::ListAuditEventsRequest>,
     ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let page = PageRequest::<i64>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListAuditEvents|{}", filter.canonical()),
-        )?;
-        let rows = audit::list(self.pool(), &filter, page.after, page.fetch_limit()).await?;
-        let (rows, next_page_token) = page.finish(self.page_key(), rows, |e| e.id);
-        Ok(Response::new(pb::ListAuditEventsResponse {
-            audit_events: rows.into_iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_audit_events(self, request).await.map(Response::new)
     }
 }

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
     api::{
-        Api, Caller, convert,
+        Api, Caller,
         resource::{self, Shown},
     },
     domain::{
@@ -19,7 +19,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, contribution_service_server::ContributionService},
-    rpc_method,
     store::{
         Versioned,
         contributions::{self, import::References},
@@ -104,7 +103,7 @@ pub(crate) fn parse_create(req: &pb::CreateContributionRequest) -> Result<Contri
 }
 
 /// The checks of a new contribution's references, answered from what the database knows of them
-/// (`store::contributions::references`, or a batch's one statement for all its rows): the donor
+/// (the import's one statement for all its rows; a single create is a batch of one): the donor
 /// exists and may pay this kind of money, then the links hold.
 pub(crate) fn check_references(c: &Contribution, known: &References) -> Result<()> {
     let Some(member_state) = known.member_state else {
@@ -145,133 +144,149 @@ fn missing(field: &str, reason: &'static str, name: String) -> Error {
     Error::invalid(field, reason, format!("{name} does not exist"))
 }
 
+/// A single CreateContribution is a batch of one of the import: the same checks, claim, write and
+/// audit event, under its own method.
+async fn create_contribution(
+    api: &Api,
+    request: Request<pb::CreateContributionRequest>,
+) -> Result<pb::Contribution, Status> {
+    let (caller, req) = Caller::split(request);
+    let row = import::parse_valid(0, &req)?;
+    let answer = import::write(api, &caller, std::slice::from_ref(&row))
+        .await?
+        .pop();
+    match answer {
+        Some(import::Answer::Done { response, .. }) => Ok(*response),
+        Some(import::Answer::Refused(err)) => Err(err.into()),
+        _ => Err(Error::Internal(anyhow::anyhow!("a single write without its answer")).into()),
+    }
+}
+
+async fn get_contribution(
+    api: &Api,
+    request: Request<pb::GetContributionRequest>,
+) -> Result<pb::Contribution, Status> {
+    let req = request.into_inner();
+    let id = text::parse_name(&req.name, "contributions", "name")?;
+    let found = api
+        .get_one::<Contribution>(&id, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_contributions(
+    api: &Api,
+    request: Request<pb::ListContributionsRequest>,
+) -> Result<pb::ListContributionsResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let by_id = filter_ids(&filter)?;
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListContributions",
+            Some(filter.canonical()),
+            async |as_of, after: Option<&String>, limit| {
+                contributions::list(api.pool(), &by_id, as_of, after.map(String::as_str), limit)
+                    .await
+            },
+            |v| v.value.id.to_string(),
+        )
+        .await?;
+    Ok(pb::ListContributionsResponse {
+        contributions: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn amend_contribution(
+    api: &Api,
+    request: Request<pb::AmendContributionRequest>,
+) -> Result<pb::Contribution, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = req.contribution.as_ref().ok_or_else(|| {
+        Error::invalid("contribution", "REQUIRED", "the contribution is required")
+    })?;
+    let id = text::parse_name(&given.name, "contributions", "contribution.name")?;
+    let c = contribution(id, Some(given), "contribution")?;
+    let reason = text::required_text(&req.reason, "reason", 500)?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            let current = resource::lock_with_etag(w, &c.id, &etag).await?;
+            c.check_same_identity(&current.value, "contribution")?;
+            check_links(&c, &contributions::references(w.conn(), &c).await?)?;
+            Ok(resource::revise_audited(w, &current, &c, Some(&reason))
+                .await?
+                .unwrap_or_else(|| message(&current)))
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl ContributionService for Api {
     async fn create_contribution(
         &self,
         request: Request<pb::CreateContributionRequest>,
     ) -> Result<Response<pb::Contribution>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let c = parse_create(&req)?;
-        let method = rpc_method!("ContributionService", "CreateContribution");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let known = contributions::references(w.conn(), &c).await?;
-                check_references(&c, &known)?;
-                let created = contributions::create(w, &c).await?;
-                let response = message(&created);
-                let after = convert::canonical_json(&response);
-                w.audit(&c.name(), None, Some(after), None).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_contribution(self, request).await.map(Response::new)
     }
 
     async fn get_contribution(
         &self,
         request: Request<pb::GetContributionRequest>,
     ) -> Result<Response<pb::Contribution>, Status> {
-        let req = request.into_inner();
-        let id = text::parse_name(&req.name, "contributions", "name")?;
-        let found = self
-            .get_one::<Contribution>(&id, &req.name, req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_contribution(self, request).await.map(Response::new)
     }
 
     async fn list_contributions(
         &self,
         request: Request<pb::ListContributionsRequest>,
     ) -> Result<Response<pb::ListContributionsResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let by_id = filter_ids(&filter)?;
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListContributions",
-                Some(filter.canonical()),
-                async |as_of, after: Option<&String>, limit| {
-                    contributions::list(
-                        self.pool(),
-                        &by_id,
-                        as_of,
-                        after.map(String::as_str),
-                        limit,
-                    )
-                    .await
-                },
-                |v| v.value.id.to_string(),
-            )
-            .await?;
-        Ok(Response::new(pb::ListContributionsResponse {
-            contributions: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_contributions(self, request).await.map(Response::new)
     }
 
     async fn amend_contribution(
         &self,
         request: Request<pb::AmendContributionRequest>,
     ) -> Result<Response<pb::Contribution>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = req.contribution.as_ref().ok_or_else(|| {
-            Error::invalid("contribution", "REQUIRED", "the contribution is required")
-        })?;
-        let id = text::parse_name(&given.name, "contributions", "contribution.name")?;
-        let c = contribution(id, Some(given), "contribution")?;
-        let reason = text::required_text(&req.reason, "reason", 500)?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("ContributionService", "AmendContribution");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let current = resource::lock_with_etag(w, &c.id, &etag).await?;
-                c.check_same_identity(&current.value, "contribution")?;
-                check_links(&c, &contributions::references(w.conn(), &c).await?)?;
-                Ok(resource::revise_audited(w, &current, &c, Some(&reason))
-                    .await?
-                    .unwrap_or_else(|| message(&current)))
-            })
-            .await?;
-        Ok(Response::new(response))
+        amend_contribution(self, request).await.map(Response::new)
     }
 
     async fn record_receipt(
         &self,
         request: Request<pb::RecordReceiptRequest>,
     ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::record(self, request).await
+        receipts::record(self, request).await.map(Response::new)
     }
 
     async fn correct_receipt(
         &self,
         request: Request<pb::CorrectReceiptRequest>,
     ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::correct(self, request).await
+        receipts::correct(self, request).await.map(Response::new)
     }
 
     async fn get_receipt(
         &self,
         request: Request<pb::GetReceiptRequest>,
     ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::get(self, request).await
+        receipts::get(self, request).await.map(Response::new)
     }
 
     async fn list_receipts(
         &self,
         request: Request<pb::ListReceiptsRequest>,
     ) -> Result<Response<pb::ListReceiptsResponse>, Status> {
-        receipts::list(self, request).await
+        receipts::list(self, request).await.map(Response::new)
     }
 
     async fn import_contributions(
         &self,
         request: Request<Streaming<pb::ImportContributionsRequest>>,
     ) -> Result<Response<pb::ImportContributionsResponse>, Status> {
-        import::import(self, request).await
+        import::import(self, request).await.map(Response::new)
     }
 }
 

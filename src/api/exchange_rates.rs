@@ -18,7 +18,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, exchange_rate_service_server::ExchangeRateService},
-    rpc_method,
     store::{Versioned, exchange_rates},
 };
 
@@ -118,80 +117,104 @@ pub fn message(v: &Versioned<ExchangeRate>) -> pb::ExchangeRate {
     }
 }
 
+async fn create_exchange_rate(
+    api: &Api,
+    request: Request<pb::CreateExchangeRateRequest>,
+) -> Result<pb::ExchangeRate, Status> {
+    let (caller, req) = Caller::split(request);
+    let rate = new_rate(req.exchange_rate.as_ref(), "exchange_rate")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            let created = exchange_rates::create(w, &rate).await?;
+            let response = message(&created);
+            crate::api::audit_created(w, &rate.name(), &response);
+            Ok(response)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn get_exchange_rate(
+    api: &Api,
+    request: Request<pb::GetExchangeRateRequest>,
+) -> Result<pb::ExchangeRate, Status> {
+    let req = request.into_inner();
+    let key = RateKey::parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<ExchangeRate>(&key, &key.name(), req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_exchange_rates(
+    api: &Api,
+    request: Request<pb::ListExchangeRatesRequest>,
+) -> Result<pb::ListExchangeRatesResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListExchangeRates",
+            Some(filter.canonical()),
+            async |as_of, after: Option<&exchange_rates::Cursor>, limit| {
+                exchange_rates::list(api.pool(), &filter, as_of, after, limit).await
+            },
+            |v| exchange_rates::cursor(&v.value),
+        )
+        .await?;
+    Ok(pb::ListExchangeRatesResponse {
+        exchange_rates: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn update_exchange_rate(
+    api: &Api,
+    request: Request<pb::UpdateExchangeRateRequest>,
+) -> Result<pb::ExchangeRate, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = req.exchange_rate.as_ref().ok_or_else(|| {
+        Error::invalid("exchange_rate", "REQUIRED", "the exchange rate is required")
+    })?;
+    let rate = corrected_rate(given, "exchange_rate")?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            resource::update_with_etag(w, &rate, &etag).await
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl ExchangeRateService for Api {
     async fn create_exchange_rate(
         &self,
         request: Request<pb::CreateExchangeRateRequest>,
     ) -> Result<Response<pb::ExchangeRate>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let rate = new_rate(req.exchange_rate.as_ref(), "exchange_rate")?;
-        let method = rpc_method!("ExchangeRateService", "CreateExchangeRate");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let created = exchange_rates::create(w, &rate).await?;
-                let response = message(&created);
-                crate::api::audit_created(w, &rate.name(), &response).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_exchange_rate(self, request).await.map(Response::new)
     }
 
     async fn get_exchange_rate(
         &self,
         request: Request<pb::GetExchangeRateRequest>,
     ) -> Result<Response<pb::ExchangeRate>, Status> {
-        let req = request.into_inner();
-        let key = RateKey::parse_name(&req.name, "name")?;
-        let found = self
-            .get_one::<ExchangeRate>(&key, &key.name(), req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_exchange_rate(self, request).await.map(Response::new)
     }
 
     async fn list_exchange_rates(
         &self,
         request: Request<pb::ListExchangeRatesRequest>,
     ) -> Result<Response<pb::ListExchangeRatesResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListExchangeRates",
-                Some(filter.canonical()),
-                async |as_of, after: Option<&exchange_rates::Cursor>, limit| {
-                    exchange_rates::list(self.pool(), &filter, as_of, after, limit).await
-                },
-                |v| exchange_rates::cursor(&v.value),
-            )
-            .await?;
-        Ok(Response::new(pb::ListExchangeRatesResponse {
-            exchange_rates: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_exchange_rates(self, request).await.map(Response::new)
     }
 
     async fn update_exchange_rate(
         &self,
         request: Request<pb::UpdateExchangeRateRequest>,
     ) -> Result<Response<pb::ExchangeRate>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = req.exchange_rate.as_ref().ok_or_else(|| {
-            Error::invalid("exchange_rate", "REQUIRED", "the exchange rate is required")
-        })?;
-        let rate = corrected_rate(given, "exchange_rate")?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("ExchangeRateService", "UpdateExchangeRate");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                resource::update_with_etag(w, &rate, &etag).await
-            })
-            .await?;
-        Ok(Response::new(response))
+        update_exchange_rate(self, request).await.map(Response::new)
     }
 }
 

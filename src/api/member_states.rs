@@ -17,7 +17,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, member_state_service_server::MemberStateService},
-    rpc_method,
     store::{self, Versioned, member_states},
 };
 
@@ -180,84 +179,107 @@ async fn check_member_state(w: &mut store::write::Write, id: &Id, path: &str) ->
     }
 }
 
+async fn create_member_state(
+    api: &Api,
+    request: Request<pb::CreateMemberStateRequest>,
+) -> Result<pb::MemberState, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = req.member_state.as_ref().ok_or_else(|| {
+        Error::invalid("member_state", "REQUIRED", "the member state is required")
+    })?;
+    let m = member_state_from(given, "member_state")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            check_member_state(w, &m.id, "member_state.name").await?;
+            let created = member_states::create(w, &m).await?;
+            let response = message(&created);
+            crate::api::audit_created(w, &m.name(), &response);
+            Ok(response)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn get_member_state(
+    api: &Api,
+    request: Request<pb::GetMemberStateRequest>,
+) -> Result<pb::MemberState, Status> {
+    let req = request.into_inner();
+    let id = parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<MemberState>(&id, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_member_states(
+    api: &Api,
+    request: Request<pb::ListMemberStatesRequest>,
+) -> Result<pb::ListMemberStatesResponse, Status> {
+    let req = request.into_inner();
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListMemberStates",
+            None,
+            async |as_of, after: Option<&String>, limit| {
+                member_states::list(api.pool(), as_of, after.map(String::as_str), Some(limit)).await
+            },
+            |v| v.value.id.to_string(),
+        )
+        .await?;
+    Ok(pb::ListMemberStatesResponse {
+        member_states: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn update_member_state(
+    api: &Api,
+    request: Request<pb::UpdateMemberStateRequest>,
+) -> Result<pb::MemberState, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = req.member_state.as_ref().ok_or_else(|| {
+        Error::invalid("member_state", "REQUIRED", "the member state is required")
+    })?;
+    let m = member_state_from(given, "member_state")?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            resource::update_with_etag(w, &m, &etag).await
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl MemberStateService for Api {
     async fn create_member_state(
         &self,
         request: Request<pb::CreateMemberStateRequest>,
     ) -> Result<Response<pb::MemberState>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = req.member_state.as_ref().ok_or_else(|| {
-            Error::invalid("member_state", "REQUIRED", "the member state is required")
-        })?;
-        let m = member_state_from(given, "member_state")?;
-        let method = rpc_method!("MemberStateService", "CreateMemberState");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                check_member_state(w, &m.id, "member_state.name").await?;
-                let created = member_states::create(w, &m).await?;
-                let response = message(&created);
-                crate::api::audit_created(w, &m.name(), &response).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_member_state(self, request).await.map(Response::new)
     }
 
     async fn get_member_state(
         &self,
         request: Request<pb::GetMemberStateRequest>,
     ) -> Result<Response<pb::MemberState>, Status> {
-        let req = request.into_inner();
-        let id = parse_name(&req.name, "name")?;
-        let found = self
-            .get_one::<MemberState>(&id, &req.name, req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_member_state(self, request).await.map(Response::new)
     }
 
     async fn list_member_states(
         &self,
         request: Request<pb::ListMemberStatesRequest>,
     ) -> Result<Response<pb::ListMemberStatesResponse>, Status> {
-        let req = request.into_inner();
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListMemberStates",
-                None,
-                async |as_of, after: Option<&String>, limit| {
-                    member_states::list(self.pool(), as_of, after.map(String::as_str), Some(limit))
-                        .await
-                },
-                |v| v.value.id.to_string(),
-            )
-            .await?;
-        Ok(Response::new(pb::ListMemberStatesResponse {
-            member_states: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_member_states(self, request).await.map(Response::new)
     }
 
     async fn update_member_state(
         &self,
         request: Request<pb::UpdateMemberStateRequest>,
     ) -> Result<Response<pb::MemberState>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = req.member_state.as_ref().ok_or_else(|| {
-            Error::invalid("member_state", "REQUIRED", "the member state is required")
-        })?;
-        let m = member_state_from(given, "member_state")?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("MemberStateService", "UpdateMemberState");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                resource::update_with_etag(w, &m, &etag).await
-            })
-            .await?;
-        Ok(Response::new(response))
+        update_member_state(self, request).await.map(Response::new)
     }
 }
 

@@ -96,33 +96,27 @@ impl Api {
         crate::store::resolve_as_of(self.pool(), requested, field).await
     }
 
-    /// Runs one mutation inside the write envelope (idempotency, history clock, audit, commit).
-    /// Returns the response and whether it was a replay of an earlier call.
+    /// Runs one mutation of `caller`'s method inside the write envelope (idempotency, history
+    /// clock, audit, commit). Answers the response, or the stored one of an earlier call with the
+    /// same request_id.
     pub async fn mutate<Req, Resp>(
         &self,
         caller: &Caller,
-        method: &'static str,
         request_id: &str,
         request: &Req,
         work: impl AsyncFnOnce(&mut Write) -> Result<Resp>,
-    ) -> Result<(Resp, bool)>
+    ) -> Result<Resp>
     where
         Req: Message,
         Resp: Message + Default,
     {
-        let request_id = RequestId::parse(request_id, "request_id")?;
-        let ctx = WriteContext {
-            actor: caller.actor.clone(),
-            method,
-            request_id: request_id.as_str().to_owned(),
-            fingerprint: fingerprint(request),
-        };
+        let ctx = caller.write_context(request_id, request)?;
         match Write::begin(self.pool(), ctx).await? {
-            Begun::Replay(bytes) => Ok((decode_stored(&bytes)?, true)),
+            Begun::Replay(bytes) => decode_stored(&bytes),
             Begun::Fresh(mut write) => {
                 let response = work(&mut write).await?;
                 write.commit(&response.encode_to_vec()).await?;
-                Ok((response, false))
+                Ok(response)
             }
         }
     }
@@ -134,39 +128,31 @@ impl Api {
     /// held first: a call whose request_id already has a response answers it without computing
     /// anything, and a concurrent call with the same id waits for the first. `prepare` computes;
     /// `work` writes the result inside the write envelope. Nothing is written when either fails.
-    /// Returns the response and whether it was a replay of an earlier call.
     pub async fn mutate_prepared<Req, Resp, P>(
         &self,
         caller: &Caller,
-        method: &'static str,
         request_id: &str,
         request: &Req,
         prepare: impl AsyncFnOnce() -> Result<P>,
         work: impl AsyncFnOnce(&mut Write, P) -> Result<Resp>,
-    ) -> Result<(Resp, bool)>
+    ) -> Result<Resp>
     where
         Req: Message,
         Resp: Message + Default,
     {
-        let request_id = RequestId::parse(request_id, "request_id")?;
-        let ctx = WriteContext {
-            actor: caller.actor.clone(),
-            method,
-            request_id: request_id.as_str().to_owned(),
-            fingerprint: fingerprint(request),
-        };
-        let mut lock = RequestLock::acquire(self.pool(), request_id.as_str()).await?;
+        let ctx = caller.write_context(request_id, request)?;
+        let mut lock = RequestLock::acquire(self.pool(), &ctx.request_id).await?;
         let outcome = async {
             if let Some(bytes) = lock.earlier(&ctx).await? {
-                return Ok((decode_stored::<Resp>(&bytes)?, true));
+                return decode_stored::<Resp>(&bytes);
             }
             let prepared = prepare().await?;
             match Write::begin(self.pool(), ctx).await? {
-                Begun::Replay(bytes) => Ok((decode_stored::<Resp>(&bytes)?, true)),
+                Begun::Replay(bytes) => decode_stored::<Resp>(&bytes),
                 Begun::Fresh(mut write) => {
                     let response = work(&mut write, prepared).await?;
                     write.commit(&response.encode_to_vec()).await?;
-                    Ok((response, false))
+                    Ok(response)
                 }
             }
         }
@@ -211,41 +197,40 @@ pub fn row_failure(row: i64, err: Error) -> crate::pb::ImportRowResult {
 }
 
 /// Audits the creation of a resource: no before, the created message after.
-pub async fn audit_created<M: Message + prost::Name>(
-    w: &mut Write,
-    name: &str,
-    created: &M,
-) -> Result<()> {
-    w.audit(name, None, Some(convert::canonical_json(created)), None)
-        .await
+pub fn audit_created<M: Message + prost::Name>(w: &mut Write, name: &str, created: &M) {
+    w.audit(name, None, Some(convert::canonical_json(created)), None);
 }
 
 /// Audits a change of a resource from one message to another, with the caller's reason if any.
-pub async fn audit_changed<M: Message + prost::Name>(
+pub fn audit_changed<M: Message + prost::Name>(
     w: &mut Write,
     name: &str,
     before: &M,
     after: &M,
     reason: Option<&str>,
-) -> Result<()> {
+) {
     w.audit(
         name,
         Some(convert::canonical_json(before)),
         Some(convert::canonical_json(after)),
         reason,
-    )
-    .await
+    );
 }
 
-/// The authenticated caller of an RPC, placed in the request extensions by the auth layer.
+/// The authenticated caller of an RPC and the method it called, placed in the request extensions
+/// by the auth layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// Identity written into the audit trail.
     pub actor: String,
+    /// The full name of the method called, as the audit trail and the idempotency keys name it
+    /// (`scpf.v1.OrganizationService/CreateOrganization`).
+    pub method: &'static str,
 }
 
 impl Caller {
-    /// The caller of a request; `anonymous` when no identity was attached.
+    /// The caller of a request; `anonymous`, calling no known method, when the auth layer did not
+    /// run (a handler called in process).
     pub fn of<T>(request: &tonic::Request<T>) -> Caller {
         request
             .extensions()
@@ -253,7 +238,24 @@ impl Caller {
             .cloned()
             .unwrap_or_else(|| Caller {
                 actor: "anonymous".to_owned(),
+                method: "",
             })
+    }
+
+    /// The caller of a request, and its message.
+    pub fn split<T>(request: tonic::Request<T>) -> (Caller, T) {
+        (Caller::of(&request), request.into_inner())
+    }
+
+    /// The write envelope's context of this caller's request.
+    fn write_context<Req: Message>(&self, request_id: &str, request: &Req) -> Result<WriteContext> {
+        let request_id = RequestId::parse(request_id, "request_id")?;
+        Ok(WriteContext {
+            actor: self.actor.clone(),
+            method: self.method,
+            request_id: request_id.as_str().to_owned(),
+            fingerprint: fingerprint(request),
+        })
     }
 }
 

@@ -16,7 +16,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, organization_service_server::OrganizationService},
-    rpc_method,
     store::{Versioned, organizations},
 };
 
@@ -118,89 +117,107 @@ pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
     text::parse_name(name, "organizations", field)
 }
 
+async fn create_organization(
+    api: &Api,
+    request: Request<pb::CreateOrganizationRequest>,
+) -> Result<pb::Organization, Status> {
+    let (caller, req) = Caller::split(request);
+    let id = Id::parse(&req.organization_id, "organization_id")?;
+    let org = organization(id, req.organization.as_ref(), "organization")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            let created = organizations::create(w, &org).await?;
+            let response = message(&created);
+            crate::api::audit_created(w, &org.name(), &response);
+            Ok(response)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn get_organization(
+    api: &Api,
+    request: Request<pb::GetOrganizationRequest>,
+) -> Result<pb::Organization, Status> {
+    let req = request.into_inner();
+    let id = parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<Organization>(&id, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_organizations(
+    api: &Api,
+    request: Request<pb::ListOrganizationsRequest>,
+) -> Result<pb::ListOrganizationsResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListOrganizations",
+            Some(filter.canonical()),
+            async |as_of, after: Option<&String>, limit| {
+                organizations::list(api.pool(), &filter, as_of, after.map(String::as_str), limit)
+                    .await
+            },
+            |v| v.value.id.to_string(),
+        )
+        .await?;
+    Ok(pb::ListOrganizationsResponse {
+        organizations: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn update_organization(
+    api: &Api,
+    request: Request<pb::UpdateOrganizationRequest>,
+) -> Result<pb::Organization, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = req.organization.as_ref().ok_or_else(|| {
+        Error::invalid("organization", "REQUIRED", "the organization is required")
+    })?;
+    let id = parse_name(&given.name, "organization.name")?;
+    let org = organization(id, Some(given), "organization")?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            resource::update_with_etag(w, &org, &etag).await
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl OrganizationService for Api {
     async fn create_organization(
         &self,
         request: Request<pb::CreateOrganizationRequest>,
     ) -> Result<Response<pb::Organization>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let id = Id::parse(&req.organization_id, "organization_id")?;
-        let org = organization(id, req.organization.as_ref(), "organization")?;
-        let method = rpc_method!("OrganizationService", "CreateOrganization");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let created = organizations::create(w, &org).await?;
-                let response = message(&created);
-                crate::api::audit_created(w, &org.name(), &response).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_organization(self, request).await.map(Response::new)
     }
 
     async fn get_organization(
         &self,
         request: Request<pb::GetOrganizationRequest>,
     ) -> Result<Response<pb::Organization>, Status> {
-        let req = request.into_inner();
-        let id = parse_name(&req.name, "name")?;
-        let found = self
-            .get_one::<Organization>(&id, &req.name, req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_organization(self, request).await.map(Response::new)
     }
 
     async fn list_organizations(
         &self,
         request: Request<pb::ListOrganizationsRequest>,
     ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListOrganizations",
-                Some(filter.canonical()),
-                async |as_of, after: Option<&String>, limit| {
-                    organizations::list(
-                        self.pool(),
-                        &filter,
-                        as_of,
-                        after.map(String::as_str),
-                        limit,
-                    )
-                    .await
-                },
-                |v| v.value.id.to_string(),
-            )
-            .await?;
-        Ok(Response::new(pb::ListOrganizationsResponse {
-            organizations: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_organizations(self, request).await.map(Response::new)
     }
 
     async fn update_organization(
         &self,
         request: Request<pb::UpdateOrganizationRequest>,
     ) -> Result<Response<pb::Organization>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = req.organization.as_ref().ok_or_else(|| {
-            Error::invalid("organization", "REQUIRED", "the organization is required")
-        })?;
-        let id = parse_name(&given.name, "organization.name")?;
-        let org = organization(id, Some(given), "organization")?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("OrganizationService", "UpdateOrganization");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                resource::update_with_etag(w, &org, &etag).await
-            })
-            .await?;
-        Ok(Response::new(response))
+        update_organization(self, request).await.map(Response::new)
     }
 }
 

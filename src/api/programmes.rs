@@ -16,7 +16,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, programme_service_server::ProgrammeService},
-    rpc_method,
     store::{Versioned, programmes, refs::Target, write::Write},
 };
 
@@ -223,97 +222,122 @@ fn required(p: Option<&pb::Programme>) -> Parsed<&pb::Programme> {
     p.ok_or_else(|| FieldViolation::new("programme", "REQUIRED", "the programme is required"))
 }
 
+async fn create_programme(
+    api: &Api,
+    request: Request<pb::CreateProgrammeRequest>,
+) -> Result<pb::Programme, Status> {
+    let (caller, req) = Caller::split(request);
+    let id = Id::parse(&req.programme_id, "programme_id")?;
+    let programme = programme(id, required(req.programme.as_ref())?, "programme")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            require_references(w, &programme, "programme").await?;
+            let created = programmes::create(w, &programme).await?;
+            let response = message(&created);
+            crate::api::audit_created(w, &programme.name(), &response);
+            Ok(response)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn get_programme(
+    api: &Api,
+    request: Request<pb::GetProgrammeRequest>,
+) -> Result<pb::Programme, Status> {
+    let req = request.into_inner();
+    let id = parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<Programme>(&id, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_programmes(
+    api: &Api,
+    request: Request<pb::ListProgrammesRequest>,
+) -> Result<pb::ListProgrammesResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let query = store_filter(&filter)?;
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListProgrammes",
+            Some(filter.canonical()),
+            async |as_of, after: Option<&String>, limit| {
+                programmes::list(api.pool(), &query, as_of, after.map(String::as_str), limit).await
+            },
+            |v| v.value.id.to_string(),
+        )
+        .await?;
+    Ok(pb::ListProgrammesResponse {
+        programmes: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn update_programme(
+    api: &Api,
+    request: Request<pb::UpdateProgrammeRequest>,
+) -> Result<pb::Programme, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = required(req.programme.as_ref())?;
+    let id = parse_name(&given.name, "programme.name")?;
+    let programme = programme(id, given, "programme")?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            let name = programme.name();
+            let before = resource::lock_with_etag(w, &programme.id, &etag).await?;
+            require_references(w, &programme, "programme").await?;
+            if let Some(parent) = &programme.parent
+                && programmes::would_cycle(w, &programme.id, parent).await?
+            {
+                return Err(Error::invalid(
+                    "programme.parent",
+                    "PARENT_CYCLE",
+                    format!(
+                        "programmes/{parent} is {name} or belongs to it, so it cannot be its parent"
+                    ),
+                ));
+            }
+            Ok(resource::revise_audited(w, &before, &programme, None)
+                .await?
+                .unwrap_or_else(|| message(&before)))
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl ProgrammeService for Api {
     async fn create_programme(
         &self,
         request: Request<pb::CreateProgrammeRequest>,
     ) -> Result<Response<pb::Programme>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let id = Id::parse(&req.programme_id, "programme_id")?;
-        let programme = programme(id, required(req.programme.as_ref())?, "programme")?;
-        let method = rpc_method!("ProgrammeService", "CreateProgramme");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                require_references(w, &programme, "programme").await?;
-                let created = programmes::create(w, &programme).await?;
-                let response = message(&created);
-                crate::api::audit_created(w, &programme.name(), &response).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_programme(self, request).await.map(Response::new)
     }
 
     async fn get_programme(
         &self,
         request: Request<pb::GetProgrammeRequest>,
     ) -> Result<Response<pb::Programme>, Status> {
-        let req = request.into_inner();
-        let id = parse_name(&req.name, "name")?;
-        let found = self
-            .get_one::<Programme>(&id, &req.name, req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_programme(self, request).await.map(Response::new)
     }
 
     async fn list_programmes(
         &self,
         request: Request<pb::ListProgrammesRequest>,
     ) -> Result<Response<pb::ListProgrammesResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let query = store_filter(&filter)?;
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListProgrammes",
-                Some(filter.canonical()),
-                async |as_of, after: Option<&String>, limit| {
-                    programmes::list(self.pool(), &query, as_of, after.map(String::as_str), limit)
-                        .await
-                },
-                |v| v.value.id.to_string(),
-            )
-            .await?;
-        Ok(Response::new(pb::ListProgrammesResponse {
-            programmes: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_programmes(self, request).await.map(Response::new)
     }
 
     async fn update_programme(
         &self,
         request: Request<pb::UpdateProgrammeRequest>,
     ) -> Result<Response<pb::Programme>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = required(req.programme.as_ref())?;
-        let id = parse_name(&given.name, "programme.name")?;
-        let programme = programme(id, given, "programme")?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("ProgrammeService", "UpdateProgramme");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let name = programme.name();
-                let before = resource::lock_with_etag(w, &programme.id, &etag).await?;
-                require_references(w, &programme, "programme").await?;
-                if let Some(parent) = &programme.parent
-                    && programmes::would_cycle(w, &programme.id, parent).await?
-                {
-                    return Err(Error::invalid(
-                        "programme.parent",
-                        "PARENT_CYCLE",
-                        format!("programmes/{parent} is {name} or belongs to it, so it cannot be its parent"),
-                    ));
-                }
-                Ok(resource::revise_audited(w, &before, &programme, None)
-                    .await?
-                    .unwrap_or_else(|| message(&before)))
-            })
-            .await?;
-        Ok(Response::new(response))
+        update_programme(self, request).await.map(Response::new)
     }
 }
 

@@ -21,7 +21,6 @@ use crate::{
     error::{Error, Result},
     pb::{self, report_service_server::ReportService},
     report::{self, assemble, export, figures, render},
-    rpc_method,
     store::{
         self,
         reports::{self, NewReport, StoredReport},
@@ -206,278 +205,314 @@ impl Api {
 
 type ExportStream = Pin<Box<dyn Stream<Item = Result<pb::ExportReportChunk, Status>> + Send>>;
 
+async fn generate_report(
+    api: &Api,
+    request: Request<pb::GenerateReportRequest>,
+) -> Result<pb::Report, Status> {
+    let (caller, req) = Caller::split(request);
+    let session = SessionKey::parse_name(&req.parent, "parent")?;
+    let requested = convert::instant(req.as_of.as_ref(), "as_of")?;
+    let status_date = dates::parse_optional_date(&req.status_date, "status_date")?;
+    let full = full_view(req.view, "view")?;
+    let limit = api.message_limit();
+    let _turn = api.report_turn().await?;
+    let pool = api.pool().clone();
+    let response = api
+        .mutate_prepared(
+            &caller,
+            &req.request_id,
+            &req,
+            async || {
+                let as_of = store::settle_as_of(&pool, requested, "as_of").await?;
+                let started = std::time::Instant::now();
+                let inputs =
+                    assemble::load(&pool, session, as_of, status_date, "status_date").await?;
+                let built = report::off_runtime(move || assemble::build(inputs)).await?;
+                metrics::histogram!(crate::telemetry::metrics::REPORT_SECONDS)
+                    .record(started.elapsed().as_secs_f64());
+                if full && built.bytes > limit {
+                    return Err(too_large("the new report's content", built.bytes, limit));
+                }
+                Ok((as_of, built))
+            },
+            async |w, (as_of, built)| {
+                let stored = reports::insert(
+                    w,
+                    &session.id(),
+                    NewReport {
+                        as_of,
+                        status_date: built.status_date,
+                        content: &built.json,
+                        content_sha256: &built.sha256,
+                        content_bytes: built.bytes,
+                    },
+                )
+                .await?;
+                let summary = message(&stored, None);
+                crate::api::audit_created(w, &summary.name, &summary);
+                if !full {
+                    return Ok(summary);
+                }
+                let response = pb::Report {
+                    content: Some(built.content),
+                    ..summary
+                };
+                // Refused before the commit: nothing is kept of a report that cannot be
+                // answered, and the request_id stays free.
+                let bytes = response.encoded_len();
+                if bytes > limit {
+                    return Err(too_large("the new report", bytes, limit));
+                }
+                Ok(response)
+            },
+        )
+        .await?;
+    Ok(response)
+}
+
+async fn get_report(
+    api: &Api,
+    request: Request<pb::GetReportRequest>,
+) -> Result<pb::Report, Status> {
+    let req = request.into_inner();
+    let full = full_view(req.view, "view")?;
+    let stored = api.load_report(&req.name, "name").await?;
+    if !full {
+        return Ok(message(&stored, None));
+    }
+    let limit = api.message_limit();
+    match api.full_message(&stored, limit).await? {
+        Ok(report) => Ok(report),
+        Err(bytes) => Err(too_large(&req.name, bytes, limit).into()),
+    }
+}
+
+async fn list_reports(
+    api: &Api,
+    request: Request<pb::ListReportsRequest>,
+) -> Result<pb::ListReportsResponse, Status> {
+    let req = request.into_inner();
+    let session = if req.parent == "sessions/-" {
+        None
+    } else {
+        Some(SessionKey::parse_name(&req.parent, "parent")?.id())
+    };
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let full = full_view(req.view, "view")?;
+    let mut page = PageRequest::<reports::Cursor>::parse(
+        api.page_key(),
+        req.page_size,
+        &req.page_token,
+        format!("ListReports|{}|{}|{full}", req.parent, filter.canonical()),
+    )?;
+    let rows = reports::list(
+        api.pool(),
+        session.as_deref(),
+        &filter,
+        page.after.as_ref(),
+        page.fetch_limit(),
+    )
+    .await?;
+    let cursor = |r: &StoredReport| reports::Cursor {
+        session_id: r.session_id.clone(),
+        revision: r.revision,
+    };
+    if !full {
+        let (rows, next_page_token) = page.finish(api.page_key(), rows, cursor);
+        return Ok(pb::ListReportsResponse {
+            reports: rows.iter().map(|r| message(r, None)).collect(),
+            next_page_token,
+        });
+    }
+    // With content, the page ends early rather than exceed the message limit.
+    let limit = api.message_limit();
+    let mut used = LISTING_OVERHEAD;
+    let mut reports = Vec::new();
+    for r in rows.iter().take(page.size as usize) {
+        match api.full_message(r, limit.saturating_sub(used)).await? {
+            Ok(report) => {
+                let bytes = report.encoded_len();
+                used += 1 + prost::length_delimiter_len(bytes) + bytes;
+                reports.push(report);
+            }
+            Err(bytes) if reports.is_empty() => {
+                return Err(too_large(&report_name(r), bytes, limit).into());
+            }
+            Err(_) => break,
+        }
+    }
+    page.size = reports.len() as i64;
+    let (_, next_page_token) = page.finish(api.page_key(), rows, cursor);
+    Ok(pb::ListReportsResponse {
+        reports,
+        next_page_token,
+    })
+}
+
+async fn finalize_report(
+    api: &Api,
+    request: Request<pb::FinalizeReportRequest>,
+) -> Result<pb::Report, Status> {
+    let (caller, req) = Caller::split(request);
+    let (session, revision) = parse_report_name(&req.name, "name")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            let mut before = None;
+            let stored = reports::finalize(w, &session.id(), revision, |current| {
+                before = Some(message(current, None));
+                let current_etag = report_etag(current);
+                if req.etag.is_empty() || req.etag == current_etag {
+                    Ok(())
+                } else {
+                    Err(Error::StaleEtag {
+                        name: req.name.clone(),
+                        given: req.etag.clone(),
+                        current: current_etag,
+                    })
+                }
+            })
+            .await?;
+            let after = message(&stored, None);
+            w.audit(
+                &after.name,
+                before.as_ref().map(convert::canonical_json),
+                Some(convert::canonical_json(&after)),
+                None,
+            );
+            Ok(after)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn diff_reports(
+    api: &Api,
+    request: Request<pb::DiffReportsRequest>,
+) -> Result<pb::DiffReportsResponse, Status> {
+    let req = request.into_inner();
+    let target = api.load_report(&req.target, "target").await?;
+    let base = if req.base.is_empty() {
+        // Body and number are a session's identity: they are the same at every instant.
+        let (session, _) = parse_report_name(&req.target, "target")?;
+        let mut conn = api.pool().acquire().await.map_err(Error::from)?;
+        let previous = reports::previous_final(
+            &mut conn,
+            session.body.db_name(),
+            session.number as i32,
+            chrono::Utc::now(),
+        )
+        .await?
+        .ok_or_else(|| Error::FailedPrecondition {
+            reason: "NO_PREVIOUS_FINAL_REPORT",
+            message: format!("the session before {} has no final report", session.name()),
+        })?;
+        api.load_report(&report_name(&previous), "base").await?
+    } else {
+        api.load_report(&req.base, "base").await?
+    };
+    let (base_json, target_json) = (
+        api.load_content(&base).await?,
+        api.load_content(&target).await?,
+    );
+    let (base_name, target_name) = (report_name(&base), report_name(&target));
+    let response = report::off_runtime(move || {
+        let changes = figures::diff(
+            &report::parse_content(&base_name, &base_json)?,
+            &report::parse_content(&target_name, &target_json)?,
+            figures::Scope::All,
+        );
+        Ok(pb::DiffReportsResponse {
+            base: base_name,
+            target: target_name,
+            changes,
+        })
+    })
+    .await?;
+    let limit = api.message_limit();
+    let bytes = response.encoded_len();
+    if bytes > limit {
+        return Err(too_large("the list of differences", bytes, limit).into());
+    }
+    Ok(response)
+}
+
+async fn export_report(
+    api: &Api,
+    request: Request<pb::ExportReportRequest>,
+) -> Result<ExportStream, Status> {
+    let req = request.into_inner();
+    let format = export_format(req.format)?;
+    let language = export_language(&req.language)?;
+    let stored = api.load_report(&req.name, "name").await?;
+    // The turn is held by the renderer, from before the content is read to the end of the
+    // export (or until it finds the client gone).
+    let turn = export::turn().await;
+    let content = api.load_content(&stored).await?;
+    let annexes = assemble::window_of(api.pool(), &stored)
+        .await?
+        .map(|window| export::Store {
+            pool: api.pool().clone(),
+            window,
+            session_id: stored.session_id.clone(),
+        });
+    let chunks = export::stream(
+        export::Export {
+            report: message(&stored, None),
+            content,
+            format,
+            language,
+            chunk_bytes: export::chunk_bytes(api.message_limit()),
+            annexes,
+        },
+        Some(turn),
+    );
+    let stream: ExportStream = Box::pin(chunks.map(|c| c.map_err(Status::from)));
+    Ok(stream)
+}
+
 #[tonic::async_trait]
 impl ReportService for Api {
+    type ExportReportStream = ExportStream;
+
     async fn generate_report(
         &self,
         request: Request<pb::GenerateReportRequest>,
     ) -> Result<Response<pb::Report>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let session = SessionKey::parse_name(&req.parent, "parent")?;
-        let requested = convert::instant(req.as_of.as_ref(), "as_of")?;
-        let status_date = dates::parse_optional_date(&req.status_date, "status_date")?;
-        let full = full_view(req.view, "view")?;
-        let limit = self.message_limit();
-        let _turn = self.report_turn().await?;
-        let method = rpc_method!("ReportService", "GenerateReport");
-        let pool = self.pool().clone();
-        let (response, _) = self
-            .mutate_prepared(
-                &caller,
-                method,
-                &req.request_id,
-                &req,
-                async || {
-                    let as_of = store::settle_as_of(&pool, requested, "as_of").await?;
-                    let started = std::time::Instant::now();
-                    let inputs =
-                        assemble::load(&pool, session, as_of, status_date, "status_date").await?;
-                    let built = report::off_runtime(move || assemble::build(inputs)).await?;
-                    metrics::histogram!(crate::telemetry::metrics::REPORT_SECONDS)
-                        .record(started.elapsed().as_secs_f64());
-                    if full && built.bytes > limit {
-                        return Err(too_large("the new report's content", built.bytes, limit));
-                    }
-                    Ok((as_of, built))
-                },
-                async |w, (as_of, built)| {
-                    let stored = reports::insert(
-                        w,
-                        &session.id(),
-                        NewReport {
-                            as_of,
-                            status_date: built.status_date,
-                            content: &built.json,
-                            content_sha256: &built.sha256,
-                            content_bytes: built.bytes,
-                        },
-                    )
-                    .await?;
-                    let summary = message(&stored, None);
-                    crate::api::audit_created(w, &summary.name, &summary).await?;
-                    if !full {
-                        return Ok(summary);
-                    }
-                    let response = pb::Report {
-                        content: Some(built.content),
-                        ..summary
-                    };
-                    // Refused before the commit: nothing is kept of a report that cannot be
-                    // answered, and the request_id stays free.
-                    let bytes = response.encoded_len();
-                    if bytes > limit {
-                        return Err(too_large("the new report", bytes, limit));
-                    }
-                    Ok(response)
-                },
-            )
-            .await?;
-        Ok(Response::new(response))
+        generate_report(self, request).await.map(Response::new)
     }
 
     async fn get_report(
         &self,
         request: Request<pb::GetReportRequest>,
     ) -> Result<Response<pb::Report>, Status> {
-        let req = request.into_inner();
-        let full = full_view(req.view, "view")?;
-        let stored = self.load_report(&req.name, "name").await?;
-        if !full {
-            return Ok(Response::new(message(&stored, None)));
-        }
-        let limit = self.message_limit();
-        match self.full_message(&stored, limit).await? {
-            Ok(report) => Ok(Response::new(report)),
-            Err(bytes) => Err(too_large(&req.name, bytes, limit).into()),
-        }
+        get_report(self, request).await.map(Response::new)
     }
 
     async fn list_reports(
         &self,
         request: Request<pb::ListReportsRequest>,
     ) -> Result<Response<pb::ListReportsResponse>, Status> {
-        let req = request.into_inner();
-        let session = if req.parent == "sessions/-" {
-            None
-        } else {
-            Some(SessionKey::parse_name(&req.parent, "parent")?.id())
-        };
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let full = full_view(req.view, "view")?;
-        let mut page = PageRequest::<reports::Cursor>::parse(
-            self.page_key(),
-            req.page_size,
-            &req.page_token,
-            format!("ListReports|{}|{}|{full}", req.parent, filter.canonical()),
-        )?;
-        let rows = reports::list(
-            self.pool(),
-            session.as_deref(),
-            &filter,
-            page.after.as_ref(),
-            page.fetch_limit(),
-        )
-        .await?;
-        let cursor = |r: &StoredReport| reports::Cursor {
-            session_id: r.session_id.clone(),
-            revision: r.revision,
-        };
-        if !full {
-            let (rows, next_page_token) = page.finish(self.page_key(), rows, cursor);
-            return Ok(Response::new(pb::ListReportsResponse {
-                reports: rows.iter().map(|r| message(r, None)).collect(),
-                next_page_token,
-            }));
-        }
-        // With content, the page ends early rather than exceed the message limit.
-        let limit = self.message_limit();
-        let mut used = LISTING_OVERHEAD;
-        let mut reports = Vec::new();
-        for r in rows.iter().take(page.size as usize) {
-            match self.full_message(r, limit.saturating_sub(used)).await? {
-                Ok(report) => {
-                    let bytes = report.encoded_len();
-                    used += 1 + prost::length_delimiter_len(bytes) + bytes;
-                    reports.push(report);
-                }
-                Err(bytes) if reports.is_empty() => {
-                    return Err(too_large(&report_name(r), bytes, limit).into());
-                }
-                Err(_) => break,
-            }
-        }
-        page.size = reports.len() as i64;
-        let (_, next_page_token) = page.finish(self.page_key(), rows, cursor);
-        Ok(Response::new(pb::ListReportsResponse {
-            reports,
-            next_page_token,
-        }))
+        list_reports(self, request).await.map(Response::new)
     }
 
     async fn finalize_report(
         &self,
         request: Request<pb::FinalizeReportRequest>,
     ) -> Result<Response<pb::Report>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let (session, revision) = parse_report_name(&req.name, "name")?;
-        let method = rpc_method!("ReportService", "FinalizeReport");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let mut before = None;
-                let stored = reports::finalize(w, &session.id(), revision, |current| {
-                    before = Some(message(current, None));
-                    let current_etag = report_etag(current);
-                    if req.etag.is_empty() || req.etag == current_etag {
-                        Ok(())
-                    } else {
-                        Err(Error::StaleEtag {
-                            name: req.name.clone(),
-                            given: req.etag.clone(),
-                            current: current_etag,
-                        })
-                    }
-                })
-                .await?;
-                let after = message(&stored, None);
-                w.audit(
-                    &after.name,
-                    before.as_ref().map(convert::canonical_json),
-                    Some(convert::canonical_json(&after)),
-                    None,
-                )
-                .await?;
-                Ok(after)
-            })
-            .await?;
-        Ok(Response::new(response))
+        finalize_report(self, request).await.map(Response::new)
     }
 
     async fn diff_reports(
         &self,
         request: Request<pb::DiffReportsRequest>,
     ) -> Result<Response<pb::DiffReportsResponse>, Status> {
-        let req = request.into_inner();
-        let target = self.load_report(&req.target, "target").await?;
-        let base = if req.base.is_empty() {
-            // Body and number are a session's identity: they are the same at every instant.
-            let (session, _) = parse_report_name(&req.target, "target")?;
-            let mut conn = self.pool().acquire().await.map_err(Error::from)?;
-            let previous = reports::previous_final(
-                &mut conn,
-                session.body.db_name(),
-                session.number as i32,
-                chrono::Utc::now(),
-            )
-            .await?
-            .ok_or_else(|| Error::FailedPrecondition {
-                reason: "NO_PREVIOUS_FINAL_REPORT",
-                message: format!("the session before {} has no final report", session.name()),
-            })?;
-            self.load_report(&report_name(&previous), "base").await?
-        } else {
-            self.load_report(&req.base, "base").await?
-        };
-        let (base_json, target_json) = (
-            self.load_content(&base).await?,
-            self.load_content(&target).await?,
-        );
-        let (base_name, target_name) = (report_name(&base), report_name(&target));
-        let response = report::off_runtime(move || {
-            let changes = figures::diff(
-                &report::parse_content(&base_name, &base_json)?,
-                &report::parse_content(&target_name, &target_json)?,
-                figures::Scope::All,
-            );
-            Ok(pb::DiffReportsResponse {
-                base: base_name,
-                target: target_name,
-                changes,
-            })
-        })
-        .await?;
-        let limit = self.message_limit();
-        let bytes = response.encoded_len();
-        if bytes > limit {
-            return Err(too_large("the list of differences", bytes, limit).into());
-        }
-        Ok(Response::new(response))
+        diff_reports(self, request).await.map(Response::new)
     }
-
-    type ExportReportStream = ExportStream;
 
     async fn export_report(
         &self,
         request: Request<pb::ExportReportRequest>,
     ) -> Result<Response<Self::ExportReportStream>, Status> {
-        let req = request.into_inner();
-        let format = export_format(req.format)?;
-        let language = export_language(&req.language)?;
-        let stored = self.load_report(&req.name, "name").await?;
-        // The turn is held by the renderer, from before the content is read to the end of the
-        // export (or until it finds the client gone).
-        let turn = export::turn().await;
-        let content = self.load_content(&stored).await?;
-        let annexes = assemble::window_of(self.pool(), &stored)
-            .await?
-            .map(|window| export::Store {
-                pool: self.pool().clone(),
-                window,
-                session_id: stored.session_id.clone(),
-            });
-        let chunks = export::stream(
-            export::Export {
-                report: message(&stored, None),
-                content,
-                format,
-                language,
-                chunk_bytes: export::chunk_bytes(self.message_limit()),
-                annexes,
-            },
-            Some(turn),
-        );
-        let stream: ExportStream = Box::pin(chunks.map(|c| c.map_err(Status::from)));
-        Ok(Response::new(stream))
+        export_report(self, request).await.map(Response::new)
     }
 }

@@ -138,7 +138,7 @@ pub async fn revise_audited<T: Shown>(
     };
     let response = T::message(&after);
     let name = T::name_of(&value.key());
-    super::audit_changed(w, &name, &T::message(current), &response, reason).await?;
+    super::audit_changed(w, &name, &T::message(current), &response, reason);
     Ok(Some(response))
 }
 

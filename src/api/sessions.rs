@@ -14,7 +14,6 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, session_service_server::SessionService},
-    rpc_method,
     store::{Versioned, sessions},
 };
 
@@ -114,89 +113,113 @@ pub fn message(v: &Versioned<Session>) -> pb::Session {
     }
 }
 
+async fn create_session(
+    api: &Api,
+    request: Request<pb::CreateSessionRequest>,
+) -> Result<pb::Session, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = required(req.session.as_ref())?;
+    let body = body(given.body).ok_or_else(|| {
+        Error::invalid(
+            "session.body",
+            "REQUIRED",
+            "the governing body (SCPF or COUNCIL) is required",
+        )
+    })?;
+    let key = SessionKey::new(body, given.number.into(), "session.number")?;
+    let session = session(key, given, "session")?;
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            let created = sessions::create(w, &session).await?;
+            let response = message(&created);
+            crate::api::audit_created(w, &session.name(), &response);
+            Ok(response)
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn get_session(
+    api: &Api,
+    request: Request<pb::GetSessionRequest>,
+) -> Result<pb::Session, Status> {
+    let req = request.into_inner();
+    let key = SessionKey::parse_name(&req.name, "name")?;
+    let found = api
+        .get_one::<Session>(&key, &req.name, req.as_of.as_ref())
+        .await?;
+    Ok(found)
+}
+
+async fn list_sessions(
+    api: &Api,
+    request: Request<pb::ListSessionsRequest>,
+) -> Result<pb::ListSessionsResponse, Status> {
+    let req = request.into_inner();
+    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListSessions",
+            Some(filter.canonical()),
+            async |as_of, after: Option<&sessions::Cursor>, limit| {
+                sessions::list(api.pool(), &filter, as_of, after, limit).await
+            },
+            sessions::cursor,
+        )
+        .await?;
+    Ok(pb::ListSessionsResponse {
+        sessions: rows.iter().map(message).collect(),
+        next_page_token,
+    })
+}
+
+async fn update_session(
+    api: &Api,
+    request: Request<pb::UpdateSessionRequest>,
+) -> Result<pb::Session, Status> {
+    let (caller, req) = Caller::split(request);
+    let given = required(req.session.as_ref())?;
+    let key = SessionKey::parse_name(&given.name, "session.name")?;
+    session::check_same_identity(key, body(given.body), given.number.into(), "session")?;
+    let session = session(key, given, "session")?;
+    let etag = given.etag.clone();
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
+            resource::update_with_etag(w, &session, &etag).await
+        })
+        .await?;
+    Ok(response)
+}
+
 #[tonic::async_trait]
 impl SessionService for Api {
     async fn create_session(
         &self,
         request: Request<pb::CreateSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = required(req.session.as_ref())?;
-        let body = body(given.body).ok_or_else(|| {
-            Error::invalid(
-                "session.body",
-                "REQUIRED",
-                "the governing body (SCPF or COUNCIL) is required",
-            )
-        })?;
-        let key = SessionKey::new(body, given.number.into(), "session.number")?;
-        let session = session(key, given, "session")?;
-        let method = rpc_method!("SessionService", "CreateSession");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                let created = sessions::create(w, &session).await?;
-                let response = message(&created);
-                crate::api::audit_created(w, &session.name(), &response).await?;
-                Ok(response)
-            })
-            .await?;
-        Ok(Response::new(response))
+        create_session(self, request).await.map(Response::new)
     }
 
     async fn get_session(
         &self,
         request: Request<pb::GetSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let req = request.into_inner();
-        let key = SessionKey::parse_name(&req.name, "name")?;
-        let found = self
-            .get_one::<Session>(&key, &req.name, req.as_of.as_ref())
-            .await?;
-        Ok(Response::new(found))
+        get_session(self, request).await.map(Response::new)
     }
 
     async fn list_sessions(
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
-        let req = request.into_inner();
-        let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-        let (rows, next_page_token) = self
-            .list_page(
-                &req,
-                "ListSessions",
-                Some(filter.canonical()),
-                async |as_of, after: Option<&sessions::Cursor>, limit| {
-                    sessions::list(self.pool(), &filter, as_of, after, limit).await
-                },
-                sessions::cursor,
-            )
-            .await?;
-        Ok(Response::new(pb::ListSessionsResponse {
-            sessions: rows.iter().map(message).collect(),
-            next_page_token,
-        }))
+        list_sessions(self, request).await.map(Response::new)
     }
 
     async fn update_session(
         &self,
         request: Request<pb::UpdateSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let caller = Caller::of(&request);
-        let req = request.into_inner();
-        let given = required(req.session.as_ref())?;
-        let key = SessionKey::parse_name(&given.name, "session.name")?;
-        session::check_same_identity(key, body(given.body), given.number.into(), "session")?;
-        let session = session(key, given, "session")?;
-        let etag = given.etag.clone();
-        let method = rpc_method!("SessionService", "UpdateSession");
-        let (response, _) = self
-            .mutate(&caller, method, &req.request_id, &req, async |w| {
-                resource::update_with_etag(w, &session, &etag).await
-            })
-            .await?;
-        Ok(Response::new(response))
+        update_session(self, request).await.map(Response::new)
     }
 }
 

@@ -178,7 +178,12 @@ impl Authenticator {
                     permission.as_str()
                 )))
             }
-            _ => Ok(Some(Caller { actor })),
+            _ => Ok(Some(Caller {
+                actor,
+                method: crate::methods::catalog()
+                    .by_path(path)
+                    .map_or("", |m| m.full_name.as_str()),
+            })),
         }
     }
 

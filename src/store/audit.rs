@@ -1,4 +1,4 @@
-//! Reading the audit trail. Writing happens only through `Write::audit`.
+//! Reading the audit trail. The write envelope (`store::write`) writes it, at commit.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

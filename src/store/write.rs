@@ -2,7 +2,8 @@
 //! 1. claims the client's request_id (a replay returns the stored response and writes nothing;
 //!    the same id with another payload is refused),
 //! 2. takes the history clock (the instant every version written here is stamped with),
-//! 3. audits each change,
+//! 3. records each change's audit event as it is made, and writes them all with one statement
+//!    at commit,
 //! 4. stores the response and commits, all or nothing.
 
 use chrono::{DateTime, Utc};
@@ -36,10 +37,96 @@ pub enum Begun {
     Replay(Vec<u8>),
 }
 
-/// An open write transaction holding the claimed request_id.
-pub struct Write {
+/// One change for the audit trail, kept until the envelope commits.
+#[derive(Debug, Clone)]
+struct Event {
+    /// The envelope's instant when the change was recorded (a restamp moves it).
+    at: DateTime<Utc>,
+    request_id: String,
+    resource: String,
+    reason: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+}
+
+/// What [`Write`] and [`Batch`] share: the transaction, the history clock, and the audit events
+/// recorded so far.
+struct Envelope {
     tx: Transaction<'static, Postgres>,
     now: DateTime<Utc>,
+    events: Vec<Event>,
+}
+
+impl Envelope {
+    /// Opens the transaction holding the history lock shared, and reads the clock.
+    async fn open(pool: &PgPool) -> Result<Envelope> {
+        let mut tx = pool.begin().await?;
+        let now: DateTime<Utc> =
+            sqlx::query_scalar("SELECT clock_timestamp() FROM pg_advisory_xact_lock_shared($1)")
+                .bind(HISTORY_LOCK)
+                .fetch_one(&mut *tx)
+                .await?;
+        Ok(Envelope {
+            tx,
+            now,
+            events: Vec::new(),
+        })
+    }
+
+    async fn restamp(&mut self) -> Result<DateTime<Utc>> {
+        self.now = restamp(&mut self.tx).await?;
+        Ok(self.now)
+    }
+
+    fn record(
+        &mut self,
+        request_id: &str,
+        resource: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+        reason: Option<&str>,
+    ) {
+        self.events.push(Event {
+            at: self.now,
+            request_id: request_id.to_owned(),
+            resource: resource.to_owned(),
+            reason: reason.map(str::to_owned),
+            before,
+            after,
+        });
+    }
+
+    /// Writes the recorded events, in the order they were recorded: the one statement that
+    /// writes the audit trail.
+    async fn write_events(&mut self, actor: &str, method: &str) -> Result<()> {
+        let events = std::mem::take(&mut self.events);
+        if events.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO audit_events (event_time, actor, method, resource, request_id, reason, before, after)
+             SELECT t, $1, $2, r, q, why, b, a
+               FROM UNNEST($3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+                    WITH ORDINALITY AS e (t, r, q, why, b, a, n)
+              ORDER BY n",
+        )
+        .bind(actor)
+        .bind(method)
+        .bind(events.iter().map(|e| e.at).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.resource.as_str()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.request_id.as_str()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.reason.as_deref()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// An open write transaction holding the claimed request_id.
+pub struct Write {
+    env: Envelope,
     ctx: WriteContext,
 }
 
@@ -48,11 +135,8 @@ impl Write {
     /// here for the first to finish, then replay its response (or take over if it failed).
     #[tracing::instrument(name = "write.begin", skip_all, fields(db.system.name = "postgresql"))]
     pub async fn begin(pool: &PgPool, ctx: WriteContext) -> Result<Begun> {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
-            .bind(HISTORY_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        let mut env = Envelope::open(pool).await?;
+        let tx = &mut env.tx;
         let claimed = sqlx::query(
             "INSERT INTO idempotency_keys (request_id, method, fingerprint, actor)
              VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO NOTHING",
@@ -61,7 +145,7 @@ impl Write {
         .bind(ctx.method)
         .bind(&ctx.fingerprint[..])
         .bind(&ctx.actor)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected()
             == 1;
@@ -71,9 +155,9 @@ impl Write {
                     "SELECT method, fingerprint, response FROM idempotency_keys WHERE request_id = $1",
                 )
                 .bind(&ctx.request_id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
-            tx.rollback().await?;
+            env.tx.rollback().await?;
             if method != ctx.method || fingerprint != ctx.fingerprint {
                 return Err(reused(&ctx.request_id));
             }
@@ -86,26 +170,24 @@ impl Write {
             })?;
             return Ok(Begun::Replay(response));
         }
-        let now: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
-            .fetch_one(&mut *tx)
-            .await?;
-        Ok(Begun::Fresh(Write { tx, now, ctx }))
+        // A claim that waited for another call's stamps its versions after that call's.
+        env.restamp().await?;
+        Ok(Begun::Fresh(Write { env, ctx }))
     }
 
     /// The instant every version written in this transaction is stamped with.
     pub fn now(&self) -> DateTime<Utc> {
-        self.now
+        self.env.now
     }
 
     /// Reads the history clock again; see [`restamp`].
     pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
-        self.now = restamp(&mut self.tx).await?;
-        Ok(self.now)
+        self.env.restamp().await
     }
 
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.tx
+        &mut self.env.tx
     }
 
     /// Who is writing.
@@ -118,40 +200,31 @@ impl Write {
         &self.ctx
     }
 
-    /// Records one change in the audit trail.
-    pub async fn audit(
+    /// Records one change for the audit trail, stamped with the current instant; the events are
+    /// written together at commit, and not at all if the write fails.
+    pub fn audit(
         &mut self,
         resource: &str,
         before: Option<Value>,
         after: Option<Value>,
         reason: Option<&str>,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_events (event_time, actor, method, resource, request_id, reason, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(self.now)
-        .bind(&self.ctx.actor)
-        .bind(self.ctx.method)
-        .bind(resource)
-        .bind(&self.ctx.request_id)
-        .bind(reason)
-        .bind(before)
-        .bind(after)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+    ) {
+        let request_id = &self.ctx.request_id;
+        self.env.record(request_id, resource, before, after, reason);
     }
 
     /// Stores the response for replays and commits everything.
     #[tracing::instrument(name = "write.commit", skip_all, fields(db.system.name = "postgresql"))]
     pub async fn commit(mut self, response: &[u8]) -> Result<()> {
+        self.env
+            .write_events(&self.ctx.actor, self.ctx.method)
+            .await?;
         sqlx::query("UPDATE idempotency_keys SET response = $2 WHERE request_id = $1")
             .bind(&self.ctx.request_id)
             .bind(response)
-            .execute(&mut *self.tx)
+            .execute(&mut *self.env.tx)
             .await?;
-        self.tx.commit().await.map_err(super::map_db_error)
+        self.env.tx.commit().await.map_err(super::map_db_error)
     }
 }
 
@@ -253,22 +326,11 @@ pub enum RowOutcome {
     Reused(Error),
 }
 
-/// One audit event of a batch.
-#[derive(Debug, Clone)]
-pub struct BatchAudit {
-    pub request_id: String,
-    pub resource: String,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-    pub reason: Option<String>,
-}
-
 /// The envelope of a bulk import: like [`Write`], but claiming, auditing and storing responses
 /// for many rows with one statement each, in one transaction. Rows that fail after being claimed
 /// must be [`Batch::release`]d so that their request_id can be used again.
 pub struct Batch {
-    tx: Transaction<'static, Postgres>,
-    now: DateTime<Utc>,
+    env: Envelope,
     actor: String,
     method: &'static str,
     claimed: Vec<String>,
@@ -299,7 +361,7 @@ impl Batch {
         .bind(&fingerprints)
         .bind(method)
         .bind(actor)
-        .fetch_all(&mut *batch.tx)
+        .fetch_all(&mut *batch.env.tx)
         .await?;
         batch
             .settle(claims, &unique, claimed, &mut outcomes)
@@ -309,18 +371,10 @@ impl Batch {
         Ok((batch, outcomes))
     }
 
-    /// Opens the transaction, holding the history lock, without claiming anything yet: for a
-    /// batch whose rows are claimed in a statement of the caller's (see [`Batch::settle`]).
-    pub async fn open(pool: &PgPool, actor: &str, method: &'static str) -> Result<Batch> {
-        let mut tx = pool.begin().await?;
-        let now: DateTime<Utc> =
-            sqlx::query_scalar("SELECT clock_timestamp() FROM pg_advisory_xact_lock_shared($1)")
-                .bind(HISTORY_LOCK)
-                .fetch_one(&mut *tx)
-                .await?;
+    /// Opens the transaction, holding the history lock, without claiming anything yet.
+    async fn open(pool: &PgPool, actor: &str, method: &'static str) -> Result<Batch> {
         Ok(Batch {
-            tx,
-            now,
+            env: Envelope::open(pool).await?,
             actor: actor.to_owned(),
             method,
             claimed: Vec::new(),
@@ -330,7 +384,7 @@ impl Batch {
     /// Takes note of the request_ids a claiming statement inserted (`claimed`, among the
     /// `unique` rows of [`first_claims`]) and turns the outcome of every other unique row into a
     /// replay of its stored response or a refusal.
-    pub async fn settle(
+    async fn settle(
         &mut self,
         claims: &[RowClaim],
         unique: &[usize],
@@ -353,7 +407,7 @@ impl Batch {
                  WHERE request_id = ANY($1)",
             )
             .bind(&earlier)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut *self.env.tx)
             .await?;
             for StoredKey {
                 request_id,
@@ -377,30 +431,19 @@ impl Batch {
         Ok(())
     }
 
-    /// Who is writing.
-    pub fn actor(&self) -> &str {
-        &self.actor
-    }
-
-    /// The method writing, as the audit trail and the idempotency keys name it.
-    pub fn method(&self) -> &'static str {
-        self.method
-    }
-
     /// The instant every version written in this batch is stamped with.
     pub fn now(&self) -> DateTime<Utc> {
-        self.now
+        self.env.now
     }
 
     /// Reads the history clock again; see [`restamp`].
     pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
-        self.now = restamp(&mut self.tx).await?;
-        Ok(self.now)
+        self.env.restamp().await
     }
 
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.tx
+        &mut self.env.tx
     }
 
     /// Gives back the claims of rows that were refused after claiming.
@@ -410,37 +453,27 @@ impl Batch {
         }
         sqlx::query("DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL")
             .bind(request_ids)
-            .execute(&mut *self.tx)
+            .execute(&mut *self.env.tx)
             .await?;
         Ok(())
     }
 
-    /// Records the audit events of the written rows.
-    pub async fn audit(&mut self, events: &[BatchAudit]) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO audit_events (event_time, actor, method, resource, request_id, reason, before, after)
-             SELECT $1, $2, $3, r, q, why, b, a
-               FROM UNNEST($4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
-                    AS t (r, q, why, b, a)",
-        )
-        .bind(self.now)
-        .bind(&self.actor)
-        .bind(self.method)
-        .bind(events.iter().map(|e| e.resource.as_str()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.request_id.as_str()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.reason.as_deref()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+    /// Records one change of the row claimed with `request_id` for the audit trail, stamped with
+    /// the current instant; written with the batch's other events at commit.
+    pub fn audit(
+        &mut self,
+        request_id: &str,
+        resource: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+        reason: Option<&str>,
+    ) {
+        self.env.record(request_id, resource, before, after, reason);
     }
 
     /// Stores each written row's response for replays and commits everything.
     pub async fn commit(mut self, responses: &[(String, Vec<u8>)]) -> Result<()> {
+        self.env.write_events(&self.actor, self.method).await?;
         if !responses.is_empty() {
             sqlx::query(
                 "UPDATE idempotency_keys k SET response = t.response
@@ -459,16 +492,20 @@ impl Batch {
                     .map(|(_, r)| r.as_slice())
                     .collect::<Vec<_>>(),
             )
-            .execute(&mut *self.tx)
+            .execute(&mut *self.env.tx)
             .await?;
         }
         // Claims still without a response belong to rows that failed without being released:
         // drop them rather than leave request_ids that could never be replayed.
-        sqlx::query("DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL")
+        if !self.claimed.is_empty() {
+            sqlx::query(
+                "DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL",
+            )
             .bind(&self.claimed)
-            .execute(&mut *self.tx)
+            .execute(&mut *self.env.tx)
             .await?;
-        self.tx.commit().await.map_err(super::map_db_error)
+        }
+        self.env.tx.commit().await.map_err(super::map_db_error)
     }
 }
 

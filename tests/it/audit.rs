@@ -1,10 +1,15 @@
 //! The audit trail: written with every mutation, readable, and impossible to change.
 
+use chrono::{DateTime, Utc};
 use scpf_reports::pb::{self, OrganizationKind};
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::{
+    indicators::{self, with_returns},
+    measurements::{RETURNS, dims, women_2025},
+    support::{TestServer, assert_refused, count, rid},
+};
 
 #[sqlx::test(migrations = false)]
 async fn every_mutation_is_audited_with_before_and_after(pool: PgPool) {
@@ -141,5 +146,163 @@ async fn audit_names_and_filters_are_validated(pool: PgPool) {
         Code::InvalidArgument,
         "INVALID_FILTER",
         Some("filter"),
+    );
+}
+
+/// A measurement import row.
+fn measurement_row(
+    row: i64,
+    m: pb::Measurement,
+    request_id: &str,
+) -> pb::ImportMeasurementsRequest {
+    pb::ImportMeasurementsRequest {
+        row,
+        measurement: Some(pb::RecordMeasurementRequest {
+            parent: RETURNS.into(),
+            measurement: Some(m),
+            request_id: request_id.into(),
+        }),
+    }
+}
+
+/// The events of the given request_ids, in the order the trail holds them: request_id,
+/// resource, the `actual` before, the transaction that wrote it, its time.
+async fn events_of(pool: &PgPool, request_ids: &[&str]) -> Vec<Event> {
+    sqlx::query_as(
+        "SELECT request_id, resource, before ->> 'actual', xmin::text, event_time
+           FROM audit_events WHERE request_id = ANY($1) ORDER BY id",
+    )
+    .bind(request_ids)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+type Event = (String, String, Option<String>, String, DateTime<Utc>);
+
+#[sqlx::test(migrations = false)]
+async fn a_write_of_many_changes_records_each_event_in_order_in_its_transaction(pool: PgPool) {
+    let (server, _) = with_returns(&pool).await;
+    let women = |actual: &str, etag: &str| pb::Measurement {
+        actual: actual.into(),
+        etag: etag.into(),
+        ..women_2025()
+    };
+    let men = pb::Measurement {
+        dimensions: dims(&[("sex", "male")]),
+        ..women_2025()
+    };
+    let response = indicators::client(&server)
+        .import_measurements(futures::stream::iter(vec![
+            measurement_row(1, women("10", ""), "m1"),
+            // A correction of the row before: its event has a before.
+            measurement_row(2, women("20", "r1"), "m2"),
+            // Stale: refused, so it has no event.
+            measurement_row(3, women("30", "r1"), "m3"),
+            measurement_row(4, men, "m4"),
+        ]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((response.written, response.failed), (3, 1));
+    let (women_name, men_name) = (&response.results[0].name, &response.results[3].name);
+
+    let events = events_of(&pool, &["m1", "m2", "m3", "m4"]).await;
+    let seen: Vec<(&str, &str, Option<&str>)> = events
+        .iter()
+        .map(|(id, resource, before, _, _)| (id.as_str(), resource.as_str(), before.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("m1", women_name.as_str(), None),
+            ("m2", women_name.as_str(), Some("10")),
+            ("m4", men_name.as_str(), None),
+        ]
+    );
+    // One transaction wrote them all, at the instant its versions carry.
+    let (_, _, _, xmin, at) = &events[0];
+    assert!(
+        events.iter().all(|e| (&e.3, &e.4) == (xmin, at)),
+        "{events:?}"
+    );
+    let stamped: DateTime<Utc> =
+        sqlx::query_scalar("SELECT max(valid_from) FROM measurement_versions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(*at, stamped);
+    let earlier: Vec<String> =
+        sqlx::query_scalar("SELECT xmin::text FROM audit_events WHERE resource = $1")
+            .bind("programmes/avr-belgium/indicators/returns")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(earlier.len(), 1);
+    assert_ne!(&earlier[0], xmin);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_write_that_fails_after_its_changes_leaves_no_audit_event(pool: PgPool) {
+    let (server, _) = with_returns(&pool).await;
+    // Storing the response is the last statement of a write, after its audit events.
+    sqlx::raw_sql(
+        "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF NEW.request_id LIKE 'boom%' THEN RAISE EXCEPTION 'boom'; END IF;
+             RETURN NEW;
+         END $$;
+         CREATE TRIGGER boom BEFORE UPDATE ON idempotency_keys
+             FOR EACH ROW EXECUTE FUNCTION boom();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let single = server
+        .organizations()
+        .create_organization(pb::CreateOrganizationRequest {
+            organization_id: "fedasil".into(),
+            organization: Some(pb::Organization {
+                display_name: "Fedasil".into(),
+                kind: OrganizationKind::OtherPublicSector as i32,
+                ..Default::default()
+            }),
+            request_id: "boom-single".into(),
+        })
+        .await;
+    assert_eq!(single.unwrap_err().code(), Code::Internal);
+
+    let batch = indicators::client(&server)
+        .import_measurements(futures::stream::iter(vec![
+            measurement_row(1, women_2025(), "fine"),
+            measurement_row(
+                2,
+                pb::Measurement {
+                    dimensions: dims(&[("sex", "male")]),
+                    ..women_2025()
+                },
+                "boom-row",
+            ),
+        ]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((batch.written, batch.failed), (0, 2));
+
+    assert!(
+        events_of(&pool, &["boom-single", "fine", "boom-row"])
+            .await
+            .is_empty()
+    );
+    assert_eq!(count(&pool, "organizations").await, 0);
+    assert_eq!(count(&pool, "measurements").await, 0);
+    assert_eq!(
+        count(
+            &pool,
+            "idempotency_keys WHERE request_id LIKE 'boom%' OR request_id = 'fine'"
+        )
+        .await,
+        0
     );
 }

@@ -1,24 +1,25 @@
 //! ImportContributions: a client stream of rows, written in batches. Each row is parsed into a
-//! domain value first (a bad row fails alone and never reaches the database); then a batch is
-//! streamed into a staging table with COPY, and claimed, checked against the database and
-//! written from there with one statement per step, whatever its number of rows.
+//! domain value first (a bad row fails alone and never reaches the database); then a batch's
+//! request_ids are claimed, its claimed rows streamed into a staging table with COPY, checked
+//! against the database and written from there with one statement per step, whatever its number
+//! of rows. A single CreateContribution is a batch of one.
 
 use std::collections::HashSet;
 
 use prost::Message;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Request, Status, Streaming};
 
 use super::{message, parse_create};
 use crate::{
     api::{Api, Caller, convert, fingerprint, row_failure},
     domain::{contribution::Contribution, text::RequestId},
     error::{Error, Result},
-    pb, rpc_method,
+    pb,
     store::{
         Versioned,
         contributions::import::{self, StagedRow},
         statistics::{self, Table},
-        write::{Batch, RowClaim, RowOutcome, first_claims},
+        write::{Batch, RowClaim, RowOutcome},
     },
 };
 
@@ -26,12 +27,10 @@ use crate::{
 /// that a batch's arrays and locks stay modest.
 const BATCH_ROWS: usize = 500;
 
-const METHOD: &str = rpc_method!("ContributionService", "ImportContributions");
-
 pub async fn import(
     api: &Api,
     request: Request<Streaming<pb::ImportContributionsRequest>>,
-) -> Result<Response<pb::ImportContributionsResponse>, Status> {
+) -> Result<pb::ImportContributionsResponse, Status> {
     let caller = Caller::of(&request);
     let mut stream = request.into_inner();
     let mut results = Vec::new();
@@ -50,12 +49,12 @@ pub async fn import(
     refresh_statistics(api, written).await;
     let count =
         |keep: fn(&pb::ImportRowResult) -> bool| results.iter().filter(|r| keep(r)).count() as i64;
-    Ok(Response::new(pb::ImportContributionsResponse {
+    Ok(pb::ImportContributionsResponse {
         written: count(|r| r.code == 0 && !r.replayed),
         replayed: count(|r| r.code == 0 && r.replayed),
         failed: count(|r| r.code != 0),
         results,
-    }))
+    })
 }
 
 /// Rows an import wrote, per table.
@@ -79,16 +78,16 @@ async fn refresh_statistics(api: &Api, written: Written) {
     }
 }
 
-/// A row that parsed: its place in the batch and what to write.
-struct Valid {
-    index: usize,
-    row: i64,
-    contribution: Contribution,
-    request_id: String,
-    fingerprint: [u8; 32],
+/// A row that parsed: what to write, under which request_id.
+pub(super) struct Valid {
+    /// The row number the client gave (0 for a single call).
+    pub row: i64,
+    pub contribution: Contribution,
+    pub request_id: String,
+    pub fingerprint: [u8; 32],
 }
 
-fn parse_row(row: &pb::ImportContributionsRequest) -> Result<(Contribution, String, [u8; 32])> {
+fn parse_row(row: &pb::ImportContributionsRequest) -> Result<Valid> {
     let req = row.contribution.as_ref().ok_or_else(|| {
         Error::invalid(
             "contribution",
@@ -96,14 +95,20 @@ fn parse_row(row: &pb::ImportContributionsRequest) -> Result<(Contribution, Stri
             "each row carries a CreateContributionRequest",
         )
     })?;
-    // The same checks, in the same order, as a single CreateContribution call.
+    parse_valid(row.row, req)
+}
+
+/// A CreateContributionRequest parsed, in the order a single call checks it: the contribution,
+/// then the request_id.
+pub(super) fn parse_valid(row: i64, req: &pb::CreateContributionRequest) -> Result<Valid> {
     let contribution = parse_create(req)?;
     let request_id = RequestId::parse(&req.request_id, "request_id")?;
-    Ok((
+    Ok(Valid {
+        row,
         contribution,
-        request_id.as_str().to_owned(),
-        fingerprint(req),
-    ))
+        request_id: request_id.as_str().to_owned(),
+        fingerprint: fingerprint(req),
+    })
 }
 
 /// One result per row, in order. A database failure fails every row that reached it.
@@ -115,29 +120,47 @@ async fn import_batch(
 ) -> Vec<pb::ImportRowResult> {
     let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; rows.len()];
     let mut valid = Vec::new();
+    let mut places = Vec::new();
     for (index, r) in rows.iter().enumerate() {
         match parse_row(r) {
-            Ok((contribution, request_id, fingerprint)) => valid.push(Valid {
-                index,
-                row: r.row,
-                contribution,
-                request_id,
-                fingerprint,
-            }),
+            Ok(v) => {
+                valid.push(v);
+                places.push(index);
+            }
             Err(err) => results[index] = Some(row_failure(r.row, err)),
         }
     }
     if !valid.is_empty() {
-        match write(api, caller, &valid, written).await {
-            Ok(written) => {
-                for (v, result) in valid.iter().zip(written) {
-                    results[v.index] = Some(result);
+        match write(api, caller, &valid).await {
+            Ok(answers) => {
+                let mut answered: Vec<pb::ImportRowResult> = Vec::with_capacity(valid.len());
+                for (v, answer) in valid.iter().zip(answers) {
+                    let result = match answer {
+                        Answer::Done { response, replayed } => {
+                            if !replayed {
+                                written.contributions += 1;
+                                written.installments += v.contribution.installments.len() as u64;
+                            }
+                            success(v.row, response.name, replayed)
+                        }
+                        Answer::Refused(err) => row_failure(v.row, err),
+                        // Answered as the earlier row of the same request; it wrote nothing itself.
+                        Answer::SameAs(first) => pb::ImportRowResult {
+                            row: v.row,
+                            replayed: answered[first].code == 0,
+                            ..answered[first].clone()
+                        },
+                    };
+                    answered.push(result);
+                }
+                for (index, result) in places.into_iter().zip(answered) {
+                    results[index] = Some(result);
                 }
             }
             Err(err) => {
                 let failure = row_failure(0, err);
-                for v in &valid {
-                    results[v.index] = Some(pb::ImportRowResult {
+                for (index, v) in places.into_iter().zip(&valid) {
+                    results[index] = Some(pb::ImportRowResult {
                         row: v.row,
                         ..failure.clone()
                     });
@@ -157,14 +180,22 @@ fn success(row: i64, name: String, replayed: bool) -> pb::ImportRowResult {
     }
 }
 
-/// Stages, claims, checks and writes the valid rows of a batch in one transaction; returns their
-/// results in order.
-async fn write(
-    api: &Api,
-    caller: &Caller,
-    valid: &[Valid],
-    written: &mut Written,
-) -> Result<Vec<pb::ImportRowResult>> {
+/// What writing one row came to.
+pub(super) enum Answer {
+    /// Written now, or by an earlier call (`replayed`): the contribution as a call answers it.
+    Done {
+        response: Box<pb::Contribution>,
+        replayed: bool,
+    },
+    Refused(Error),
+    /// The same request as the earlier row at this place: answered as that one is.
+    SameAs(usize),
+}
+
+/// Stages, claims, checks and writes the rows in one transaction, under the caller's method
+/// (ImportContributions for a batch, CreateContribution for a single call, a batch of one);
+/// answers each row, in order. The error is a failure of every row: nothing was written.
+pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result<Vec<Answer>> {
     let claims: Vec<RowClaim> = valid
         .iter()
         .map(|v| RowClaim {
@@ -172,42 +203,43 @@ async fn write(
             fingerprint: v.fingerprint,
         })
         .collect();
-    let (mut outcomes, unique) = first_claims(&claims);
-    let mut batch = Batch::open(api.pool(), &caller.actor, METHOD).await?;
+    let (mut batch, outcomes) =
+        Batch::begin(api.pool(), &caller.actor, caller.method, &claims).await?;
     let now = batch.now();
+    let fresh: Vec<usize> = (0..valid.len())
+        .filter(|&i| matches!(outcomes[i], RowOutcome::Fresh))
+        .collect();
 
-    // Every row that may be written is staged with the response and audit event it will have.
-    let staged: Vec<StagedRow> = unique
+    // Every claimed row is staged with the response it will have: a new contribution is
+    // revision 1, stamped with the batch's instant. A replay stages nothing.
+    let mut responses: Vec<Option<pb::Contribution>> = vec![None; valid.len()];
+    for &i in &fresh {
+        responses[i] = Some(message(&Versioned {
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+            value: valid[i].contribution.clone(),
+        }));
+    }
+    let staged: Vec<StagedRow> = fresh
         .iter()
-        .map(|&i| {
-            let contribution = &valid[i].contribution;
-            let response = message(&Versioned {
-                revision: 1,
-                created_at: now,
-                updated_at: now,
-                value: contribution.clone(),
-            });
-            StagedRow {
-                n: i as i32,
-                claim: &claims[i],
-                contribution,
-                audit_after: convert::canonical_json(&response),
-                response: response.encode_to_vec(),
-            }
+        .map(|&i| StagedRow {
+            n: i as i32,
+            claim: &claims[i],
+            contribution: &valid[i].contribution,
+            response: responses[i]
+                .as_ref()
+                .map(Message::encode_to_vec)
+                .unwrap_or_default(),
         })
         .collect();
-    import::stage(&mut batch, &staged).await?;
-    let claimed = import::claim(&mut batch).await?;
-    batch
-        .settle(&claims, &unique, claimed, &mut outcomes)
-        .await?;
+    if !staged.is_empty() {
+        import::stage(&mut batch, &staged).await?;
+    }
 
     // Reference checks of the claimed rows; a row refused here gives its claim back.
-    let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; valid.len()];
-    let fresh: Vec<i32> = (0..valid.len())
-        .filter(|&i| matches!(outcomes[i], RowOutcome::Fresh))
-        .map(|i| i as i32)
-        .collect();
+    let mut refusals: Vec<Option<Error>> = (0..valid.len()).map(|_| None).collect();
+    let fresh: Vec<i32> = fresh.into_iter().map(|i| i as i32).collect();
     let references = import::references(&mut batch, &fresh).await?;
     let mut refused = Vec::new();
     let mut ids_in_batch = HashSet::new();
@@ -225,7 +257,7 @@ async fn write(
         match checked {
             Ok(()) => to_write.push(r.n),
             Err(err) => {
-                results[r.n as usize] = Some(row_failure(v.row, err));
+                refusals[r.n as usize] = Some(err);
                 refused.push(v.request_id.clone());
             }
         }
@@ -234,46 +266,45 @@ async fn write(
     let inserted = import::write(&mut batch, &to_write, now).await?;
     for &n in &to_write {
         let v = &valid[n as usize];
-        let name = v.contribution.name();
-        results[n as usize] = Some(if inserted.contains(v.contribution.id.as_str()) {
-            success(v.row, name, false)
+        if inserted.contains(v.contribution.id.as_str()) {
+            if let Some(response) = &responses[n as usize] {
+                let after = convert::canonical_json(response);
+                batch.audit(&v.request_id, &response.name, None, Some(after), None);
+            }
         } else {
+            let name = v.contribution.name();
+            refusals[n as usize] = Some(Error::AlreadyExists { name });
             refused.push(v.request_id.clone());
-            row_failure(v.row, Error::AlreadyExists { name })
-        });
+        }
     }
     batch.release(&refused).await?;
     batch.commit(&[]).await?;
-    written.contributions += inserted.len() as u64;
-    written.installments += to_write
-        .iter()
-        .map(|&n| &valid[n as usize].contribution)
-        .filter(|c| inserted.contains(c.id.as_str()))
-        .map(|c| c.installments.len() as u64)
-        .sum::<u64>();
 
+    let mut answers = Vec::with_capacity(valid.len());
     for (i, outcome) in outcomes.into_iter().enumerate() {
-        let row = valid[i].row;
-        results[i] = match outcome {
-            RowOutcome::Fresh => continue,
-            RowOutcome::Replay(bytes) => Some(match pb::Contribution::decode(bytes.as_slice()) {
-                Ok(earlier) => success(row, earlier.name, true),
-                Err(e) => row_failure(
-                    row,
-                    Error::Internal(anyhow::anyhow!("stored response does not decode: {e}")),
-                ),
-            }),
-            RowOutcome::Reused(err) => Some(row_failure(row, err)),
-            // Answered as the earlier row of the same request; it wrote nothing itself.
-            RowOutcome::SameAs(first) => results[first].clone().map(|r| pb::ImportRowResult {
-                row,
-                replayed: r.code == 0,
-                ..r
-            }),
-        };
+        answers.push(match outcome {
+            RowOutcome::Fresh => match (refusals[i].take(), responses[i].take()) {
+                (Some(err), _) => Answer::Refused(err),
+                (None, Some(response)) => Answer::Done {
+                    response: Box::new(response),
+                    replayed: false,
+                },
+                (None, None) => Answer::Refused(Error::Internal(anyhow::anyhow!(
+                    "an import row has no result"
+                ))),
+            },
+            RowOutcome::Replay(bytes) => match pb::Contribution::decode(bytes.as_slice()) {
+                Ok(response) => Answer::Done {
+                    response: Box::new(response),
+                    replayed: true,
+                },
+                Err(e) => Answer::Refused(Error::Internal(anyhow::anyhow!(
+                    "stored response does not decode: {e}"
+                ))),
+            },
+            RowOutcome::Reused(err) => Answer::Refused(err),
+            RowOutcome::SameAs(first) => Answer::SameAs(first),
+        });
     }
-    results
-        .into_iter()
-        .map(|r| r.ok_or_else(|| Error::Internal(anyhow::anyhow!("an import row has no result"))))
-        .collect()
+    Ok(answers)
 }

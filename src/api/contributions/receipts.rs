@@ -1,6 +1,6 @@
 //! Receipts: RecordReceipt, CorrectReceipt, GetReceipt and ListReceipts.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
     api::{
@@ -16,7 +16,7 @@ use crate::{
         text::{self, Id},
     },
     error::Error,
-    pb, rpc_method,
+    pb,
     store::{
         Versioned,
         contributions::receipts::{self, Cursor, ReceiptKey},
@@ -95,9 +95,8 @@ pub fn message(v: &Versioned<Receipt>) -> pb::Receipt {
 pub async fn record(
     api: &Api,
     request: Request<pb::RecordReceiptRequest>,
-) -> Result<Response<pb::Receipt>, Status> {
-    let caller = Caller::of(&request);
-    let req = request.into_inner();
+) -> Result<pb::Receipt, Status> {
+    let (caller, req) = Caller::split(request);
     let contribution = text::parse_name(&req.parent, "contributions", "parent")?;
     let receipt = receipt(
         contribution,
@@ -106,29 +105,26 @@ pub async fn record(
         "receipt",
         false,
     )?;
-    let method = rpc_method!("ContributionService", "RecordReceipt");
-    let (response, _) = api
-        .mutate(&caller, method, &req.request_id, &req, async |w| {
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
             let currency = receipts::contribution_currency(w.conn(), &receipt.contribution)
                 .await?
                 .ok_or_else(|| Error::not_found(&req.parent))?;
             receipt.check_currency(currency, "receipt")?;
             let created = receipts::create(w, &receipt).await?;
             let response = message(&created);
-            let after = convert::canonical_json(&response);
-            w.audit(&receipt.name(), None, Some(after), None).await?;
+            crate::api::audit_created(w, &receipt.name(), &response);
             Ok(response)
         })
         .await?;
-    Ok(Response::new(response))
+    Ok(response)
 }
 
 pub async fn correct(
     api: &Api,
     request: Request<pb::CorrectReceiptRequest>,
-) -> Result<Response<pb::Receipt>, Status> {
-    let caller = Caller::of(&request);
-    let req = request.into_inner();
+) -> Result<pb::Receipt, Status> {
+    let (caller, req) = Caller::split(request);
     let given = req
         .receipt
         .as_ref()
@@ -137,9 +133,8 @@ pub async fn correct(
     let receipt = receipt(contribution, id, Some(given), "receipt", given.withdrawn)?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
     let etag = given.etag.clone();
-    let method = rpc_method!("ContributionService", "CorrectReceipt");
-    let (response, _) = api
-        .mutate(&caller, method, &req.request_id, &req, async |w| {
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
             let current = resource::lock_with_etag::<Receipt>(w, &receipt.key(), &etag).await?;
             receipt.check_currency(current.value.amount.currency(), "receipt")?;
             Ok(
@@ -149,26 +144,26 @@ pub async fn correct(
             )
         })
         .await?;
-    Ok(Response::new(response))
+    Ok(response)
 }
 
 pub async fn get(
     api: &Api,
     request: Request<pb::GetReceiptRequest>,
-) -> Result<Response<pb::Receipt>, Status> {
+) -> Result<pb::Receipt, Status> {
     let req = request.into_inner();
     let (contribution, id) = parse_name(&req.name, "name")?;
     let key = ReceiptKey { contribution, id };
     let found = api
         .get_one::<Receipt>(&key, &req.name, req.as_of.as_ref())
         .await?;
-    Ok(Response::new(found))
+    Ok(found)
 }
 
 pub async fn list(
     api: &Api,
     request: Request<pb::ListReceiptsRequest>,
-) -> Result<Response<pb::ListReceiptsResponse>, Status> {
+) -> Result<pb::ListReceiptsResponse, Status> {
     let req = request.into_inner();
     let parent = text::parse_parent_or_wildcard(&req.parent, "contributions", "parent")?;
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
@@ -192,10 +187,10 @@ pub async fn list(
             |v| (v.value.received_date, v.value.id.to_string()),
         )
         .await?;
-    Ok(Response::new(pb::ListReceiptsResponse {
+    Ok(pb::ListReceiptsResponse {
         receipts: rows.iter().map(message).collect(),
         next_page_token,
-    }))
+    })
 }
 
 impl Shown for Receipt {

@@ -3,18 +3,18 @@
 //! number of statements, whatever its size.
 
 use prost::Message;
-use tonic::Streaming;
+use tonic::{Request, Status, Streaming};
 
 use super::measurements::{self, Recording};
 use crate::{
     api::{Api, Caller, convert, fingerprint, row_failure},
     domain::text::RequestId,
     error::{Error, Result},
-    pb, rpc_method,
+    pb,
     store::{
         results::record::{self, Recorded},
         statistics::{self, Table},
-        write::{Batch, BatchAudit, RowClaim, RowOutcome},
+        write::{Batch, RowClaim, RowOutcome},
     },
 };
 
@@ -22,13 +22,11 @@ use crate::{
 /// that a failed batch loses little and locks are held briefly.
 pub const BATCH_ROWS: usize = 500;
 
-const METHOD: &str = rpc_method!("ResultService", "ImportMeasurements");
-
 pub async fn import(
     api: &Api,
-    caller: &Caller,
-    mut stream: Streaming<pb::ImportMeasurementsRequest>,
-) -> Result<pb::ImportMeasurementsResponse, tonic::Status> {
+    request: Request<Streaming<pb::ImportMeasurementsRequest>>,
+) -> Result<pb::ImportMeasurementsResponse, Status> {
+    let (caller, mut stream) = Caller::split(request);
     let mut results = Vec::new();
     let mut written = Written::default();
     let mut pending = Vec::with_capacity(BATCH_ROWS);
@@ -36,11 +34,11 @@ pub async fn import(
         pending.push(row);
         if pending.len() == BATCH_ROWS {
             let batch = std::mem::take(&mut pending);
-            results.extend(import_batch(api, caller, batch, &mut written).await);
+            results.extend(import_batch(api, &caller, batch, &mut written).await);
         }
     }
     if !pending.is_empty() {
-        results.extend(import_batch(api, caller, pending, &mut written).await);
+        results.extend(import_batch(api, &caller, pending, &mut written).await);
     }
     refresh_statistics(api, written).await;
     let count =
@@ -156,7 +154,8 @@ async fn write_batch(
             fingerprint: p.fingerprint,
         })
         .collect();
-    let (mut batch, outcomes) = Batch::begin(api.pool(), &caller.actor, METHOD, &claims).await?;
+    let (mut batch, outcomes) =
+        Batch::begin(api.pool(), &caller.actor, caller.method, &claims).await?;
 
     let fresh: Vec<usize> = outcomes
         .iter()
@@ -181,7 +180,6 @@ async fn write_batch(
 
     let mut answers: Vec<pb::ImportRowResult> = Vec::with_capacity(parsed.len());
     let mut release = Vec::new();
-    let mut audits = Vec::new();
     let mut responses = Vec::new();
     let mut next_fresh = 0;
     for (i, outcome) in outcomes.into_iter().enumerate() {
@@ -196,13 +194,13 @@ async fn write_batch(
                     Ok(r) => {
                         let response = measurements::message(&r.after);
                         if r.changed() {
-                            audits.push(BatchAudit {
-                                request_id: p.request_id.clone(),
-                                resource: response.name.clone(),
-                                before: r.before.as_ref().map(measurements::audit_json),
-                                after: Some(convert::canonical_json(&response)),
-                                reason: None,
-                            });
+                            batch.audit(
+                                &p.request_id,
+                                &response.name,
+                                r.before.as_ref().map(measurements::audit_json),
+                                Some(convert::canonical_json(&response)),
+                                None,
+                            );
                         }
                         responses.push((p.request_id.clone(), response.encode_to_vec()));
                         success(p.row, &response, false)
@@ -233,7 +231,6 @@ async fn write_batch(
         answers.push(answer);
     }
     batch.release(&release).await?;
-    batch.audit(&audits).await?;
     batch.commit(&responses).await?;
     written.measurements += measurements;
     written.versions += versions;

@@ -1,6 +1,6 @@
 //! Indicators: protobuf to domain and back, and the indicator RPCs.
 
-use tonic::Response;
+use tonic::{Request, Status};
 
 use crate::{
     api::resource::Shown,
@@ -11,7 +11,7 @@ use crate::{
         text::{self, Id},
     },
     error::{Error, Result},
-    pb, rpc_method,
+    pb,
     store::{Versioned, refs::Target, results::indicators},
 };
 
@@ -169,39 +169,43 @@ pub fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
 
 pub async fn create(
     api: &Api,
-    caller: &Caller,
-    req: pb::CreateIndicatorRequest,
-) -> Result<Response<pb::Indicator>> {
+    request: Request<pb::CreateIndicatorRequest>,
+) -> Result<pb::Indicator, Status> {
+    let (caller, req) = Caller::split(request);
     let programme = text::parse_name(&req.parent, "programmes", "parent")?;
     let id = Id::parse(&req.indicator_id, "indicator_id")?;
     let indicator = indicator(programme, id, req.indicator.as_ref(), "indicator")?;
-    let method = rpc_method!("ResultService", "CreateIndicator");
-    let (response, _) = api
-        .mutate(caller, method, &req.request_id, &req, async |w| {
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
             // The parent is checked inside the write so that a refusal is never stored as a
             // response, and a programme created since is found on retry.
             refs::require(w.conn(), Target::Programme, &req.parent, "parent").await?;
             let created = indicators::create(w, &indicator).await?;
             let response = message(&created);
-            crate::api::audit_created(w, &indicator.name(), &response).await?;
+            crate::api::audit_created(w, &indicator.name(), &response);
             Ok(response)
         })
         .await?;
-    Ok(Response::new(response))
+    Ok(response)
 }
 
-pub async fn get(api: &Api, req: pb::GetIndicatorRequest) -> Result<Response<pb::Indicator>> {
+pub async fn get(
+    api: &Api,
+    request: Request<pb::GetIndicatorRequest>,
+) -> Result<pb::Indicator, Status> {
+    let req = request.into_inner();
     let key = parse_name(&req.name, "name")?;
     let found = api
         .get_one::<Indicator>(&key, &req.name, req.as_of.as_ref())
         .await?;
-    Ok(Response::new(found))
+    Ok(found)
 }
 
 pub async fn list(
     api: &Api,
-    req: pb::ListIndicatorsRequest,
-) -> Result<Response<pb::ListIndicatorsResponse>> {
+    request: Request<pb::ListIndicatorsRequest>,
+) -> Result<pb::ListIndicatorsResponse, Status> {
+    let req = request.into_inner();
     let programme = text::parse_parent_or_wildcard(&req.parent, "programmes", "parent")?;
     let (rows, next_page_token) = api
         .list_page(
@@ -214,17 +218,17 @@ pub async fn list(
             |v| (v.value.programme.to_string(), v.value.id.to_string()),
         )
         .await?;
-    Ok(Response::new(pb::ListIndicatorsResponse {
+    Ok(pb::ListIndicatorsResponse {
         indicators: rows.iter().map(message).collect(),
         next_page_token,
-    }))
+    })
 }
 
 pub async fn update(
     api: &Api,
-    caller: &Caller,
-    req: pb::UpdateIndicatorRequest,
-) -> Result<Response<pb::Indicator>> {
+    request: Request<pb::UpdateIndicatorRequest>,
+) -> Result<pb::Indicator, Status> {
+    let (caller, req) = Caller::split(request);
     let given = req
         .indicator
         .as_ref()
@@ -232,9 +236,8 @@ pub async fn update(
     let (programme, id) = parse_name(&given.name, "indicator.name")?;
     let indicator = indicator(programme, id, Some(given), "indicator")?;
     let etag = given.etag.clone();
-    let method = rpc_method!("ResultService", "UpdateIndicator");
-    let (response, _) = api
-        .mutate(caller, method, &req.request_id, &req, async |w| {
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
             let name = indicator.name();
             let (before, after) = indicators::update(w, &indicator, |current, usage| {
                 convert::check_etag(&name, &etag, current.revision)?;
@@ -244,12 +247,12 @@ pub async fn update(
             .await?;
             let response = message(&after);
             if before.revision != after.revision {
-                crate::api::audit_changed(w, &name, &message(&before), &response, None).await?;
+                crate::api::audit_changed(w, &name, &message(&before), &response, None);
             }
             Ok(response)
         })
         .await?;
-    Ok(Response::new(response))
+    Ok(response)
 }
 
 impl Shown for Indicator {

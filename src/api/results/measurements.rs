@@ -1,6 +1,6 @@
 //! Measurements: protobuf to domain and back, and the measurement RPCs.
 
-use tonic::Response;
+use tonic::{Request, Status};
 
 use super::indicators;
 use crate::{
@@ -14,7 +14,7 @@ use crate::{
         text::{self, Id},
     },
     error::{Error, Result},
-    pb, rpc_method,
+    pb,
     store::{
         Versioned,
         results::{
@@ -150,13 +150,12 @@ pub fn audit_json(v: &Versioned<Measurement>) -> serde_json::Value {
 
 pub async fn record(
     api: &Api,
-    caller: &Caller,
-    req: pb::RecordMeasurementRequest,
-) -> Result<Response<pb::Measurement>> {
+    request: Request<pb::RecordMeasurementRequest>,
+) -> Result<pb::Measurement, Status> {
+    let (caller, req) = Caller::split(request);
     let recording = recording(&req)?;
-    let method = rpc_method!("ResultService", "RecordMeasurement");
-    let (response, _) = api
-        .mutate(caller, method, &req.request_id, &req, async |w| {
+    let response = api
+        .mutate(&caller, &req.request_id, &req, async |w| {
             let rows = [&recording.new];
             let locked = record::lock(w.conn(), &rows).await?;
             let now = w.restamp().await?;
@@ -174,13 +173,12 @@ pub async fn record(
                     recorded.before.as_ref().map(audit_json),
                     Some(convert::canonical_json(&response)),
                     None,
-                )
-                .await?;
+                );
             }
             Ok(response)
         })
         .await?;
-    Ok(Response::new(response))
+    Ok(response)
 }
 
 /// Parses `programmes/{p}/indicators/{i}/measurements/{m}` into its ids.
@@ -190,14 +188,18 @@ fn parse_name(name: &str, field: &str) -> Parsed<[Id; 3]> {
         .map_err(|_| FieldViolation::new(field, "INVALID_NAME", "not a measurement name"))
 }
 
-pub async fn get(api: &Api, req: pb::GetMeasurementRequest) -> Result<Response<pb::Measurement>> {
+pub async fn get(
+    api: &Api,
+    request: Request<pb::GetMeasurementRequest>,
+) -> Result<pb::Measurement, Status> {
+    let req = request.into_inner();
     let [programme, indicator, id] = parse_name(&req.name, "name")?;
     let as_of = api.read_instant(req.as_of.as_ref(), "as_of").await?;
-    let mut conn = api.pool().acquire().await?;
+    let mut conn = api.pool().acquire().await.map_err(Error::from)?;
     let found = measurements::get(&mut conn, &programme, &indicator, &id, as_of)
         .await?
         .ok_or_else(|| Error::not_found(&req.name))?;
-    Ok(Response::new(message(&found)))
+    Ok(message(&found))
 }
 
 /// Parses the parent of a list: one indicator, every indicator of a programme, or all.
@@ -241,8 +243,9 @@ fn scope(parent: &str, field: &str) -> Parsed<Scope> {
 
 pub async fn list(
     api: &Api,
-    req: pb::ListMeasurementsRequest,
-) -> Result<Response<pb::ListMeasurementsResponse>> {
+    request: Request<pb::ListMeasurementsRequest>,
+) -> Result<pb::ListMeasurementsResponse, Status> {
+    let req = request.into_inner();
     let scope = scope(&req.parent, "parent")?;
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
     let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
@@ -267,8 +270,8 @@ pub async fn list(
     )
     .await?;
     let (rows, next_page_token) = page.finish(api.page_key(), rows, measurements::cursor);
-    Ok(Response::new(pb::ListMeasurementsResponse {
+    Ok(pb::ListMeasurementsResponse {
         measurements: rows.iter().map(message).collect(),
         next_page_token,
-    }))
+    })
 }

@@ -7,7 +7,7 @@ pub(crate) mod measurements;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
-    api::{Api, Caller},
+    api::Api,
     pb::{self, result_service_server::ResultService},
 };
 
@@ -19,60 +19,55 @@ impl ResultService for Api {
         &self,
         request: Request<pb::CreateIndicatorRequest>,
     ) -> Result<Response<pb::Indicator>, Status> {
-        let caller = Caller::of(&request);
-        Ok(indicators::create(self, &caller, request.into_inner()).await?)
+        indicators::create(self, request).await.map(Response::new)
     }
 
     async fn get_indicator(
         &self,
         request: Request<pb::GetIndicatorRequest>,
     ) -> Result<Response<pb::Indicator>, Status> {
-        Ok(indicators::get(self, request.into_inner()).await?)
+        indicators::get(self, request).await.map(Response::new)
     }
 
     async fn list_indicators(
         &self,
         request: Request<pb::ListIndicatorsRequest>,
     ) -> Result<Response<pb::ListIndicatorsResponse>, Status> {
-        Ok(indicators::list(self, request.into_inner()).await?)
+        indicators::list(self, request).await.map(Response::new)
     }
 
     async fn update_indicator(
         &self,
         request: Request<pb::UpdateIndicatorRequest>,
     ) -> Result<Response<pb::Indicator>, Status> {
-        let caller = Caller::of(&request);
-        Ok(indicators::update(self, &caller, request.into_inner()).await?)
+        indicators::update(self, request).await.map(Response::new)
     }
 
     async fn record_measurement(
         &self,
         request: Request<pb::RecordMeasurementRequest>,
     ) -> Result<Response<pb::Measurement>, Status> {
-        let caller = Caller::of(&request);
-        Ok(measurements::record(self, &caller, request.into_inner()).await?)
+        measurements::record(self, request).await.map(Response::new)
     }
 
     async fn get_measurement(
         &self,
         request: Request<pb::GetMeasurementRequest>,
     ) -> Result<Response<pb::Measurement>, Status> {
-        Ok(measurements::get(self, request.into_inner()).await?)
+        measurements::get(self, request).await.map(Response::new)
     }
 
     async fn list_measurements(
         &self,
         request: Request<pb::ListMeasurementsRequest>,
     ) -> Result<Response<pb::ListMeasurementsResponse>, Status> {
-        Ok(measurements::list(self, request.into_inner()).await?)
+        measurements::list(self, request).await.map(Response::new)
     }
 
     async fn import_measurements(
         &self,
         request: Request<Streaming<pb::ImportMeasurementsRequest>>,
     ) -> Result<Response<pb::ImportMeasurementsResponse>, Status> {
-        let caller = Caller::of(&request);
-        let response = import::import(self, &caller, request.into_inner()).await?;
-        Ok(Response::new(response))
+        import::import(self, request).await.map(Response::new)
     }
 }

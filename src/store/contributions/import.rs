@@ -1,12 +1,11 @@
-//! ImportContributions' writes. A batch is streamed with COPY into a staging table of the
-//! transaction's own (temporary, emptied at commit), then claimed, checked and written from it
-//! with one statement per step, whatever the number of rows: the database receives the rows once,
+//! ImportContributions' writes. A batch's claimed rows are streamed with COPY into a staging
+//! table of the transaction's own (temporary, emptied at commit), then checked and written from
+//! it with one statement per step, whatever the number of rows: the database receives the rows once,
 //! in its fastest input format, and every later step is a join with the staging table.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::{
     domain::{contribution::Contribution, session::SessionKey},
@@ -45,8 +44,7 @@ const STAGING: &str = "DO $$ BEGIN
             due_dates     date[]   NOT NULL,
             amounts       numeric[] NOT NULL,
             resource      text     NOT NULL,
-            response      bytea    NOT NULL,
-            audit_after   jsonb    NOT NULL
+            response      bytea    NOT NULL
         ) ON COMMIT DELETE ROWS;
     END IF;
 END $$";
@@ -54,10 +52,9 @@ END $$";
 const COPY: &str = "COPY contribution_import (n, request_id, fingerprint, id, donor, funding_type,
     currency, budget_part, category, modality, programme, earmarked_to, status, total,
     agreement_date, period_start, period_end, session, description, due_dates, amounts, resource,
-    response, audit_after) FROM STDIN";
+    response) FROM STDIN";
 
-/// One row to stage: the contribution, its claim, and what the row answers and audits if it is
-/// written (known before writing: a new contribution is revision 1, stamped with the batch's
+/// One row to stage: the contribution, its claim, and what the row answers if it is written (known before writing: a new contribution is revision 1, stamped with the batch's
 /// instant).
 pub struct StagedRow<'a> {
     /// The row's place among the rows staged, to name it in later steps.
@@ -66,8 +63,6 @@ pub struct StagedRow<'a> {
     pub contribution: &'a Contribution,
     /// The encoded response stored for replays.
     pub response: Vec<u8>,
-    /// The audit event's `after`.
-    pub audit_after: Value,
 }
 
 /// What the database knows about one staged row's references.
@@ -110,28 +105,11 @@ pub async fn stage(batch: &mut Batch, rows: &[StagedRow<'_>]) -> Result<()> {
             .plain_array(c.installments.iter().map(|i| i.due_date))
             .plain_array(c.installments.iter().map(|i| i.amount.amount()))
             .text(&c.name())
-            .bytes(&r.response)
-            .text(&r.audit_after.to_string());
+            .bytes(&r.response);
         copy.end_row();
     }
     copy.send(batch.conn(), COPY).await?;
     Ok(())
-}
-
-/// Claims the staged rows' request_ids, in request_id order (two batches sharing ids then wait
-/// for each other at most once, never in a cycle); returns the ids claimed.
-pub async fn claim(batch: &mut Batch) -> Result<Vec<String>> {
-    let (method, actor) = (batch.method(), batch.actor().to_owned());
-    Ok(sqlx::query_scalar(
-        "INSERT INTO idempotency_keys (request_id, method, fingerprint, actor)
-         SELECT request_id, $1, fingerprint, $2 FROM contribution_import ORDER BY request_id
-         ON CONFLICT (request_id) DO NOTHING
-         RETURNING request_id",
-    )
-    .bind(method)
-    .bind(actor)
-    .fetch_all(batch.conn())
-    .await?)
 }
 
 /// The references of the staged rows `ns`: the donor as it is now, the programme, the session.
@@ -156,14 +134,13 @@ pub async fn references(batch: &mut Batch, ns: &[i32]) -> Result<Vec<References>
     .await?)
 }
 
-/// Writes the staged rows `ns` (revision 1 of each contribution, its schedule, its audit event
-/// and its stored response) with one statement, stamped `now`. Returns the ids written: an id
+/// Writes the staged rows `ns` (revision 1 of each contribution, its schedule and its stored
+/// response) with one statement, stamped `now`. Returns the ids written: an id
 /// that already exists is skipped, so a concurrent writer of the same id never fails the batch.
 pub async fn write(batch: &mut Batch, ns: &[i32], now: DateTime<Utc>) -> Result<HashSet<String>> {
     if ns.is_empty() {
         return Ok(HashSet::new());
     }
-    let (method, actor) = (batch.method(), batch.actor().to_owned());
     let written: Vec<String> = sqlx::query_scalar(
         "WITH created AS (
             INSERT INTO contributions (id, donor_id, funding_type, currency_code, created_at)
@@ -185,9 +162,6 @@ pub async fn write(batch: &mut Batch, ns: &[i32], now: DateTime<Utc>) -> Result<
             INSERT INTO installments (contribution_id, revision, position, due_date, amount)
             SELECT w.id, 1, (i.position - 1)::smallint, i.due_date, i.amount
               FROM w, unnest(w.due_dates, w.amounts) WITH ORDINALITY AS i (due_date, amount, position)),
-         audited AS (
-            INSERT INTO audit_events (event_time, actor, method, resource, request_id, after)
-            SELECT $1, $3, $4, resource, request_id, audit_after FROM w ORDER BY n),
          answered AS (
             UPDATE idempotency_keys k SET response = w.response
               FROM w WHERE k.request_id = w.request_id)
@@ -195,8 +169,6 @@ pub async fn write(batch: &mut Batch, ns: &[i32], now: DateTime<Utc>) -> Result<
     )
     .bind(now)
     .bind(ns)
-    .bind(actor)
-    .bind(method)
     .fetch_all(batch.conn())
     .await
     .map_err(map_db_error)?;
