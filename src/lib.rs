@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod iati;
+pub mod memory;
 pub mod methods;
 pub mod pb;
 pub mod report;

@@ -1,7 +1,8 @@
 //! The gRPC server: services, health, reflection, limits as tower layers, and a graceful,
 //! bounded shutdown.
 //!
-//! The layers every request passes, outermost first: telemetry (span and metrics), auth
+//! The layers every request passes, outermost first: the connection's budget of refused
+//! streams (see [`connection`]), telemetry (span and metrics), auth
 //! (credential and role, before any handler), admission (the request message first, then a
 //! permit of the API's or the probes' concurrency limit; see [`admission`]); tonic's own timeout
 //! wraps them all. Connections are bounded too: streams per connection, a handshake deadline,
@@ -161,15 +162,20 @@ impl Application {
         // probes and scrapes keep answering while calls drain.
         let (_done, done) = watch::channel(());
         tokio::spawn(metrics.serve(pool.clone(), done.clone()));
+        let connections = connection::Connections::default();
         if let Some(listener) = health_listener {
             let mut done = done.clone();
             tokio::spawn(
                 bounded(Server::builder(), &settings)
+                    .layer(connection::RefusalLayer::new(connections.clone()))
                     .layer(admission::AdmissionLayer::new(limits))
                     .add_service(health_service.clone())
-                    .serve_with_incoming_shutdown(incoming(listener, &settings), async move {
-                        let _ = done.changed().await;
-                    }),
+                    .serve_with_incoming_shutdown(
+                        incoming(listener, &settings, &connections),
+                        async move {
+                            let _ = done.changed().await;
+                        },
+                    ),
             );
         }
 
@@ -194,12 +200,13 @@ impl Application {
         }
         let server = bounded(builder, &settings)
             .timeout(settings.request_timeout)
+            .layer(connection::RefusalLayer::new(connections.clone()))
             .layer(ObserveLayer)
             .layer(AuthLayer::new(auth))
             .layer(admission::AdmissionLayer::new(limits))
             .add_routes(routes)
             .add_service(health_service)
-            .serve_with_incoming_shutdown(incoming(listener, &settings), async {
+            .serve_with_incoming_shutdown(incoming(listener, &settings, &connections), async {
                 let _ = drain_rx.await;
             });
         tokio::pin!(server);
@@ -234,10 +241,12 @@ fn bounded(builder: Server, settings: &ServerSettings) -> Server {
         .http2_keepalive_timeout(Some(settings.http2_keepalive_timeout))
 }
 
-/// Accepted connections, without Nagle's algorithm, closed when they stay silent too long.
+/// Accepted connections, without Nagle's algorithm, closed when they stay silent too long, and
+/// read from more slowly when too many of their streams are refused.
 fn incoming(
     listener: TcpListener,
     settings: &ServerSettings,
+    connections: &connection::Connections,
 ) -> impl futures::Stream<Item = std::io::Result<connection::Deadlined<tokio::net::TcpStream>>> + use<>
 {
     let deadlines = connection::Deadlines {
@@ -247,7 +256,8 @@ fn incoming(
             + settings.http2_keepalive_interval
             + settings.http2_keepalive_timeout,
     };
-    no_delay(listener).map_ok(move |io| connection::Deadlined::new(io, deadlines))
+    let connections = connections.clone();
+    no_delay(listener).map_ok(move |io| connection::Deadlined::new(io, deadlines, &connections))
 }
 
 /// Accepted connections with Nagle's algorithm off. tonic applies its own `tcp_nodelay` only to

@@ -41,9 +41,11 @@ use tonic::{Code, Status, body::Body};
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 
+use super::connection::Refusals;
 use crate::{
     api::Caller,
     error::ERROR_DOMAIN,
+    memory,
     methods::{self, Streaming},
 };
 
@@ -276,6 +278,9 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = self.shared.clone();
         let class = classify(request.uri().path());
+        let large_work = methods::catalog()
+            .by_path(request.uri().path())
+            .is_some_and(|m| memory::is_large_work(&m.name));
         async move {
             let limits = shared.limits;
             let (parts, body) = request.into_parts();
@@ -290,7 +295,8 @@ where
                     Err(status) => return Ok(status.into_http()),
                 }
             } else {
-                Body::new(Paced::new(body, limits.body_timeout))
+                let refusals = parts.extensions.get::<Arc<Refusals>>().cloned();
+                Body::new(Paced::new(body, limits.body_timeout, refusals))
             };
             // The caller's lane first: a call waiting for its turn holds no permit of the
             // concurrency limit.
@@ -335,8 +341,11 @@ where
                     _call: permit,
                     _lane: lane,
                 };
-                response
-                    .map(|body| Body::new(Permitted::new(body, permits, limits.request_timeout)))
+                response.map(|body| {
+                    let mut body = Permitted::new(body, permits, limits.request_timeout);
+                    body.large_work = large_work;
+                    Body::new(body)
+                })
             })
         }
         .boxed()
@@ -468,12 +477,30 @@ impl Drop for Held {
 
 /// A response body that holds its call's permit (see [`Held`]) until it ends or is dropped, and
 /// ends with CANCELLED (as tonic's own timeout answers) once the request timeout has taken its
-/// body away.
+/// body away. When it goes, a call of large work or with a large answer has the memory it freed
+/// given back to the system ([`memory::give_back`]).
 struct Permitted {
     inner: Expiring,
     held: Option<Held>,
     timeout: Duration,
     ended: bool,
+    /// The method's work is large ([`memory::is_large_work`]).
+    large_work: bool,
+    /// Bytes of the answer so far.
+    sent: usize,
+}
+
+impl Drop for Permitted {
+    fn drop(&mut self) {
+        // The body and what it held go first, so that their memory is free when trimmed.
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.take();
+        }
+        self.held.take();
+        if self.large_work || self.sent >= memory::LARGE_RESPONSE_BYTES {
+            memory::give_back();
+        }
+    }
 }
 
 impl Permitted {
@@ -484,6 +511,8 @@ impl Permitted {
             inner,
             timeout,
             ended: false,
+            large_work: false,
+            sent: 0,
         }
     }
 }
@@ -518,6 +547,9 @@ impl http_body::Body for Permitted {
         };
         if let (Some(Ok(_)), Some(held)) = (&frame, &self.held) {
             held.moved();
+        }
+        if let Some(Ok(data)) = frame.as_ref().map(|f| f.as_ref().map(Frame::data_ref)) {
+            self.sent = self.sent.saturating_add(data.map_or(0, Bytes::len));
         }
         let expired = self.inner.lock().map_or(true, |inner| inner.is_none());
         if frame.is_none() || expired {
@@ -582,22 +614,25 @@ impl http_body::Body for ProbeBody {
 pin_project_lite::pin_project! {
     /// A streamed request body that fails when the server has waited longer than `timeout` for
     /// the client's next frame. Time the server spends elsewhere does not count: the clock runs
-    /// only from a poll that found nothing to the frame that ends the wait.
+    /// only from a poll that found nothing to the frame that ends the wait. Such a failure is a
+    /// refusal of the connection's (see [`Refusals`]).
     struct Paced {
         #[pin]
         inner: Body,
         timeout: Duration,
         #[pin]
         waiting: Option<tokio::time::Sleep>,
+        refusals: Option<Arc<Refusals>>,
     }
 }
 
 impl Paced {
-    fn new(inner: Body, timeout: Duration) -> Self {
+    fn new(inner: Body, timeout: Duration, refusals: Option<Arc<Refusals>>) -> Self {
         Paced {
             inner,
             timeout,
             waiting: None,
+            refusals,
         }
     }
 }
@@ -620,6 +655,9 @@ impl http_body::Body for Paced {
         }
         if let Some(sleep) = this.waiting.as_mut().as_pin_mut() {
             ready!(sleep.poll(cx));
+        }
+        if let Some(refusals) = this.refusals.take() {
+            refusals.spend();
         }
         Poll::Ready(Some(Err(refusal(
             Code::DeadlineExceeded,

@@ -10,15 +10,22 @@ use futures::{StreamExt, stream::FuturesUnordered};
 use prost::Message;
 use scpf_reports::{
     domain::filter::{MAX_CONDITIONS, MAX_LENGTH},
-    pb::{self, programme_service_client::ProgrammeServiceClient},
+    pb::{
+        self, programme_service_client::ProgrammeServiceClient,
+        report_service_client::ReportServiceClient,
+    },
     report::export::EXPORTS_AT_ONCE,
 };
-use sqlx::PgPool;
+use sqlx::{ConnectOptions, PgPool};
 use tokio::{io::AsyncReadExt, net::TcpStream, time::Instant};
 use tonic::{Code, transport::Channel};
 
 use super::{
-    guard::{Target, VIEWER, as_viewer, attack_time, under_attack, under_attack_settling},
+    guard::{
+        SETTLED_MARGIN_MIB, Target, VIEWER, as_viewer, attack_time, status_mib, under_attack,
+        under_attack_settling,
+    },
+    process::ServerProcess,
     scale,
 };
 use crate::{reports::fixture::World, support::rid};
@@ -417,6 +424,57 @@ async fn large_report(pool: PgPool, commitments: usize) -> String {
         .unwrap_or_default();
     assert_eq!(schedules as usize, commitments);
     report.name
+}
+
+/// (v) A large report generated and read whole through the server: the memory the calls freed
+/// is given back to the system once they are over, so that the server does not keep the
+/// resident set of its largest report.
+#[sqlx::test(migrations = false)]
+async fn a_large_report_gives_its_memory_back(pool: PgPool) {
+    let commitments = scale(3000, 10000);
+    let report = large_report(pool.clone(), commitments).await;
+    let url = pool.connect_options().to_url_lossy().to_string();
+    let server = ServerProcess::start(&url, &[]).await;
+    server.wait_serving(Duration::from_secs(20)).await;
+    let pid = server.pid();
+    let mut reports = ReportServiceClient::new(server.channel());
+    let read = |name: String| pb::GetReportRequest {
+        name,
+        view: pb::ReportView::Full.into(),
+    };
+    // A small call first, so that "before" counts the pool and buffers any call needs.
+    reports.get_report(read(report.clone())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = status_mib(pid, "VmRSS");
+    let generated = reports
+        .generate_report(pb::GenerateReportRequest {
+            parent: SESSION.into(),
+            request_id: rid(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let after_generate = status_mib(pid, "VmRSS");
+    for _ in 0..3 {
+        reports
+            .get_report(read(generated.name.clone()))
+            .await
+            .unwrap();
+    }
+    let peak = status_mib(pid, "VmHWM");
+    // The memory is given back on a thread of its own, just after the call.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = status_mib(pid, "VmRSS");
+    println!(
+        "large report memory: GenerateReport of {commitments} commitments, then GetReport FULL \
+         x3: RSS {before} MiB before, {after_generate} MiB after GenerateReport, peak {peak} \
+         MiB, {after} MiB 1 s after"
+    );
+    assert!(
+        after <= before + SETTLED_MARGIN_MIB,
+        "the server kept {after} MiB after the large calls ({before} MiB before, peak {peak} MiB)"
+    );
 }
 
 /// (iv) ExportReport streams of a large report that are never read: only a few exports hold a

@@ -119,7 +119,7 @@ impl Target {
 }
 
 /// A field of /proc/<pid>/status, in MiB (rounded up).
-fn status_mib(pid: u32, field: &str) -> u64 {
+pub fn status_mib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let kib: u64 = status
         .lines()

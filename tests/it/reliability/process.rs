@@ -16,6 +16,15 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The server binary: this build's, or `SCPF_TEST_SERVER_BINARY` (another build, to measure a
+/// change against the server before it with the same tests).
+fn binary() -> String {
+    std::env::var("SCPF_TEST_SERVER_BINARY")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_scpf-reports").to_owned())
+}
+
 /// `scpf-reports serve` on a fixed address, restartable on it.
 pub struct ServerProcess {
     pub addr: SocketAddr,
@@ -46,7 +55,7 @@ impl ServerProcess {
     /// Starts the process (again) on the same address.
     pub fn spawn(&mut self) {
         assert!(self.child.is_none(), "the server is already running");
-        let child = Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
+        let child = Command::new(binary())
             .args(["serve", "--listen", &self.addr.to_string()])
             .env("DATABASE_URL", &self.database_url)
             .env("SCPF_MIGRATE", "false")
