@@ -23,6 +23,14 @@ use crate::{
     cli::client::{Connection, Credential},
 };
 
+/// The statement timeout of the bench's server: as long as its request timeout allows, since
+/// `serve` requires it below the request timeout.
+fn statement_timeout(request_timeout: Duration) -> Duration {
+    request_timeout
+        .saturating_sub(Duration::from_secs(10))
+        .max(request_timeout / 2)
+}
+
 /// A running `scpf-reports serve`, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -58,6 +66,13 @@ impl Server {
             .env(
                 "SCPF_REQUEST_TIMEOUT",
                 humantime::format_duration(request_timeout).to_string(),
+            )
+            // A report's statements grow with the contributions: at the largest step one of
+            // them can outlast the 25 s a deployment allows it, and the report would fail
+            // instead of being measured. The request timeout still bounds each call.
+            .env(
+                "SCPF_DB_STATEMENT_TIMEOUT",
+                humantime::format_duration(statement_timeout(request_timeout)).to_string(),
             )
             // Room for the largest report (its Report message is returned whole).
             .env("SCPF_MAX_MESSAGE_BYTES", (256 * 1024 * 1024).to_string())
