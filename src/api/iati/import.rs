@@ -229,9 +229,6 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
 struct Tally {
     written: i64,
     unused: BTreeMap<String, i64>,
-    /// The audit events of what was written, in order, each stamped when its write was made;
-    /// recorded together with one statement before the activity commits.
-    audit: Vec<iati_store::AuditEvent>,
 }
 
 impl Tally {
@@ -239,38 +236,33 @@ impl Tally {
         *self.unused.entry(name.to_owned()).or_default() += 1;
     }
 
-    /// Counts a change and keeps its audit event.
-    fn record(&mut self, w: &Write, resource: &str, before: Option<Value>, after: Value) {
+    /// Counts a change and records its audit event in the activity's write (stamped with the
+    /// instant of the change, written with the others at commit).
+    fn record(&mut self, w: &mut Write, resource: &str, before: Option<Value>, after: Value) {
         self.record_with_reason(w, resource, before, after, None);
     }
 
     fn record_with_reason(
         &mut self,
-        w: &Write,
+        w: &mut Write,
         resource: &str,
         before: Option<Value>,
         after: Value,
         reason: Option<&str>,
     ) {
         self.written += 1;
-        self.audit.push(iati_store::AuditEvent {
-            at: w.now(),
-            resource: resource.to_owned(),
-            reason: reason.map(str::to_owned),
-            before,
-            after: Some(after),
-        });
+        w.audit(resource, before, Some(after), reason);
     }
 
     /// A resource created from nothing.
-    fn created<M: Message + prost::Name>(&mut self, w: &Write, name: &str, created: &M) {
+    fn created<M: Message + prost::Name>(&mut self, w: &mut Write, name: &str, created: &M) {
         self.record(w, name, None, canonical_json(created));
     }
 
     /// A resource changed from one message to another, with the reason if any.
     fn changed<M: Message + prost::Name>(
         &mut self,
-        w: &Write,
+        w: &mut Write,
         name: &str,
         before: &M,
         after: &M,
@@ -325,7 +317,6 @@ async fn write(
     let mut tally = Tally {
         written: 0,
         unused: BTreeMap::new(),
-        audit: Vec::new(),
     };
     let (id, exists) =
         programme_id(w, a, current.as_ref().map(|c| c.programme_id.as_str())).await?;
@@ -555,7 +546,6 @@ async fn write(
         links,
     };
     iati_store::write_version(w, &id, current.as_ref().map(|c| c.revision), &version).await?;
-    iati_store::audit(w, &tally.audit).await?;
 
     let mut unused = BTreeMap::new();
     e.unused("", &mut unused);
