@@ -33,7 +33,7 @@ use crate::{
         writer::Spending,
         xml::{DocumentReader, Element, Item, Piece, Pieces, Pos, Problem},
     },
-    pb, rpc_method,
+    pb,
     store::{
         Versioned,
         contributions::{
@@ -48,8 +48,6 @@ use crate::{
         write::{Begun, Write, WriteContext},
     },
 };
-
-const METHOD: &str = rpc_method!("IatiService", "ImportIati");
 
 /// Why an activity was not written.
 enum Fail {
@@ -107,9 +105,10 @@ pub fn problem_message(p: &Problem) -> pb::IatiProblem {
 
 pub async fn import(
     api: &Api,
-    caller: &Caller,
-    stream: Streaming<pb::ImportIatiRequest>,
+    request: tonic::Request<Streaming<pb::ImportIatiRequest>>,
 ) -> std::result::Result<pb::ImportIatiResponse, tonic::Status> {
+    let (caller, stream) = Caller::split(request);
+    let caller = &caller;
     let mut reader = DocumentReader::new(pieces(stream));
     let mut response = pb::ImportIatiResponse::default();
     let mut first_problem: Option<Problem> = None;
@@ -184,7 +183,7 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
     );
     let ctx = WriteContext {
         actor: caller.actor.clone(),
-        method: METHOD,
+        method: caller.method,
         request_id,
         fingerprint: digest,
     };
