@@ -258,11 +258,3 @@ impl Caller {
         })
     }
 }
-
-/// The full name of an RPC method as written in the audit trail.
-#[macro_export]
-macro_rules! rpc_method {
-    ($service:literal, $method:literal) => {
-        concat!("scpf.v1.", $service, "/", $method)
-    };
-}

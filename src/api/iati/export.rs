@@ -36,7 +36,14 @@ const PAGE: i64 = 1000;
 /// Largest chunk sent in one message.
 const CHUNK: usize = 256 * 1024;
 
-pub async fn export(api: &Api, req: pb::ExportIatiRequest) -> Result<ExportStream> {
+pub async fn export(
+    api: &Api,
+    request: tonic::Request<pb::ExportIatiRequest>,
+) -> std::result::Result<ExportStream, Status> {
+    Ok(stream(api, request.into_inner()).await?)
+}
+
+async fn stream(api: &Api, req: pb::ExportIatiRequest) -> Result<ExportStream> {
     let ids = req
         .programmes
         .iter()

@@ -33,7 +33,7 @@ use crate::{
         writer::Spending,
         xml::{DocumentReader, Element, Item, Piece, Pieces, Pos, Problem},
     },
-    pb, rpc_method,
+    pb,
     store::{
         Versioned,
         contributions::{
@@ -48,8 +48,6 @@ use crate::{
         write::{Begun, Write, WriteContext},
     },
 };
-
-const METHOD: &str = rpc_method!("IatiService", "ImportIati");
 
 /// Why an activity was not written.
 enum Fail {
@@ -107,9 +105,10 @@ pub fn problem_message(p: &Problem) -> pb::IatiProblem {
 
 pub async fn import(
     api: &Api,
-    caller: &Caller,
-    stream: Streaming<pb::ImportIatiRequest>,
+    request: tonic::Request<Streaming<pb::ImportIatiRequest>>,
 ) -> std::result::Result<pb::ImportIatiResponse, tonic::Status> {
+    let (caller, stream) = Caller::split(request);
+    let caller = &caller;
     let mut reader = DocumentReader::new(pieces(stream));
     let mut response = pb::ImportIatiResponse::default();
     let mut first_problem: Option<Problem> = None;
@@ -184,7 +183,7 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
     );
     let ctx = WriteContext {
         actor: caller.actor.clone(),
-        method: METHOD,
+        method: caller.method,
         request_id,
         fingerprint: digest,
     };
@@ -229,9 +228,6 @@ async fn import_activity(api: &Api, caller: &Caller, e: &Element) -> pb::IatiAct
 struct Tally {
     written: i64,
     unused: BTreeMap<String, i64>,
-    /// The audit events of what was written, in order, each stamped when its write was made;
-    /// recorded together with one statement before the activity commits.
-    audit: Vec<iati_store::AuditEvent>,
 }
 
 impl Tally {
@@ -239,38 +235,33 @@ impl Tally {
         *self.unused.entry(name.to_owned()).or_default() += 1;
     }
 
-    /// Counts a change and keeps its audit event.
-    fn record(&mut self, w: &Write, resource: &str, before: Option<Value>, after: Value) {
+    /// Counts a change and records its audit event in the activity's write (stamped with the
+    /// instant of the change, written with the others at commit).
+    fn record(&mut self, w: &mut Write, resource: &str, before: Option<Value>, after: Value) {
         self.record_with_reason(w, resource, before, after, None);
     }
 
     fn record_with_reason(
         &mut self,
-        w: &Write,
+        w: &mut Write,
         resource: &str,
         before: Option<Value>,
         after: Value,
         reason: Option<&str>,
     ) {
         self.written += 1;
-        self.audit.push(iati_store::AuditEvent {
-            at: w.now(),
-            resource: resource.to_owned(),
-            reason: reason.map(str::to_owned),
-            before,
-            after: Some(after),
-        });
+        w.audit(resource, before, Some(after), reason);
     }
 
     /// A resource created from nothing.
-    fn created<M: Message + prost::Name>(&mut self, w: &Write, name: &str, created: &M) {
+    fn created<M: Message + prost::Name>(&mut self, w: &mut Write, name: &str, created: &M) {
         self.record(w, name, None, canonical_json(created));
     }
 
     /// A resource changed from one message to another, with the reason if any.
     fn changed<M: Message + prost::Name>(
         &mut self,
-        w: &Write,
+        w: &mut Write,
         name: &str,
         before: &M,
         after: &M,
@@ -325,7 +316,6 @@ async fn write(
     let mut tally = Tally {
         written: 0,
         unused: BTreeMap::new(),
-        audit: Vec::new(),
     };
     let (id, exists) =
         programme_id(w, a, current.as_ref().map(|c| c.programme_id.as_str())).await?;
@@ -555,7 +545,6 @@ async fn write(
         links,
     };
     iati_store::write_version(w, &id, current.as_ref().map(|c| c.revision), &version).await?;
-    iati_store::audit(w, &tally.audit).await?;
 
     let mut unused = BTreeMap::new();
     e.unused("", &mut unused);

@@ -8,7 +8,7 @@ mod reconcile;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
-    api::{Api, Caller},
+    api::Api,
     pb::{self, iati_service_server::IatiService},
 };
 
@@ -18,9 +18,7 @@ impl IatiService for Api {
         &self,
         request: Request<Streaming<pb::ImportIatiRequest>>,
     ) -> Result<Response<pb::ImportIatiResponse>, Status> {
-        let caller = Caller::of(&request);
-        let response = import::import(self, &caller, request.into_inner()).await?;
-        Ok(Response::new(response))
+        import::import(self, request).await.map(Response::new)
     }
 
     type ExportIatiStream = export::ExportStream;
@@ -29,17 +27,13 @@ impl IatiService for Api {
         &self,
         request: Request<pb::ExportIatiRequest>,
     ) -> Result<Response<Self::ExportIatiStream>, Status> {
-        Ok(Response::new(
-            export::export(self, request.into_inner()).await?,
-        ))
+        export::export(self, request).await.map(Response::new)
     }
 
     async fn reconcile(
         &self,
         request: Request<Streaming<pb::ReconcileRequest>>,
     ) -> Result<Response<pb::ReconcileResponse>, Status> {
-        Ok(Response::new(
-            reconcile::reconcile(self, request.into_inner()).await?,
-        ))
+        reconcile::reconcile(self, request).await.map(Response::new)
     }
 }

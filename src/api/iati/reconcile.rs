@@ -29,8 +29,9 @@ const PAGE: i64 = 1000;
 
 pub async fn reconcile(
     api: &Api,
-    mut stream: Streaming<pb::ReconcileRequest>,
+    request: tonic::Request<Streaming<pb::ReconcileRequest>>,
 ) -> std::result::Result<pb::ReconcileResponse, tonic::Status> {
+    let mut stream = request.into_inner();
     let first = stream.message().await?.unwrap_or_default();
     let receiver_ref = if first.receiver_ref.trim().is_empty() {
         IOM_REF.to_owned()
