@@ -341,7 +341,7 @@ async fn idle_connections_do_not_starve_other_callers(pool: PgPool) {
     let target = Target::start(&pool, &[("SCPF_HANDSHAKE_TIMEOUT", &handshake_text)]).await;
     let addr = target.server.addr;
     let ((closed, longest, refused), held) = under_attack(&target, SESSION, async {
-        let until = Instant::now() + attack_time().max(handshake * 3);
+        let until = Instant::now() + attack_time().max(handshake * 5);
         let slots = (0..count).map(|_| async move {
             let (mut closed, mut longest, mut refused) = (0usize, Duration::ZERO, 0usize);
             while Instant::now() < until {
@@ -381,7 +381,7 @@ async fn idle_connections_do_not_starve_other_callers(pool: PgPool) {
         "abuse idle connections: {count} silent connections held for {:?} (handshake timeout \
          {handshake:?}): {closed} closed by the server, the longest after {longest:?}, \
          {refused} connects refused; {}",
-        attack_time().max(handshake * 3),
+        attack_time().max(handshake * 5),
         held.figures()
     );
     held.assert_held("idle connections");
