@@ -215,39 +215,31 @@ pub async fn create_many(
     if contributions.is_empty() {
         return Ok(HashSet::new());
     }
-    let inserted: Vec<String> = sqlx::query_scalar(
+    let inserted: Vec<String> = sqlx::query_scalar!(
         "INSERT INTO contributions (id, donor_id, funding_type, currency_code, created_at)
          SELECT id, donor, funding_type, currency, $5
            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
                 AS t (id, donor, funding_type, currency)
          ON CONFLICT (id) DO NOTHING
          RETURNING id",
-    )
-    .bind(
-        contributions
+        &contributions
             .iter()
             .map(|c| c.id.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        contributions
+            .collect::<Vec<_>>() as &[&str],
+        &contributions
             .iter()
             .map(|c| c.donor.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        contributions
+            .collect::<Vec<_>>() as &[&str],
+        &contributions
             .iter()
             .map(|c| c.funding_type.db_name())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        contributions
+            .collect::<Vec<_>>() as &[&str],
+        &contributions
             .iter()
             .map(|c| c.currency().code())
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as &[&str],
+        now,
     )
-    .bind(now)
     .fetch_all(&mut *conn)
     .await
     .map_err(super::map_db_error)?;
@@ -368,15 +360,15 @@ async fn insert_versions(
             amounts.push(i.amount.amount());
         }
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO installments (contribution_id, revision, position, due_date, amount)
          SELECT * FROM UNNEST($1::text[], $2::int[], $3::smallint[], $4::date[], $5::numeric[])",
+        &ids as &[&str],
+        &revisions,
+        &positions,
+        &due_dates,
+        &amounts,
     )
-    .bind(&ids)
-    .bind(&revisions)
-    .bind(&positions)
-    .bind(&due_dates)
-    .bind(&amounts)
     .execute(&mut *conn)
     .await
     .map_err(super::map_db_error)?;

@@ -61,11 +61,12 @@ impl Envelope {
     /// Opens the transaction holding the history lock shared, and reads the clock.
     async fn open(pool: &PgPool) -> Result<Envelope> {
         let mut tx = pool.begin().await?;
-        let now: DateTime<Utc> =
-            sqlx::query_scalar("SELECT clock_timestamp() FROM pg_advisory_xact_lock_shared($1)")
-                .bind(HISTORY_LOCK)
-                .fetch_one(&mut *tx)
-                .await?;
+        let now: DateTime<Utc> = sqlx::query_scalar!(
+            "SELECT clock_timestamp() AS \"now!\" FROM pg_advisory_xact_lock_shared($1)",
+            HISTORY_LOCK,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         Ok(Envelope {
             tx,
             now,
@@ -103,21 +104,21 @@ impl Envelope {
         if events.is_empty() {
             return Ok(());
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO audit_events (event_time, actor, method, resource, request_id, reason, before, after)
              SELECT t, $1, $2, r, q, why, b, a
                FROM UNNEST($3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
                     WITH ORDINALITY AS e (t, r, q, why, b, a, n)
               ORDER BY n",
+            actor,
+            method,
+            &events.iter().map(|e| e.at).collect::<Vec<_>>(),
+            &events.iter().map(|e| e.resource.to_owned()).collect::<Vec<_>>(),
+            &events.iter().map(|e| e.request_id.to_owned()).collect::<Vec<_>>(),
+            &events.iter().map(|e| e.reason.clone()).collect::<Vec<_>>() as &[Option<String>],
+            &events.iter().map(|e| e.before.clone()).collect::<Vec<_>>() as &[Option<serde_json::Value>],
+            &events.iter().map(|e| e.after.clone()).collect::<Vec<_>>() as &[Option<serde_json::Value>],
         )
-        .bind(actor)
-        .bind(method)
-        .bind(events.iter().map(|e| e.at).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.resource.as_str()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.request_id.as_str()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.reason.as_deref()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.before.clone()).collect::<Vec<_>>())
-        .bind(events.iter().map(|e| e.after.clone()).collect::<Vec<_>>())
         .execute(&mut *self.tx)
         .await?;
         Ok(())
@@ -137,14 +138,14 @@ impl Write {
     pub async fn begin(pool: &PgPool, ctx: WriteContext) -> Result<Begun> {
         let mut env = Envelope::open(pool).await?;
         let tx = &mut env.tx;
-        let claimed = sqlx::query(
+        let claimed = sqlx::query!(
             "INSERT INTO idempotency_keys (request_id, method, fingerprint, actor)
              VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO NOTHING",
+            &ctx.request_id,
+            ctx.method,
+            &ctx.fingerprint[..],
+            &ctx.actor,
         )
-        .bind(&ctx.request_id)
-        .bind(ctx.method)
-        .bind(&ctx.fingerprint[..])
-        .bind(&ctx.actor)
         .execute(&mut **tx)
         .await?
         .rows_affected()
@@ -219,11 +220,13 @@ impl Write {
         self.env
             .write_events(&self.ctx.actor, self.ctx.method)
             .await?;
-        sqlx::query("UPDATE idempotency_keys SET response = $2 WHERE request_id = $1")
-            .bind(&self.ctx.request_id)
-            .bind(response)
-            .execute(&mut *self.env.tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE idempotency_keys SET response = $2 WHERE request_id = $1",
+            &self.ctx.request_id,
+            response,
+        )
+        .execute(&mut *self.env.tx)
+        .await?;
         self.env.tx.commit().await.map_err(super::map_db_error)
     }
 }
@@ -248,11 +251,13 @@ impl RequestLock {
     #[tracing::instrument(name = "write.lock_request", skip_all, fields(db.system.name = "postgresql"))]
     pub async fn acquire(pool: &PgPool, request_id: &str) -> Result<RequestLock> {
         let mut conn = pool.acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock($1, hashtext($2))")
-            .bind(REQUEST_LOCK_CLASS)
-            .bind(request_id)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "SELECT pg_advisory_lock($1, hashtext($2))",
+            REQUEST_LOCK_CLASS,
+            request_id,
+        )
+        .execute(&mut *conn)
+        .await?;
         Ok(RequestLock {
             conn: Some(conn),
             request_id: request_id.to_owned(),
@@ -283,11 +288,13 @@ impl RequestLock {
     /// Gives the lock back and the connection to the pool.
     pub async fn release(mut self) -> Result<()> {
         if let Some(mut conn) = self.conn.take() {
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, hashtext($2))")
-                .bind(REQUEST_LOCK_CLASS)
-                .bind(&self.request_id)
-                .execute(&mut *conn)
-                .await;
+            let unlocked = sqlx::query_scalar!(
+                "SELECT pg_advisory_unlock($1, hashtext($2))",
+                REQUEST_LOCK_CLASS,
+                &self.request_id,
+            )
+            .fetch_one(&mut *conn)
+            .await;
             if unlocked.is_err() {
                 conn.close_on_drop();
             }
@@ -351,16 +358,16 @@ impl Batch {
             .map(|&i| claims[i].request_id.as_str())
             .collect();
         let fingerprints: Vec<&[u8]> = unique.iter().map(|&i| &claims[i].fingerprint[..]).collect();
-        let claimed: Vec<String> = sqlx::query_scalar(
+        let claimed: Vec<String> = sqlx::query_scalar!(
             "INSERT INTO idempotency_keys (request_id, method, fingerprint, actor)
              SELECT id, $3, fp, $4 FROM UNNEST($1::text[], $2::bytea[]) AS t (id, fp)
              ON CONFLICT (request_id) DO NOTHING
              RETURNING request_id",
+            &ids as &[&str],
+            &fingerprints as &[&[u8]],
+            method,
+            actor,
         )
-        .bind(&ids)
-        .bind(&fingerprints)
-        .bind(method)
-        .bind(actor)
         .fetch_all(&mut *batch.env.tx)
         .await?;
         batch
@@ -451,10 +458,12 @@ impl Batch {
         if request_ids.is_empty() {
             return Ok(());
         }
-        sqlx::query("DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL")
-            .bind(request_ids)
-            .execute(&mut *self.env.tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL",
+            request_ids,
+        )
+        .execute(&mut *self.env.tx)
+        .await?;
         Ok(())
     }
 
@@ -475,22 +484,18 @@ impl Batch {
     pub async fn commit(mut self, responses: &[(String, Vec<u8>)]) -> Result<()> {
         self.env.write_events(&self.actor, self.method).await?;
         if !responses.is_empty() {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE idempotency_keys k SET response = t.response
                    FROM UNNEST($1::text[], $2::bytea[]) AS t (request_id, response)
                   WHERE k.request_id = t.request_id",
-            )
-            .bind(
-                responses
+                &responses
                     .iter()
                     .map(|(id, _)| id.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                responses
+                    .collect::<Vec<_>>() as &[&str],
+                &responses
                     .iter()
                     .map(|(_, r)| r.as_slice())
-                    .collect::<Vec<_>>(),
+                    .collect::<Vec<_>>() as &[&[u8]],
             )
             .execute(&mut *self.env.tx)
             .await?;
@@ -498,10 +503,10 @@ impl Batch {
         // Claims still without a response belong to rows that failed without being released:
         // drop them rather than leave request_ids that could never be replayed.
         if !self.claimed.is_empty() {
-            sqlx::query(
+            sqlx::query!(
                 "DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL",
+                &self.claimed,
             )
-            .bind(&self.claimed)
             .execute(&mut *self.env.tx)
             .await?;
         }
@@ -540,7 +545,7 @@ pub fn first_claims(claims: &[RowClaim]) -> (Vec<RowOutcome>, Vec<usize>) {
 /// start may be earlier than theirs. Reads settled before the first instant stay settled, since
 /// the history lock is still held.
 async fn restamp(tx: &mut Transaction<'static, Postgres>) -> Result<DateTime<Utc>> {
-    Ok(sqlx::query_scalar("SELECT clock_timestamp()")
+    Ok(sqlx::query_scalar!("SELECT clock_timestamp() AS \"now!\"",)
         .fetch_one(&mut **tx)
         .await?)
 }

@@ -113,19 +113,19 @@ impl Kept for Receipt {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
                  reference, withdrawn, reason)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            self.id.as_str(),
+            revision,
+            now,
+            self.received_date,
+            self.amount.amount(),
+            &self.reference,
+            self.withdrawn,
+            reason,
         )
-        .bind(self.id.as_str())
-        .bind(revision)
-        .bind(now)
-        .bind(self.received_date)
-        .bind(self.amount.amount())
-        .bind(&self.reference)
-        .bind(self.withdrawn)
-        .bind(reason)
         .execute(conn)
         .await
         .map_err(map_db_error)?;
@@ -135,11 +135,12 @@ impl Kept for Receipt {
 
 /// The currency of a contribution, or `None` when there is no such contribution.
 pub async fn contribution_currency(conn: &mut PgConnection, id: &Id) -> Result<Option<Currency>> {
-    let code: Option<String> =
-        sqlx::query_scalar("SELECT currency_code FROM contributions WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(conn)
-            .await?;
+    let code: Option<String> = sqlx::query_scalar!(
+        "SELECT currency_code FROM contributions WHERE id = $1",
+        id.as_str(),
+    )
+    .fetch_optional(conn)
+    .await?;
     code.map(|c| stored_currency(&c, id.as_str())).transpose()
 }
 
@@ -182,20 +183,18 @@ pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Ver
     }
     let now = w.now();
     let ids: Vec<&str> = receipts.iter().map(|r| r.id.as_str()).collect();
-    let inserted: Vec<String> = sqlx::query_scalar(
+    let inserted: Vec<String> = sqlx::query_scalar!(
         "INSERT INTO receipts (id, contribution_id, created_at)
          SELECT id, c, $3 FROM UNNEST($1::text[], $2::text[]) AS t (id, c)
          ON CONFLICT (id) DO NOTHING
          RETURNING id",
-    )
-    .bind(&ids)
-    .bind(
-        receipts
+        &ids as &[&str],
+        &receipts
             .iter()
             .map(|r| r.contribution.as_str())
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as &[&str],
+        now,
     )
-    .bind(now)
     .fetch_all(w.conn())
     .await
     .map_err(map_db_error)?;
@@ -207,29 +206,25 @@ pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Ver
             .unwrap_or_default();
         return Err(Error::AlreadyExists { name: existing });
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
              reference, withdrawn, reason)
          SELECT id, 1, $1, received_date, amount, reference, withdrawn, ''
            FROM UNNEST($2::text[], $3::date[], $4::numeric[], $5::text[], $6::bool[])
              AS t (id, received_date, amount, reference, withdrawn)",
-    )
-    .bind(now)
-    .bind(&ids)
-    .bind(receipts.iter().map(|r| r.received_date).collect::<Vec<_>>())
-    .bind(
-        receipts
+        now,
+        &ids as &[&str],
+        &receipts.iter().map(|r| r.received_date).collect::<Vec<_>>(),
+        &receipts
             .iter()
             .map(|r| r.amount.amount())
             .collect::<Vec<_>>(),
-    )
-    .bind(
-        receipts
+        &receipts
             .iter()
             .map(|r| r.reference.as_str())
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as &[&str],
+        &receipts.iter().map(|r| r.withdrawn).collect::<Vec<_>>(),
     )
-    .bind(receipts.iter().map(|r| r.withdrawn).collect::<Vec<_>>())
     .execute(w.conn())
     .await
     .map_err(map_db_error)?;
@@ -239,13 +234,15 @@ pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Ver
 /// Records a new receipt (revision 1).
 pub async fn create(w: &mut Write, receipt: &Receipt) -> Result<Versioned<Receipt>> {
     let now = w.now();
-    sqlx::query("INSERT INTO receipts (id, contribution_id, created_at) VALUES ($1, $2, $3)")
-        .bind(receipt.id.as_str())
-        .bind(receipt.contribution.as_str())
-        .bind(now)
-        .execute(w.conn())
-        .await
-        .map_err(|e| crate::store::already_exists(e, "receipts_pkey", &receipt.name()))?;
+    sqlx::query!(
+        "INSERT INTO receipts (id, contribution_id, created_at) VALUES ($1, $2, $3)",
+        receipt.id.as_str(),
+        receipt.contribution.as_str(),
+        now,
+    )
+    .execute(w.conn())
+    .await
+    .map_err(|e| crate::store::already_exists(e, "receipts_pkey", &receipt.name()))?;
     receipt.insert_version(w.conn(), 1, "", now).await?;
     Ok(history::first(receipt, now))
 }

@@ -203,7 +203,7 @@ pub async fn create_many(
         return Err(Error::AlreadyExists { name: existing });
     }
     let each = |f: fn(&Indicator) -> &str| indicators.iter().map(|i| f(i)).collect::<Vec<_>>();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from,
              title, description, result_level, measure, direction, cumulative,
              baseline_value, baseline_date, baseline_comment, dimensions, unit)
@@ -215,36 +215,30 @@ pub async fn create_many(
                        $13::jsonb[], $14::text[])
              AS t (p, i, title, description, level, measure, direction, cumulative,
                    baseline_value, baseline_date, baseline_comment, dimensions, unit)",
-    )
-    .bind(now)
-    .bind(&programmes)
-    .bind(&ids)
-    .bind(each(|i| &i.title))
-    .bind(each(|i| &i.description))
-    .bind(each(|i| i.result_level.db_name()))
-    .bind(each(|i| i.measure.db_name()))
-    .bind(each(|i| i.direction.db_name()))
-    .bind(indicators.iter().map(|i| i.cumulative).collect::<Vec<_>>())
-    .bind(
-        indicators
+        now,
+        &programmes as &[&str],
+        &ids as &[&str],
+        &each(|i| &i.title) as &[&str],
+        &each(|i| &i.description) as &[&str],
+        &each(|i| i.result_level.db_name()) as &[&str],
+        &each(|i| i.measure.db_name()) as &[&str],
+        &each(|i| i.direction.db_name()) as &[&str],
+        &indicators.iter().map(|i| i.cumulative).collect::<Vec<_>>(),
+        &indicators
             .iter()
             .map(|i| i.baseline.value)
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        indicators
+            .collect::<Vec<_>>() as &[Option<Decimal>],
+        &indicators
             .iter()
             .map(|i| i.baseline.date)
-            .collect::<Vec<_>>(),
-    )
-    .bind(each(|i| &i.baseline.comment))
-    .bind(
-        indicators
+            .collect::<Vec<_>>() as &[Option<NaiveDate>],
+        &each(|i| &i.baseline.comment) as &[&str],
+        &indicators
             .iter()
             .map(|i| serde_json::json!(i.dimensions.iter().map(|d| d.as_str()).collect::<Vec<_>>()))
             .collect::<Vec<_>>(),
+        &each(|i| &i.unit) as &[&str],
     )
-    .bind(each(|i| &i.unit))
     .execute(w.conn())
     .await
     .map_err(map_db_error)?;
