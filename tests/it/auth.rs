@@ -8,21 +8,19 @@ use std::{
 };
 
 use scpf_reports::{
-    auth::hash_token,
     config::ServerSettings,
     methods::catalog,
     pb::{self, organization_service_client::OrganizationServiceClient},
     server::Application,
     store,
 };
-use secrecy::SecretString;
 use sqlx::PgPool;
 use tempfile::TempDir;
 use tonic::{Code, Request, Status, metadata::MetadataValue, service::Interceptor};
 
 use crate::{
     raw,
-    support::{TestServer, assert_refused, rid, test_settings},
+    support::{TestServer, assert_refused, rid, test_settings, token_line},
 };
 
 pub const VIEWER: &str = "viewer-secret-0123456789";
@@ -32,12 +30,7 @@ pub const ADMIN: &str = "admin-secret-0123456789";
 
 /// A tokens file with one token per role, named `ops-<role>`.
 pub fn role_tokens() -> String {
-    let line = |token: &str, role: &str| {
-        format!(
-            "{} {role} ops-{role}\n",
-            hash_token(&SecretString::from(token.to_owned()))
-        )
-    };
+    let line = |token: &str, role: &str| token_line(token, role, &format!("ops-{role}"));
     format!(
         "# one token per role\n{}{}{}{}",
         line(VIEWER, "viewer"),

@@ -3,10 +3,9 @@
 
 use std::io::Write as _;
 
-use secrecy::SecretString;
 use sqlx::PgPool;
 
-use crate::support::{TestServer, test_settings};
+use crate::support::{TestServer, test_settings, token_line};
 
 /// The first `sh` block of the README section `## Calling it with grpcurl`.
 fn grpcurl_block() -> String {
@@ -25,12 +24,7 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
     scpf_reports::store::migrate(&pool).await.unwrap();
     let token = "readme-example-token";
     let mut tokens = tempfile::NamedTempFile::new().unwrap();
-    writeln!(
-        tokens,
-        "{} admin readme",
-        scpf_reports::auth::hash_token(&SecretString::from(token.to_owned()))
-    )
-    .unwrap();
+    write!(tokens, "{}", token_line(token, "admin", "readme")).unwrap();
     let mut settings = test_settings();
     settings.auth.allow_anonymous = false;
     settings.auth.auth_tokens_file = Some(tokens.path().to_owned());

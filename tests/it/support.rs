@@ -183,6 +183,13 @@ pub fn assert_refused<T: std::fmt::Debug>(
     status
 }
 
+/// One line of a tokens file: the token's hash as `scpf-reports hash-token` prints it, then its
+/// roles and principal (`roles` may name several, space-separated).
+pub fn token_line(token: &str, roles: &str, principal: &str) -> String {
+    let hash = scpf_reports::auth::hash_token(&secrecy::SecretString::from(token.to_owned()));
+    format!("{hash} {roles} {principal}\n")
+}
+
 /// A fresh request id.
 pub fn rid() -> String {
     uuid::Uuid::new_v4().to_string()

@@ -11,7 +11,7 @@ use scpf_reports::{
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{RUNTIME_LOGIN, TestServer, test_settings};
+use crate::support::{RUNTIME_LOGIN, TestServer, test_settings, token_line};
 
 /// The principal that floods the server with writes, and its token.
 const WRITER: &str = "a-writer-token";
@@ -44,16 +44,9 @@ async fn waiting_for_the_lock(pool: &PgPool) -> i64 {
 async fn one_caller_holds_at_most_its_share_of_the_pool(pool: PgPool) {
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens");
-    let hash = |token: &str| {
-        scpf_reports::auth::hash_token(&secrecy::SecretString::from(token.to_owned()))
-    };
     std::fs::write(
         &tokens,
-        format!(
-            "{} editor importer\n{} viewer dashboards\n",
-            hash(WRITER),
-            hash(VIEWER)
-        ),
+        token_line(WRITER, "editor", "importer") + &token_line(VIEWER, "viewer", "dashboards"),
     )
     .unwrap();
     let mut settings = test_settings();

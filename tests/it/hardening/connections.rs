@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tokio::{io::AsyncReadExt, net::TcpStream};
 use tonic::Code;
 
-use crate::support::{TestServer, test_settings};
+use crate::support::{TestServer, test_settings, token_line};
 
 /// An HTTP/2 connection of the raw client.
 async fn connect(addr: std::net::SocketAddr) -> h2::client::SendRequest<Bytes> {
@@ -35,8 +35,7 @@ fn grpc_request(addr: std::net::SocketAddr, path: &str) -> http::Request<()> {
 /// Test settings that require a token, with [`VIEWER`] as a viewer.
 fn with_a_viewer(dir: &std::path::Path) -> scpf_reports::config::ServerSettings {
     let tokens = dir.join("tokens");
-    let hash = scpf_reports::auth::hash_token(&secrecy::SecretString::from(VIEWER.to_owned()));
-    std::fs::write(&tokens, format!("{hash} viewer dashboards\n")).unwrap();
+    std::fs::write(&tokens, token_line(VIEWER, "viewer", "dashboards")).unwrap();
     let mut settings = test_settings();
     settings.auth.allow_anonymous = false;
     settings.auth.auth_tokens_file = Some(tokens);

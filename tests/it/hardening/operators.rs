@@ -11,7 +11,7 @@ use scpf_reports::{
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_refused, rid, token_line};
 
 /// Runs the grpcurl that scripts/test provides ($GRPCURL); returns its exit success and its
 /// standard output and error together.
@@ -84,8 +84,7 @@ async fn a_raw_token_in_the_tokens_file_stops_the_start(pool: PgPool) {
     );
 
     // The same token, hashed as `hash-token` prints it, is accepted.
-    let line = scpf_reports::auth::hash_token(&secrecy::SecretString::from(token.to_owned()));
-    std::fs::write(&tokens, format!("{line} admin ops-alice\n")).unwrap();
+    std::fs::write(&tokens, token_line(token, "admin", "ops-alice")).unwrap();
     assert!(
         Application::build("127.0.0.1:0".parse().unwrap(), pool, settings)
             .await

@@ -18,6 +18,7 @@ use tonic_health::pb::{
 };
 
 use super::process::ServerProcess;
+use crate::support::token_line;
 
 /// The viewer's token: the least of the roles, which every attack that needs one uses.
 pub const VIEWER: &str = "abuse-viewer-token";
@@ -66,16 +67,10 @@ impl Target {
     pub async fn start(pool: &PgPool, env: &[(&str, &str)]) -> Target {
         let dir = tempfile::tempdir().unwrap();
         let tokens = dir.path().join("tokens");
-        let hash = |token: &str| {
-            scpf_reports::auth::hash_token(&secrecy::SecretString::from(token.to_owned()))
-        };
         std::fs::write(
             &tokens,
-            format!(
-                "{} viewer dashboards\n{} viewer another-dashboard\n",
-                hash(VIEWER),
-                hash(BYSTANDER)
-            ),
+            token_line(VIEWER, "viewer", "dashboards")
+                + &token_line(BYSTANDER, "viewer", "another-dashboard"),
         )
         .unwrap();
         let tokens = tokens.to_str().unwrap().to_owned();
