@@ -5,7 +5,7 @@ mod import;
 pub(crate) mod receipts;
 mod wire;
 
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Request, Status, Streaming};
 
 use crate::{
     api::{
@@ -13,6 +13,7 @@ use crate::{
         resource::{self, Shown},
     },
     domain::{
+        Parsed,
         contribution::Contribution,
         filter::{Condition, FieldSpec, Filter, Kind, Value},
         text::{self, Id},
@@ -166,12 +167,7 @@ async fn get_contribution(
     api: &Api,
     request: Request<pb::GetContributionRequest>,
 ) -> Result<pb::Contribution, Status> {
-    let req = request.into_inner();
-    let id = text::parse_name(&req.name, "contributions", "name")?;
-    let found = api
-        .get_one::<Contribution>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
+    Ok(api.get_named::<Contribution>(request.get_ref()).await?)
 }
 
 async fn list_contributions(
@@ -181,20 +177,12 @@ async fn list_contributions(
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
     let by_id = filter_ids(&filter)?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListContributions",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&String>, limit| {
-                contributions::list(api.pool(), &by_id, as_of, after.map(String::as_str), limit)
-                    .await
-            },
-            |v| v.value.id.to_string(),
-        )
+    let query = Some(filter.canonical());
+    let (contributions, next_page_token) = api
+        .list_of::<Contribution>(&req, "ListContributions", query, None, &by_id)
         .await?;
     Ok(pb::ListContributionsResponse {
-        contributions: rows.iter().map(message).collect(),
+        contributions,
         next_page_token,
     })
 }
@@ -224,74 +212,24 @@ async fn amend_contribution(
     Ok(response)
 }
 
-#[tonic::async_trait]
-impl ContributionService for Api {
-    async fn create_contribution(
-        &self,
-        request: Request<pb::CreateContributionRequest>,
-    ) -> Result<Response<pb::Contribution>, Status> {
-        create_contribution(self, request).await.map(Response::new)
-    }
-
-    async fn get_contribution(
-        &self,
-        request: Request<pb::GetContributionRequest>,
-    ) -> Result<Response<pb::Contribution>, Status> {
-        get_contribution(self, request).await.map(Response::new)
-    }
-
-    async fn list_contributions(
-        &self,
-        request: Request<pb::ListContributionsRequest>,
-    ) -> Result<Response<pb::ListContributionsResponse>, Status> {
-        list_contributions(self, request).await.map(Response::new)
-    }
-
-    async fn amend_contribution(
-        &self,
-        request: Request<pb::AmendContributionRequest>,
-    ) -> Result<Response<pb::Contribution>, Status> {
-        amend_contribution(self, request).await.map(Response::new)
-    }
-
-    async fn record_receipt(
-        &self,
-        request: Request<pb::RecordReceiptRequest>,
-    ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::record(self, request).await.map(Response::new)
-    }
-
-    async fn correct_receipt(
-        &self,
-        request: Request<pb::CorrectReceiptRequest>,
-    ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::correct(self, request).await.map(Response::new)
-    }
-
-    async fn get_receipt(
-        &self,
-        request: Request<pb::GetReceiptRequest>,
-    ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::get(self, request).await.map(Response::new)
-    }
-
-    async fn list_receipts(
-        &self,
-        request: Request<pb::ListReceiptsRequest>,
-    ) -> Result<Response<pb::ListReceiptsResponse>, Status> {
-        receipts::list(self, request).await.map(Response::new)
-    }
-
-    async fn import_contributions(
-        &self,
-        request: Request<Streaming<pb::ImportContributionsRequest>>,
-    ) -> Result<Response<pb::ImportContributionsResponse>, Status> {
-        import::import(self, request).await.map(Response::new)
-    }
-}
+rpcs!(ContributionService {
+    create_contribution(pb::CreateContributionRequest) -> pb::Contribution = create_contribution;
+    get_contribution(pb::GetContributionRequest) -> pb::Contribution = get_contribution;
+    list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = list_contributions;
+    amend_contribution(pb::AmendContributionRequest) -> pb::Contribution = amend_contribution;
+    record_receipt(pb::RecordReceiptRequest) -> pb::Receipt = receipts::record;
+    correct_receipt(pb::CorrectReceiptRequest) -> pb::Receipt = receipts::correct;
+    get_receipt(pb::GetReceiptRequest) -> pb::Receipt = receipts::get;
+    list_receipts(pb::ListReceiptsRequest) -> pb::ListReceiptsResponse = receipts::list;
+    import_contributions(Streaming<pb::ImportContributionsRequest>) -> pb::ImportContributionsResponse = import::import;
+});
 
 impl Shown for Contribution {
     type Message = pb::Contribution;
+
+    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
+        text::parse_name(name, "contributions", field)
+    }
 
     fn message(v: &Versioned<Self>) -> pb::Contribution {
         message(v)

@@ -2,6 +2,24 @@
 //! layer that knows the generated types. Handlers validate with the domain parsers, call the
 //! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
 
+/// A service's trait impl for [`Api`]: each RPC answers with what its function returns, so the
+/// impl only names them. `rpcs!(Service { rpc_name(Request) -> Response = function; ... })`.
+macro_rules! rpcs {
+    ($service:path { $($rpc:ident($request:ty) -> $response:ty = $function:path;)* }) => {
+        #[tonic::async_trait]
+        impl $service for $crate::api::Api {
+            $(
+                async fn $rpc(
+                    &self,
+                    request: tonic::Request<$request>,
+                ) -> Result<tonic::Response<$response>, tonic::Status> {
+                    $function(self, request).await.map(tonic::Response::new)
+                }
+            )*
+        }
+    };
+}
+
 pub mod allocations;
 pub mod audit;
 pub mod codec;

@@ -1,6 +1,6 @@
 //! `scpf.v1.OrganizationService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
     api::{
@@ -16,7 +16,7 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, organization_service_server::OrganizationService},
-    store::{Versioned, organizations},
+    store::Versioned,
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -126,10 +126,7 @@ async fn create_organization(
     let org = organization(id, req.organization.as_ref(), "organization")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let created = organizations::create(w, &org).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &org.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &org).await
         })
         .await?;
     Ok(response)
@@ -139,12 +136,7 @@ async fn get_organization(
     api: &Api,
     request: Request<pb::GetOrganizationRequest>,
 ) -> Result<pb::Organization, Status> {
-    let req = request.into_inner();
-    let id = parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Organization>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
+    Ok(api.get_named::<Organization>(request.get_ref()).await?)
 }
 
 async fn list_organizations(
@@ -153,20 +145,12 @@ async fn list_organizations(
 ) -> Result<pb::ListOrganizationsResponse, Status> {
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListOrganizations",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&String>, limit| {
-                organizations::list(api.pool(), &filter, as_of, after.map(String::as_str), limit)
-                    .await
-            },
-            |v| v.value.id.to_string(),
-        )
+    let query = Some(filter.canonical());
+    let (organizations, next_page_token) = api
+        .list_of::<Organization>(&req, "ListOrganizations", query, None, &filter)
         .await?;
     Ok(pb::ListOrganizationsResponse {
-        organizations: rows.iter().map(message).collect(),
+        organizations,
         next_page_token,
     })
 }
@@ -190,41 +174,21 @@ async fn update_organization(
     Ok(response)
 }
 
-#[tonic::async_trait]
-impl OrganizationService for Api {
-    async fn create_organization(
-        &self,
-        request: Request<pb::CreateOrganizationRequest>,
-    ) -> Result<Response<pb::Organization>, Status> {
-        create_organization(self, request).await.map(Response::new)
-    }
-
-    async fn get_organization(
-        &self,
-        request: Request<pb::GetOrganizationRequest>,
-    ) -> Result<Response<pb::Organization>, Status> {
-        get_organization(self, request).await.map(Response::new)
-    }
-
-    async fn list_organizations(
-        &self,
-        request: Request<pb::ListOrganizationsRequest>,
-    ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
-        list_organizations(self, request).await.map(Response::new)
-    }
-
-    async fn update_organization(
-        &self,
-        request: Request<pb::UpdateOrganizationRequest>,
-    ) -> Result<Response<pb::Organization>, Status> {
-        update_organization(self, request).await.map(Response::new)
-    }
-}
-
 impl Shown for Organization {
     type Message = pb::Organization;
+
+    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
+        parse_name(name, field)
+    }
 
     fn message(v: &Versioned<Self>) -> pb::Organization {
         message(v)
     }
 }
+
+rpcs!(OrganizationService {
+    create_organization(pb::CreateOrganizationRequest) -> pb::Organization = create_organization;
+    get_organization(pb::GetOrganizationRequest) -> pb::Organization = get_organization;
+    list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = list_organizations;
+    update_organization(pb::UpdateOrganizationRequest) -> pb::Organization = update_organization;
+});

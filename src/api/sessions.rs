@@ -1,6 +1,6 @@
 //! `scpf.v1.SessionService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
     api::{
@@ -14,7 +14,7 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, session_service_server::SessionService},
-    store::{Versioned, sessions},
+    store::Versioned,
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -130,10 +130,7 @@ async fn create_session(
     let session = session(key, given, "session")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let created = sessions::create(w, &session).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &session.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &session).await
         })
         .await?;
     Ok(response)
@@ -143,12 +140,7 @@ async fn get_session(
     api: &Api,
     request: Request<pb::GetSessionRequest>,
 ) -> Result<pb::Session, Status> {
-    let req = request.into_inner();
-    let key = SessionKey::parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Session>(&key, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
+    Ok(api.get_named::<Session>(request.get_ref()).await?)
 }
 
 async fn list_sessions(
@@ -157,19 +149,12 @@ async fn list_sessions(
 ) -> Result<pb::ListSessionsResponse, Status> {
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListSessions",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&sessions::Cursor>, limit| {
-                sessions::list(api.pool(), &filter, as_of, after, limit).await
-            },
-            sessions::cursor,
-        )
+    let query = Some(filter.canonical());
+    let (sessions, next_page_token) = api
+        .list_of::<Session>(&req, "ListSessions", query, None, &filter)
         .await?;
     Ok(pb::ListSessionsResponse {
-        sessions: rows.iter().map(message).collect(),
+        sessions,
         next_page_token,
     })
 }
@@ -192,41 +177,21 @@ async fn update_session(
     Ok(response)
 }
 
-#[tonic::async_trait]
-impl SessionService for Api {
-    async fn create_session(
-        &self,
-        request: Request<pb::CreateSessionRequest>,
-    ) -> Result<Response<pb::Session>, Status> {
-        create_session(self, request).await.map(Response::new)
-    }
-
-    async fn get_session(
-        &self,
-        request: Request<pb::GetSessionRequest>,
-    ) -> Result<Response<pb::Session>, Status> {
-        get_session(self, request).await.map(Response::new)
-    }
-
-    async fn list_sessions(
-        &self,
-        request: Request<pb::ListSessionsRequest>,
-    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
-        list_sessions(self, request).await.map(Response::new)
-    }
-
-    async fn update_session(
-        &self,
-        request: Request<pb::UpdateSessionRequest>,
-    ) -> Result<Response<pb::Session>, Status> {
-        update_session(self, request).await.map(Response::new)
-    }
-}
-
 impl Shown for Session {
     type Message = pb::Session;
+
+    fn parse_name(name: &str, field: &str) -> Parsed<SessionKey> {
+        SessionKey::parse_name(name, field)
+    }
 
     fn message(v: &Versioned<Self>) -> pb::Session {
         message(v)
     }
 }
+
+rpcs!(SessionService {
+    create_session(pb::CreateSessionRequest) -> pb::Session = create_session;
+    get_session(pb::GetSessionRequest) -> pb::Session = get_session;
+    list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = list_sessions;
+    update_session(pb::UpdateSessionRequest) -> pb::Session = update_session;
+});

@@ -20,7 +20,7 @@ use crate::{
     store::{
         Versioned,
         contributions::receipts::{self, Cursor, ReceiptKey},
-        history::Kept,
+        history::{Kept, Listed},
     },
 };
 
@@ -111,10 +111,7 @@ pub async fn record(
                 .await?
                 .ok_or_else(|| Error::not_found(&req.parent))?;
             receipt.check_currency(currency, "receipt")?;
-            let created = receipts::create(w, &receipt).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &receipt.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &receipt).await
         })
         .await?;
     Ok(response)
@@ -151,13 +148,7 @@ pub async fn get(
     api: &Api,
     request: Request<pb::GetReceiptRequest>,
 ) -> Result<pb::Receipt, Status> {
-    let req = request.into_inner();
-    let (contribution, id) = parse_name(&req.name, "name")?;
-    let key = ReceiptKey { contribution, id };
-    let found = api
-        .get_one::<Receipt>(&key, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
+    Ok(api.get_named::<Receipt>(request.get_ref()).await?)
 }
 
 pub async fn list(
@@ -184,7 +175,7 @@ pub async fn list(
                 }
                 receipts::list(api.pool(), parent.as_ref(), &filter, as_of, after, limit).await
             },
-            |v| (v.value.received_date, v.value.id.to_string()),
+            Receipt::cursor,
         )
         .await?;
     Ok(pb::ListReceiptsResponse {
@@ -195,6 +186,11 @@ pub async fn list(
 
 impl Shown for Receipt {
     type Message = pb::Receipt;
+
+    fn parse_name(name: &str, field: &str) -> Parsed<ReceiptKey> {
+        let (contribution, id) = parse_name(name, field)?;
+        Ok(ReceiptKey { contribution, id })
+    }
 
     fn message(v: &Versioned<Self>) -> pb::Receipt {
         message(v)
