@@ -16,7 +16,7 @@ use crate::{
         money::{Currency, Money},
         text::{self, Id},
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, allocation_service_server::AllocationService},
     store::{Versioned, refs::Target},
 };
@@ -170,13 +170,6 @@ async fn create_allocation(
     Ok(response)
 }
 
-async fn get_allocation(
-    api: &Api,
-    request: Request<pb::GetAllocationRequest>,
-) -> Result<pb::Allocation, Status> {
-    Ok(api.get_named::<Allocation>(request.get_ref()).await?)
-}
-
 async fn list_allocations(
     api: &Api,
     request: Request<pb::ListAllocationsRequest>,
@@ -198,10 +191,7 @@ async fn update_allocation(
     request: Request<pb::UpdateAllocationRequest>,
 ) -> Result<pb::Allocation, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req
-        .allocation
-        .as_ref()
-        .ok_or_else(|| Error::invalid("allocation", "REQUIRED", "the allocation is required"))?;
+    let given = resource::required(req.allocation.as_ref(), "allocation", "allocation")?;
     let id = parse_name(&given.name, "allocation.name")?;
     let allocation = allocation(id, Some(given), "allocation")?;
     let etag = given.etag.clone();
@@ -228,7 +218,7 @@ impl Shown for Allocation {
 
 rpcs!(AllocationService {
     create_allocation(pb::CreateAllocationRequest) -> pb::Allocation = create_allocation;
-    get_allocation(pb::GetAllocationRequest) -> pb::Allocation = get_allocation;
+    get_allocation(pb::GetAllocationRequest) -> pb::Allocation = resource::get::<Allocation, _>;
     list_allocations(pb::ListAllocationsRequest) -> pb::ListAllocationsResponse = list_allocations;
     update_allocation(pb::UpdateAllocationRequest) -> pb::Allocation = update_allocation;
 });

@@ -14,7 +14,7 @@ use crate::{
     },
     domain::{
         Parsed,
-        contribution::Contribution,
+        contribution::{Contribution, receipt::Receipt},
         filter::{Condition, FieldSpec, Filter, Kind, Value},
         text::{self, Id},
     },
@@ -163,13 +163,6 @@ async fn create_contribution(
     }
 }
 
-async fn get_contribution(
-    api: &Api,
-    request: Request<pb::GetContributionRequest>,
-) -> Result<pb::Contribution, Status> {
-    Ok(api.get_named::<Contribution>(request.get_ref()).await?)
-}
-
 async fn list_contributions(
     api: &Api,
     request: Request<pb::ListContributionsRequest>,
@@ -192,9 +185,7 @@ async fn amend_contribution(
     request: Request<pb::AmendContributionRequest>,
 ) -> Result<pb::Contribution, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.contribution.as_ref().ok_or_else(|| {
-        Error::invalid("contribution", "REQUIRED", "the contribution is required")
-    })?;
+    let given = resource::required(req.contribution.as_ref(), "contribution", "contribution")?;
     let id = text::parse_name(&given.name, "contributions", "contribution.name")?;
     let c = contribution(id, Some(given), "contribution")?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
@@ -214,12 +205,12 @@ async fn amend_contribution(
 
 rpcs!(ContributionService {
     create_contribution(pb::CreateContributionRequest) -> pb::Contribution = create_contribution;
-    get_contribution(pb::GetContributionRequest) -> pb::Contribution = get_contribution;
+    get_contribution(pb::GetContributionRequest) -> pb::Contribution = resource::get::<Contribution, _>;
     list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = list_contributions;
     amend_contribution(pb::AmendContributionRequest) -> pb::Contribution = amend_contribution;
     record_receipt(pb::RecordReceiptRequest) -> pb::Receipt = receipts::record;
     correct_receipt(pb::CorrectReceiptRequest) -> pb::Receipt = receipts::correct;
-    get_receipt(pb::GetReceiptRequest) -> pb::Receipt = receipts::get;
+    get_receipt(pb::GetReceiptRequest) -> pb::Receipt = resource::get::<Receipt, _>;
     list_receipts(pb::ListReceiptsRequest) -> pb::ListReceiptsResponse = receipts::list;
     import_contributions(Streaming<pb::ImportContributionsRequest>) -> pb::ImportContributionsResponse = import::import;
 });

@@ -16,7 +16,7 @@ use crate::{
         money::Currency,
         text,
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, exchange_rate_service_server::ExchangeRateService},
     store::Versioned,
 };
@@ -164,17 +164,12 @@ async fn update_exchange_rate(
     request: Request<pb::UpdateExchangeRateRequest>,
 ) -> Result<pb::ExchangeRate, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.exchange_rate.as_ref().ok_or_else(|| {
-        Error::invalid("exchange_rate", "REQUIRED", "the exchange rate is required")
-    })?;
+    let given = resource::required(req.exchange_rate.as_ref(), "exchange_rate", "exchange rate")?;
     let rate = corrected_rate(given, "exchange_rate")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &rate, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &rate, etag)
+        .await?)
 }
 
 impl Shown for ExchangeRate {

@@ -185,9 +185,7 @@ async fn create_member_state(
     request: Request<pb::CreateMemberStateRequest>,
 ) -> Result<pb::MemberState, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.member_state.as_ref().ok_or_else(|| {
-        Error::invalid("member_state", "REQUIRED", "the member state is required")
-    })?;
+    let given = resource::required(req.member_state.as_ref(), "member_state", "member state")?;
     let m = member_state_from(given, "member_state")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
@@ -196,13 +194,6 @@ async fn create_member_state(
         })
         .await?;
     Ok(response)
-}
-
-async fn get_member_state(
-    api: &Api,
-    request: Request<pb::GetMemberStateRequest>,
-) -> Result<pb::MemberState, Status> {
-    Ok(api.get_named::<MemberState>(request.get_ref()).await?)
 }
 
 async fn list_member_states(
@@ -224,17 +215,12 @@ async fn update_member_state(
     request: Request<pb::UpdateMemberStateRequest>,
 ) -> Result<pb::MemberState, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.member_state.as_ref().ok_or_else(|| {
-        Error::invalid("member_state", "REQUIRED", "the member state is required")
-    })?;
+    let given = resource::required(req.member_state.as_ref(), "member_state", "member state")?;
     let m = member_state_from(given, "member_state")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &m, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &m, etag)
+        .await?)
 }
 
 impl Shown for MemberState {
@@ -251,7 +237,7 @@ impl Shown for MemberState {
 
 rpcs!(MemberStateService {
     create_member_state(pb::CreateMemberStateRequest) -> pb::MemberState = create_member_state;
-    get_member_state(pb::GetMemberStateRequest) -> pb::MemberState = get_member_state;
+    get_member_state(pb::GetMemberStateRequest) -> pb::MemberState = resource::get::<MemberState, _>;
     list_member_states(pb::ListMemberStatesRequest) -> pb::ListMemberStatesResponse = list_member_states;
     update_member_state(pb::UpdateMemberStateRequest) -> pb::MemberState = update_member_state;
 });

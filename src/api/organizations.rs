@@ -14,7 +14,7 @@ use crate::{
         organization::{Organization, OrganizationKind},
         text::{self, Id},
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, organization_service_server::OrganizationService},
     store::Versioned,
 };
@@ -132,13 +132,6 @@ async fn create_organization(
     Ok(response)
 }
 
-async fn get_organization(
-    api: &Api,
-    request: Request<pb::GetOrganizationRequest>,
-) -> Result<pb::Organization, Status> {
-    Ok(api.get_named::<Organization>(request.get_ref()).await?)
-}
-
 async fn list_organizations(
     api: &Api,
     request: Request<pb::ListOrganizationsRequest>,
@@ -160,18 +153,13 @@ async fn update_organization(
     request: Request<pb::UpdateOrganizationRequest>,
 ) -> Result<pb::Organization, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.organization.as_ref().ok_or_else(|| {
-        Error::invalid("organization", "REQUIRED", "the organization is required")
-    })?;
+    let given = resource::required(req.organization.as_ref(), "organization", "organization")?;
     let id = parse_name(&given.name, "organization.name")?;
     let org = organization(id, Some(given), "organization")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &org, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &org, etag)
+        .await?)
 }
 
 impl Shown for Organization {
@@ -188,7 +176,7 @@ impl Shown for Organization {
 
 rpcs!(OrganizationService {
     create_organization(pb::CreateOrganizationRequest) -> pb::Organization = create_organization;
-    get_organization(pb::GetOrganizationRequest) -> pb::Organization = get_organization;
+    get_organization(pb::GetOrganizationRequest) -> pb::Organization = resource::get::<Organization, _>;
     list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = list_organizations;
     update_organization(pb::UpdateOrganizationRequest) -> pb::Organization = update_organization;
 });

@@ -238,13 +238,6 @@ async fn create_programme(
     Ok(response)
 }
 
-async fn get_programme(
-    api: &Api,
-    request: Request<pb::GetProgrammeRequest>,
-) -> Result<pb::Programme, Status> {
-    Ok(api.get_named::<Programme>(request.get_ref()).await?)
-}
-
 async fn list_programmes(
     api: &Api,
     request: Request<pb::ListProgrammesRequest>,
@@ -309,7 +302,7 @@ impl Shown for Programme {
 
 rpcs!(ProgrammeService {
     create_programme(pb::CreateProgrammeRequest) -> pb::Programme = create_programme;
-    get_programme(pb::GetProgrammeRequest) -> pb::Programme = get_programme;
+    get_programme(pb::GetProgrammeRequest) -> pb::Programme = resource::get::<Programme, _>;
     list_programmes(pb::ListProgrammesRequest) -> pb::ListProgrammesResponse = list_programmes;
     update_programme(pb::UpdateProgrammeRequest) -> pb::Programme = update_programme;
 });

@@ -3,9 +3,10 @@
 //! every resource. A resource says only how it is named and shown, through [`Shown`].
 
 use serde::{Serialize, de::DeserializeOwned};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, PageRequest, convert},
+    api::{Api, Caller, PageRequest, convert},
     domain::{Parsed, filter::Filter, text::Id},
     error::{Error, Result},
     pb,
@@ -178,6 +179,35 @@ impl Api {
             .await?
             .ok_or_else(|| Error::not_found(name))?;
         Ok(T::message(&found))
+    }
+}
+
+/// A Get RPC of a resource shown as `T`: the resource the request names, as of its `as_of`.
+pub async fn get<T: Shown, R: Named>(api: &Api, request: Request<R>) -> Result<T::Message, Status> {
+    Ok(api.get_named::<T>(request.get_ref()).await?)
+}
+
+/// The resource message a Create or an Update carries in `field`: INVALID_ARGUMENT naming it
+/// when it is missing (`what` is how the refusal calls it: "the {what} is required").
+pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Result<&'m M> {
+    given.ok_or_else(|| Error::invalid(field, "REQUIRED", format!("the {what} is required")))
+}
+
+impl Api {
+    /// An Update RPC's write: `value` as the next version when the caller's `etag` is current
+    /// (see [`update_with_etag`]), under the request's `request_id`.
+    pub async fn update_one<T: Shown, R: prost::Message>(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        request: &R,
+        value: &T,
+        etag: &str,
+    ) -> Result<T::Message> {
+        self.mutate(caller, request_id, request, async |w| {
+            update_with_etag(w, value, etag).await
+        })
+        .await
     }
 }
 

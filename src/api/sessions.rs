@@ -136,13 +136,6 @@ async fn create_session(
     Ok(response)
 }
 
-async fn get_session(
-    api: &Api,
-    request: Request<pb::GetSessionRequest>,
-) -> Result<pb::Session, Status> {
-    Ok(api.get_named::<Session>(request.get_ref()).await?)
-}
-
 async fn list_sessions(
     api: &Api,
     request: Request<pb::ListSessionsRequest>,
@@ -168,13 +161,10 @@ async fn update_session(
     let key = SessionKey::parse_name(&given.name, "session.name")?;
     session::check_same_identity(key, body(given.body), given.number.into(), "session")?;
     let session = session(key, given, "session")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &session, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &session, etag)
+        .await?)
 }
 
 impl Shown for Session {
@@ -191,7 +181,7 @@ impl Shown for Session {
 
 rpcs!(SessionService {
     create_session(pb::CreateSessionRequest) -> pb::Session = create_session;
-    get_session(pb::GetSessionRequest) -> pb::Session = get_session;
+    get_session(pb::GetSessionRequest) -> pb::Session = resource::get::<Session, _>;
     list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = list_sessions;
     update_session(pb::UpdateSessionRequest) -> pb::Session = update_session;
 });

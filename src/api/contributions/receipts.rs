@@ -122,10 +122,7 @@ pub async fn correct(
     request: Request<pb::CorrectReceiptRequest>,
 ) -> Result<pb::Receipt, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req
-        .receipt
-        .as_ref()
-        .ok_or_else(|| Error::invalid("receipt", "REQUIRED", "the receipt is required"))?;
+    let given = resource::required(req.receipt.as_ref(), "receipt", "receipt")?;
     let (contribution, id) = parse_name(&given.name, "receipt.name")?;
     let receipt = receipt(contribution, id, Some(given), "receipt", given.withdrawn)?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
@@ -142,13 +139,6 @@ pub async fn correct(
         })
         .await?;
     Ok(response)
-}
-
-pub async fn get(
-    api: &Api,
-    request: Request<pb::GetReceiptRequest>,
-) -> Result<pb::Receipt, Status> {
-    Ok(api.get_named::<Receipt>(request.get_ref()).await?)
 }
 
 pub async fn list(

@@ -13,7 +13,7 @@ use crate::{
         result::{self, Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel},
         text::{self, Id},
     },
-    error::{Error, Result},
+    error::Result,
     pb,
     store::{Versioned, refs::Target, results::indicators},
 };
@@ -189,13 +189,6 @@ pub async fn create(
     Ok(response)
 }
 
-pub async fn get(
-    api: &Api,
-    request: Request<pb::GetIndicatorRequest>,
-) -> Result<pb::Indicator, Status> {
-    Ok(api.get_named::<Indicator>(request.get_ref()).await?)
-}
-
 pub async fn list(
     api: &Api,
     request: Request<pb::ListIndicatorsRequest>,
@@ -223,10 +216,7 @@ pub async fn update(
     request: Request<pb::UpdateIndicatorRequest>,
 ) -> Result<pb::Indicator, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req
-        .indicator
-        .as_ref()
-        .ok_or_else(|| Error::invalid("indicator", "REQUIRED", "the indicator is required"))?;
+    let given = resource::required(req.indicator.as_ref(), "indicator", "indicator")?;
     let (programme, id) = parse_name(&given.name, "indicator.name")?;
     let indicator = indicator(programme, id, Some(given), "indicator")?;
     let etag = given.etag.clone();

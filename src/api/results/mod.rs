@@ -6,13 +6,17 @@ pub(crate) mod measurements;
 
 use tonic::Streaming;
 
-use crate::pb::{self, result_service_server::ResultService};
+use crate::{
+    api::resource,
+    domain::result::Indicator,
+    pb::{self, result_service_server::ResultService},
+};
 
 pub use import::BATCH_ROWS;
 
 rpcs!(ResultService {
     create_indicator(pb::CreateIndicatorRequest) -> pb::Indicator = indicators::create;
-    get_indicator(pb::GetIndicatorRequest) -> pb::Indicator = indicators::get;
+    get_indicator(pb::GetIndicatorRequest) -> pb::Indicator = resource::get::<Indicator, _>;
     list_indicators(pb::ListIndicatorsRequest) -> pb::ListIndicatorsResponse = indicators::list;
     update_indicator(pb::UpdateIndicatorRequest) -> pb::Indicator = indicators::update;
     record_measurement(pb::RecordMeasurementRequest) -> pb::Measurement = measurements::record;
