@@ -4,10 +4,7 @@ use sqlx::PgConnection;
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert, refs,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, refs, resource},
     domain::{
         FieldViolation, Parsed,
         allocation::{self, Allocation, SrfObjective},
@@ -204,17 +201,7 @@ async fn update_allocation(
     Ok(response)
 }
 
-impl Shown for Allocation {
-    type Message = pb::Allocation;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
-        parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Allocation {
-        message(v)
-    }
-}
+shown!(Allocation => pb::Allocation);
 
 rpcs!(AllocationService {
     create_allocation(pb::CreateAllocationRequest) -> pb::Allocation = create_allocation;

@@ -8,22 +8,15 @@ mod wire;
 use tonic::{Request, Status, Streaming};
 
 use crate::{
-    api::{
-        Api, Caller,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, resource},
     domain::{
-        Parsed,
         contribution::{Contribution, receipt::Receipt},
         filter::{Condition, FieldSpec, Filter, Kind, Value},
         text::{self, Id},
     },
     error::{Error, Result},
     pb::{self, contribution_service_server::ContributionService},
-    store::{
-        Versioned,
-        contributions::{self, import::References},
-    },
+    store::contributions::{self, import::References},
 };
 
 pub use wire::{contribution, message};
@@ -215,14 +208,4 @@ rpcs!(ContributionService {
     import_contributions(Streaming<pb::ImportContributionsRequest>) -> pb::ImportContributionsResponse = import::import;
 });
 
-impl Shown for Contribution {
-    type Message = pb::Contribution;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
-        text::parse_name(name, "contributions", field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Contribution {
-        message(v)
-    }
-}
+shown!(Contribution => pb::Contribution, |name, field| text::parse_name(name, "contributions", field));

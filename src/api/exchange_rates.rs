@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed,
         dates::Month,
@@ -172,17 +169,7 @@ async fn update_exchange_rate(
         .await?)
 }
 
-impl Shown for ExchangeRate {
-    type Message = pb::ExchangeRate;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<RateKey> {
-        RateKey::parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::ExchangeRate {
-        message(v)
-    }
-}
+shown!(ExchangeRate => pb::ExchangeRate, RateKey::parse_name);
 
 rpcs!(ExchangeRateService {
     create_exchange_rate(pb::CreateExchangeRateRequest) -> pb::ExchangeRate = create_exchange_rate;

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, field,
         filter::Filter,
@@ -223,17 +220,7 @@ async fn update_member_state(
         .await?)
 }
 
-impl Shown for MemberState {
-    type Message = pb::MemberState;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
-        parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::MemberState {
-        message(v)
-    }
-}
+shown!(MemberState => pb::MemberState);
 
 rpcs!(MemberStateService {
     create_member_state(pb::CreateMemberStateRequest) -> pb::MemberState = create_member_state;

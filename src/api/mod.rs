@@ -20,6 +20,31 @@ macro_rules! rpcs {
     };
 }
 
+/// `impl Shown` (`resource::Shown`) for a resource of the module it is called in: its message is
+/// that module's `message(v)`, its name is parsed by `parse` (that module's `parse_name` unless
+/// given). `shown!(Resource => pb::Message)` or `shown!(Resource => pb::Message, parse)`.
+macro_rules! shown {
+    ($resource:ty => $message:ty) => {
+        shown!($resource => $message, parse_name);
+    };
+    ($resource:ty => $message:ty, $parse:expr) => {
+        impl $crate::api::resource::Shown for $resource {
+            type Message = $message;
+
+            fn parse_name(
+                name: &str,
+                field: &str,
+            ) -> $crate::domain::Parsed<<Self as $crate::store::history::Kept>::Key> {
+                ($parse)(name, field)
+            }
+
+            fn message(v: &$crate::store::Versioned<Self>) -> $message {
+                message(v)
+            }
+        }
+    };
+}
+
 pub mod allocations;
 pub mod audit;
 pub mod codec;

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, field,
         filter::{FieldSpec, Filter, Kind},
@@ -162,17 +159,7 @@ async fn update_organization(
         .await?)
 }
 
-impl Shown for Organization {
-    type Message = pb::Organization;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
-        parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Organization {
-        message(v)
-    }
-}
+shown!(Organization => pb::Organization);
 
 rpcs!(OrganizationService {
     create_organization(pb::CreateOrganizationRequest) -> pb::Organization = create_organization;

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert, organizations, refs,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, organizations, refs, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind, Value},
@@ -288,17 +285,7 @@ async fn update_programme(
     Ok(response)
 }
 
-impl Shown for Programme {
-    type Message = pb::Programme;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<Id> {
-        parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Programme {
-        message(v)
-    }
-}
+shown!(Programme => pb::Programme);
 
 rpcs!(ProgrammeService {
     create_programme(pb::CreateProgrammeRequest) -> pb::Programme = create_programme;

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind},
@@ -167,17 +164,7 @@ async fn update_session(
         .await?)
 }
 
-impl Shown for Session {
-    type Message = pb::Session;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<SessionKey> {
-        SessionKey::parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Session {
-        message(v)
-    }
-}
+shown!(Session => pb::Session, SessionKey::parse_name);
 
 rpcs!(SessionService {
     create_session(pb::CreateSessionRequest) -> pb::Session = create_session;

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed,
         contribution::receipt::Receipt,
@@ -174,15 +171,4 @@ pub async fn list(
     })
 }
 
-impl Shown for Receipt {
-    type Message = pb::Receipt;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<ReceiptKey> {
-        let (contribution, id) = parse_name(name, field)?;
-        Ok(ReceiptKey { contribution, id })
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Receipt {
-        message(v)
-    }
-}
+shown!(Receipt => pb::Receipt, |name, field| parse_name(name, field).map(|(contribution, id)| ReceiptKey { contribution, id }));

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert, refs,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, refs, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::Filter,
@@ -239,14 +236,4 @@ pub async fn update(
     Ok(response)
 }
 
-impl Shown for Indicator {
-    type Message = pb::Indicator;
-
-    fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
-        parse_name(name, field)
-    }
-
-    fn message(v: &Versioned<Self>) -> pb::Indicator {
-        message(v)
-    }
-}
+shown!(Indicator => pb::Indicator);
