@@ -1,13 +1,10 @@
 //! `scpf.v1.AllocationService`.
 
 use sqlx::PgConnection;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert, refs,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, refs, resource},
     domain::{
         FieldViolation, Parsed,
         allocation::{self, Allocation, SrfObjective},
@@ -16,9 +13,9 @@ use crate::{
         money::{Currency, Money},
         text::{self, Id},
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, allocation_service_server::AllocationService},
-    store::{Versioned, allocations, refs::Target},
+    store::{Versioned, refs::Target},
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -164,25 +161,10 @@ async fn create_allocation(
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
             require_programme(w.conn(), &allocation, "allocation").await?;
-            let created = allocations::create(w, &allocation).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &allocation.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &allocation).await
         })
         .await?;
     Ok(response)
-}
-
-async fn get_allocation(
-    api: &Api,
-    request: Request<pb::GetAllocationRequest>,
-) -> Result<pb::Allocation, Status> {
-    let req = request.into_inner();
-    let id = parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Allocation>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 async fn list_allocations(
@@ -191,19 +173,12 @@ async fn list_allocations(
 ) -> Result<pb::ListAllocationsResponse, Status> {
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListAllocations",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&allocations::Cursor>, limit| {
-                allocations::list(api.pool(), &filter, as_of, after, limit).await
-            },
-            |v| allocations::cursor(&v.value),
-        )
+    let query = Some(filter.canonical());
+    let (allocations, next_page_token) = api
+        .list_of::<Allocation>(&req, "ListAllocations", query, None, &filter)
         .await?;
     Ok(pb::ListAllocationsResponse {
-        allocations: rows.iter().map(message).collect(),
+        allocations,
         next_page_token,
     })
 }
@@ -213,10 +188,7 @@ async fn update_allocation(
     request: Request<pb::UpdateAllocationRequest>,
 ) -> Result<pb::Allocation, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req
-        .allocation
-        .as_ref()
-        .ok_or_else(|| Error::invalid("allocation", "REQUIRED", "the allocation is required"))?;
+    let given = resource::required(req.allocation.as_ref(), "allocation", "allocation")?;
     let id = parse_name(&given.name, "allocation.name")?;
     let allocation = allocation(id, Some(given), "allocation")?;
     let etag = given.etag.clone();
@@ -229,41 +201,11 @@ async fn update_allocation(
     Ok(response)
 }
 
-#[tonic::async_trait]
-impl AllocationService for Api {
-    async fn create_allocation(
-        &self,
-        request: Request<pb::CreateAllocationRequest>,
-    ) -> Result<Response<pb::Allocation>, Status> {
-        create_allocation(self, request).await.map(Response::new)
-    }
+shown!(Allocation => pb::Allocation);
 
-    async fn get_allocation(
-        &self,
-        request: Request<pb::GetAllocationRequest>,
-    ) -> Result<Response<pb::Allocation>, Status> {
-        get_allocation(self, request).await.map(Response::new)
-    }
-
-    async fn list_allocations(
-        &self,
-        request: Request<pb::ListAllocationsRequest>,
-    ) -> Result<Response<pb::ListAllocationsResponse>, Status> {
-        list_allocations(self, request).await.map(Response::new)
-    }
-
-    async fn update_allocation(
-        &self,
-        request: Request<pb::UpdateAllocationRequest>,
-    ) -> Result<Response<pb::Allocation>, Status> {
-        update_allocation(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for Allocation {
-    type Message = pb::Allocation;
-
-    fn message(v: &Versioned<Self>) -> pb::Allocation {
-        message(v)
-    }
-}
+rpcs!(AllocationService {
+    create_allocation(pb::CreateAllocationRequest) -> pb::Allocation = create_allocation;
+    get_allocation(pb::GetAllocationRequest) -> pb::Allocation = resource::get::<Allocation, _>;
+    list_allocations(pb::ListAllocationsRequest) -> pb::ListAllocationsResponse = list_allocations;
+    update_allocation(pb::UpdateAllocationRequest) -> pb::Allocation = update_allocation;
+});

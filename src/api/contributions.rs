@@ -5,24 +5,18 @@ mod import;
 pub(crate) mod receipts;
 mod wire;
 
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Request, Status, Streaming};
 
 use crate::{
-    api::{
-        Api, Caller,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, resource},
     domain::{
-        contribution::Contribution,
+        contribution::{Contribution, receipt::Receipt},
         filter::{Condition, FieldSpec, Filter, Kind, Value},
         text::{self, Id},
     },
     error::{Error, Result},
     pb::{self, contribution_service_server::ContributionService},
-    store::{
-        Versioned,
-        contributions::{self, import::References},
-    },
+    store::contributions::{self, import::References},
 };
 
 pub use wire::{contribution, message};
@@ -162,18 +156,6 @@ async fn create_contribution(
     }
 }
 
-async fn get_contribution(
-    api: &Api,
-    request: Request<pb::GetContributionRequest>,
-) -> Result<pb::Contribution, Status> {
-    let req = request.into_inner();
-    let id = text::parse_name(&req.name, "contributions", "name")?;
-    let found = api
-        .get_one::<Contribution>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
-}
-
 async fn list_contributions(
     api: &Api,
     request: Request<pb::ListContributionsRequest>,
@@ -181,20 +163,12 @@ async fn list_contributions(
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
     let by_id = filter_ids(&filter)?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListContributions",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&String>, limit| {
-                contributions::list(api.pool(), &by_id, as_of, after.map(String::as_str), limit)
-                    .await
-            },
-            |v| v.value.id.to_string(),
-        )
+    let query = Some(filter.canonical());
+    let (contributions, next_page_token) = api
+        .list_of::<Contribution>(&req, "ListContributions", query, None, &by_id)
         .await?;
     Ok(pb::ListContributionsResponse {
-        contributions: rows.iter().map(message).collect(),
+        contributions,
         next_page_token,
     })
 }
@@ -204,9 +178,7 @@ async fn amend_contribution(
     request: Request<pb::AmendContributionRequest>,
 ) -> Result<pb::Contribution, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.contribution.as_ref().ok_or_else(|| {
-        Error::invalid("contribution", "REQUIRED", "the contribution is required")
-    })?;
+    let given = resource::required(req.contribution.as_ref(), "contribution", "contribution")?;
     let id = text::parse_name(&given.name, "contributions", "contribution.name")?;
     let c = contribution(id, Some(given), "contribution")?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
@@ -224,76 +196,16 @@ async fn amend_contribution(
     Ok(response)
 }
 
-#[tonic::async_trait]
-impl ContributionService for Api {
-    async fn create_contribution(
-        &self,
-        request: Request<pb::CreateContributionRequest>,
-    ) -> Result<Response<pb::Contribution>, Status> {
-        create_contribution(self, request).await.map(Response::new)
-    }
+rpcs!(ContributionService {
+    create_contribution(pb::CreateContributionRequest) -> pb::Contribution = create_contribution;
+    get_contribution(pb::GetContributionRequest) -> pb::Contribution = resource::get::<Contribution, _>;
+    list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = list_contributions;
+    amend_contribution(pb::AmendContributionRequest) -> pb::Contribution = amend_contribution;
+    record_receipt(pb::RecordReceiptRequest) -> pb::Receipt = receipts::record;
+    correct_receipt(pb::CorrectReceiptRequest) -> pb::Receipt = receipts::correct;
+    get_receipt(pb::GetReceiptRequest) -> pb::Receipt = resource::get::<Receipt, _>;
+    list_receipts(pb::ListReceiptsRequest) -> pb::ListReceiptsResponse = receipts::list;
+    import_contributions(Streaming<pb::ImportContributionsRequest>) -> pb::ImportContributionsResponse = import::import;
+});
 
-    async fn get_contribution(
-        &self,
-        request: Request<pb::GetContributionRequest>,
-    ) -> Result<Response<pb::Contribution>, Status> {
-        get_contribution(self, request).await.map(Response::new)
-    }
-
-    async fn list_contributions(
-        &self,
-        request: Request<pb::ListContributionsRequest>,
-    ) -> Result<Response<pb::ListContributionsResponse>, Status> {
-        list_contributions(self, request).await.map(Response::new)
-    }
-
-    async fn amend_contribution(
-        &self,
-        request: Request<pb::AmendContributionRequest>,
-    ) -> Result<Response<pb::Contribution>, Status> {
-        amend_contribution(self, request).await.map(Response::new)
-    }
-
-    async fn record_receipt(
-        &self,
-        request: Request<pb::RecordReceiptRequest>,
-    ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::record(self, request).await.map(Response::new)
-    }
-
-    async fn correct_receipt(
-        &self,
-        request: Request<pb::CorrectReceiptRequest>,
-    ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::correct(self, request).await.map(Response::new)
-    }
-
-    async fn get_receipt(
-        &self,
-        request: Request<pb::GetReceiptRequest>,
-    ) -> Result<Response<pb::Receipt>, Status> {
-        receipts::get(self, request).await.map(Response::new)
-    }
-
-    async fn list_receipts(
-        &self,
-        request: Request<pb::ListReceiptsRequest>,
-    ) -> Result<Response<pb::ListReceiptsResponse>, Status> {
-        receipts::list(self, request).await.map(Response::new)
-    }
-
-    async fn import_contributions(
-        &self,
-        request: Request<Streaming<pb::ImportContributionsRequest>>,
-    ) -> Result<Response<pb::ImportContributionsResponse>, Status> {
-        import::import(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for Contribution {
-    type Message = pb::Contribution;
-
-    fn message(v: &Versioned<Self>) -> pb::Contribution {
-        message(v)
-    }
-}
+shown!(Contribution => pb::Contribution, |name, field| text::parse_name(name, "contributions", field));

@@ -1,12 +1,9 @@
 //! `scpf.v1.ExchangeRateService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed,
         dates::Month,
@@ -16,9 +13,9 @@ use crate::{
         money::Currency,
         text,
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, exchange_rate_service_server::ExchangeRateService},
-    store::{Versioned, exchange_rates},
+    store::Versioned,
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -125,10 +122,7 @@ async fn create_exchange_rate(
     let rate = new_rate(req.exchange_rate.as_ref(), "exchange_rate")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let created = exchange_rates::create(w, &rate).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &rate.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &rate).await
         })
         .await?;
     Ok(response)
@@ -152,19 +146,12 @@ async fn list_exchange_rates(
 ) -> Result<pb::ListExchangeRatesResponse, Status> {
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListExchangeRates",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&exchange_rates::Cursor>, limit| {
-                exchange_rates::list(api.pool(), &filter, as_of, after, limit).await
-            },
-            |v| exchange_rates::cursor(&v.value),
-        )
+    let query = Some(filter.canonical());
+    let (exchange_rates, next_page_token) = api
+        .list_of::<ExchangeRate>(&req, "ListExchangeRates", query, None, &filter)
         .await?;
     Ok(pb::ListExchangeRatesResponse {
-        exchange_rates: rows.iter().map(message).collect(),
+        exchange_rates,
         next_page_token,
     })
 }
@@ -174,54 +161,19 @@ async fn update_exchange_rate(
     request: Request<pb::UpdateExchangeRateRequest>,
 ) -> Result<pb::ExchangeRate, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.exchange_rate.as_ref().ok_or_else(|| {
-        Error::invalid("exchange_rate", "REQUIRED", "the exchange rate is required")
-    })?;
+    let given = resource::required(req.exchange_rate.as_ref(), "exchange_rate", "exchange rate")?;
     let rate = corrected_rate(given, "exchange_rate")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &rate, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &rate, etag)
+        .await?)
 }
 
-#[tonic::async_trait]
-impl ExchangeRateService for Api {
-    async fn create_exchange_rate(
-        &self,
-        request: Request<pb::CreateExchangeRateRequest>,
-    ) -> Result<Response<pb::ExchangeRate>, Status> {
-        create_exchange_rate(self, request).await.map(Response::new)
-    }
+shown!(ExchangeRate => pb::ExchangeRate, RateKey::parse_name);
 
-    async fn get_exchange_rate(
-        &self,
-        request: Request<pb::GetExchangeRateRequest>,
-    ) -> Result<Response<pb::ExchangeRate>, Status> {
-        get_exchange_rate(self, request).await.map(Response::new)
-    }
-
-    async fn list_exchange_rates(
-        &self,
-        request: Request<pb::ListExchangeRatesRequest>,
-    ) -> Result<Response<pb::ListExchangeRatesResponse>, Status> {
-        list_exchange_rates(self, request).await.map(Response::new)
-    }
-
-    async fn update_exchange_rate(
-        &self,
-        request: Request<pb::UpdateExchangeRateRequest>,
-    ) -> Result<Response<pb::ExchangeRate>, Status> {
-        update_exchange_rate(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for ExchangeRate {
-    type Message = pb::ExchangeRate;
-
-    fn message(v: &Versioned<Self>) -> pb::ExchangeRate {
-        message(v)
-    }
-}
+rpcs!(ExchangeRateService {
+    create_exchange_rate(pb::CreateExchangeRateRequest) -> pb::ExchangeRate = create_exchange_rate;
+    get_exchange_rate(pb::GetExchangeRateRequest) -> pb::ExchangeRate = get_exchange_rate;
+    list_exchange_rates(pb::ListExchangeRatesRequest) -> pb::ListExchangeRatesResponse = list_exchange_rates;
+    update_exchange_rate(pb::UpdateExchangeRateRequest) -> pb::ExchangeRate = update_exchange_rate;
+});

@@ -1,14 +1,12 @@
 //! `scpf.v1.MemberStateService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, field,
+        filter::Filter,
         member_state::{
             self, CouncilAct, CouncilActKind, MemberState, PaymentPlan, PlanInstallment,
             ScaleEntry, Standing,
@@ -184,32 +182,15 @@ async fn create_member_state(
     request: Request<pb::CreateMemberStateRequest>,
 ) -> Result<pb::MemberState, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.member_state.as_ref().ok_or_else(|| {
-        Error::invalid("member_state", "REQUIRED", "the member state is required")
-    })?;
+    let given = resource::required(req.member_state.as_ref(), "member_state", "member state")?;
     let m = member_state_from(given, "member_state")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
             check_member_state(w, &m.id, "member_state.name").await?;
-            let created = member_states::create(w, &m).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &m.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &m).await
         })
         .await?;
     Ok(response)
-}
-
-async fn get_member_state(
-    api: &Api,
-    request: Request<pb::GetMemberStateRequest>,
-) -> Result<pb::MemberState, Status> {
-    let req = request.into_inner();
-    let id = parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<MemberState>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 async fn list_member_states(
@@ -217,19 +198,11 @@ async fn list_member_states(
     request: Request<pb::ListMemberStatesRequest>,
 ) -> Result<pb::ListMemberStatesResponse, Status> {
     let req = request.into_inner();
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListMemberStates",
-            None,
-            async |as_of, after: Option<&String>, limit| {
-                member_states::list(api.pool(), as_of, after.map(String::as_str), Some(limit)).await
-            },
-            |v| v.value.id.to_string(),
-        )
+    let (member_states, next_page_token) = api
+        .list_of::<MemberState>(&req, "ListMemberStates", None, None, &Filter::default())
         .await?;
     Ok(pb::ListMemberStatesResponse {
-        member_states: rows.iter().map(message).collect(),
+        member_states,
         next_page_token,
     })
 }
@@ -239,54 +212,19 @@ async fn update_member_state(
     request: Request<pb::UpdateMemberStateRequest>,
 ) -> Result<pb::MemberState, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.member_state.as_ref().ok_or_else(|| {
-        Error::invalid("member_state", "REQUIRED", "the member state is required")
-    })?;
+    let given = resource::required(req.member_state.as_ref(), "member_state", "member state")?;
     let m = member_state_from(given, "member_state")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &m, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &m, etag)
+        .await?)
 }
 
-#[tonic::async_trait]
-impl MemberStateService for Api {
-    async fn create_member_state(
-        &self,
-        request: Request<pb::CreateMemberStateRequest>,
-    ) -> Result<Response<pb::MemberState>, Status> {
-        create_member_state(self, request).await.map(Response::new)
-    }
+shown!(MemberState => pb::MemberState);
 
-    async fn get_member_state(
-        &self,
-        request: Request<pb::GetMemberStateRequest>,
-    ) -> Result<Response<pb::MemberState>, Status> {
-        get_member_state(self, request).await.map(Response::new)
-    }
-
-    async fn list_member_states(
-        &self,
-        request: Request<pb::ListMemberStatesRequest>,
-    ) -> Result<Response<pb::ListMemberStatesResponse>, Status> {
-        list_member_states(self, request).await.map(Response::new)
-    }
-
-    async fn update_member_state(
-        &self,
-        request: Request<pb::UpdateMemberStateRequest>,
-    ) -> Result<Response<pb::MemberState>, Status> {
-        update_member_state(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for MemberState {
-    type Message = pb::MemberState;
-
-    fn message(v: &Versioned<Self>) -> pb::MemberState {
-        message(v)
-    }
-}
+rpcs!(MemberStateService {
+    create_member_state(pb::CreateMemberStateRequest) -> pb::MemberState = create_member_state;
+    get_member_state(pb::GetMemberStateRequest) -> pb::MemberState = resource::get::<MemberState, _>;
+    list_member_states(pb::ListMemberStatesRequest) -> pb::ListMemberStatesResponse = list_member_states;
+    update_member_state(pb::UpdateMemberStateRequest) -> pb::MemberState = update_member_state;
+});

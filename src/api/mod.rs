@@ -2,6 +2,49 @@
 //! layer that knows the generated types. Handlers validate with the domain parsers, call the
 //! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
 
+/// A service's trait impl for [`Api`]: each RPC answers with what its function returns, so the
+/// impl only names them. `rpcs!(Service { rpc_name(Request) -> Response = function; ... })`.
+macro_rules! rpcs {
+    ($service:path { $($rpc:ident($request:ty) -> $response:ty = $function:path;)* }) => {
+        #[tonic::async_trait]
+        impl $service for $crate::api::Api {
+            $(
+                async fn $rpc(
+                    &self,
+                    request: tonic::Request<$request>,
+                ) -> Result<tonic::Response<$response>, tonic::Status> {
+                    $function(self, request).await.map(tonic::Response::new)
+                }
+            )*
+        }
+    };
+}
+
+/// `impl Shown` (`resource::Shown`) for a resource of the module it is called in: its message is
+/// that module's `message(v)`, its name is parsed by `parse` (that module's `parse_name` unless
+/// given). `shown!(Resource => pb::Message)` or `shown!(Resource => pb::Message, parse)`.
+macro_rules! shown {
+    ($resource:ty => $message:ty) => {
+        shown!($resource => $message, parse_name);
+    };
+    ($resource:ty => $message:ty, $parse:expr) => {
+        impl $crate::api::resource::Shown for $resource {
+            type Message = $message;
+
+            fn parse_name(
+                name: &str,
+                field: &str,
+            ) -> $crate::domain::Parsed<<Self as $crate::store::history::Kept>::Key> {
+                ($parse)(name, field)
+            }
+
+            fn message(v: &$crate::store::Versioned<Self>) -> $message {
+                message(v)
+            }
+        }
+    };
+}
+
 pub mod allocations;
 pub mod audit;
 pub mod codec;

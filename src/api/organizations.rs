@@ -1,12 +1,9 @@
 //! `scpf.v1.OrganizationService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, field,
         filter::{FieldSpec, Filter, Kind},
@@ -14,9 +11,9 @@ use crate::{
         organization::{Organization, OrganizationKind},
         text::{self, Id},
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, organization_service_server::OrganizationService},
-    store::{Versioned, organizations},
+    store::Versioned,
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -126,25 +123,10 @@ async fn create_organization(
     let org = organization(id, req.organization.as_ref(), "organization")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let created = organizations::create(w, &org).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &org.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &org).await
         })
         .await?;
     Ok(response)
-}
-
-async fn get_organization(
-    api: &Api,
-    request: Request<pb::GetOrganizationRequest>,
-) -> Result<pb::Organization, Status> {
-    let req = request.into_inner();
-    let id = parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Organization>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 async fn list_organizations(
@@ -153,20 +135,12 @@ async fn list_organizations(
 ) -> Result<pb::ListOrganizationsResponse, Status> {
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListOrganizations",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&String>, limit| {
-                organizations::list(api.pool(), &filter, as_of, after.map(String::as_str), limit)
-                    .await
-            },
-            |v| v.value.id.to_string(),
-        )
+    let query = Some(filter.canonical());
+    let (organizations, next_page_token) = api
+        .list_of::<Organization>(&req, "ListOrganizations", query, None, &filter)
         .await?;
     Ok(pb::ListOrganizationsResponse {
-        organizations: rows.iter().map(message).collect(),
+        organizations,
         next_page_token,
     })
 }
@@ -176,55 +150,20 @@ async fn update_organization(
     request: Request<pb::UpdateOrganizationRequest>,
 ) -> Result<pb::Organization, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req.organization.as_ref().ok_or_else(|| {
-        Error::invalid("organization", "REQUIRED", "the organization is required")
-    })?;
+    let given = resource::required(req.organization.as_ref(), "organization", "organization")?;
     let id = parse_name(&given.name, "organization.name")?;
     let org = organization(id, Some(given), "organization")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &org, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &org, etag)
+        .await?)
 }
 
-#[tonic::async_trait]
-impl OrganizationService for Api {
-    async fn create_organization(
-        &self,
-        request: Request<pb::CreateOrganizationRequest>,
-    ) -> Result<Response<pb::Organization>, Status> {
-        create_organization(self, request).await.map(Response::new)
-    }
+shown!(Organization => pb::Organization);
 
-    async fn get_organization(
-        &self,
-        request: Request<pb::GetOrganizationRequest>,
-    ) -> Result<Response<pb::Organization>, Status> {
-        get_organization(self, request).await.map(Response::new)
-    }
-
-    async fn list_organizations(
-        &self,
-        request: Request<pb::ListOrganizationsRequest>,
-    ) -> Result<Response<pb::ListOrganizationsResponse>, Status> {
-        list_organizations(self, request).await.map(Response::new)
-    }
-
-    async fn update_organization(
-        &self,
-        request: Request<pb::UpdateOrganizationRequest>,
-    ) -> Result<Response<pb::Organization>, Status> {
-        update_organization(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for Organization {
-    type Message = pb::Organization;
-
-    fn message(v: &Versioned<Self>) -> pb::Organization {
-        message(v)
-    }
-}
+rpcs!(OrganizationService {
+    create_organization(pb::CreateOrganizationRequest) -> pb::Organization = create_organization;
+    get_organization(pb::GetOrganizationRequest) -> pb::Organization = resource::get::<Organization, _>;
+    list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = list_organizations;
+    update_organization(pb::UpdateOrganizationRequest) -> pb::Organization = update_organization;
+});

@@ -1,12 +1,9 @@
 //! `scpf.v1.ProgrammeService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert, organizations, refs,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, organizations, refs, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind, Value},
@@ -232,25 +229,10 @@ async fn create_programme(
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
             require_references(w, &programme, "programme").await?;
-            let created = programmes::create(w, &programme).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &programme.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &programme).await
         })
         .await?;
     Ok(response)
-}
-
-async fn get_programme(
-    api: &Api,
-    request: Request<pb::GetProgrammeRequest>,
-) -> Result<pb::Programme, Status> {
-    let req = request.into_inner();
-    let id = parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Programme>(&id, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 async fn list_programmes(
@@ -260,19 +242,12 @@ async fn list_programmes(
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
     let query = store_filter(&filter)?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListProgrammes",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&String>, limit| {
-                programmes::list(api.pool(), &query, as_of, after.map(String::as_str), limit).await
-            },
-            |v| v.value.id.to_string(),
-        )
+    let canonical = Some(filter.canonical());
+    let (programmes, next_page_token) = api
+        .list_of::<Programme>(&req, "ListProgrammes", canonical, None, &query)
         .await?;
     Ok(pb::ListProgrammesResponse {
-        programmes: rows.iter().map(message).collect(),
+        programmes,
         next_page_token,
     })
 }
@@ -310,41 +285,11 @@ async fn update_programme(
     Ok(response)
 }
 
-#[tonic::async_trait]
-impl ProgrammeService for Api {
-    async fn create_programme(
-        &self,
-        request: Request<pb::CreateProgrammeRequest>,
-    ) -> Result<Response<pb::Programme>, Status> {
-        create_programme(self, request).await.map(Response::new)
-    }
+shown!(Programme => pb::Programme);
 
-    async fn get_programme(
-        &self,
-        request: Request<pb::GetProgrammeRequest>,
-    ) -> Result<Response<pb::Programme>, Status> {
-        get_programme(self, request).await.map(Response::new)
-    }
-
-    async fn list_programmes(
-        &self,
-        request: Request<pb::ListProgrammesRequest>,
-    ) -> Result<Response<pb::ListProgrammesResponse>, Status> {
-        list_programmes(self, request).await.map(Response::new)
-    }
-
-    async fn update_programme(
-        &self,
-        request: Request<pb::UpdateProgrammeRequest>,
-    ) -> Result<Response<pb::Programme>, Status> {
-        update_programme(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for Programme {
-    type Message = pb::Programme;
-
-    fn message(v: &Versioned<Self>) -> pb::Programme {
-        message(v)
-    }
-}
+rpcs!(ProgrammeService {
+    create_programme(pb::CreateProgrammeRequest) -> pb::Programme = create_programme;
+    get_programme(pb::GetProgrammeRequest) -> pb::Programme = resource::get::<Programme, _>;
+    list_programmes(pb::ListProgrammesRequest) -> pb::ListProgrammesResponse = list_programmes;
+    update_programme(pb::UpdateProgrammeRequest) -> pb::Programme = update_programme;
+});

@@ -1,16 +1,18 @@
-//! The API side of the versioned-resource backbone (`store::history`): getting one resource as of
-//! an instant and updating one with its etag are the same for every resource. A resource says
-//! only how it is shown, through [`Shown`].
+//! The API side of the versioned-resource backbone (`store::history`): creating one resource,
+//! getting one as of an instant, listing a page and updating one with its etag are the same for
+//! every resource. A resource says only how it is named and shown, through [`Shown`].
 
 use serde::{Serialize, de::DeserializeOwned};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, PageRequest, convert},
+    api::{Api, Caller, PageRequest, convert},
+    domain::{Parsed, filter::Filter, text::Id},
     error::{Error, Result},
     pb,
     store::{
         self, AsOf, Versioned,
-        history::{self, Kept},
+        history::{self, Kept, Listed},
         write::Write,
     },
 };
@@ -20,9 +22,44 @@ pub trait Shown: Kept {
     /// The message a Get or an Update answers with.
     type Message: prost::Message + prost::Name + Default;
 
+    /// Parses a resource name given in the request field `field`.
+    fn parse_name(name: &str, field: &str) -> Parsed<Self::Key>;
+
     /// The message of one version.
     fn message(v: &Versioned<Self>) -> Self::Message;
 }
+
+/// The fields every Get request has.
+pub trait Named {
+    /// `name`: the resource's.
+    fn name(&self) -> &str;
+    /// `as_of`: the instant to read at, now when not given.
+    fn as_of(&self) -> Option<&prost_types::Timestamp>;
+}
+
+macro_rules! named {
+    ($($request:ty),* $(,)?) => {$(
+        impl Named for $request {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn as_of(&self) -> Option<&prost_types::Timestamp> {
+                self.as_of.as_ref()
+            }
+        }
+    )*};
+}
+
+named!(
+    pb::GetAllocationRequest,
+    pb::GetContributionRequest,
+    pb::GetIndicatorRequest,
+    pb::GetMemberStateRequest,
+    pb::GetOrganizationRequest,
+    pb::GetProgrammeRequest,
+    pb::GetReceiptRequest,
+    pb::GetSessionRequest,
+);
 
 /// The paging fields every List request has.
 pub trait Paged {
@@ -94,6 +131,40 @@ impl Api {
         Ok(page.finish(self.page_key(), rows, cursor))
     }
 
+    /// A List of a resource read in pages ([`Listed`]): its messages after the page token's
+    /// cursor, as [`Api::list_page`] reads them with `history::list`, of `parent`'s resources
+    /// (every one with `None`) that match `filter`.
+    pub async fn list_of<T: Listed + Shown>(
+        &self,
+        request: &impl Paged,
+        method: &'static str,
+        query: Option<String>,
+        parent: Option<&Id>,
+        filter: &Filter,
+    ) -> Result<(Vec<T::Message>, String)> {
+        let (rows, next_page_token) = self
+            .list_page(
+                request,
+                method,
+                query,
+                async |as_of, after: Option<&T::Cursor>, limit| {
+                    let mut conn = self.pool().acquire().await?;
+                    history::list::<T>(&mut conn, parent, filter, as_of, after, Some(limit)).await
+                },
+                T::cursor,
+            )
+            .await?;
+        Ok((rows.iter().map(T::message).collect(), next_page_token))
+    }
+
+    /// A Get by the request's `name`: the resource as of the request's `as_of`; NOT_FOUND when
+    /// it did not exist then.
+    pub async fn get_named<T: Shown>(&self, request: &impl Named) -> Result<T::Message> {
+        let key = T::parse_name(request.name(), "name")?;
+        self.get_one::<T>(&key, request.name(), request.as_of())
+            .await
+    }
+
     /// A Get: the resource `key` (named `name` in the request) as of the request's `as_of`;
     /// NOT_FOUND when it did not exist then.
     pub async fn get_one<T: Shown>(
@@ -109,6 +180,44 @@ impl Api {
             .ok_or_else(|| Error::not_found(name))?;
         Ok(T::message(&found))
     }
+}
+
+/// A Get RPC of a resource shown as `T`: the resource the request names, as of its `as_of`.
+pub async fn get<T: Shown, R: Named>(api: &Api, request: Request<R>) -> Result<T::Message, Status> {
+    Ok(api.get_named::<T>(request.get_ref()).await?)
+}
+
+/// The resource message a Create or an Update carries in `field`: INVALID_ARGUMENT naming it
+/// when it is missing (`what` is how the refusal calls it: "the {what} is required").
+pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Result<&'m M> {
+    given.ok_or_else(|| Error::invalid(field, "REQUIRED", format!("the {what} is required")))
+}
+
+impl Api {
+    /// An Update RPC's write: `value` as the next version when the caller's `etag` is current
+    /// (see [`update_with_etag`]), under the request's `request_id`.
+    pub async fn update_one<T: Shown, R: prost::Message>(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        request: &R,
+        value: &T,
+        etag: &str,
+    ) -> Result<T::Message> {
+        self.mutate(caller, request_id, request, async |w| {
+            update_with_etag(w, value, etag).await
+        })
+        .await
+    }
+}
+
+/// A Create inside its write: records `value` (revision 1), audited; answers its message.
+/// ALREADY_EXISTS when its key is taken.
+pub async fn create_audited<T: Shown>(w: &mut Write, value: &T) -> Result<T::Message> {
+    let created = history::create(w, value).await?;
+    let response = T::message(&created);
+    super::audit_created(w, &T::name_of(&value.key()), &response);
+    Ok(response)
 }
 
 /// The start of a correction inside its write: waits for the resource's other writers and reads

@@ -1,12 +1,9 @@
 //! `scpf.v1.SessionService`.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind},
@@ -14,7 +11,7 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, session_service_server::SessionService},
-    store::{Versioned, sessions},
+    store::Versioned,
 };
 
 const FILTER: &[FieldSpec] = &[
@@ -130,25 +127,10 @@ async fn create_session(
     let session = session(key, given, "session")?;
     let response = api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let created = sessions::create(w, &session).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &session.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &session).await
         })
         .await?;
     Ok(response)
-}
-
-async fn get_session(
-    api: &Api,
-    request: Request<pb::GetSessionRequest>,
-) -> Result<pb::Session, Status> {
-    let req = request.into_inner();
-    let key = SessionKey::parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Session>(&key, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 async fn list_sessions(
@@ -157,19 +139,12 @@ async fn list_sessions(
 ) -> Result<pb::ListSessionsResponse, Status> {
     let req = request.into_inner();
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let (rows, next_page_token) = api
-        .list_page(
-            &req,
-            "ListSessions",
-            Some(filter.canonical()),
-            async |as_of, after: Option<&sessions::Cursor>, limit| {
-                sessions::list(api.pool(), &filter, as_of, after, limit).await
-            },
-            sessions::cursor,
-        )
+    let query = Some(filter.canonical());
+    let (sessions, next_page_token) = api
+        .list_of::<Session>(&req, "ListSessions", query, None, &filter)
         .await?;
     Ok(pb::ListSessionsResponse {
-        sessions: rows.iter().map(message).collect(),
+        sessions,
         next_page_token,
     })
 }
@@ -183,50 +158,17 @@ async fn update_session(
     let key = SessionKey::parse_name(&given.name, "session.name")?;
     session::check_same_identity(key, body(given.body), given.number.into(), "session")?;
     let session = session(key, given, "session")?;
-    let etag = given.etag.clone();
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::update_with_etag(w, &session, &etag).await
-        })
-        .await?;
-    Ok(response)
+    let etag = &given.etag;
+    Ok(api
+        .update_one(&caller, &req.request_id, &req, &session, etag)
+        .await?)
 }
 
-#[tonic::async_trait]
-impl SessionService for Api {
-    async fn create_session(
-        &self,
-        request: Request<pb::CreateSessionRequest>,
-    ) -> Result<Response<pb::Session>, Status> {
-        create_session(self, request).await.map(Response::new)
-    }
+shown!(Session => pb::Session, SessionKey::parse_name);
 
-    async fn get_session(
-        &self,
-        request: Request<pb::GetSessionRequest>,
-    ) -> Result<Response<pb::Session>, Status> {
-        get_session(self, request).await.map(Response::new)
-    }
-
-    async fn list_sessions(
-        &self,
-        request: Request<pb::ListSessionsRequest>,
-    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
-        list_sessions(self, request).await.map(Response::new)
-    }
-
-    async fn update_session(
-        &self,
-        request: Request<pb::UpdateSessionRequest>,
-    ) -> Result<Response<pb::Session>, Status> {
-        update_session(self, request).await.map(Response::new)
-    }
-}
-
-impl Shown for Session {
-    type Message = pb::Session;
-
-    fn message(v: &Versioned<Self>) -> pb::Session {
-        message(v)
-    }
-}
+rpcs!(SessionService {
+    create_session(pb::CreateSessionRequest) -> pb::Session = create_session;
+    get_session(pb::GetSessionRequest) -> pb::Session = resource::get::<Session, _>;
+    list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = list_sessions;
+    update_session(pb::UpdateSessionRequest) -> pb::Session = update_session;
+});

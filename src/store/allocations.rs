@@ -2,17 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::PgConnection;
 
 use super::{
-    AsOf, Versioned, already_exists,
-    history::{self, Kept},
-    write::Write,
+    Versioned,
+    history::{Kept, Listed, Stamp},
 };
 use crate::{
     domain::{
         allocation::{Allocation, SrfObjective},
-        filter::Filter,
         money::{Currency, Money},
         text::Id,
     },
@@ -26,9 +24,8 @@ pub type Cursor = (NaiveDate, String);
 #[derive(sqlx::FromRow)]
 pub struct Row {
     id: String,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     allocation_date: NaiveDate,
     amount: Decimal,
     currency_code: String,
@@ -59,12 +56,7 @@ impl TryFrom<Row> for Versioned<Allocation> {
                 .transpose()?,
             description: r.description.clone(),
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -117,58 +109,23 @@ impl Kept for Allocation {
     }
 }
 
-/// Records a new allocation (revision 1).
-pub async fn create(w: &mut Write, allocation: &Allocation) -> Result<Versioned<Allocation>> {
-    let now = w.now();
-    sqlx::query!(
-        "INSERT INTO allocations (id, created_at) VALUES ($1, $2)",
-        allocation.id.as_str(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| already_exists(e, "allocations_pkey", &allocation.name()))?;
-    allocation.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(allocation, now))
-}
-
-/// Allocations after `after` in (date, id) order matching the filter, as of an instant.
-///
 /// Filter values: `programme` is a resource name (empty for "no programme"); `srf_objective`
 /// is the objective's number as text, `0` for none.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<Versioned<Allocation>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Allocation::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some((date, id)) = after {
-        qb.push(" AND (v.allocation_date, a.id) > (")
-            .push_bind(*date)
-            .push(", ")
-            .push_bind(id.clone())
-            .push(")");
+impl Listed for Allocation {
+    type Cursor = Cursor;
+    const ORDER: &'static [&'static str] = &["v.allocation_date", "a.id"];
+
+    fn cursor(v: &Versioned<Allocation>) -> Cursor {
+        (v.value.allocation_date, v.value.id.to_string())
     }
-    for group in filter.groups() {
-        let (column, cast) = match group.field {
+
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        Some(match field {
             // NULL-safe, so that `programme = ""` finds allocations to an objective only.
             "programme" => ("coalesce('programmes/' || v.programme_id, '')", ""),
             "srf_objective" => ("coalesce(v.srf_objective, 0)", "::smallint"),
             "allocation_date" => ("v.allocation_date", ""),
-            other => return Err(super::undeclared_filter(other)),
-        };
-        super::push_group(&mut qb, column, &group, cast, false)?;
+            _ => return None,
+        })
     }
-    qb.push(" ORDER BY v.allocation_date, a.id LIMIT ")
-        .push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
-}
-
-/// The position of an allocation in the list order.
-pub fn cursor(a: &Allocation) -> Cursor {
-    (a.allocation_date, a.id.to_string())
 }

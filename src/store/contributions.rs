@@ -12,7 +12,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{
     AsOf, Versioned,
-    history::{self, Kept},
+    history::{self, Kept, Listed, Stamp},
     write::Write,
 };
 use crate::{
@@ -36,9 +36,8 @@ pub struct Row {
     donor_id: String,
     funding_type: String,
     currency_code: String,
-    created_at: DateTime<Utc>,
-    revision: i32,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     earmarking_category: Option<i16>,
     earmarking_modality: Option<String>,
     programme_id: Option<String>,
@@ -118,12 +117,7 @@ impl TryFrom<Row> for Versioned<Contribution> {
                 .transpose()?,
             description: r.description.clone(),
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -375,23 +369,19 @@ async fn insert_versions(
     Ok(())
 }
 
-/// Contributions after `after` (by id) matching the filter, as of an instant. Filter values of
-/// `donor` and `programme` are ids, not names.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Contribution>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Contribution::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some(after) = after {
-        qb.push(" AND c.id > ").push_bind(after.to_owned());
+/// Filter values of `donor` and `programme` are ids, not names.
+impl Listed for Contribution {
+    type Cursor = String;
+    const ORDER: &'static [&'static str] = &["c.id"];
+    // Columns that may be NULL must still match `!=`.
+    const FILTER_NULLS: bool = true;
+
+    fn cursor(v: &Versioned<Contribution>) -> String {
+        v.value.id.to_string()
     }
-    for group in filter.groups() {
-        let (column, cast) = match group.field {
+
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        Some(match field {
             "donor" => ("c.donor_id", ""),
             "funding_type" => ("c.funding_type", ""),
             "currency_code" => ("c.currency_code::text", ""),
@@ -400,13 +390,22 @@ pub async fn list(
             "status" => ("v.status", ""),
             "programme" => ("v.programme_id", ""),
             "agreement_date" => ("v.agreement_date", ""),
-            other => return Err(super::undeclared_filter(other)),
-        };
-        // Columns that may be NULL must still match `!=`.
-        super::push_group(&mut qb, column, &group, cast, true)?;
+            _ => return None,
+        })
     }
-    qb.push(" ORDER BY c.id LIMIT ").push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
+}
+
+/// Contributions after `after` (by id) matching the filter, as of an instant.
+pub async fn list(
+    pool: &PgPool,
+    filter: &Filter,
+    as_of: AsOf,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Versioned<Contribution>>> {
+    let after = after.map(str::to_owned);
+    let mut conn = pool.acquire().await?;
+    history::list(&mut conn, None, filter, as_of, after.as_ref(), Some(limit)).await
 }
 
 /// What the database knows of one contribution's references: the donor as it is now, the

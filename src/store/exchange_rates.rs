@@ -3,18 +3,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned, already_exists,
-    history::{self, Kept},
-    write::Write,
+    AsOf, Versioned,
+    history::{self, Kept, Listed, Stamp},
 };
 use crate::{
     domain::{
         dates::Month,
         exchange_rate::{ExchangeRate, Rate, RateKey},
-        filter::Filter,
         money::Currency,
     },
     error::{Error, Result},
@@ -29,9 +27,8 @@ pub struct Row {
     base_currency: String,
     quote_currency: String,
     month: NaiveDate,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     rate: Decimal,
     source: String,
 }
@@ -61,12 +58,7 @@ impl TryFrom<Row> for Versioned<ExchangeRate> {
             rate: Rate::from_decimal(r.rate).ok_or_else(|| corrupt("rate"))?,
             source: r.source.clone(),
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -127,25 +119,6 @@ impl history::Key for RateKey {
     }
 }
 
-/// Records the rate of a pair for a month (revision 1); ALREADY_EXISTS when it has one.
-pub async fn create(w: &mut Write, rate: &ExchangeRate) -> Result<Versioned<ExchangeRate>> {
-    let now = w.now();
-    let key = rate.key;
-    sqlx::query!(
-        "INSERT INTO exchange_rates (base_currency, quote_currency, month, created_at)
-         VALUES ($1, $2, $3, $4)",
-        key.base.code(),
-        key.quote.code(),
-        key.month.first_day(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| already_exists(e, "exchange_rates_pkey", &rate.name()))?;
-    rate.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(rate, now))
-}
-
 /// The rate in force for exactly this pair and month as of an instant, with its source and
 /// revision, so that a conversion can record which rate it used. There is no fallback to another
 /// month or to the inverse pair: a missing rate is `None`, for the caller to report.
@@ -171,46 +144,36 @@ pub async fn rate_for(
     Ok(found.map(|r| (r.rate.normalize(), r.source, r.revision)))
 }
 
-/// Rates after `after` in (base, quote, month) order matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<Versioned<ExchangeRate>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(ExchangeRate::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some((base, quote, month)) = after {
-        qb.push(" AND (e.base_currency, e.quote_currency, e.month) > (")
-            .push_bind(base.clone())
+/// A rate's cursor, its pair and month, bound as the identity's columns are typed.
+impl history::Key for Cursor {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.0.clone())
             .push("::bpchar, ")
-            .push_bind(quote.clone())
+            .push_bind(self.1.clone())
             .push("::bpchar, ")
-            .push_bind(*month)
-            .push(")");
+            .push_bind(self.2);
     }
-    for group in filter.groups() {
-        let column = match group.field {
-            "base_currency_code" => "e.base_currency::text",
-            "quote_currency_code" => "e.quote_currency::text",
-            "month" => "e.month",
-            other => return Err(super::undeclared_filter(other)),
-        };
-        super::push_group(&mut qb, column, &group, "", false)?;
-    }
-    qb.push(" ORDER BY e.base_currency, e.quote_currency, e.month LIMIT ")
-        .push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }
 
-/// The position of a rate in the list order.
-pub fn cursor(rate: &ExchangeRate) -> Cursor {
-    let key = rate.key;
-    (
-        key.base.code().to_owned(),
-        key.quote.code().to_owned(),
-        key.month.first_day(),
-    )
+impl Listed for ExchangeRate {
+    type Cursor = Cursor;
+    const ORDER: &'static [&'static str] = &["e.base_currency", "e.quote_currency", "e.month"];
+
+    fn cursor(v: &Versioned<ExchangeRate>) -> Cursor {
+        let key = v.value.key;
+        (
+            key.base.code().to_owned(),
+            key.quote.code().to_owned(),
+            key.month.first_day(),
+        )
+    }
+
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        Some(match field {
+            "base_currency_code" => ("e.base_currency::text", ""),
+            "quote_currency_code" => ("e.quote_currency::text", ""),
+            "month" => ("e.month", ""),
+            _ => return None,
+        })
+    }
 }

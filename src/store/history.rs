@@ -4,17 +4,28 @@
 //! and writing the next one are the same for every resource, and live here; a resource says only
 //! what is its own through [`Kept`]: its SELECT, its key, and how its version row is written.
 //!
-//! Lists stay with each resource: their filters and orders differ honestly. They start from
-//! [`Kept::SELECT`] and end with [`fetch_all`].
+//! Creating one (identity row, then first version) is the same too ([`create`]), as is a List
+//! ([`list`]): a resource that is read in pages says through [`Listed`] its order, the columns
+//! its filter fields compare and its parent's column. A List of a shape of its own starts from
+//! [`Kept::SELECT`] and ends with [`fetch_all`].
+//!
+//! Statements here are composed at run time from the table and column names a resource gives
+//! (never from a caller's text), so they cannot be checked by sqlx's `query!` macros; they differ
+//! between resources only by those names. What is a resource's own (its version row, its child
+//! rows) stays a checked macro in its module.
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{PgConnection, Postgres, QueryBuilder, postgres::PgRow};
 
-use super::{AsOf, Versioned, map_db_error, write::Write};
+use super::{AsOf, Versioned, already_exists, map_db_error, write::Write};
 use crate::{
-    domain::text::Id,
+    domain::{
+        filter::{Filter, Group},
+        text::Id,
+    },
     error::{Error, Result},
 };
 
@@ -47,6 +58,50 @@ impl Key for (Id, Id) {
     }
 }
 
+/// A List's cursor by id.
+impl Key for String {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.clone());
+    }
+}
+
+/// A List's cursor by two ids: a parent's and the resource's own.
+impl Key for (String, String) {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.0.clone())
+            .push(", ")
+            .push_bind(self.1.clone());
+    }
+}
+
+/// A List's cursor by date, then id.
+impl Key for (NaiveDate, String) {
+    fn push_values(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push_bind(self.0).push(", ").push_bind(self.1.clone());
+    }
+}
+
+/// Where a version stands in its history, as every [`Kept::SELECT`] reads it: `revision`,
+/// `created_at` (of the identity row) and `valid_from`. A [`Kept::Row`] holds it flattened.
+#[derive(sqlx::FromRow, Clone, Copy)]
+pub struct Stamp {
+    revision: i32,
+    created_at: DateTime<Utc>,
+    valid_from: DateTime<Utc>,
+}
+
+impl Stamp {
+    /// The version of `value` this row stands for.
+    pub fn version<T>(self, value: T) -> Versioned<T> {
+        Versioned {
+            revision: self.revision,
+            created_at: self.created_at,
+            updated_at: self.valid_from,
+            value,
+        }
+    }
+}
+
 /// A resource kept with its history.
 pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
     /// Its key.
@@ -76,6 +131,30 @@ pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
     /// The resource name of a key, `organizations/belgium`: what NOT_FOUND names.
     fn name_of(key: &Self::Key) -> String;
 
+    /// Writes this value's identity row at `now`: its key and `created_at`, ALREADY_EXISTS when
+    /// the key is taken (a unique violation of `{IDENTITY}_pkey`). A resource whose identity row
+    /// holds more than its key writes its own.
+    fn insert_identity(
+        &self,
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let key = self.key();
+            let mut qb = QueryBuilder::new(format!(
+                "INSERT INTO {} ({}, created_at) VALUES (",
+                Self::IDENTITY,
+                Self::KEY.join(", ")
+            ));
+            key.push_values(&mut qb);
+            qb.push(", ").push_bind(now).push(")");
+            qb.build().execute(conn).await.map_err(|e| {
+                already_exists(e, &format!("{}_pkey", Self::IDENTITY), &Self::name_of(&key))
+            })?;
+            Ok(())
+        }
+    }
+
     /// Writes this value's version row, and its child rows if it has any: `revision`, valid from
     /// `now`, written for `reason` (kept by the resources whose versions record one).
     fn insert_version(
@@ -96,6 +175,79 @@ pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
         let _ = (conn, versions);
         async { Ok(()) }
     }
+}
+
+/// A kept resource read in pages: its List is [`list`].
+pub trait Listed: Kept {
+    /// Where a page ends: the values of [`Listed::ORDER`] in its last row.
+    type Cursor: Key + Serialize + DeserializeOwned;
+    /// The columns of the list order, unique together (the key's last).
+    const ORDER: &'static [&'static str];
+    /// The column holding the parent's id, for a List of one parent's resources.
+    const PARENT: Option<&'static str> = None;
+    /// Whether a column a filter compares may be NULL, so that `!=` must also match NULL.
+    const FILTER_NULLS: bool = false;
+
+    /// The position of a version in the list order.
+    fn cursor(v: &Versioned<Self>) -> Self::Cursor;
+
+    /// The column (SQL of this resource's SELECT) a filter field compares, and the cast its
+    /// values need (`::smallint`, or empty); `None` for a field it was not told about.
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        let _ = field;
+        None
+    }
+
+    /// Pushes ` AND ...` for one group of a List's filter: by default one comparison of
+    /// [`Listed::filter_column`]. A resource whose fields are not one column each pushes its own.
+    fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, group: &Group<'_>) -> Result<()> {
+        let (column, cast) = Self::filter_column(group.field)
+            .ok_or_else(|| super::undeclared_filter(group.field))?;
+        super::push_group(qb, column, group, cast, Self::FILTER_NULLS)
+    }
+}
+
+/// A page of a List as of an instant: the resources of `parent` (every one with `None`) after
+/// `after` in the list order that match the filter, `limit` of them (all with `None`).
+pub async fn list<T: Listed>(
+    conn: &mut PgConnection,
+    parent: Option<&Id>,
+    filter: &Filter,
+    as_of: AsOf,
+    after: Option<&T::Cursor>,
+    limit: Option<i64>,
+) -> Result<Vec<Versioned<T>>> {
+    let mut qb = QueryBuilder::<Postgres>::new(T::SELECT);
+    qb.push(" WHERE ");
+    as_of.push_predicate(&mut qb, "v");
+    if let Some(parent) = parent {
+        let column = T::PARENT.ok_or_else(|| super::undeclared_filter("a parent"))?;
+        qb.push(format!(" AND {column} = "))
+            .push_bind(parent.as_str().to_owned());
+    }
+    let order = T::ORDER.join(", ");
+    if let Some(after) = after {
+        qb.push(format!(" AND ({order}) > ("));
+        after.push_values(&mut qb);
+        qb.push(")");
+    }
+    for group in filter.groups() {
+        T::push_filter(&mut qb, &group)?;
+    }
+    qb.push(format!(" ORDER BY {order}"));
+    if let Some(limit) = limit {
+        qb.push(" LIMIT ").push_bind(limit);
+    }
+    fetch_all(qb, conn).await
+}
+
+/// Records a new resource (revision 1): its identity row, then its first version.
+/// ALREADY_EXISTS when its key is taken.
+pub async fn create<T: Kept>(w: &mut Write, value: &T) -> Result<Versioned<T>> {
+    let now = w.now();
+    value.insert_identity(w.conn(), now).await?;
+    value.insert_version(w.conn(), 1, "", now).await?;
+    Ok(first(value, now))
 }
 
 /// Reads the rows of a SELECT built from [`Kept::SELECT`], with their children.

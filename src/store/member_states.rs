@@ -3,15 +3,15 @@
 //! payment plans as they were known at its instant in one row.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, types::Json};
+use sqlx::{PgConnection, types::Json};
 
 use super::{
-    AsOf, Versioned, already_exists,
-    history::{self, Kept},
-    write::Write,
+    AsOf, Versioned,
+    history::{self, Kept, Listed, Stamp},
 };
 use crate::{
     domain::{
+        filter::Filter,
         member_state::{MemberState, Standing},
         text::Id,
     },
@@ -22,9 +22,8 @@ use crate::{
 #[derive(sqlx::FromRow)]
 pub struct Row {
     organization_id: String,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     standing: Json<Standing>,
 }
 
@@ -38,15 +37,10 @@ impl TryFrom<Row> for Versioned<MemberState> {
                 r.organization_id
             ))
         })?;
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value: MemberState {
-                id,
-                standing: r.standing.0,
-            },
-        })
+        Ok(r.stamp.version(MemberState {
+            id,
+            standing: r.standing.0,
+        }))
     }
 }
 
@@ -103,50 +97,23 @@ pub async fn is_member_state(conn: &mut PgConnection, id: &Id) -> Result<Option<
     .await?)
 }
 
-/// Records a Member State's standing (revision 1).
-pub async fn create(w: &mut Write, m: &MemberState) -> Result<Versioned<MemberState>> {
-    let now = w.now();
-    sqlx::query!(
-        "INSERT INTO member_states (organization_id, created_at) VALUES ($1, $2)",
-        m.id.as_str(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| already_exists(e, "member_states_pkey", &m.name()))?;
-    m.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(m, now))
+impl Listed for MemberState {
+    type Cursor = String;
+    const ORDER: &'static [&'static str] = &["m.organization_id"];
+
+    fn cursor(v: &Versioned<MemberState>) -> String {
+        v.value.id.to_string()
+    }
 }
 
-/// Standings after `after` (by organization id), as of an instant; every one when `limit` is
-/// `None` (a report reads them all: there are a few hundred Member States at most).
-pub async fn list(
-    pool: &PgPool,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: Option<i64>,
-) -> Result<Vec<Versioned<MemberState>>> {
-    let mut conn = pool.acquire().await?;
-    list_on(&mut conn, as_of, after, limit).await
-}
-
-/// [`list`] on a given connection (a report's snapshot transaction).
+/// Every standing as of an instant, in the list order (a report reads them all: there are a few
+/// hundred Member States at most), on a given connection (a report's snapshot transaction).
 pub async fn list_on(
     conn: &mut PgConnection,
     as_of: AsOf,
     after: Option<&str>,
     limit: Option<i64>,
 ) -> Result<Vec<Versioned<MemberState>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(MemberState::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some(after) = after {
-        qb.push(" AND m.organization_id > ")
-            .push_bind(after.to_owned());
-    }
-    qb.push(" ORDER BY m.organization_id");
-    if let Some(limit) = limit {
-        qb.push(" LIMIT ").push_bind(limit);
-    }
-    history::fetch_all(qb, conn).await
+    let after = after.map(str::to_owned);
+    history::list(conn, None, &Filter::default(), as_of, after.as_ref(), limit).await
 }

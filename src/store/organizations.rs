@@ -1,16 +1,15 @@
 //! Organizations and their versions.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::PgConnection;
 
 use super::{
-    AsOf, Versioned, already_exists,
-    history::{self, Kept},
+    Versioned,
+    history::{self, Kept, Listed, Stamp},
     write::Write,
 };
 use crate::{
     domain::{
-        filter::Filter,
         geo::Country,
         organization::{Organization, OrganizationKind},
         text::Id,
@@ -22,9 +21,8 @@ use crate::{
 #[derive(sqlx::FromRow)]
 pub struct Row {
     id: String,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     display_name: String,
     kind: String,
     member_state: bool,
@@ -50,12 +48,7 @@ impl TryFrom<Row> for Versioned<Organization> {
                 .transpose()?,
             iati_ref: r.iati_ref.clone(),
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -106,44 +99,25 @@ impl Kept for Organization {
     }
 }
 
-/// Records a new organization (revision 1).
-pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organization>> {
-    let now = w.now();
-    sqlx::query!(
-        "INSERT INTO organizations (id, created_at) VALUES ($1, $2)",
-        org.id.as_str(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| already_exists(e, "organizations_pkey", &org.name()))?;
-    org.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(org, now))
+impl Listed for Organization {
+    type Cursor = String;
+    const ORDER: &'static [&'static str] = &["o.id"];
+
+    fn cursor(v: &Versioned<Organization>) -> String {
+        v.value.id.to_string()
+    }
+
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        Some(match field {
+            "member_state" => ("v.member_state", ""),
+            "kind" => ("v.kind", ""),
+            "country_code" => ("v.country_code", ""),
+            _ => return None,
+        })
+    }
 }
 
-/// Organizations after `after` (by id) matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Organization>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Organization::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some(after) = after {
-        qb.push(" AND o.id > ").push_bind(after.to_owned());
-    }
-    for group in filter.groups() {
-        let column = match group.field {
-            "member_state" => "v.member_state",
-            "kind" => "v.kind",
-            "country_code" => "v.country_code",
-            other => return Err(super::undeclared_filter(other)),
-        };
-        super::push_group(&mut qb, column, &group, "", false)?;
-    }
-    qb.push(" ORDER BY o.id LIMIT ").push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
+/// Records a new organization (revision 1).
+pub async fn create(w: &mut Write, org: &Organization) -> Result<Versioned<Organization>> {
+    history::create(w, org).await
 }

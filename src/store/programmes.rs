@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned, already_exists,
-    history::{self, Kept},
+    AsOf, Versioned,
+    history::{self, Kept, Listed, Stamp},
     write::Write,
 };
 use crate::{
@@ -29,9 +29,8 @@ const HIERARCHY_LOCK: i64 = 0x7363_7068;
 #[derive(sqlx::FromRow)]
 pub struct Row {
     id: String,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     code: String,
     title: String,
     description: String,
@@ -86,12 +85,7 @@ impl TryFrom<Row> for Versioned<Programme> {
             start_date: r.start_date,
             end_date: r.end_date,
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -253,35 +247,19 @@ impl Kept for Programme {
 
 /// Records a new programme (revision 1) with its partners and countries.
 pub async fn create(w: &mut Write, programme: &Programme) -> Result<Versioned<Programme>> {
-    let now = w.now();
-    sqlx::query!(
-        "INSERT INTO programmes (id, created_at) VALUES ($1, $2)",
-        programme.id.as_str(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| already_exists(e, "programmes_pkey", &programme.name()))?;
-    programme.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(programme, now))
+    history::create(w, programme).await
 }
 
-/// Programmes after `after` (by id) matching the filter, as of an instant. The filter's
-/// `parent` values are programme ids, or empty for "no parent".
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Programme>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Programme::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some(after) = after {
-        qb.push(" AND p.id > ").push_bind(after.to_owned());
+/// The filter's `parent` values are programme ids, or empty for "no parent".
+impl Listed for Programme {
+    type Cursor = String;
+    const ORDER: &'static [&'static str] = &["p.id"];
+
+    fn cursor(v: &Versioned<Programme>) -> String {
+        v.value.id.to_string()
     }
-    for group in filter.groups() {
+
+    fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, group: &Group<'_>) -> Result<()> {
         let negated = group.op == Op::Ne;
         let mut values = Vec::with_capacity(group.values.len());
         for value in &group.values {
@@ -310,7 +288,7 @@ pub async fn list(
                 }
             }
             "srf_objective" => {
-                super::push_group(&mut qb, "v.srf_objective", &group, "::smallint", true)?;
+                super::push_group(qb, "v.srf_objective", group, "::smallint", true)?;
             }
             // `parent = ""` is "no parent"; any other value is a programme id.
             "parent" => {
@@ -330,14 +308,26 @@ pub async fn list(
                         values: ids,
                         ..group.clone()
                     };
-                    super::push_group(&mut qb, "v.parent_id", &ids, "", true)?;
+                    super::push_group(qb, "v.parent_id", &ids, "", true)?;
                 }
             }
             other => return Err(super::undeclared_filter(other)),
         }
+        Ok(())
     }
-    qb.push(" ORDER BY p.id LIMIT ").push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
+}
+
+/// Programmes after `after` (by id) matching the filter, as of an instant.
+pub async fn list(
+    pool: &PgPool,
+    filter: &Filter,
+    as_of: AsOf,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Versioned<Programme>>> {
+    let after = after.map(str::to_owned);
+    let mut conn = pool.acquire().await?;
+    history::list(&mut conn, None, filter, as_of, after.as_ref(), Some(limit)).await
 }
 
 /// Whether making `parent` the parent of `id` would close a loop: `id` is `parent` or one of

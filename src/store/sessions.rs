@@ -1,18 +1,14 @@
 //! Sessions and their versions.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned, already_exists,
-    history::{self, Kept},
-    write::Write,
+    Versioned, already_exists,
+    history::{self, Kept, Listed, Stamp},
 };
 use crate::{
-    domain::{
-        filter::Filter,
-        session::{Body, Session, SessionKey, SessionState},
-    },
+    domain::session::{Body, Session, SessionKey, SessionState},
     error::{Error, Result},
 };
 
@@ -22,9 +18,8 @@ pub struct Row {
     id: String,
     body: String,
     number: i32,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     start_date: NaiveDate,
     end_date: NaiveDate,
     reporting_period_start: NaiveDate,
@@ -48,12 +43,7 @@ impl TryFrom<Row> for Versioned<Session> {
             status_date: r.status_date,
             state: SessionState::from_db(&r.state).ok_or_else(|| corrupt("state"))?,
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -77,6 +67,32 @@ impl Kept for Session {
 
     fn name_of(key: &SessionKey) -> String {
         key.name()
+    }
+
+    /// With the body and number the id is made of.
+    async fn insert_identity(&self, conn: &mut PgConnection, now: DateTime<Utc>) -> Result<()> {
+        let key = self.key;
+        sqlx::query!(
+            "INSERT INTO sessions (id, body, number, created_at) VALUES ($1, $2, $3, $4)",
+            key.id(),
+            key.body.db_name(),
+            key.number as i32,
+            now,
+        )
+        .execute(conn)
+        .await
+        .map_err(|e| {
+            // The id is derived from body and number, so either key can be the one that fires.
+            let on_body_number = e.as_database_error().and_then(|d| d.constraint())
+                == Some("sessions_body_number_key");
+            let constraint = if on_body_number {
+                "sessions_body_number_key"
+            } else {
+                "sessions_pkey"
+            };
+            already_exists(e, constraint, &key.name())
+        })?;
+        Ok(())
     }
 
     async fn insert_version(
@@ -113,69 +129,22 @@ impl history::Key for SessionKey {
     }
 }
 
-/// Records a new session (revision 1).
-pub async fn create(w: &mut Write, session: &Session) -> Result<Versioned<Session>> {
-    let now = w.now();
-    let key = session.key;
-    sqlx::query!(
-        "INSERT INTO sessions (id, body, number, created_at) VALUES ($1, $2, $3, $4)",
-        key.id(),
-        key.body.db_name(),
-        key.number as i32,
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| {
-        // The id is derived from body and number, so either key can be the one that fires.
-        let on_body_number =
-            e.as_database_error().and_then(|d| d.constraint()) == Some("sessions_body_number_key");
-        let constraint = if on_body_number {
-            "sessions_body_number_key"
-        } else {
-            "sessions_pkey"
-        };
-        already_exists(e, constraint, &key.name())
-    })?;
-    session.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(session, now))
-}
-
 /// Where a page of sessions ends: the start date and id of its last session.
 pub type Cursor = (NaiveDate, String);
 
-/// The position of a session in the list order.
-pub fn cursor(v: &Versioned<Session>) -> Cursor {
-    (v.value.start_date, v.value.key.id())
-}
+impl Listed for Session {
+    type Cursor = Cursor;
+    const ORDER: &'static [&'static str] = &["v.start_date", "s.id"];
 
-/// Sessions after `after` (by start date, then id) matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<Versioned<Session>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Session::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some((start, id)) = after {
-        qb.push(" AND (v.start_date, s.id) > (")
-            .push_bind(*start)
-            .push(", ")
-            .push_bind(id.clone())
-            .push(")");
+    fn cursor(v: &Versioned<Session>) -> Cursor {
+        (v.value.start_date, v.value.key.id())
     }
-    for group in filter.groups() {
-        let column = match group.field {
-            "body" => "s.body",
-            "start_date" => "v.start_date",
-            other => return Err(super::undeclared_filter(other)),
-        };
-        super::push_group(&mut qb, column, &group, "", false)?;
+
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        Some(match field {
+            "body" => ("s.body", ""),
+            "start_date" => ("v.start_date", ""),
+            _ => return None,
+        })
     }
-    qb.push(" ORDER BY v.start_date, s.id LIMIT ")
-        .push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
 }

@@ -3,10 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller, convert,
-        resource::{self, Shown},
-    },
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed,
         contribution::receipt::Receipt,
@@ -20,7 +17,7 @@ use crate::{
     store::{
         Versioned,
         contributions::receipts::{self, Cursor, ReceiptKey},
-        history::Kept,
+        history::{Kept, Listed},
     },
 };
 
@@ -111,10 +108,7 @@ pub async fn record(
                 .await?
                 .ok_or_else(|| Error::not_found(&req.parent))?;
             receipt.check_currency(currency, "receipt")?;
-            let created = receipts::create(w, &receipt).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &receipt.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &receipt).await
         })
         .await?;
     Ok(response)
@@ -125,10 +119,7 @@ pub async fn correct(
     request: Request<pb::CorrectReceiptRequest>,
 ) -> Result<pb::Receipt, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req
-        .receipt
-        .as_ref()
-        .ok_or_else(|| Error::invalid("receipt", "REQUIRED", "the receipt is required"))?;
+    let given = resource::required(req.receipt.as_ref(), "receipt", "receipt")?;
     let (contribution, id) = parse_name(&given.name, "receipt.name")?;
     let receipt = receipt(contribution, id, Some(given), "receipt", given.withdrawn)?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
@@ -145,19 +136,6 @@ pub async fn correct(
         })
         .await?;
     Ok(response)
-}
-
-pub async fn get(
-    api: &Api,
-    request: Request<pb::GetReceiptRequest>,
-) -> Result<pb::Receipt, Status> {
-    let req = request.into_inner();
-    let (contribution, id) = parse_name(&req.name, "name")?;
-    let key = ReceiptKey { contribution, id };
-    let found = api
-        .get_one::<Receipt>(&key, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 pub async fn list(
@@ -184,7 +162,7 @@ pub async fn list(
                 }
                 receipts::list(api.pool(), parent.as_ref(), &filter, as_of, after, limit).await
             },
-            |v| (v.value.received_date, v.value.id.to_string()),
+            Receipt::cursor,
         )
         .await?;
     Ok(pb::ListReceiptsResponse {
@@ -193,10 +171,4 @@ pub async fn list(
     })
 }
 
-impl Shown for Receipt {
-    type Message = pb::Receipt;
-
-    fn message(v: &Versioned<Self>) -> pb::Receipt {
-        message(v)
-    }
-}
+shown!(Receipt => pb::Receipt, |name, field| parse_name(name, field).map(|(contribution, id)| ReceiptKey { contribution, id }));

@@ -3,14 +3,14 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::resource::Shown,
-    api::{Api, Caller, convert, refs},
+    api::{Api, Caller, convert, refs, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
+        filter::Filter,
         result::{self, Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel},
         text::{self, Id},
     },
-    error::{Error, Result},
+    error::Result,
     pb,
     store::{Versioned, refs::Target, results::indicators},
 };
@@ -180,25 +180,10 @@ pub async fn create(
             // The parent is checked inside the write so that a refusal is never stored as a
             // response, and a programme created since is found on retry.
             refs::require(w.conn(), Target::Programme, &req.parent, "parent").await?;
-            let created = indicators::create(w, &indicator).await?;
-            let response = message(&created);
-            crate::api::audit_created(w, &indicator.name(), &response);
-            Ok(response)
+            resource::create_audited(w, &indicator).await
         })
         .await?;
     Ok(response)
-}
-
-pub async fn get(
-    api: &Api,
-    request: Request<pb::GetIndicatorRequest>,
-) -> Result<pb::Indicator, Status> {
-    let req = request.into_inner();
-    let key = parse_name(&req.name, "name")?;
-    let found = api
-        .get_one::<Indicator>(&key, &req.name, req.as_of.as_ref())
-        .await?;
-    Ok(found)
 }
 
 pub async fn list(
@@ -207,19 +192,18 @@ pub async fn list(
 ) -> Result<pb::ListIndicatorsResponse, Status> {
     let req = request.into_inner();
     let programme = text::parse_parent_or_wildcard(&req.parent, "programmes", "parent")?;
-    let (rows, next_page_token) = api
-        .list_page(
+    let query = Some(req.parent.to_string());
+    let (indicators, next_page_token) = api
+        .list_of::<Indicator>(
             &req,
             "ListIndicators",
-            Some(req.parent.to_string()),
-            async |as_of, after: Option<&indicators::Cursor>, limit| {
-                indicators::list(api.pool(), programme.as_ref(), as_of, after, limit).await
-            },
-            |v| (v.value.programme.to_string(), v.value.id.to_string()),
+            query,
+            programme.as_ref(),
+            &Filter::default(),
         )
         .await?;
     Ok(pb::ListIndicatorsResponse {
-        indicators: rows.iter().map(message).collect(),
+        indicators,
         next_page_token,
     })
 }
@@ -229,10 +213,7 @@ pub async fn update(
     request: Request<pb::UpdateIndicatorRequest>,
 ) -> Result<pb::Indicator, Status> {
     let (caller, req) = Caller::split(request);
-    let given = req
-        .indicator
-        .as_ref()
-        .ok_or_else(|| Error::invalid("indicator", "REQUIRED", "the indicator is required"))?;
+    let given = resource::required(req.indicator.as_ref(), "indicator", "indicator")?;
     let (programme, id) = parse_name(&given.name, "indicator.name")?;
     let indicator = indicator(programme, id, Some(given), "indicator")?;
     let etag = given.etag.clone();
@@ -255,10 +236,4 @@ pub async fn update(
     Ok(response)
 }
 
-impl Shown for Indicator {
-    type Message = pb::Indicator;
-
-    fn message(v: &Versioned<Self>) -> pb::Indicator {
-        message(v)
-    }
-}
+shown!(Indicator => pb::Indicator);

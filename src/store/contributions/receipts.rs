@@ -17,7 +17,7 @@ use crate::{
     error::{Error, Result},
     store::{
         AsOf, Versioned,
-        history::{self, Kept},
+        history::{self, Kept, Listed, Stamp},
         map_db_error,
         write::Write,
     },
@@ -28,10 +28,9 @@ use crate::{
 pub struct Row {
     id: String,
     contribution_id: String,
-    created_at: DateTime<Utc>,
     currency_code: String,
-    revision: i32,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     received_date: NaiveDate,
     amount: Decimal,
     reference: String,
@@ -52,12 +51,7 @@ impl TryFrom<Row> for Versioned<Receipt> {
             reference: r.reference.clone(),
             withdrawn: r.withdrawn,
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -231,24 +225,26 @@ pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Ver
     Ok(receipts.iter().map(|r| history::first(*r, now)).collect())
 }
 
-/// Records a new receipt (revision 1).
-pub async fn create(w: &mut Write, receipt: &Receipt) -> Result<Versioned<Receipt>> {
-    let now = w.now();
-    sqlx::query!(
-        "INSERT INTO receipts (id, contribution_id, created_at) VALUES ($1, $2, $3)",
-        receipt.id.as_str(),
-        receipt.contribution.as_str(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| crate::store::already_exists(e, "receipts_pkey", &receipt.name()))?;
-    receipt.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(receipt, now))
-}
-
 /// Where a page of receipts starts: after this date and id.
 pub type Cursor = (NaiveDate, String);
+
+impl Listed for Receipt {
+    type Cursor = Cursor;
+    const ORDER: &'static [&'static str] = &["v.received_date", "r.id"];
+    const PARENT: Option<&'static str> = Some("r.contribution_id");
+
+    fn cursor(v: &Versioned<Receipt>) -> Cursor {
+        (v.value.received_date, v.value.id.to_string())
+    }
+
+    fn filter_column(field: &str) -> Option<(&'static str, &'static str)> {
+        Some(match field {
+            "received_date" => ("v.received_date", ""),
+            "withdrawn" => ("v.withdrawn", ""),
+            _ => return None,
+        })
+    }
+}
 
 /// Receipts of one contribution (or of all with `None`) after `after`, by date then id.
 pub async fn list(
@@ -259,29 +255,6 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<Receipt>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Receipt::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some(contribution) = contribution {
-        qb.push(" AND r.contribution_id = ")
-            .push_bind(contribution.as_str());
-    }
-    if let Some((date, id)) = after {
-        qb.push(" AND (v.received_date, r.id) > (")
-            .push_bind(*date)
-            .push(", ")
-            .push_bind(id.clone())
-            .push(")");
-    }
-    for group in filter.groups() {
-        let column = match group.field {
-            "received_date" => "v.received_date",
-            "withdrawn" => "v.withdrawn",
-            other => return Err(super::super::undeclared_filter(other)),
-        };
-        super::super::push_group(&mut qb, column, &group, "", false)?;
-    }
-    qb.push(" ORDER BY v.received_date, r.id LIMIT ")
-        .push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
+    let mut conn = pool.acquire().await?;
+    history::list(&mut conn, contribution, filter, as_of, after, Some(limit)).await
 }

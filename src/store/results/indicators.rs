@@ -6,6 +6,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use crate::{
     domain::{
+        filter::Filter,
         result::{
             Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel, Usage,
             indicator::indicator_name,
@@ -14,8 +15,8 @@ use crate::{
     },
     error::{Error, Result},
     store::{
-        AsOf, Versioned, already_exists,
-        history::{self, Kept},
+        AsOf, Versioned,
+        history::{self, Kept, Listed, Stamp},
         map_db_error,
         write::Write,
     },
@@ -26,9 +27,8 @@ use crate::{
 pub struct Row {
     programme_id: String,
     id: String,
-    revision: i32,
-    created_at: DateTime<Utc>,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     title: String,
     description: String,
     result_level: String,
@@ -77,12 +77,7 @@ impl TryFrom<Row> for Versioned<Indicator> {
                 .collect::<Result<_>>()?,
             unit: r.unit.clone(),
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
@@ -148,22 +143,6 @@ impl Kept for Indicator {
         .map_err(map_db_error)?;
         Ok(())
     }
-}
-
-/// Records a new indicator (revision 1). The programme must exist.
-pub async fn create(w: &mut Write, indicator: &Indicator) -> Result<Versioned<Indicator>> {
-    let now = w.now();
-    sqlx::query!(
-        "INSERT INTO indicators (programme_id, id, created_at) VALUES ($1, $2, $3)",
-        indicator.programme.as_str(),
-        indicator.id.as_str(),
-        now,
-    )
-    .execute(w.conn())
-    .await
-    .map_err(|e| already_exists(e, "indicators_pkey", &indicator.name()))?;
-    indicator.insert_version(w.conn(), 1, "", now).await?;
-    Ok(history::first(indicator, now))
 }
 
 /// Records new indicators (revision 1) of one programme with two statements whatever their
@@ -268,6 +247,16 @@ pub async fn current_of(
 /// The position of an indicator in a list: programme id, then indicator id.
 pub type Cursor = (String, String);
 
+impl Listed for Indicator {
+    type Cursor = Cursor;
+    const ORDER: &'static [&'static str] = &["i.programme_id", "i.id"];
+    const PARENT: Option<&'static str> = Some("i.programme_id");
+
+    fn cursor(v: &Versioned<Indicator>) -> Cursor {
+        (v.value.programme.to_string(), v.value.id.to_string())
+    }
+}
+
 /// Indicators of one programme (or of all), after `after`, as of an instant.
 pub async fn list(
     pool: &PgPool,
@@ -276,23 +265,9 @@ pub async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Versioned<Indicator>>> {
-    let mut qb = QueryBuilder::<Postgres>::new(Indicator::SELECT);
-    qb.push(" WHERE ");
-    as_of.push_predicate(&mut qb, "v");
-    if let Some(programme) = programme {
-        qb.push(" AND i.programme_id = ")
-            .push_bind(programme.as_str());
-    }
-    if let Some((programme, id)) = after {
-        qb.push(" AND (i.programme_id, i.id) > (")
-            .push_bind(programme.clone())
-            .push(", ")
-            .push_bind(id.clone())
-            .push(")");
-    }
-    qb.push(" ORDER BY i.programme_id, i.id LIMIT ")
-        .push_bind(limit);
-    history::fetch_all(qb, &mut *pool.acquire().await?).await
+    let mut conn = pool.acquire().await?;
+    let none = Filter::default();
+    history::list(&mut conn, programme, &none, as_of, after, Some(limit)).await
 }
 
 /// Replaces an indicator's fields with a new revision. `check` sees the current version (for
