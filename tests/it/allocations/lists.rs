@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{client, create, names, to_objective, usd};
-use crate::fixtures;
+use crate::support::fixtures;
 use crate::support::{TestServer, assert_refused};
 
 #[sqlx::test(migrations = false)]

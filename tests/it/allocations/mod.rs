@@ -8,7 +8,7 @@ use scpf_reports::pb::{self, SrfObjective, allocation_service_client::Allocation
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::fixtures;
+use crate::support::fixtures;
 use crate::support::{TestServer, assert_refused, count, rid};
 
 fn client(server: &TestServer) -> AllocationServiceClient<Channel> {

@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{client, count, create, get, to_o_remit, to_objective, update};
-use crate::fixtures;
+use crate::support::fixtures;
 use crate::support::{TestServer, assert_refused};
 
 #[sqlx::test(migrations = false)]

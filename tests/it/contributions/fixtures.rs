@@ -9,8 +9,8 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::transport::Channel;
 
-use crate::fixtures;
 pub use crate::support::count;
+use crate::support::fixtures;
 use crate::support::{TestServer, rid};
 
 pub type Client = ContributionServiceClient<Channel>;

@@ -352,7 +352,7 @@ async fn invalid_contributions_are_refused_naming_the_field(pool: PgPool) {
     }
     for table in ["idempotency_keys", "audit_events"] {
         assert_eq!(
-            count(&pool, &crate::fixtures::besides(table)).await,
+            count(&pool, &crate::support::fixtures::besides(table)).await,
             3,
             "{table}"
         );

@@ -18,7 +18,7 @@ use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use crate::{
-    raw,
+    support::raw,
     support::{TestServer, assert_refused, rid},
 };
 

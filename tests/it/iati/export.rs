@@ -59,7 +59,7 @@ fn money(currency: &str, amount: &str) -> Option<pb::Money> {
 /// session, receipts one of them withdrawn, indicators with dimensions and measurements), plus
 /// the O-REMIT activity imported from IATI.
 pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
-    crate::fixtures::session(server, 36).await;
+    crate::support::fixtures::session(server, 36).await;
     let mut orgs = server.organizations();
     for (id, name, kind, member_state, country, iati_ref) in [
         (
@@ -474,7 +474,7 @@ async fn importing_an_export_gives_back_the_same_data(pool: PgPool) {
 
     let (copy_pool, copy_name) = second_database(&pool).await;
     let copy = TestServer::start(copy_pool.clone()).await;
-    crate::fixtures::session(&copy, 36).await;
+    crate::support::fixtures::session(&copy, 36).await;
     let mut copy_iati = client(&copy);
     let imported = import(&mut copy_iati, &first).await.unwrap();
     assert!(

@@ -135,7 +135,7 @@ async fn a_round_trip_through_a_spreadsheet_loses_nothing(pool: PgPool) {
     // Into an empty database holding only the same organizations, programmes and indicators.
     let (copy_pool, copy_name) = second_database(&pool).await;
     let copy = TestServer::start(copy_pool.clone()).await;
-    crate::fixtures::session(&copy, 36).await;
+    crate::support::fixtures::session(&copy, 36).await;
     copy_reference_data(&server, &copy).await;
     for (what, file) in [
         ("contributions", &contributions),

@@ -7,7 +7,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::fixtures;
+use crate::support::fixtures;
 use crate::support::{TestServer, assert_refused, count, rid};
 
 pub fn client(server: &TestServer) -> ResultServiceClient<Channel> {

@@ -9,7 +9,7 @@ use scpf_reports::pb::{self, IndicatorMeasure};
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::fixtures;
+use crate::support::fixtures;
 use crate::{
     indicators::{client, create, returns, with_returns},
     support::{TestServer, assert_refused, count, rid},

@@ -289,7 +289,11 @@ async fn an_unexpected_database_error_fails_the_whole_batch_and_writes_nothing(p
     );
     assert_eq!(count(&pool, "contributions").await, 0);
     assert_eq!(
-        count(&pool, &crate::fixtures::besides("idempotency_keys")).await,
+        count(
+            &pool,
+            &crate::support::fixtures::besides("idempotency_keys")
+        )
+        .await,
         3
     );
 

@@ -1,4 +1,7 @@
-//! Starting a server for a test and asserting on its errors.
+//! The one harness: starting a server for a test, calling it, and asserting on its errors.
+
+pub mod fixtures;
+pub mod raw;
 
 use std::{net::SocketAddr, time::Duration};
 

@@ -19,7 +19,7 @@ use tempfile::TempDir;
 use tonic::{Code, Request, Status, metadata::MetadataValue, service::Interceptor};
 
 use crate::{
-    raw,
+    support::raw,
     support::{TestServer, assert_refused, rid, test_settings, token_line},
 };
 

@@ -18,11 +18,8 @@ use tonic::{
     transport::{Certificate, Channel, ClientTlsConfig, Identity},
 };
 
-use crate::{
-    auth::{ADMIN, role_tokens, settings_with_tokens},
-    support::TestServer,
-    support::rid,
-};
+use super::auth::{ADMIN, role_tokens, settings_with_tokens};
+use crate::support::{TestServer, rid};
 
 /// A certificate authority that signs server and client certificates.
 pub(crate) struct Authority {
