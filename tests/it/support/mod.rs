@@ -1,6 +1,8 @@
 //! The one harness: starting a server for a test, calling it, and asserting on its errors.
 
+pub mod cli;
 pub mod fixtures;
+pub mod paging;
 pub mod raw;
 
 use std::{net::SocketAddr, time::Duration};
@@ -156,6 +158,14 @@ pub async fn create_runtime_login(pool: &PgPool) {
     }
 }
 
+/// The answer to a call that must succeed, e.g. `ok(sessions.get_session(request)).await`.
+pub async fn ok<T>(call: impl Future<Output = Result<tonic::Response<T>, Status>>) -> T {
+    match call.await {
+        Ok(response) => response.into_inner(),
+        Err(status) => panic!("the call should have succeeded: {status:?}"),
+    }
+}
+
 /// Asserts that a call was refused with this code and `ErrorInfo.reason`, and, for bad input,
 /// a `BadRequest` violation on this field.
 #[track_caller]
@@ -184,6 +194,17 @@ pub fn assert_refused<T: std::fmt::Debug>(
     }
     assert!(!status.message().is_empty());
     status
+}
+
+/// Asserts that bad input was refused: INVALID_ARGUMENT with this reason and a violation on
+/// `field`.
+#[track_caller]
+pub fn assert_invalid<T: std::fmt::Debug>(
+    result: Result<T, Status>,
+    reason: &str,
+    field: &str,
+) -> Status {
+    assert_refused(result, Code::InvalidArgument, reason, Some(field))
 }
 
 /// One line of a tokens file: the token's hash as `scpf-reports hash-token` prints it, then its
