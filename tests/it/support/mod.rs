@@ -214,6 +214,16 @@ pub fn token_line(token: &str, roles: &str, principal: &str) -> String {
     format!("{hash} {roles} {principal}\n")
 }
 
+/// `message` as a call from the holder of `token`, with `deadline` as its grpc-timeout.
+pub fn with_token<T>(message: T, token: &str, deadline: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(deadline);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
 /// A fresh request id.
 pub fn rid() -> String {
     uuid::Uuid::new_v4().to_string()
