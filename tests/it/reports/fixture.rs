@@ -167,6 +167,22 @@ impl World {
         w
     }
 
+    /// The 36th session, with Norway's NOK 20,000,000 and the United States' USD 5,000,000
+    /// committed and received in February 2025, and no NOK rate.
+    pub async fn norway_without_a_rate(pool: sqlx::PgPool) -> World {
+        let mut w = World::start(pool).await;
+        w.the_36th().await;
+        w.donor("norway", "Norway", "NO", true).await;
+        w.donor("us", "United States", "US", true).await;
+        w.committed("no", "norway", "NOK", ("2025-02-28", "20000000.00"))
+            .await;
+        w.receipt("no", "2025-02-20", "NOK", "20000000.00").await;
+        w.committed("us", "us", "USD", ("2025-02-28", "5000000.00"))
+            .await;
+        w.receipt("us", "2025-02-21", "USD", "5000000.00").await;
+        w
+    }
+
     /// An SCPF session with its meeting dates and reporting period.
     pub async fn session(&mut self, number: i32, meeting: (&str, &str), period: (&str, &str)) {
         ok(self.sessions.create_session(pb::CreateSessionRequest {

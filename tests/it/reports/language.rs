@@ -368,16 +368,7 @@ fn the_tests_instants_in_words_are_right() {
 async fn a_line_without_a_rate_says_no_rate_and_stays_out_of_the_total_in_every_language(
     pool: PgPool,
 ) {
-    let mut w = World::start(pool).await;
-    w.the_36th().await;
-    w.donor("norway", "Norway", "NO", true).await;
-    w.donor("us", "United States", "US", true).await;
-    w.committed("no", "norway", "NOK", ("2025-02-28", "20000000.00"))
-        .await;
-    w.receipt("no", "2025-02-20", "NOK", "20000000.00").await;
-    w.committed("us", "us", "USD", ("2025-02-28", "5000000.00"))
-        .await;
-    w.receipt("us", "2025-02-21", "USD", "5000000.00").await;
+    let mut w = World::norway_without_a_rate(pool).await;
     let report = w.generate(36, None).await;
     // Only the United States' 5,000,000.00 is counted: Norway's NOK has no rate.
     let v = content(&report).voluntary_contributions.clone().unwrap();

@@ -19,16 +19,7 @@ fn has(report: &pb::Report, kind: K, subject: &str) -> bool {
 
 #[sqlx::test(migrations = false)]
 async fn a_missing_rate_is_reported_and_the_line_left_out_of_the_total(pool: PgPool) {
-    let mut w = World::start(pool).await;
-    w.the_36th().await;
-    w.donor("norway", "Norway", "NO", true).await;
-    w.donor("us", "United States", "US", true).await;
-    w.committed("no", "norway", "NOK", ("2025-02-28", "20000000.00"))
-        .await;
-    w.receipt("no", "2025-02-20", "NOK", "20000000.00").await;
-    w.committed("us", "us", "USD", ("2025-02-28", "5000000.00"))
-        .await;
-    w.receipt("us", "2025-02-21", "USD", "5000000.00").await;
+    let mut w = World::norway_without_a_rate(pool).await;
 
     let report = w.generate(36, None).await;
     let v = content(&report).voluntary_contributions.clone().unwrap();
