@@ -35,6 +35,11 @@ pub trait Named {
     fn name(&self) -> &str;
 }
 
+/// The names of `items`, in their order.
+pub fn names<T: Named>(items: &[T]) -> Vec<&str> {
+    items.iter().map(Named::name).collect()
+}
+
 /// A List request that takes a filter.
 pub trait Filtered: Default {
     fn filtered(filter: &str) -> Self;
