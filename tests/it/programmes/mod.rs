@@ -7,6 +7,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
+use crate::support::paging::{Filtered, names};
 use crate::support::{TestServer, assert_invalid, assert_refused, count, ok, rid};
 
 mod lists;
@@ -95,14 +96,7 @@ fn get(name: &str) -> pb::GetProgrammeRequest {
 }
 
 fn list(filter: &str) -> pb::ListProgrammesRequest {
-    pb::ListProgrammesRequest {
-        filter: filter.into(),
-        ..Default::default()
-    }
-}
-
-fn names(programmes: &[pb::Programme]) -> Vec<&str> {
-    programmes.iter().map(|p| p.name.as_str()).collect()
+    Filtered::filtered(filter)
 }
 
 #[sqlx::test(migrations = false)]

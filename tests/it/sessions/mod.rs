@@ -6,6 +6,7 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
+use crate::support::paging::{Filtered, names};
 use crate::support::{TestServer, assert_invalid, assert_refused, count, ok, rid};
 
 mod lists;
@@ -53,14 +54,7 @@ fn get(name: &str) -> pb::GetSessionRequest {
 }
 
 fn list(filter: &str) -> pb::ListSessionsRequest {
-    pb::ListSessionsRequest {
-        filter: filter.into(),
-        ..Default::default()
-    }
-}
-
-fn names(sessions: &[pb::Session]) -> Vec<&str> {
-    sessions.iter().map(|s| s.name.as_str()).collect()
+    Filtered::filtered(filter)
 }
 
 #[sqlx::test(migrations = false)]
