@@ -166,6 +166,32 @@ pub async fn ok<T>(call: impl Future<Output = Result<tonic::Response<T>, Status>
     }
 }
 
+/// Makes `times` calls at once, each from its own `call()`, and returns their answers once all
+/// have succeeded.
+pub async fn all_at_once<T, Fut>(times: usize, call: impl Fn() -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: Future<Output = Result<tonic::Response<T>, Status>> + Send + 'static,
+{
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..times {
+        calls.spawn(call());
+    }
+    let mut answers = Vec::new();
+    while let Some(result) = calls.join_next().await {
+        answers.push(result.unwrap().expect("every call succeeds").into_inner());
+    }
+    answers
+}
+
+/// One second before `instant`: a time at which what was created at `instant` did not exist.
+pub fn a_second_before(instant: Option<prost_types::Timestamp>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: instant.unwrap().seconds - 1,
+        nanos: 0,
+    }
+}
+
 /// Asserts that a call was refused with this code and `ErrorInfo.reason`, and, for bad input,
 /// a `BadRequest` violation on this field.
 #[track_caller]
