@@ -9,7 +9,7 @@ use scpf_reports::pb::{self, BudgetPart, EarmarkingCategory, EarmarkingModality}
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{assert_refused, ok};
+use crate::support::{all_at_once, assert_refused, ok};
 use fixtures::{
     WithCurrency, assessed, belgium, client, count, create, earmarked, get, installment, money,
     setup, with_total,
@@ -421,21 +421,11 @@ async fn fifty_concurrent_creates_with_one_request_id_write_one_contribution(poo
     let server = setup(&pool).await;
     // No id: a second write would have made a second contribution with a new id.
     let request = create("", belgium());
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let mut client = client(&server);
-        let request = request.clone();
-        calls.spawn(async move {
-            client
-                .create_contribution(request)
-                .await
-                .map(|r| r.into_inner())
-        });
-    }
-    let mut responses = Vec::new();
-    while let Some(result) = calls.join_next().await {
-        responses.push(result.unwrap().expect("every call succeeds"));
-    }
+    let responses = all_at_once(50, || {
+        let (mut client, request) = (client(&server), request.clone());
+        async move { client.create_contribution(request).await }
+    })
+    .await;
     assert!(responses.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(count(&pool, "contributions").await, 1);
     assert_eq!(count(&pool, "installments").await, 4);

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use crate::support::paging::assert_pages_are_checked;
-use crate::support::{assert_invalid, fixtures, ok};
+use crate::support::{all_at_once, assert_invalid, fixtures, ok};
 use crate::{
     indicators::{client, create, returns, with_returns},
     support::{TestServer, assert_refused, count, rid},
@@ -491,16 +491,11 @@ async fn concurrent_recordings_of_one_key_become_successive_revisions(pool: PgPo
 async fn concurrent_calls_with_one_request_id_write_once(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let request = record(RETURNS, women_2025());
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let mut client = client(&server);
-        let request = request.clone();
-        calls.spawn(async move { client.record_measurement(request).await });
-    }
-    let mut responses = Vec::new();
-    while let Some(result) = calls.join_next().await {
-        responses.push(result.unwrap().unwrap().into_inner());
-    }
+    let responses = all_at_once(20, || {
+        let (mut client, request) = (client(&server), request.clone());
+        async move { client.record_measurement(request).await }
+    })
+    .await;
     assert!(responses.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(count(&pool, "measurement_versions").await, 1);
 }

@@ -6,7 +6,9 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use crate::support::paging::{assert_bad_filter, assert_page_tokens, every_name};
-use crate::support::{TestServer, assert_invalid, assert_refused, ok, rid};
+use crate::support::{
+    TestServer, a_second_before, all_at_once, assert_invalid, assert_refused, ok, rid,
+};
 
 fn belgium() -> pb::Organization {
     pb::Organization {
@@ -182,21 +184,11 @@ async fn a_request_id_reused_for_another_payload_is_refused(pool: PgPool) {
 async fn fifty_concurrent_calls_with_one_request_id_write_once(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let request = create("belgium", belgium());
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let mut client = server.organizations();
-        let request = request.clone();
-        calls.spawn(async move {
-            client
-                .create_organization(request)
-                .await
-                .map(|r| r.into_inner())
-        });
-    }
-    let mut responses = Vec::new();
-    while let Some(result) = calls.join_next().await {
-        responses.push(result.unwrap().expect("every call succeeds"));
-    }
+    let responses = all_at_once(50, || {
+        let (mut client, request) = (server.organizations(), request.clone());
+        async move { client.create_organization(request).await }
+    })
+    .await;
     assert!(responses.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(audit_count(&pool).await, 1);
     let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM organization_versions")
@@ -265,10 +257,7 @@ async fn history_reads_as_of_an_instant_return_what_was_true_then(pool: PgPool) 
     assert_eq!(now.display_name, "Kingdom of Belgium");
 
     // Before it was created, it did not exist.
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = client
         .get_organization(pb::GetOrganizationRequest {
             name: "organizations/belgium".into(),
