@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{UN, client, count, create, eur_usd, get, update};
-use crate::support::{TestServer, assert_invalid, assert_refused, ok};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, ok};
 
 #[sqlx::test(migrations = false)]
 async fn a_correction_writes_a_new_revision_and_past_reads_keep_the_original_rate(pool: PgPool) {
@@ -40,10 +40,7 @@ async fn a_correction_writes_a_new_revision_and_past_reads_keep_the_original_rat
     .exchange_rates;
     assert_eq!(listed_then, std::slice::from_ref(&created));
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = client
         .get_exchange_rate(get(&created.name, Some(before)))
         .await;

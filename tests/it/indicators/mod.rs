@@ -9,7 +9,7 @@ use tonic::{Code, transport::Channel};
 
 use crate::support::fixtures;
 use crate::support::paging::{assert_pages_are_checked, every_name};
-use crate::support::{TestServer, assert_invalid, assert_refused, count, ok, rid};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
 
 pub fn client(server: &TestServer) -> ResultServiceClient<Channel> {
     ResultServiceClient::new(server.channel.clone())
@@ -507,10 +507,7 @@ async fn reads_as_of_an_instant_return_the_indicator_as_it_was(pool: PgPool) {
     assert_eq!(listed_then.indicators.len(), 1);
     assert_eq!(listed_then.indicators[0], created);
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = client.get_indicator(get(&created.name, Some(before))).await;
     assert_refused(result, Code::NotFound, "NOT_FOUND", None);
 }

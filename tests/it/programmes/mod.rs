@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
 use crate::support::paging::{Filtered, names};
-use crate::support::{TestServer, assert_invalid, assert_refused, count, ok, rid};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
 
 mod lists;
 mod refusals;
@@ -353,10 +353,7 @@ async fn reads_as_of_an_instant_return_the_old_partners_and_countries(pool: PgPo
         .programmes;
     assert!(listed_now.is_empty());
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = programmes
         .get_programme(pb::GetProgrammeRequest {
             name: "programmes/o-remit".into(),

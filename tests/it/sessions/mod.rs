@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
 use crate::support::paging::{Filtered, names};
-use crate::support::{TestServer, assert_invalid, assert_refused, count, ok, rid};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
 
 mod lists;
 mod refusals;
@@ -377,10 +377,7 @@ async fn reads_as_of_an_instant_return_the_session_as_it_was(pool: PgPool) {
         .sessions;
     assert!(in_june_now.is_empty());
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = sessions
         .get_session(pb::GetSessionRequest {
             name: "sessions/36".into(),
