@@ -2,11 +2,11 @@
 
 use scpf_reports::pb::{self, SrfObjective};
 use sqlx::PgPool;
-use tonic::Code;
 
 use super::{client, create, names, to_objective, usd};
-use crate::fixtures;
-use crate::support::{TestServer, assert_refused};
+use crate::support::fixtures;
+use crate::support::paging::{assert_bad_filter, assert_page_tokens, every_name};
+use crate::support::{TestServer, ok};
 
 #[sqlx::test(migrations = false)]
 async fn allocations_are_listed_by_date_then_name_page_by_page(pool: PgPool) {
@@ -20,85 +20,17 @@ async fn allocations_are_listed_by_date_then_name_page_by_page(pool: PgPool) {
         ("d", "2025-02-01"),
         ("f", "2025-03-01"),
     ] {
-        client
-            .create_allocation(create(id, to_objective(date, SrfObjective::SavingLives)))
-            .await
-            .unwrap();
+        ok(client.create_allocation(create(id, to_objective(date, SrfObjective::SavingLives))))
+            .await;
     }
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_allocations(pb::ListAllocationsRequest {
-                page_size: 2,
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(page.allocations.len() <= 2);
-        seen.extend(page.allocations.into_iter().map(|a| a.name));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let seen = every_name(&mut client, pb::ListAllocationsRequest::default(), 2).await;
     let expected: Vec<String> = ["e", "b", "c", "d", "a", "f"]
         .iter()
         .map(|id| format!("allocations/{id}"))
         .collect();
     assert_eq!(seen, expected);
 
-    let first = client
-        .list_allocations(pb::ListAllocationsRequest {
-            page_size: 2,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let other_query = client
-        .list_allocations(pb::ListAllocationsRequest {
-            page_size: 2,
-            page_token: first.next_page_token.clone(),
-            filter: "srf_objective = 1".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_query,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
-    let mut tampered = first.next_page_token.into_bytes();
-    tampered[4] ^= 1;
-    let tampered = client
-        .list_allocations(pb::ListAllocationsRequest {
-            page_size: 2,
-            page_token: String::from_utf8_lossy(&tampered).into_owned(),
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        tampered,
-        Code::InvalidArgument,
-        "INVALID_PAGE_TOKEN",
-        Some("page_token"),
-    );
-    let negative = client
-        .list_allocations(pb::ListAllocationsRequest {
-            page_size: -1,
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        negative,
-        Code::InvalidArgument,
-        "INVALID_PAGE_SIZE",
-        Some("page_size"),
-    );
+    assert_page_tokens(&mut client, "", "srf_objective = 1", 2, 4).await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -137,10 +69,7 @@ async fn allocations_are_filtered_by_programme_objective_and_date(pool: PgPool) 
         ),
         ("lives", to("", SrfObjective::SavingLives, "2025-06-30")),
     ] {
-        client
-            .create_allocation(create(id, allocation))
-            .await
-            .unwrap();
+        ok(client.create_allocation(create(id, allocation))).await;
     }
     for (filter, expected) in [
         (
@@ -180,17 +109,6 @@ async fn allocations_are_filtered_by_programme_objective_and_date(pool: PgPool) 
         r#"programme > "programmes/a""#,
         "amount > 5",
     ] {
-        let result = client
-            .list_allocations(pb::ListAllocationsRequest {
-                filter: bad.into(),
-                ..Default::default()
-            })
-            .await;
-        assert_refused(
-            result,
-            Code::InvalidArgument,
-            "INVALID_FILTER",
-            Some("filter"),
-        );
+        assert_bad_filter(&mut client, bad).await;
     }
 }

@@ -8,8 +8,8 @@ use scpf_reports::pb::{self, SrfObjective, allocation_service_client::Allocation
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::fixtures;
-use crate::support::{TestServer, assert_refused, count, rid};
+use crate::support::fixtures;
+use crate::support::{TestServer, assert_refused, count, ok, rid};
 
 fn client(server: &TestServer) -> AllocationServiceClient<Channel> {
     AllocationServiceClient::new(server.channel.clone())
@@ -65,18 +65,15 @@ fn update(a: pb::Allocation) -> pb::UpdateAllocationRequest {
 }
 
 async fn names(client: &mut AllocationServiceClient<Channel>, filter: &str) -> Vec<String> {
-    client
-        .list_allocations(pb::ListAllocationsRequest {
-            filter: filter.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .allocations
-        .into_iter()
-        .map(|a| a.name.trim_start_matches("allocations/").to_owned())
-        .collect()
+    ok(client.list_allocations(pb::ListAllocationsRequest {
+        filter: filter.into(),
+        ..Default::default()
+    }))
+    .await
+    .allocations
+    .into_iter()
+    .map(|a| a.name.trim_start_matches("allocations/").to_owned())
+    .collect()
 }
 
 #[sqlx::test(migrations = false)]
@@ -84,11 +81,7 @@ async fn an_allocation_to_a_programme_is_created_and_read_back(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     fixtures::programme(&server, "o-remit", "o-remit").await;
     let mut client = client(&server);
-    let created = client
-        .create_allocation(create("o-remit-2025", to_o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_allocation(create("o-remit-2025", to_o_remit()))).await;
     assert_eq!(created.name, "allocations/o-remit-2025");
     assert_eq!(created.allocation_date, "2025-07-15");
     assert_eq!(created.amount, usd("250000.00"));
@@ -98,11 +91,7 @@ async fn an_allocation_to_a_programme_is_created_and_read_back(pool: PgPool) {
     assert_eq!((created.revision, created.etag.as_str()), (1, "r1"));
     assert!(created.create_time.is_some());
 
-    let read = client
-        .get_allocation(get("allocations/o-remit-2025", None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_allocation(get("allocations/o-remit-2025", None))).await;
     assert_eq!(read, created);
 }
 
@@ -110,14 +99,11 @@ async fn an_allocation_to_a_programme_is_created_and_read_back(pool: PgPool) {
 async fn an_allocation_to_an_objective_needs_no_programme(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_allocation(create(
-            "displacement",
-            to_objective("2025-03-01", SrfObjective::SolutionsToDisplacement),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_allocation(create(
+        "displacement",
+        to_objective("2025-03-01", SrfObjective::SolutionsToDisplacement),
+    )))
+    .await;
     assert_eq!(created.programme, "");
     assert_eq!(
         created.srf_objective,
@@ -132,36 +118,21 @@ async fn an_allocation_without_an_id_gets_one_and_a_retry_replays_it(pool: PgPoo
     let server = TestServer::start(pool.clone()).await;
     let mut client = client(&server);
     let request = create("", to_objective("2025-03-01", SrfObjective::SavingLives));
-    let first = client
-        .create_allocation(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.create_allocation(request.clone())).await;
     let id = first.name.strip_prefix("allocations/").unwrap();
     assert!(!id.is_empty());
-    let retried = client
-        .create_allocation(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let retried = ok(client.create_allocation(request.clone())).await;
     assert_eq!(retried, first);
     assert_eq!(count(&pool, "allocations").await, 1);
 
     // A new request gets a new id.
-    let other = client
-        .create_allocation(create(
-            "",
-            to_objective("2025-03-01", SrfObjective::SavingLives),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let other = ok(client.create_allocation(create(
+        "",
+        to_objective("2025-03-01", SrfObjective::SavingLives),
+    )))
+    .await;
     assert_ne!(other.name, first.name);
-    let read = client
-        .get_allocation(get(&first.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_allocation(get(&first.name, None))).await;
     assert_eq!(read, first);
 }
 
@@ -187,10 +158,7 @@ async fn a_taken_id_already_exists(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = client(&server);
     let allocation = to_objective("2025-03-01", SrfObjective::SavingLives);
-    client
-        .create_allocation(create("lives", allocation.clone()))
-        .await
-        .unwrap();
+    ok(client.create_allocation(create("lives", allocation.clone()))).await;
     let again = client.create_allocation(create("lives", allocation)).await;
     assert_refused(again, Code::AlreadyExists, "ALREADY_EXISTS", None);
 }
@@ -203,32 +171,16 @@ async fn replayed_requests_return_the_same_allocation_and_write_once(pool: PgPoo
         "lives",
         to_objective("2025-03-01", SrfObjective::SavingLives),
     );
-    let first = client
-        .create_allocation(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = client
-        .create_allocation(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.create_allocation(request.clone())).await;
+    let second = ok(client.create_allocation(request.clone())).await;
     assert_eq!(first, second);
 
     let correction = update(pb::Allocation {
         amount: usd("5"),
         ..first.clone()
     });
-    let corrected = client
-        .update_allocation(correction.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let replayed = client
-        .update_allocation(correction)
-        .await
-        .unwrap()
-        .into_inner();
+    let corrected = ok(client.update_allocation(correction.clone())).await;
+    let replayed = ok(client.update_allocation(correction)).await;
     assert_eq!(corrected, replayed);
     assert_eq!(count(&pool, "allocation_versions").await, 2);
     assert_eq!(count(&pool, "audit_events").await, 2);

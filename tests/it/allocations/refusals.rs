@@ -5,8 +5,8 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{client, count, create, get, to_o_remit, to_objective, update};
-use crate::fixtures;
-use crate::support::{TestServer, assert_refused};
+use crate::support::fixtures;
+use crate::support::{TestServer, assert_invalid, assert_refused, ok};
 
 #[sqlx::test(migrations = false)]
 async fn invalid_allocations_are_refused_naming_the_field(pool: PgPool) {
@@ -197,7 +197,7 @@ async fn malformed_allocation_names_are_refused(pool: PgPool) {
         ("programmes/o-remit", "INVALID_NAME"),
     ] {
         let result = client.get_allocation(get(name, None)).await;
-        assert_refused(result, Code::InvalidArgument, reason, Some("name"));
+        assert_invalid(result, reason, "name");
         let result = client
             .update_allocation(update(pb::Allocation {
                 name: name.into(),
@@ -218,23 +218,14 @@ async fn an_update_is_validated_like_a_create(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     fixtures::programme(&server, "o-remit", "o-remit").await;
     let mut client = client(&server);
-    let created = client
-        .create_allocation(create("diaspora", to_o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_allocation(create("diaspora", to_o_remit()))).await;
     let unknown = client
         .update_allocation(update(pb::Allocation {
             programme: "programmes/atlantis".into(),
             ..created.clone()
         }))
         .await;
-    assert_refused(
-        unknown,
-        Code::InvalidArgument,
-        "UNKNOWN_PROGRAMME",
-        Some("allocation.programme"),
-    );
+    assert_invalid(unknown, "UNKNOWN_PROGRAMME", "allocation.programme");
     let in_chf = client
         .update_allocation(update(pb::Allocation {
             amount: Some(pb::Money {
@@ -244,11 +235,10 @@ async fn an_update_is_validated_like_a_create(pool: PgPool) {
             ..created.clone()
         }))
         .await;
-    assert_refused(
+    assert_invalid(
         in_chf,
-        Code::InvalidArgument,
         "CURRENCY_NOT_ALLOWED",
-        Some("allocation.amount.currency_code"),
+        "allocation.amount.currency_code",
     );
     let nowhere = client
         .update_allocation(update(pb::Allocation {
@@ -257,11 +247,10 @@ async fn an_update_is_validated_like_a_create(pool: PgPool) {
             ..created.clone()
         }))
         .await;
-    assert_refused(
+    assert_invalid(
         nowhere,
-        Code::InvalidArgument,
         "ALLOCATION_WITHOUT_DESTINATION",
-        Some("allocation.srf_objective"),
+        "allocation.srf_objective",
     );
     assert_eq!(count(&pool, "allocation_versions").await, 1);
 }

@@ -7,7 +7,7 @@ use tonic::Code;
 use super::fixtures::{
     WithCurrency, assessed, belgium, client, count, create, get, installment, money, setup,
 };
-use crate::support::{assert_refused, rid};
+use crate::support::{assert_invalid, assert_refused, ok, rid};
 
 fn amend(contribution: pb::Contribution, reason: &str) -> pb::AmendContributionRequest {
     pb::AmendContributionRequest {
@@ -32,37 +32,21 @@ fn fifth_year(current: &pb::Contribution) -> pb::Contribution {
 async fn an_amendment_is_a_new_revision_and_the_earlier_one_stays_readable(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     let request = amend(
         fifth_year(&created),
         "Extended by one year at the 37th session",
     );
     let request_id = request.request_id.clone();
-    let amended = client
-        .amend_contribution(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let amended = ok(client.amend_contribution(request)).await;
     assert_eq!((amended.revision, amended.etag.as_str()), (2, "r2"));
     assert_eq!(amended.installments.len(), 5);
     assert_eq!(amended.create_time, created.create_time);
 
     // As of the first version's instant: exactly what was recorded, four installments.
-    let then = client
-        .get_contribution(get(&created.name, created.update_time))
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(client.get_contribution(get(&created.name, created.update_time))).await;
     assert_eq!(then, created);
-    let now = client
-        .get_contribution(get(&created.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(client.get_contribution(get(&created.name, None))).await;
     assert_eq!(now, amended);
 
     let reason: String = sqlx::query_scalar(
@@ -73,16 +57,14 @@ async fn an_amendment_is_a_new_revision_and_the_earlier_one_stays_readable(pool:
     .await
     .unwrap();
     assert_eq!(reason, "Extended by one year at the 37th session");
-    let events = server
+    let events = ok(server
         .audit()
         .list_audit_events(pb::ListAuditEventsRequest {
             filter: format!("resource = \"{}\"", created.name),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+        }))
+    .await
+    .audit_events;
     assert_eq!(events.len(), 2);
     let amendment = &events[1];
     assert_eq!(
@@ -98,15 +80,8 @@ async fn an_amendment_is_a_new_revision_and_the_earlier_one_stays_readable(pool:
 async fn an_amendment_with_a_stale_etag_is_aborted(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
-    client
-        .amend_contribution(amend(fifth_year(&created), "One more year"))
-        .await
-        .unwrap();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
+    ok(client.amend_contribution(amend(fifth_year(&created), "One more year"))).await;
     let stale = pb::Contribution {
         description: "Edited from an old copy".into(),
         ..created
@@ -120,11 +95,7 @@ async fn an_amendment_with_a_stale_etag_is_aborted(pool: PgPool) {
 async fn an_amendment_cannot_change_the_donor_the_funding_type_or_the_currency(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     let cases = [
         (
             pb::Contribution {
@@ -148,12 +119,7 @@ async fn an_amendment_cannot_change_the_donor_the_funding_type_or_the_currency(p
     ];
     for (changed, field) in cases {
         let result = client.amend_contribution(amend(changed, "Change")).await;
-        assert_refused(
-            result,
-            Code::InvalidArgument,
-            "IMMUTABLE_FIELD",
-            Some(field),
-        );
+        assert_invalid(result, "IMMUTABLE_FIELD", field);
     }
     assert_eq!(count(&pool, "contribution_versions").await, 1);
 }
@@ -162,19 +128,15 @@ async fn an_amendment_cannot_change_the_donor_the_funding_type_or_the_currency(p
 async fn an_amendment_needs_a_reason_and_an_existing_contribution(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     let result = client
         .amend_contribution(amend(fifth_year(&created), "  "))
         .await;
-    assert_refused(result, Code::InvalidArgument, "REQUIRED", Some("reason"));
+    assert_invalid(result, "REQUIRED", "reason");
     let result = client
         .amend_contribution(amend(fifth_year(&created), &"x".repeat(501)))
         .await;
-    assert_refused(result, Code::InvalidArgument, "TOO_LONG", Some("reason"));
+    assert_invalid(result, "TOO_LONG", "reason");
     let unknown = pb::Contribution {
         name: "contributions/atlantis".into(),
         ..fifth_year(&created)
@@ -186,29 +148,16 @@ async fn an_amendment_needs_a_reason_and_an_existing_contribution(pool: PgPool) 
         ..fifth_year(&created)
     };
     let result = client.amend_contribution(amend(invalid, "Why")).await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "NEGATIVE_AMOUNT",
-        Some("contribution.total.amount"),
-    );
+    assert_invalid(result, "NEGATIVE_AMOUNT", "contribution.total.amount");
 }
 
 #[sqlx::test(migrations = false)]
 async fn an_amendment_that_changes_nothing_writes_nothing(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     let audits = count(&pool, "audit_events").await;
-    let same = client
-        .amend_contribution(amend(created.clone(), "Checked, unchanged"))
-        .await
-        .unwrap()
-        .into_inner();
+    let same = ok(client.amend_contribution(amend(created.clone(), "Checked, unchanged"))).await;
     assert_eq!(same, created);
     assert_eq!(count(&pool, "contribution_versions").await, 1);
     assert_eq!(count(&pool, "audit_events").await, audits);

@@ -9,9 +9,9 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::transport::Channel;
 
-use crate::fixtures;
 pub use crate::support::count;
-use crate::support::{TestServer, rid};
+use crate::support::fixtures;
+use crate::support::{TestServer, ok, rid};
 
 pub type Client = ContributionServiceClient<Channel>;
 
@@ -30,7 +30,7 @@ pub async fn setup(pool: &PgPool) -> TestServer {
         ("european-commission", "European Commission", false, ""),
     ];
     for (id, display_name, member_state, country) in donors {
-        orgs.create_organization(pb::CreateOrganizationRequest {
+        ok(orgs.create_organization(pb::CreateOrganizationRequest {
             organization_id: id.into(),
             organization: Some(pb::Organization {
                 display_name: display_name.into(),
@@ -44,9 +44,8 @@ pub async fn setup(pool: &PgPool) -> TestServer {
                 ..Default::default()
             }),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+        .await;
     }
     fixtures::session(&server, 36).await;
     fixtures::programme(&server, "o-remit", "O-REMIT").await;

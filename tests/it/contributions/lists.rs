@@ -2,12 +2,12 @@
 
 use scpf_reports::pb::{self, EarmarkingCategory, EarmarkingModality, FlowStatus};
 use sqlx::PgPool;
-use tonic::Code;
 
 use super::fixtures::{
     Client, assessed, belgium, client, create, earmarked, money, setup, with_total,
 };
-use crate::support::{assert_refused, rid};
+use crate::support::paging::{assert_bad_filter, assert_page_tokens, pages};
+use crate::support::{ok, rid};
 
 /// Five agreements of three donors in three currencies: every filter keeps some and drops some.
 async fn record_five(client: &mut Client) {
@@ -45,7 +45,7 @@ async fn record_five(client: &mut Client) {
         ("o-remit-2025", o_remit),
         ("conex-2026", conex),
     ] {
-        client.create_contribution(create(id, c)).await.unwrap();
+        ok(client.create_contribution(create(id, c))).await;
     }
 }
 
@@ -121,18 +121,7 @@ async fn contributions_are_filtered_by_each_documented_field(pool: PgPool) {
         "earmarking_category = 5",
         "agreement_date >= 2025",
     ] {
-        let result = client
-            .list_contributions(pb::ListContributionsRequest {
-                filter: bad.into(),
-                ..Default::default()
-            })
-            .await;
-        assert_refused(
-            result,
-            Code::InvalidArgument,
-            "INVALID_FILTER",
-            Some("filter"),
-        );
+        assert_bad_filter::<pb::ListContributionsRequest, _>(&mut client, bad).await;
     }
 }
 
@@ -141,147 +130,69 @@ async fn contributions_page_by_name_and_tokens_are_checked(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
     record_five(&mut client).await;
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    let mut pages = 0;
-    loop {
-        let page = client
-            .list_contributions(pb::ListContributionsRequest {
-                page_size: 2,
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        pages += 1;
-        assert!(page.contributions.len() <= 2);
-        // Each contribution carries its own schedule.
-        for c in &page.contributions {
+    let pages = pages(&mut client, pb::ListContributionsRequest::default(), 2).await;
+    assert_eq!(pages.len(), 3);
+    let seen: Vec<String> = pages
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            // Each contribution carries its own schedule.
             assert!(!c.installments.is_empty(), "{}", c.name);
-        }
-        seen.extend(page.contributions.into_iter().map(|c| c.name));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
-    assert_eq!(pages, 3);
+            c.name
+        })
+        .collect();
     let mut sorted = seen.clone();
     sorted.sort();
     assert_eq!(seen, sorted);
     assert_eq!(seen.len(), 5);
 
-    let first = client
-        .list_contributions(pb::ListContributionsRequest {
-            page_size: 2,
-            filter: "status = COMMITMENT".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let token = first.next_page_token;
-    assert!(!token.is_empty());
-    let other_filter = client
-        .list_contributions(pb::ListContributionsRequest {
-            page_size: 2,
-            page_token: token.clone(),
-            filter: "status = PLEDGE".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_filter,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
-    let mut tampered = token.into_bytes();
-    tampered[4] ^= 1;
-    let tampered = client
-        .list_contributions(pb::ListContributionsRequest {
-            page_size: 2,
-            page_token: String::from_utf8_lossy(&tampered).into_owned(),
-            filter: "status = COMMITMENT".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        tampered,
-        Code::InvalidArgument,
-        "INVALID_PAGE_TOKEN",
-        Some("page_token"),
-    );
-    let negative = client
-        .list_contributions(pb::ListContributionsRequest {
-            page_size: -1,
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        negative,
-        Code::InvalidArgument,
-        "INVALID_PAGE_SIZE",
-        Some("page_size"),
-    );
+    assert_page_tokens::<pb::ListContributionsRequest, _>(
+        &mut client,
+        "status = COMMITMENT",
+        "status = PLEDGE",
+        2,
+        4,
+    )
+    .await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_list_as_of_an_instant_shows_the_versions_and_schedules_in_force_then(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     let mut amended = created.clone();
     amended.status = FlowStatus::Pledge as i32;
     amended.total = money("EUR", "3000000.00");
     amended.installments.pop();
-    client
-        .amend_contribution(pb::AmendContributionRequest {
-            contribution: Some(amended),
-            reason: "Reduced to three years".into(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
-    client
-        .create_contribution(create("later", with_total("EUR", "10.00")))
-        .await
-        .unwrap();
+    ok(client.amend_contribution(pb::AmendContributionRequest {
+        contribution: Some(amended),
+        reason: "Reduced to three years".into(),
+        request_id: rid(),
+    }))
+    .await;
+    ok(client.create_contribution(create("later", with_total("EUR", "10.00")))).await;
 
-    let then = client
-        .list_contributions(pb::ListContributionsRequest {
-            as_of: created.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .contributions;
+    let then = ok(client.list_contributions(pb::ListContributionsRequest {
+        as_of: created.update_time,
+        ..Default::default()
+    }))
+    .await
+    .contributions;
     assert_eq!(then, std::slice::from_ref(&created));
-    let committed_then = client
-        .list_contributions(pb::ListContributionsRequest {
-            as_of: created.update_time,
-            filter: "status = COMMITMENT".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .contributions;
+    let committed_then = ok(client.list_contributions(pb::ListContributionsRequest {
+        as_of: created.update_time,
+        filter: "status = COMMITMENT".into(),
+        ..Default::default()
+    }))
+    .await
+    .contributions;
     assert_eq!(committed_then.len(), 1);
 
     let now = names(&mut client, "status = PLEDGE").await;
     assert_eq!(now, ["belgium-2025-2028"]);
-    let current = client
-        .list_contributions(pb::ListContributionsRequest::default())
+    let current = ok(client.list_contributions(pb::ListContributionsRequest::default()))
         .await
-        .unwrap()
-        .into_inner()
         .contributions;
     assert_eq!(current[0].installments.len(), 3);
     assert_eq!(current.len(), 2);

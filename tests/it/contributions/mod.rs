@@ -9,7 +9,7 @@ use scpf_reports::pb::{self, BudgetPart, EarmarkingCategory, EarmarkingModality}
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::assert_refused;
+use crate::support::{all_at_once, assert_refused, ok};
 use fixtures::{
     WithCurrency, assessed, belgium, client, count, create, earmarked, get, installment, money,
     setup, with_total,
@@ -19,11 +19,7 @@ use fixtures::{
 async fn the_founding_example_is_recorded_and_read_back(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     assert_eq!(created.name, "contributions/belgium-2025-2028");
     assert_eq!((created.revision, created.etag.as_str()), (1, "r1"));
     assert_eq!(created.budget_part, BudgetPart::Operational as i32);
@@ -45,22 +41,17 @@ async fn the_founding_example_is_recorded_and_read_back(pool: PgPool) {
     assert_eq!(created.announced_at, "sessions/36");
     assert!(created.create_time.is_some());
 
-    let read = client
-        .get_contribution(get("contributions/belgium-2025-2028", None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_contribution(get("contributions/belgium-2025-2028", None))).await;
     assert_eq!(read, created);
 }
 
 #[sqlx::test(migrations = false)]
 async fn amounts_are_held_at_the_currency_minor_units(pool: PgPool) {
     let server = setup(&pool).await;
-    let created = client(&server)
-        .create_contribution(create("belgium-round", with_total("EUR", "1000000")))
-        .await
-        .unwrap()
-        .into_inner();
+    let created =
+        ok(client(&server)
+            .create_contribution(create("belgium-round", with_total("EUR", "1000000"))))
+        .await;
     assert_eq!(created.total, money("EUR", "1000000.00"));
     let jpy = pb::Contribution {
         earmarking_category: EarmarkingCategory::SoftlyEarmarked as i32,
@@ -68,11 +59,7 @@ async fn amounts_are_held_at_the_currency_minor_units(pool: PgPool) {
         earmarked_to: "West Africa".into(),
         ..with_total("JPY", "150000000")
     };
-    let created = client(&server)
-        .create_contribution(create("japan", jpy))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client(&server).create_contribution(create("japan", jpy))).await;
     assert_eq!(created.total, money("JPY", "150000000"));
 }
 
@@ -81,19 +68,11 @@ async fn a_contribution_without_an_id_is_named_by_the_server(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
     let request = create("", belgium());
-    let created = client
-        .create_contribution(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_contribution(request.clone())).await;
     let id = created.name.strip_prefix("contributions/").unwrap();
     assert!(!id.is_empty());
     // A retry returns the same contribution, not a second one.
-    let again = client
-        .create_contribution(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let again = ok(client.create_contribution(request)).await;
     assert_eq!(again.name, created.name);
     assert_eq!(count(&pool, "contributions").await, 1);
 }
@@ -111,10 +90,7 @@ async fn an_unknown_contribution_is_not_found(pool: PgPool) {
 async fn a_taken_id_is_already_exists(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
-    client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap();
+    ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     let again = client
         .create_contribution(create("belgium-2025-2028", belgium()))
         .await;
@@ -352,7 +328,7 @@ async fn invalid_contributions_are_refused_naming_the_field(pool: PgPool) {
     }
     for table in ["idempotency_keys", "audit_events"] {
         assert_eq!(
-            count(&pool, &crate::fixtures::besides(table)).await,
+            count(&pool, &crate::support::fixtures::besides(table)).await,
             3,
             "{table}"
         );
@@ -403,18 +379,13 @@ async fn references_must_exist_and_assessed_money_comes_from_member_states(pool:
     }
     assert_eq!(count(&pool, "contributions").await, 0);
 
-    let assessed = client
-        .create_contribution(create("belgium-assessed-2025", assessed("belgium")))
-        .await
-        .unwrap()
-        .into_inner();
+    let assessed =
+        ok(client.create_contribution(create("belgium-assessed-2025", assessed("belgium")))).await;
     assert_eq!(assessed.budget_part, BudgetPart::Administrative as i32);
     assert_eq!(assessed.earmarking_category, 0);
-    let earmarked = client
-        .create_contribution(create("o-remit-2025", earmarked("programmes/o-remit")))
-        .await
-        .unwrap()
-        .into_inner();
+    let earmarked =
+        ok(client.create_contribution(create("o-remit-2025", earmarked("programmes/o-remit"))))
+            .await;
     assert_eq!(earmarked.programme, "programmes/o-remit");
 }
 
@@ -423,17 +394,9 @@ async fn a_replayed_create_returns_the_same_response_and_writes_nothing(pool: Pg
     let server = setup(&pool).await;
     let mut client = client(&server);
     let request = create("belgium-2025-2028", belgium());
-    let first = client
-        .create_contribution(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.create_contribution(request.clone())).await;
     let audits = count(&pool, "audit_events").await;
-    let second = client
-        .create_contribution(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let second = ok(client.create_contribution(request)).await;
     assert_eq!(first, second);
     assert_eq!(count(&pool, "audit_events").await, audits);
     assert_eq!(count(&pool, "contribution_versions").await, 1);
@@ -444,7 +407,7 @@ async fn a_request_id_reused_for_another_contribution_is_refused(pool: PgPool) {
     let server = setup(&pool).await;
     let mut client = client(&server);
     let request = create("belgium-2025-2028", belgium());
-    client.create_contribution(request.clone()).await.unwrap();
+    ok(client.create_contribution(request.clone())).await;
     let other = pb::CreateContributionRequest {
         contribution_id: "belgium-2029".into(),
         ..request
@@ -458,21 +421,11 @@ async fn fifty_concurrent_creates_with_one_request_id_write_one_contribution(poo
     let server = setup(&pool).await;
     // No id: a second write would have made a second contribution with a new id.
     let request = create("", belgium());
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let mut client = client(&server);
-        let request = request.clone();
-        calls.spawn(async move {
-            client
-                .create_contribution(request)
-                .await
-                .map(|r| r.into_inner())
-        });
-    }
-    let mut responses = Vec::new();
-    while let Some(result) = calls.join_next().await {
-        responses.push(result.unwrap().expect("every call succeeds"));
-    }
+    let responses = all_at_once(50, || {
+        let (mut client, request) = (client(&server), request.clone());
+        async move { client.create_contribution(request).await }
+    })
+    .await;
     assert!(responses.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(count(&pool, "contributions").await, 1);
     assert_eq!(count(&pool, "installments").await, 4);

@@ -9,59 +9,38 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{UN, client, count, create, eur_usd, get, update};
-use crate::support::{TestServer, assert_refused};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, ok};
 
 #[sqlx::test(migrations = false)]
 async fn a_correction_writes_a_new_revision_and_past_reads_keep_the_original_rate(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut client = client(&server);
-    let created = client
-        .create_exchange_rate(create(eur_usd()))
-        .await
-        .unwrap()
-        .into_inner();
-    let corrected = client
-        .update_exchange_rate(update(pb::ExchangeRate {
-            rate: "1.0831".into(),
-            source: "UN operational rates of exchange, corrected".into(),
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_exchange_rate(create(eur_usd()))).await;
+    let corrected = ok(client.update_exchange_rate(update(pb::ExchangeRate {
+        rate: "1.0831".into(),
+        source: "UN operational rates of exchange, corrected".into(),
+        ..created.clone()
+    })))
+    .await;
     assert_eq!((corrected.revision, corrected.etag.as_str()), (2, "r2"));
     assert_eq!(corrected.rate, "1.0831");
     assert_eq!(corrected.create_time, created.create_time);
     assert_ne!(corrected.update_time, created.update_time);
 
-    let then = client
-        .get_exchange_rate(get(&created.name, created.update_time))
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(client.get_exchange_rate(get(&created.name, created.update_time))).await;
     assert_eq!(then, created);
-    let now = client
-        .get_exchange_rate(get(&created.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(client.get_exchange_rate(get(&created.name, None))).await;
     assert_eq!(now, corrected);
 
-    let listed_then = client
-        .list_exchange_rates(pb::ListExchangeRatesRequest {
-            as_of: created.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .exchange_rates;
+    let listed_then = ok(client.list_exchange_rates(pb::ListExchangeRatesRequest {
+        as_of: created.update_time,
+        ..Default::default()
+    }))
+    .await
+    .exchange_rates;
     assert_eq!(listed_then, std::slice::from_ref(&created));
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = client
         .get_exchange_rate(get(&created.name, Some(before)))
         .await;
@@ -73,21 +52,14 @@ async fn a_correction_writes_a_new_revision_and_past_reads_keep_the_original_rat
 async fn a_correction_may_name_the_rate_only_but_cannot_move_it(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_exchange_rate(create(eur_usd()))
-        .await
-        .unwrap()
-        .into_inner();
-    let by_name = client
-        .update_exchange_rate(update(pb::ExchangeRate {
-            name: created.name.clone(),
-            rate: "1.0824".into(),
-            source: UN.into(),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_exchange_rate(create(eur_usd()))).await;
+    let by_name = ok(client.update_exchange_rate(update(pb::ExchangeRate {
+        name: created.name.clone(),
+        rate: "1.0824".into(),
+        source: UN.into(),
+        ..Default::default()
+    })))
+    .await;
     assert_eq!(
         (
             by_name.revision,
@@ -145,17 +117,8 @@ async fn a_correction_may_name_the_rate_only_but_cannot_move_it(pool: PgPool) {
             ..by_name.clone()
         }))
         .await;
-    assert_refused(
-        invalid,
-        Code::InvalidArgument,
-        "RATE_NOT_POSITIVE",
-        Some("exchange_rate.rate"),
-    );
-    let unchanged = client
-        .get_exchange_rate(get(&created.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    assert_invalid(invalid, "RATE_NOT_POSITIVE", "exchange_rate.rate");
+    let unchanged = ok(client.get_exchange_rate(get(&created.name, None))).await;
     assert_eq!(unchanged, by_name);
 }
 
@@ -163,18 +126,12 @@ async fn a_correction_may_name_the_rate_only_but_cannot_move_it(pool: PgPool) {
 async fn a_correction_with_a_stale_etag_is_aborted(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_exchange_rate(create(eur_usd()))
-        .await
-        .unwrap()
-        .into_inner();
-    client
-        .update_exchange_rate(update(pb::ExchangeRate {
-            rate: "1.0831".into(),
-            ..created.clone()
-        }))
-        .await
-        .unwrap();
+    let created = ok(client.create_exchange_rate(create(eur_usd()))).await;
+    ok(client.update_exchange_rate(update(pb::ExchangeRate {
+        rate: "1.0831".into(),
+        ..created.clone()
+    })))
+    .await;
     let stale = client
         .update_exchange_rate(update(pb::ExchangeRate {
             rate: "1.0840".into(),
@@ -183,11 +140,7 @@ async fn a_correction_with_a_stale_etag_is_aborted(pool: PgPool) {
         .await;
     let status = assert_refused(stale, Code::Aborted, "ETAG_MISMATCH", None);
     assert!(status.message().contains("r2"), "{}", status.message());
-    let current = client
-        .get_exchange_rate(get(&created.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let current = ok(client.get_exchange_rate(get(&created.name, None))).await;
     assert_eq!(current.rate, "1.0831");
 }
 
@@ -195,19 +148,12 @@ async fn a_correction_with_a_stale_etag_is_aborted(pool: PgPool) {
 async fn a_correction_that_changes_nothing_keeps_the_revision(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut client = client(&server);
-    let created = client
-        .create_exchange_rate(create(eur_usd()))
-        .await
-        .unwrap()
-        .into_inner();
-    let same = client
-        .update_exchange_rate(update(pb::ExchangeRate {
-            rate: "1.08230".into(),
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_exchange_rate(create(eur_usd()))).await;
+    let same = ok(client.update_exchange_rate(update(pb::ExchangeRate {
+        rate: "1.08230".into(),
+        ..created.clone()
+    })))
+    .await;
     assert_eq!(same, created);
     assert_eq!(count(&pool, "exchange_rate_versions").await, 1);
     assert_eq!(count(&pool, "audit_events").await, 1);
@@ -217,19 +163,13 @@ async fn a_correction_that_changes_nothing_keeps_the_revision(pool: PgPool) {
 async fn the_rate_in_force_is_read_for_its_exact_month_as_of_an_instant(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut client = client(&server);
-    let created = client
-        .create_exchange_rate(create(eur_usd()))
-        .await
-        .unwrap()
-        .into_inner();
-    client
-        .update_exchange_rate(update(pb::ExchangeRate {
-            rate: "1.0831".into(),
-            source: "corrected".into(),
-            ..created.clone()
-        }))
-        .await
-        .unwrap();
+    let created = ok(client.create_exchange_rate(create(eur_usd()))).await;
+    ok(client.update_exchange_rate(update(pb::ExchangeRate {
+        rate: "1.0831".into(),
+        source: "corrected".into(),
+        ..created.clone()
+    })))
+    .await;
     let june = Month::parse("2025-06", "m").unwrap();
     let july = Month::parse("2025-07", "m").unwrap();
     let first = created.update_time.unwrap();

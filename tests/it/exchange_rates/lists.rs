@@ -2,10 +2,10 @@
 
 use scpf_reports::pb;
 use sqlx::PgPool;
-use tonic::Code;
 
 use super::{client, create, list, names, rate};
-use crate::support::{TestServer, assert_refused};
+use crate::support::paging::{assert_page_tokens, every_name};
+use crate::support::{TestServer, assert_invalid, ok};
 
 #[sqlx::test(migrations = false)]
 async fn rates_are_listed_by_pair_and_month_page_by_page(pool: PgPool) {
@@ -21,30 +21,9 @@ async fn rates_are_listed_by_pair_and_month_page_by_page(pool: PgPool) {
         ("EUR", "USD", "2025-01"),
         ("EUR", "CHF", "2025-01"),
     ] {
-        client
-            .create_exchange_rate(create(rate(base, quote, month, "1.1")))
-            .await
-            .unwrap();
+        ok(client.create_exchange_rate(create(rate(base, quote, month, "1.1")))).await;
     }
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_exchange_rates(pb::ListExchangeRatesRequest {
-                page_size: 2,
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(page.exchange_rates.len() <= 2);
-        seen.extend(page.exchange_rates.into_iter().map(|r| r.name));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let seen = every_name(&mut client, pb::ListExchangeRatesRequest::default(), 2).await;
     let expected: Vec<String> = [
         "CHF-USD-2025-06",
         "EUR-CHF-2025-01",
@@ -59,68 +38,14 @@ async fn rates_are_listed_by_pair_and_month_page_by_page(pool: PgPool) {
     .collect();
     assert_eq!(seen, expected);
 
-    let first = client
-        .list_exchange_rates(pb::ListExchangeRatesRequest {
-            page_size: 2,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let token = first.next_page_token;
-    let other_query = client
-        .list_exchange_rates(pb::ListExchangeRatesRequest {
-            page_size: 2,
-            page_token: token.clone(),
-            filter: "base_currency_code = EUR".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_query,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
-    let mut tampered = token.into_bytes();
-    tampered[4] ^= 1;
-    let tampered = client
-        .list_exchange_rates(pb::ListExchangeRatesRequest {
-            page_size: 2,
-            page_token: String::from_utf8_lossy(&tampered).into_owned(),
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        tampered,
-        Code::InvalidArgument,
-        "INVALID_PAGE_TOKEN",
-        Some("page_token"),
-    );
+    assert_page_tokens(&mut client, "", "base_currency_code = EUR", 2, 4).await;
     let garbage = client
         .list_exchange_rates(pb::ListExchangeRatesRequest {
             page_token: "not-a-token".into(),
             ..Default::default()
         })
         .await;
-    assert_refused(
-        garbage,
-        Code::InvalidArgument,
-        "INVALID_PAGE_TOKEN",
-        Some("page_token"),
-    );
-    let negative = client
-        .list_exchange_rates(pb::ListExchangeRatesRequest {
-            page_size: -5,
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        negative,
-        Code::InvalidArgument,
-        "INVALID_PAGE_SIZE",
-        Some("page_size"),
-    );
+    assert_invalid(garbage, "INVALID_PAGE_TOKEN", "page_token");
 }
 
 #[sqlx::test(migrations = false)]
@@ -134,10 +59,7 @@ async fn rates_are_filtered_by_currency_and_month(pool: PgPool) {
         ("CHF", "USD", "2025-03"),
         ("USD", "CHF", "2025-12"),
     ] {
-        client
-            .create_exchange_rate(create(rate(base, quote, month, "1.1")))
-            .await
-            .unwrap();
+        ok(client.create_exchange_rate(create(rate(base, quote, month, "1.1")))).await;
     }
     let ids = |names: Vec<String>| -> Vec<String> {
         names
@@ -185,11 +107,6 @@ async fn rates_are_filtered_by_currency_and_month(pool: PgPool) {
         "rate > 1",
     ] {
         let result = client.list_exchange_rates(list(bad)).await;
-        assert_refused(
-            result,
-            Code::InvalidArgument,
-            "INVALID_FILTER",
-            Some("filter"),
-        );
+        assert_invalid(result, "INVALID_FILTER", "filter");
     }
 }

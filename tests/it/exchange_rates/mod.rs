@@ -9,7 +9,7 @@ use scpf_reports::pb::{self, exchange_rate_service_client::ExchangeRateServiceCl
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, count, rid};
+use crate::support::{TestServer, assert_refused, count, ok, rid};
 
 const UN: &str = "UN operational rates of exchange";
 
@@ -61,11 +61,8 @@ fn list(filter: &str) -> pb::ListExchangeRatesRequest {
 }
 
 async fn names(client: &mut ExchangeRateServiceClient<Channel>, filter: &str) -> Vec<String> {
-    client
-        .list_exchange_rates(list(filter))
+    ok(client.list_exchange_rates(list(filter)))
         .await
-        .unwrap()
-        .into_inner()
         .exchange_rates
         .into_iter()
         .map(|r| r.name)
@@ -76,14 +73,11 @@ async fn names(client: &mut ExchangeRateServiceClient<Channel>, filter: &str) ->
 async fn a_rate_is_named_for_its_pair_and_month_and_read_back(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = client(&server);
-    let created = client
-        .create_exchange_rate(create(pb::ExchangeRate {
-            name: "exchangeRates/ignored".into(),
-            ..eur_usd()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_exchange_rate(create(pb::ExchangeRate {
+        name: "exchangeRates/ignored".into(),
+        ..eur_usd()
+    })))
+    .await;
     assert_eq!(created.name, "exchangeRates/EUR-USD-2025-06");
     assert_eq!(
         (
@@ -99,11 +93,7 @@ async fn a_rate_is_named_for_its_pair_and_month_and_read_back(pool: PgPool) {
     assert!(created.create_time.is_some());
     assert_eq!(created.create_time, created.update_time);
 
-    let read = client
-        .get_exchange_rate(get("exchangeRates/EUR-USD-2025-06", None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_exchange_rate(get("exchangeRates/EUR-USD-2025-06", None))).await;
     assert_eq!(read, created);
 }
 
@@ -118,17 +108,10 @@ async fn rates_are_kept_exactly_to_ten_decimals(pool: PgPool) {
         ("2025-04", "1.50", "1.5"),
         ("2025-05", "2", "2"),
     ] {
-        let created = client
-            .create_exchange_rate(create(rate("CHF", "USD", month, given)))
-            .await
-            .unwrap()
-            .into_inner();
+        let created =
+            ok(client.create_exchange_rate(create(rate("CHF", "USD", month, given)))).await;
         assert_eq!(created.rate, shown, "{given}");
-        let read = client
-            .get_exchange_rate(get(&created.name, None))
-            .await
-            .unwrap()
-            .into_inner();
+        let read = ok(client.get_exchange_rate(get(&created.name, None))).await;
         assert_eq!(read, created, "{given}");
     }
 }
@@ -154,10 +137,7 @@ async fn an_unknown_rate_is_not_found(pool: PgPool) {
 async fn a_second_rate_for_the_same_pair_and_month_already_exists(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = client(&server);
-    client
-        .create_exchange_rate(create(eur_usd()))
-        .await
-        .unwrap();
+    ok(client.create_exchange_rate(create(eur_usd()))).await;
     let again = client
         .create_exchange_rate(create(pb::ExchangeRate {
             rate: "1.09".into(),
@@ -175,10 +155,7 @@ async fn a_second_rate_for_the_same_pair_and_month_already_exists(pool: PgPool) 
         .create_exchange_rate(create(rate("USD", "EUR", "2025-06", "0.924")))
         .await
         .unwrap();
-    client
-        .create_exchange_rate(create(rate("EUR", "USD", "2025-07", "1.1")))
-        .await
-        .unwrap();
+    ok(client.create_exchange_rate(create(rate("EUR", "USD", "2025-07", "1.1")))).await;
 }
 
 #[sqlx::test(migrations = false)]
@@ -186,33 +163,17 @@ async fn replayed_requests_return_the_same_rate_and_write_once(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut client = client(&server);
     let request = create(eur_usd());
-    let first = client
-        .create_exchange_rate(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = client
-        .create_exchange_rate(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.create_exchange_rate(request.clone())).await;
+    let second = ok(client.create_exchange_rate(request.clone())).await;
     assert_eq!(first, second);
 
     let correction = update(pb::ExchangeRate {
         rate: "1.0831".into(),
         ..first.clone()
     });
-    let corrected = client
-        .update_exchange_rate(correction.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let corrected = ok(client.update_exchange_rate(correction.clone())).await;
     // Replayed after it succeeded: the etag it carried is stale now, yet the replay answers.
-    let replayed = client
-        .update_exchange_rate(correction)
-        .await
-        .unwrap()
-        .into_inner();
+    let replayed = ok(client.update_exchange_rate(correction)).await;
     assert_eq!(corrected, replayed);
     assert_eq!(count(&pool, "exchange_rate_versions").await, 2);
     assert_eq!(count(&pool, "audit_events").await, 2);

@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{client, count, create, eur_usd, get, update};
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_invalid, assert_refused, rid};
 use scpf_reports::pb;
 
 #[sqlx::test(migrations = false)]
@@ -167,7 +167,7 @@ async fn malformed_rate_names_are_refused(pool: PgPool) {
         ("organizations/belgium", "INVALID_NAME"),
     ] {
         let result = client.get_exchange_rate(get(name, None)).await;
-        assert_refused(result, Code::InvalidArgument, reason, Some("name"));
+        assert_invalid(result, reason, "name");
         let result = client
             .update_exchange_rate(update(pb::ExchangeRate {
                 name: name.into(),

@@ -11,21 +11,12 @@ use scpf_reports::{
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{RUNTIME_LOGIN, TestServer, test_settings, token_line};
+use crate::support::{RUNTIME_LOGIN, TestServer, test_settings, token_line, with_token};
 
 /// The principal that floods the server with writes, and its token.
 const WRITER: &str = "a-writer-token";
 /// Another principal, a viewer.
 const VIEWER: &str = "another-viewer-token";
-
-fn with_token<T>(message: T, token: &str, deadline: Duration) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.set_timeout(deadline);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
 
 /// The server's backends waiting for the history lock.
 async fn waiting_for_the_lock(pool: &PgPool) -> i64 {

@@ -10,7 +10,8 @@ use scpf_reports::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::paging::every_name;
+use crate::support::{TestServer, assert_refused, ok, rid};
 
 fn programmes(server: &TestServer) -> ProgrammeServiceClient<Channel> {
     ProgrammeServiceClient::new(server.channel.clone())
@@ -29,43 +30,30 @@ const WORLD: [(&str, &[&str]); 6] = [
 async fn create_world(server: &TestServer) {
     let mut client = programmes(server);
     for (id, countries) in WORLD {
-        client
-            .create_programme(pb::CreateProgrammeRequest {
-                programme_id: id.into(),
-                programme: Some(pb::Programme {
-                    code: id.to_uppercase(),
-                    title: format!("Programme {id}"),
-                    country_codes: countries.iter().map(|c| (*c).to_owned()).collect(),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
+        ok(client.create_programme(pb::CreateProgrammeRequest {
+            programme_id: id.into(),
+            programme: Some(pb::Programme {
+                code: id.to_uppercase(),
+                title: format!("Programme {id}"),
+                country_codes: countries.iter().map(|c| (*c).to_owned()).collect(),
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await;
     }
 }
 
 async fn listed(server: &TestServer, filter: &str) -> BTreeSet<String> {
     let mut client = programmes(server);
-    let mut names = BTreeSet::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_programmes(pb::ListProgrammesRequest {
-                page_size: 2,
-                page_token: token,
-                filter: filter.to_owned(),
-                as_of: None,
-            })
-            .await
-            .unwrap_or_else(|s| panic!("{filter}: {s:?}"))
-            .into_inner();
-        names.extend(page.programmes.into_iter().map(|p| p.name));
-        if page.next_page_token.is_empty() {
-            return names;
-        }
-        token = page.next_page_token;
-    }
+    let request = pb::ListProgrammesRequest {
+        filter: filter.to_owned(),
+        ..Default::default()
+    };
+    every_name(&mut client, request, 2)
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// What the filter means, computed from the world itself: every `=` country is one the
@@ -192,8 +180,8 @@ async fn repeated_conditions_on_a_single_valued_field_all_hold(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut organizations = server.organizations();
     for (id, country) in [("belgium", "BE"), ("luxembourg", "LU"), ("senegal", "SN")] {
-        organizations
-            .create_organization(pb::CreateOrganizationRequest {
+        ok(
+            organizations.create_organization(pb::CreateOrganizationRequest {
                 organization_id: id.into(),
                 organization: Some(pb::Organization {
                     display_name: id.to_uppercase(),
@@ -203,9 +191,9 @@ async fn repeated_conditions_on_a_single_valued_field_all_hold(pool: PgPool) {
                     ..Default::default()
                 }),
                 request_id: rid(),
-            })
-            .await
-            .unwrap();
+            }),
+        )
+        .await;
     }
     // Two different values of one field cannot both hold.
     assert!(

@@ -11,7 +11,8 @@ use scpf_reports::{
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{TestServer, assert_refused, rid, token_line};
+use crate::support::fixtures;
+use crate::support::{TestServer, assert_refused, ok, rid, token_line};
 
 /// Runs the grpcurl that scripts/test provides ($GRPCURL); returns its exit success and its
 /// standard output and error together.
@@ -97,20 +98,13 @@ async fn a_reused_request_id_does_not_tell_what_it_was_used_for(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let request_id = rid();
     let mut organizations = server.organizations();
-    organizations
-        .create_organization(pb::CreateOrganizationRequest {
-            organization_id: "belgium".into(),
-            organization: Some(pb::Organization {
-                display_name: "Belgium".into(),
-                kind: pb::OrganizationKind::Government as i32,
-                member_state: true,
-                country_code: "BE".into(),
-                ..Default::default()
-            }),
+    ok(
+        organizations.create_organization(pb::CreateOrganizationRequest {
             request_id: request_id.clone(),
-        })
-        .await
-        .unwrap();
+            ..fixtures::belgium()
+        }),
+    )
+    .await;
     let mut sessions = SessionServiceClient::new(server.channel.clone());
     let status = assert_refused(
         sessions

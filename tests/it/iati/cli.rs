@@ -8,34 +8,23 @@ use super::{
     count, minimal,
     reconcile::{belgian_publication, recorded},
 };
-use crate::support::TestServer;
+use crate::support::{
+    TestServer,
+    cli::{self, Run},
+};
 
 fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scpf-iati-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+    cli::temp_dir("scpf-iati")
 }
 
 async fn run(server: &TestServer, args: &[&str]) -> Run {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
-        .arg("iati")
-        .args(args)
-        .args(["--server", &format!("http://{}", server.addr)])
-        .env_remove("SCPF_SERVER")
-        .output()
-        .await
-        .unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    cli::run(
+        cli::command()
+            .arg("iati")
+            .args(args)
+            .args(["--server", &format!("http://{}", server.addr)]),
+    )
+    .await
 }
 
 /// A file of more than a megabyte, so that it is sent in several calls, with one broken

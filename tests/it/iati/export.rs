@@ -7,7 +7,7 @@ use scpf_reports::pb::{self, IatiOutcome};
 use sqlx::{PgPool, postgres::PgConnectOptions};
 
 use super::{Client, client, document, export, import, o_remit};
-use crate::support::{TestServer, rid};
+use crate::support::{TestServer, ok, rid};
 
 /// Where `scripts/test` caches the IATI 2.03 schemas (`IATI_SCHEMAS` overrides).
 fn schemas() -> PathBuf {
@@ -59,7 +59,7 @@ fn money(currency: &str, amount: &str) -> Option<pb::Money> {
 /// session, receipts one of them withdrawn, indicators with dimensions and measurements), plus
 /// the O-REMIT activity imported from IATI.
 pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
-    crate::fixtures::session(server, 36).await;
+    crate::support::fixtures::session(server, 36).await;
     let mut orgs = server.organizations();
     for (id, name, kind, member_state, country, iati_ref) in [
         (
@@ -79,7 +79,7 @@ pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
             "",
         ),
     ] {
-        orgs.create_organization(pb::CreateOrganizationRequest {
+        ok(orgs.create_organization(pb::CreateOrganizationRequest {
             organization_id: id.into(),
             organization: Some(pb::Organization {
                 display_name: name.into(),
@@ -90,56 +90,51 @@ pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
                 ..Default::default()
             }),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+        .await;
     }
     let mut programmes =
         pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone());
-    programmes
-        .create_programme(pb::CreateProgrammeRequest {
-            programme_id: "avr-belgium".into(),
-            programme: Some(pb::Programme {
-                code: "AVR-BE".into(),
-                title: "Assisted voluntary return from Belgium".into(),
-                description: "Over 90,000 returns since 1984 <with> Fedasil & partners".into(),
-                country_codes: vec!["BE".into(), "LU".into()],
-                thematic_area: "Return and reintegration".into(),
-                srf_objective: pb::SrfObjective::SolutionsToDisplacement as i32,
-                partners: vec![
-                    pb::Partner {
-                        organization: "organizations/belgium".into(),
-                        role: pb::PartnerRole::Funding as i32,
-                    },
-                    pb::Partner {
-                        organization: "organizations/fedasil".into(),
-                        role: pb::PartnerRole::Implementing as i32,
-                    },
-                ],
-                start_date: "1984-01-01".into(),
-                ..Default::default()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
-    programmes
-        .create_programme(pb::CreateProgrammeRequest {
-            programme_id: "avr-counselling".into(),
-            programme: Some(pb::Programme {
-                code: "AVR-COUNSEL".into(),
-                title: "Return counselling".into(),
-                parent: "programmes/avr-belgium".into(),
-                ..Default::default()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(programmes.create_programme(pb::CreateProgrammeRequest {
+        programme_id: "avr-belgium".into(),
+        programme: Some(pb::Programme {
+            code: "AVR-BE".into(),
+            title: "Assisted voluntary return from Belgium".into(),
+            description: "Over 90,000 returns since 1984 <with> Fedasil & partners".into(),
+            country_codes: vec!["BE".into(), "LU".into()],
+            thematic_area: "Return and reintegration".into(),
+            srf_objective: pb::SrfObjective::SolutionsToDisplacement as i32,
+            partners: vec![
+                pb::Partner {
+                    organization: "organizations/belgium".into(),
+                    role: pb::PartnerRole::Funding as i32,
+                },
+                pb::Partner {
+                    organization: "organizations/fedasil".into(),
+                    role: pb::PartnerRole::Implementing as i32,
+                },
+            ],
+            start_date: "1984-01-01".into(),
+            ..Default::default()
+        }),
+        request_id: rid(),
+    }))
+    .await;
+    ok(programmes.create_programme(pb::CreateProgrammeRequest {
+        programme_id: "avr-counselling".into(),
+        programme: Some(pb::Programme {
+            code: "AVR-COUNSEL".into(),
+            title: "Return counselling".into(),
+            parent: "programmes/avr-belgium".into(),
+            ..Default::default()
+        }),
+        request_id: rid(),
+    }))
+    .await;
     let mut contributions =
         pb::contribution_service_client::ContributionServiceClient::new(server.channel.clone());
-    let c = contributions
-        .create_contribution(pb::CreateContributionRequest {
+    let c = ok(
+        contributions.create_contribution(pb::CreateContributionRequest {
             contribution_id: "belgium-avr-2025".into(),
             contribution: Some(pb::Contribution {
                 donor: "organizations/belgium".into(),
@@ -168,51 +163,43 @@ pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
                 ..Default::default()
             }),
             request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+        }),
+    )
+    .await;
     for (date, amount, reference) in [
         ("2025-04-02", "750000.00", "BNP-2025-041"),
         ("2025-05-02", "10.00", "typo"),
     ] {
-        contributions
-            .record_receipt(pb::RecordReceiptRequest {
-                parent: c.name.clone(),
-                receipt: Some(pb::Receipt {
-                    received_date: date.into(),
-                    amount: money("EUR", amount),
-                    reference: reference.into(),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
-    }
-    let wrong = contributions
-        .list_receipts(pb::ListReceiptsRequest {
+        ok(contributions.record_receipt(pb::RecordReceiptRequest {
             parent: c.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts
-        .into_iter()
-        .find(|r| r.reference == "typo")
-        .unwrap();
-    contributions
-        .correct_receipt(pb::CorrectReceiptRequest {
             receipt: Some(pb::Receipt {
-                withdrawn: true,
-                ..wrong
+                received_date: date.into(),
+                amount: money("EUR", amount),
+                reference: reference.into(),
+                ..Default::default()
             }),
-            reason: "recorded twice".into(),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+        .await;
+    }
+    let wrong = ok(contributions.list_receipts(pb::ListReceiptsRequest {
+        parent: c.name.clone(),
+        ..Default::default()
+    }))
+    .await
+    .receipts
+    .into_iter()
+    .find(|r| r.reference == "typo")
+    .unwrap();
+    ok(contributions.correct_receipt(pb::CorrectReceiptRequest {
+        receipt: Some(pb::Receipt {
+            withdrawn: true,
+            ..wrong
+        }),
+        reason: "recorded twice".into(),
+        request_id: rid(),
+    }))
+    .await;
     let mut results = pb::result_service_client::ResultServiceClient::new(server.channel.clone());
     for (id, level, measure, dims, baseline) in [
         (
@@ -230,40 +217,38 @@ pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
             None,
         ),
     ] {
-        results
-            .create_indicator(pb::CreateIndicatorRequest {
-                parent: "programmes/avr-belgium".into(),
-                indicator_id: id.into(),
-                indicator: Some(pb::Indicator {
-                    title: format!("Indicator {id}"),
-                    description: "How many".into(),
-                    result_level: level as i32,
-                    measure: measure as i32,
-                    direction: pb::IndicatorDirection::Increasing as i32,
-                    cumulative: id == "returns",
-                    baseline: Some(match baseline {
-                        Some((value, date, comment)) => pb::Baseline {
-                            value: value.into(),
-                            date: date.into(),
-                            comment: comment.into(),
-                        },
-                        None => pb::Baseline {
-                            comment: "no baseline survey".into(),
-                            ..Default::default()
-                        },
-                    }),
-                    dimensions: dims.into_iter().map(String::from).collect(),
-                    unit: if id == "returns" {
-                        "persons".into()
-                    } else {
-                        String::new()
+        ok(results.create_indicator(pb::CreateIndicatorRequest {
+            parent: "programmes/avr-belgium".into(),
+            indicator_id: id.into(),
+            indicator: Some(pb::Indicator {
+                title: format!("Indicator {id}"),
+                description: "How many".into(),
+                result_level: level as i32,
+                measure: measure as i32,
+                direction: pb::IndicatorDirection::Increasing as i32,
+                cumulative: id == "returns",
+                baseline: Some(match baseline {
+                    Some((value, date, comment)) => pb::Baseline {
+                        value: value.into(),
+                        date: date.into(),
+                        comment: comment.into(),
                     },
-                    ..Default::default()
+                    None => pb::Baseline {
+                        comment: "no baseline survey".into(),
+                        ..Default::default()
+                    },
                 }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
+                dimensions: dims.into_iter().map(String::from).collect(),
+                unit: if id == "returns" {
+                    "persons".into()
+                } else {
+                    String::new()
+                },
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await;
     }
     for (indicator, dims, target, actual, verified) in [
         ("returns", vec![("sex", "female")], "2000", "1432", true),
@@ -277,31 +262,29 @@ pub(super) async fn seed(server: &TestServer, iati: &mut Client) {
         ("returns", vec![], "4000", "", false),
         ("satisfaction", vec![], "80", "87.5", true),
     ] {
-        results
-            .record_measurement(pb::RecordMeasurementRequest {
-                parent: format!("programmes/avr-belgium/indicators/{indicator}"),
-                measurement: Some(pb::Measurement {
-                    period_start: "2025-01-01".into(),
-                    period_end: "2025-12-31".into(),
-                    target: target.into(),
-                    actual: actual.into(),
-                    dimensions: dims
-                        .into_iter()
-                        .map(|(k, v)| (k.into(), v.into()))
-                        .collect(),
-                    source: "Fedasil".into(),
-                    verified,
-                    comment: if verified {
-                        "checked".into()
-                    } else {
-                        String::new()
-                    },
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
+        ok(results.record_measurement(pb::RecordMeasurementRequest {
+            parent: format!("programmes/avr-belgium/indicators/{indicator}"),
+            measurement: Some(pb::Measurement {
+                period_start: "2025-01-01".into(),
+                period_end: "2025-12-31".into(),
+                target: target.into(),
+                actual: actual.into(),
+                dimensions: dims
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+                source: "Fedasil".into(),
+                verified,
+                comment: if verified {
+                    "checked".into()
+                } else {
+                    String::new()
+                },
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await;
     }
     let doc = document(&[o_remit("2025-06-30T12:00:00Z", "O-REMIT", "2000000.00", "")]);
     let imported = import(iati, &doc).await.unwrap();
@@ -354,75 +337,61 @@ async fn every_export_validates_against_the_iati_schema(pool: PgPool) {
 async fn data(server: &TestServer) -> Vec<String> {
     let ch = || server.channel.clone();
     let mut out = Vec::new();
-    let mut programmes = pb::programme_service_client::ProgrammeServiceClient::new(ch())
-        .list_programmes(pb::ListProgrammesRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .programmes;
+    let mut programmes = ok(
+        pb::programme_service_client::ProgrammeServiceClient::new(ch())
+            .list_programmes(pb::ListProgrammesRequest::default()),
+    )
+    .await
+    .programmes;
     for p in &mut programmes {
         (p.revision, p.etag, p.create_time, p.update_time) = (0, String::new(), None, None);
         out.push(format!("{p:?}"));
     }
-    let mut orgs = server
+    let mut orgs = ok(server
         .organizations()
-        .list_organizations(pb::ListOrganizationsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .organizations;
+        .list_organizations(pb::ListOrganizationsRequest::default()))
+    .await
+    .organizations;
     for o in &mut orgs {
         (o.revision, o.etag, o.create_time, o.update_time) = (0, String::new(), None, None);
         out.push(format!("{o:?}"));
     }
     let mut c = pb::contribution_service_client::ContributionServiceClient::new(ch());
-    let mut contributions = c
-        .list_contributions(pb::ListContributionsRequest::default())
+    let mut contributions = ok(c.list_contributions(pb::ListContributionsRequest::default()))
         .await
-        .unwrap()
-        .into_inner()
         .contributions;
     for x in &mut contributions {
         (x.revision, x.etag, x.create_time, x.update_time) = (0, String::new(), None, None);
         out.push(format!("{x:?}"));
     }
-    let mut receipts = c
-        .list_receipts(pb::ListReceiptsRequest {
-            parent: "contributions/-".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts;
+    let mut receipts = ok(c.list_receipts(pb::ListReceiptsRequest {
+        parent: "contributions/-".into(),
+        ..Default::default()
+    }))
+    .await
+    .receipts;
     receipts.retain(|r| !r.withdrawn);
     for r in &mut receipts {
         (r.revision, r.etag, r.create_time, r.update_time) = (0, String::new(), None, None);
         out.push(format!("{r:?}"));
     }
     let mut results = pb::result_service_client::ResultServiceClient::new(ch());
-    let mut indicators = results
-        .list_indicators(pb::ListIndicatorsRequest {
-            parent: "programmes/-".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .indicators;
+    let mut indicators = ok(results.list_indicators(pb::ListIndicatorsRequest {
+        parent: "programmes/-".into(),
+        ..Default::default()
+    }))
+    .await
+    .indicators;
     for i in &mut indicators {
         (i.revision, i.etag, i.create_time, i.update_time) = (0, String::new(), None, None);
         out.push(format!("{i:?}"));
     }
-    let mut measurements = results
-        .list_measurements(pb::ListMeasurementsRequest {
-            parent: "programmes/-/indicators/-".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .measurements;
+    let mut measurements = ok(results.list_measurements(pb::ListMeasurementsRequest {
+        parent: "programmes/-/indicators/-".into(),
+        ..Default::default()
+    }))
+    .await
+    .measurements;
     for m in &mut measurements {
         // Measurement ids are assigned by the server: the indicator, period and dimension
         // values identify one.
@@ -474,7 +443,7 @@ async fn importing_an_export_gives_back_the_same_data(pool: PgPool) {
 
     let (copy_pool, copy_name) = second_database(&pool).await;
     let copy = TestServer::start(copy_pool.clone()).await;
-    crate::fixtures::session(&copy, 36).await;
+    crate::support::fixtures::session(&copy, 36).await;
     let mut copy_iati = client(&copy);
     let imported = import(&mut copy_iati, &first).await.unwrap();
     assert!(

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 
 use scpf_reports::pb::{self, IatiOutcome};
 use sqlx::PgPool;
-use tonic::Code;
 
 use super::{client, count, document, import, minimal, o_remit};
-use crate::support::{TestServer, assert_refused};
+use crate::support::{TestServer, assert_invalid, ok};
 
 const PROGRAMME: &str = "programmes/xm-dac-47066-be-o-remit";
 
@@ -22,10 +21,8 @@ fn outcomes(r: &pb::ImportIatiResponse) -> Vec<IatiOutcome> {
 async fn contributions(server: &TestServer) -> Vec<pb::Contribution> {
     let mut c =
         pb::contribution_service_client::ContributionServiceClient::new(server.channel.clone());
-    c.list_contributions(pb::ListContributionsRequest::default())
+    ok(c.list_contributions(pb::ListContributionsRequest::default()))
         .await
-        .unwrap()
-        .into_inner()
         .contributions
 }
 
@@ -65,14 +62,11 @@ async fn an_activity_becomes_a_programme_with_its_partners_funding_and_results(p
 
     let mut programmes =
         pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone());
-    let p = programmes
-        .get_programme(pb::GetProgrammeRequest {
-            name: PROGRAMME.into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let p = ok(programmes.get_programme(pb::GetProgrammeRequest {
+        name: PROGRAMME.into(),
+        as_of: None,
+    }))
+    .await;
     assert_eq!(p.code, "BE-O-REMIT");
     assert_eq!(p.title, "O-REMIT remittances");
     assert_eq!(
@@ -112,13 +106,11 @@ async fn an_activity_becomes_a_programme_with_its_partners_funding_and_results(p
         ]
     );
 
-    let orgs = server
+    let orgs = ok(server
         .organizations()
-        .list_organizations(pb::ListOrganizationsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .organizations;
+        .list_organizations(pb::ListOrganizationsRequest::default()))
+    .await
+    .organizations;
     let orgs: Vec<(&str, &str, &str, i32)> = orgs
         .iter()
         .map(|o| {
@@ -223,30 +215,24 @@ async fn an_activity_becomes_a_programme_with_its_partners_funding_and_results(p
 
     let mut c =
         pb::contribution_service_client::ContributionServiceClient::new(server.channel.clone());
-    let receipts = c
-        .list_receipts(pb::ListReceiptsRequest {
-            parent: commitment.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts;
+    let receipts = ok(c.list_receipts(pb::ListReceiptsRequest {
+        parent: commitment.name.clone(),
+        ..Default::default()
+    }))
+    .await
+    .receipts;
     assert_eq!(receipts.len(), 1);
     assert_eq!(receipts[0].received_date, "2025-07-15");
     assert_eq!(receipts[0].amount.as_ref().unwrap().amount, "1000000.00");
     assert_eq!(receipts[0].reference, "RCPT-1");
 
     let mut results = pb::result_service_client::ResultServiceClient::new(server.channel.clone());
-    let indicators = results
-        .list_indicators(pb::ListIndicatorsRequest {
-            parent: PROGRAMME.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .indicators;
+    let indicators = ok(results.list_indicators(pb::ListIndicatorsRequest {
+        parent: PROGRAMME.into(),
+        ..Default::default()
+    }))
+    .await
+    .indicators;
     assert_eq!(indicators.len(), 1);
     let i = &indicators[0];
     assert_eq!(i.name, format!("{PROGRAMME}/indicators/indicator-1"));
@@ -259,15 +245,12 @@ async fn an_activity_becomes_a_programme_with_its_partners_funding_and_results(p
         (b.value.as_str(), b.date.as_str(), b.comment.as_str()),
         ("1000", "2024-12-31", "Survey 2024")
     );
-    let measurements = results
-        .list_measurements(pb::ListMeasurementsRequest {
-            parent: i.name.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .measurements;
+    let measurements = ok(results.list_measurements(pb::ListMeasurementsRequest {
+        parent: i.name.clone(),
+        ..Default::default()
+    }))
+    .await
+    .measurements;
     let figures: Vec<(String, &str, &str, &str)> = measurements
         .iter()
         .map(|m| {
@@ -360,14 +343,14 @@ async fn a_newer_activity_writes_new_versions_and_an_older_one_is_stale(pool: Pg
         outcomes(&response),
         [IatiOutcome::Created, IatiOutcome::Updated]
     );
-    let p = pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone())
-        .get_programme(pb::GetProgrammeRequest {
-            name: PROGRAMME.into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let p = ok(
+        pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone())
+            .get_programme(pb::GetProgrammeRequest {
+                name: PROGRAMME.into(),
+                as_of: None,
+            }),
+    )
+    .await;
     assert_eq!((p.title.as_str(), p.revision), ("O-REMIT (revised)", 2));
     let contributions = contributions(&server).await;
     let commitment = contributions
@@ -421,13 +404,12 @@ async fn several_reporting_organisations_in_one_file(pool: PgPool) {
         outcomes(&response),
         [IatiOutcome::Created, IatiOutcome::Created]
     );
-    let programmes =
-        pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone())
-            .list_programmes(pb::ListProgrammesRequest::default())
-            .await
-            .unwrap()
-            .into_inner()
-            .programmes;
+    let programmes = ok(pb::programme_service_client::ProgrammeServiceClient::new(
+        server.channel.clone(),
+    )
+    .list_programmes(pb::ListProgrammesRequest::default()))
+    .await
+    .programmes;
     let codes: Vec<(&str, &str)> = programmes
         .iter()
         .map(|p| (p.name.as_str(), p.code.as_str()))
@@ -551,24 +533,14 @@ async fn a_document_that_is_not_iati_is_refused(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut iati = client(&server);
     let status = import(&mut iati, "<?xml version=\"1.0\"?>\n<html><body/></html>").await;
-    let status = assert_refused(
-        status,
-        Code::InvalidArgument,
-        "NOT_IATI_ACTIVITIES",
-        Some("chunk"),
-    );
+    let status = assert_invalid(status, "NOT_IATI_ACTIVITIES", "chunk");
     assert!(
         status.message().contains("line 2, column 1"),
         "{}",
         status.message()
     );
     let status = import(&mut iati, "").await;
-    assert_refused(
-        status,
-        Code::InvalidArgument,
-        "NO_ACTIVITIES",
-        Some("chunk"),
-    );
+    assert_invalid(status, "NO_ACTIVITIES", "chunk");
 }
 
 #[sqlx::test(migrations = false)]
@@ -655,13 +627,11 @@ async fn organizations_an_activity_creates_are_found_by_its_later_elements(pool:
     assert_eq!(outcomes(&first), [IatiOutcome::Created], "{first:?}");
     // Three elements, two organizations: the name is taken by the first, so the ref's own id
     // is derived from it.
-    let orgs = server
+    let orgs = ok(server
         .organizations()
-        .list_organizations(pb::ListOrganizationsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .organizations;
+        .list_organizations(pb::ListOrganizationsRequest::default()))
+    .await
+    .organizations;
     let orgs: Vec<(String, String, String)> = orgs
         .into_iter()
         .map(|o| (o.name, o.display_name, o.iati_ref))
@@ -693,14 +663,11 @@ async fn organizations_an_activity_creates_are_found_by_its_later_elements(pool:
     let mut programmes =
         pb::programme_service_client::ProgrammeServiceClient::new(server.channel.clone());
     for p in ["xm-dac-47066-p-1", "xm-dac-47066-p-2"] {
-        let p = programmes
-            .get_programme(pb::GetProgrammeRequest {
-                name: format!("programmes/{p}"),
-                as_of: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let p = ok(programmes.get_programme(pb::GetProgrammeRequest {
+            name: format!("programmes/{p}"),
+            as_of: None,
+        }))
+        .await;
         let partners: Vec<&str> = p.partners.iter().map(|x| x.organization.as_str()).collect();
         assert_eq!(
             partners,

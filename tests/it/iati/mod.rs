@@ -10,8 +10,8 @@ mod spreadsheets;
 use scpf_reports::pb::{self, iati_service_client::IatiServiceClient};
 use tonic::{Status, transport::Channel};
 
-use crate::support::TestServer;
 pub use crate::support::count;
+use crate::support::{TestServer, ok};
 
 pub type Client = IatiServiceClient<Channel>;
 
@@ -38,14 +38,11 @@ pub async fn import(client: &mut Client, doc: &str) -> Result<pb::ImportIatiResp
 
 /// Exports the programmes named (all when empty) as of now.
 pub async fn export(client: &mut Client, programmes: &[&str]) -> String {
-    let mut stream = client
-        .export_iati(pb::ExportIatiRequest {
-            programmes: programmes.iter().map(|p| p.to_string()).collect(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(client.export_iati(pb::ExportIatiRequest {
+        programmes: programmes.iter().map(|p| p.to_string()).collect(),
+        as_of: None,
+    }))
+    .await;
     let mut out = Vec::new();
     while let Some(chunk) = stream.message().await.unwrap() {
         out.extend(chunk.chunk);

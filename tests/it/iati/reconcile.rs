@@ -4,7 +4,7 @@ use scpf_reports::pb;
 use sqlx::PgPool;
 
 use super::{client, document, import, o_remit};
-use crate::support::TestServer;
+use crate::support::{TestServer, ok};
 
 /// Belgium's own publication: a commitment and two disbursements to IOM for O-REMIT, money to
 /// someone else (left out), and a disbursement in a currency no contribution has.
@@ -57,15 +57,15 @@ pub async fn recorded(server: &TestServer) -> String {
     let mut iati = client(server);
     let doc = document(&[o_remit("2025-06-30T12:00:00Z", "O-REMIT", "2000000.00", "")]);
     assert_eq!(import(&mut iati, &doc).await.unwrap().failed, 0);
-    pb::contribution_service_client::ContributionServiceClient::new(server.channel.clone())
-        .list_contributions(pb::ListContributionsRequest {
-            filter: "status = COMMITMENT".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .contributions[0]
+    ok(
+        pb::contribution_service_client::ContributionServiceClient::new(server.channel.clone())
+            .list_contributions(pb::ListContributionsRequest {
+                filter: "status = COMMITMENT".into(),
+                ..Default::default()
+            }),
+    )
+    .await
+    .contributions[0]
         .name
         .clone()
 }
@@ -109,11 +109,7 @@ async fn each_contribution_and_year_shows_both_sides_and_the_differences(pool: P
             as_of: None,
         })
         .collect();
-    let response = iati
-        .reconcile(tokio_stream::iter(chunks))
-        .await
-        .unwrap()
-        .into_inner();
+    let response = ok(iati.reconcile(tokio_stream::iter(chunks))).await;
     let lines: Vec<Vec<String>> = response.lines.iter().map(line).collect();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     let donor = "organizations/xm-dac-2-10";
@@ -175,14 +171,11 @@ async fn a_donor_the_service_does_not_know_is_listed_apart(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let doc = belgian_publication().replace("XM-DAC-2-10", "XM-DAC-12-1");
     let mut iati = client(&server);
-    let response = iati
-        .reconcile(tokio_stream::iter([pb::ReconcileRequest {
-            chunk: doc.into_bytes(),
-            ..Default::default()
-        }]))
-        .await
-        .unwrap()
-        .into_inner();
+    let response = ok(iati.reconcile(tokio_stream::iter([pb::ReconcileRequest {
+        chunk: doc.into_bytes(),
+        ..Default::default()
+    }])))
+    .await;
     assert!(response.lines.iter().all(|l| l.contribution.is_empty()
         && l.donor == "XM-DAC-12-1"
         && l.r#match == pb::ReconciliationMatch::DonorOnly as i32));

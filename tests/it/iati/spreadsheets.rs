@@ -10,7 +10,7 @@ use super::{
     client,
     export::{second_database, seed},
 };
-use crate::support::{TestServer, rid};
+use crate::support::{TestServer, ok, rid};
 
 async fn run(server: &TestServer, args: &[&str]) -> (Option<i32>, String) {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
@@ -52,63 +52,53 @@ fn without_names(csv: &str) -> Vec<String> {
 
 /// Organizations, programmes and indicators of one server created again in another.
 async fn copy_reference_data(from: &TestServer, to: &TestServer) {
-    let orgs = from
+    let orgs = ok(from
         .organizations()
-        .list_organizations(pb::ListOrganizationsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .organizations;
+        .list_organizations(pb::ListOrganizationsRequest::default()))
+    .await
+    .organizations;
     for o in orgs {
         let id = o.name.rsplit('/').next().unwrap().to_owned();
-        to.organizations()
+        ok(to
+            .organizations()
             .create_organization(pb::CreateOrganizationRequest {
                 organization_id: id,
                 organization: Some(o),
                 request_id: rid(),
-            })
-            .await
-            .unwrap();
+            }))
+        .await;
     }
     let mut pf = pb::programme_service_client::ProgrammeServiceClient::new(from.channel.clone());
     let mut pt = pb::programme_service_client::ProgrammeServiceClient::new(to.channel.clone());
-    for p in pf
-        .list_programmes(pb::ListProgrammesRequest::default())
+    for p in ok(pf.list_programmes(pb::ListProgrammesRequest::default()))
         .await
-        .unwrap()
-        .into_inner()
         .programmes
     {
         let id = p.name.rsplit('/').next().unwrap().to_owned();
-        pt.create_programme(pb::CreateProgrammeRequest {
+        ok(pt.create_programme(pb::CreateProgrammeRequest {
             programme_id: id,
             programme: Some(p),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+        .await;
     }
     let mut rf = pb::result_service_client::ResultServiceClient::new(from.channel.clone());
     let mut rt = pb::result_service_client::ResultServiceClient::new(to.channel.clone());
-    for i in rf
-        .list_indicators(pb::ListIndicatorsRequest {
-            parent: "programmes/-".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .indicators
+    for i in ok(rf.list_indicators(pb::ListIndicatorsRequest {
+        parent: "programmes/-".into(),
+        ..Default::default()
+    }))
+    .await
+    .indicators
     {
         let (parent, id) = i.name.split_once("/indicators/").unwrap();
-        rt.create_indicator(pb::CreateIndicatorRequest {
+        ok(rt.create_indicator(pb::CreateIndicatorRequest {
             parent: parent.to_owned(),
             indicator_id: id.to_owned(),
             indicator: Some(i.clone()),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+        .await;
     }
 }
 
@@ -135,7 +125,7 @@ async fn a_round_trip_through_a_spreadsheet_loses_nothing(pool: PgPool) {
     // Into an empty database holding only the same organizations, programmes and indicators.
     let (copy_pool, copy_name) = second_database(&pool).await;
     let copy = TestServer::start(copy_pool.clone()).await;
-    crate::fixtures::session(&copy, 36).await;
+    crate::support::fixtures::session(&copy, 36).await;
     copy_reference_data(&server, &copy).await;
     for (what, file) in [
         ("contributions", &contributions),

@@ -7,8 +7,9 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::fixtures;
-use crate::support::{TestServer, assert_refused, count, rid};
+use crate::support::fixtures;
+use crate::support::paging::{assert_pages_are_checked, every_name};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
 
 pub fn client(server: &TestServer) -> ResultServiceClient<Channel> {
     ResultServiceClient::new(server.channel.clone())
@@ -47,11 +48,12 @@ pub fn create(parent: &str, id: &str, indicator: pb::Indicator) -> pb::CreateInd
 pub async fn with_returns(pool: &PgPool) -> (TestServer, pb::Indicator) {
     let server = TestServer::start(pool.clone()).await;
     fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
-    let created = client(&server)
-        .create_indicator(create("programmes/avr-belgium", "returns", returns()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client(&server).create_indicator(create(
+        "programmes/avr-belgium",
+        "returns",
+        returns(),
+    )))
+    .await;
     (server, created)
 }
 
@@ -75,11 +77,7 @@ async fn an_indicator_is_created_and_read_back(pool: PgPool) {
     );
     assert!(created.create_time.is_some());
 
-    let read = client(&server)
-        .get_indicator(get(&created.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client(&server).get_indicator(get(&created.name, None))).await;
     assert_eq!(read, created);
     assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 1);
 }
@@ -94,16 +92,9 @@ async fn baseline_values_read_back_without_padding(pool: PgPool) {
         date: "2024-01-01".into(),
         comment: String::new(),
     });
-    let created = client(&server)
-        .create_indicator(create("programmes/o-remit", "cost", indicator))
-        .await
-        .unwrap()
-        .into_inner();
-    let read = client(&server)
-        .get_indicator(get(&created.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let created =
+        ok(client(&server).create_indicator(create("programmes/o-remit", "cost", indicator))).await;
+    let read = ok(client(&server).get_indicator(get(&created.name, None))).await;
     assert_eq!(read.baseline.unwrap().value, "12.5");
     assert_eq!(created.baseline.unwrap().value, "12.5");
 }
@@ -122,11 +113,8 @@ async fn a_qualitative_baseline_may_have_a_date_without_a_value(pool: PgPool) {
         cumulative: false,
         ..returns()
     };
-    let created = client(&server)
-        .create_indicator(create("programmes/conex", "board", indicator))
-        .await
-        .unwrap()
-        .into_inner();
+    let created =
+        ok(client(&server).create_indicator(create("programmes/conex", "board", indicator))).await;
     assert_eq!(created.baseline.unwrap().date, "2023-01-01");
 }
 
@@ -145,12 +133,7 @@ async fn an_indicator_of_an_unknown_programme_is_refused_on_its_parent(pool: PgP
     let result = client(&server)
         .create_indicator(create("programmes/atlantis", "returns", returns()))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "UNKNOWN_PROGRAMME",
-        Some("parent"),
-    );
+    assert_invalid(result, "UNKNOWN_PROGRAMME", "parent");
     assert_eq!(count(&pool, "indicators").await, 0);
 }
 
@@ -167,11 +150,9 @@ async fn a_taken_indicator_id_is_already_exists(pool: PgPool) {
 async fn the_same_indicator_id_may_be_used_under_another_programme(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     fixtures::programme(&server, "conex", "conex").await;
-    let other = client(&server)
-        .create_indicator(create("programmes/conex", "returns", returns()))
-        .await
-        .unwrap()
-        .into_inner();
+    let other =
+        ok(client(&server).create_indicator(create("programmes/conex", "returns", returns())))
+            .await;
     assert_eq!(other.name, "programmes/conex/indicators/returns");
 }
 
@@ -363,12 +344,8 @@ async fn a_replayed_create_returns_the_same_indicator_and_writes_nothing(pool: P
     fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let mut client = client(&server);
     let request = create("programmes/avr-belgium", "returns", returns());
-    let first = client
-        .create_indicator(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = client.create_indicator(request).await.unwrap().into_inner();
+    let first = ok(client.create_indicator(request.clone())).await;
+    let second = ok(client.create_indicator(request)).await;
     assert_eq!(first, second);
     assert_eq!(count(&pool, "indicator_versions").await, 1);
     assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 1);
@@ -380,7 +357,7 @@ async fn a_request_id_reused_for_another_indicator_is_refused(pool: PgPool) {
     fixtures::programme(&server, "avr-belgium", "avr-belgium").await;
     let mut client = client(&server);
     let request = create("programmes/avr-belgium", "returns", returns());
-    client.create_indicator(request.clone()).await.unwrap();
+    ok(client.create_indicator(request.clone())).await;
     let other = pb::CreateIndicatorRequest {
         indicator_id: "reintegration".into(),
         ..request
@@ -423,17 +400,14 @@ async fn concurrent_creates_of_one_indicator_write_it_once(pool: PgPool) {
 async fn an_update_writes_a_revision_and_a_stale_etag_is_aborted(pool: PgPool) {
     let (server, created) = with_returns(&pool).await;
     let mut client = client(&server);
-    let updated = client
-        .update_indicator(pb::UpdateIndicatorRequest {
-            indicator: Some(pb::Indicator {
-                title: "Voluntary returns from Belgium since 1984".into(),
-                ..created.clone()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let updated = ok(client.update_indicator(pb::UpdateIndicatorRequest {
+        indicator: Some(pb::Indicator {
+            title: "Voluntary returns from Belgium since 1984".into(),
+            ..created.clone()
+        }),
+        request_id: rid(),
+    }))
+    .await;
     assert_eq!((updated.revision, updated.etag.as_str()), (2, "r2"));
     assert_eq!(updated.create_time, created.create_time);
 
@@ -450,17 +424,14 @@ async fn an_update_writes_a_revision_and_a_stale_etag_is_aborted(pool: PgPool) {
     assert!(status.message().contains("r2"), "{}", status.message());
 
     // Without an etag the update is unconditional; an unchanged one writes nothing.
-    let unchanged = client
-        .update_indicator(pb::UpdateIndicatorRequest {
-            indicator: Some(pb::Indicator {
-                etag: String::new(),
-                ..updated.clone()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let unchanged = ok(client.update_indicator(pb::UpdateIndicatorRequest {
+        indicator: Some(pb::Indicator {
+            etag: String::new(),
+            ..updated.clone()
+        }),
+        request_id: rid(),
+    }))
+    .await;
     assert_eq!(unchanged, updated);
     assert_eq!(count(&pool, "indicator_versions").await, 2);
     assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 2);
@@ -494,12 +465,7 @@ async fn an_update_checks_the_fields_like_a_create(pool: PgPool) {
             request_id: rid(),
         })
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "INVALID_NAME",
-        Some("indicator.name"),
-    );
+    assert_invalid(result, "INVALID_NAME", "indicator.name");
     let result = client
         .update_indicator(pb::UpdateIndicatorRequest {
             indicator: Some(pb::Indicator {
@@ -509,56 +475,39 @@ async fn an_update_checks_the_fields_like_a_create(pool: PgPool) {
             request_id: rid(),
         })
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "REQUIRED",
-        Some("indicator.direction"),
-    );
+    assert_invalid(result, "REQUIRED", "indicator.direction");
 }
 
 #[sqlx::test(migrations = false)]
 async fn reads_as_of_an_instant_return_the_indicator_as_it_was(pool: PgPool) {
     let (server, created) = with_returns(&pool).await;
     let mut client = client(&server);
-    client
-        .update_indicator(pb::UpdateIndicatorRequest {
-            indicator: Some(pb::Indicator {
-                title: "Renamed".into(),
-                dimensions: vec![
-                    "sex".into(),
-                    "age".into(),
-                    "country".into(),
-                    "region".into(),
-                ],
-                ..created.clone()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
-    let then = client
-        .get_indicator(get(&created.name, created.update_time))
-        .await
-        .unwrap()
-        .into_inner();
+    ok(client.update_indicator(pb::UpdateIndicatorRequest {
+        indicator: Some(pb::Indicator {
+            title: "Renamed".into(),
+            dimensions: vec![
+                "sex".into(),
+                "age".into(),
+                "country".into(),
+                "region".into(),
+            ],
+            ..created.clone()
+        }),
+        request_id: rid(),
+    }))
+    .await;
+    let then = ok(client.get_indicator(get(&created.name, created.update_time))).await;
     assert_eq!(then, created);
-    let listed_then = client
-        .list_indicators(pb::ListIndicatorsRequest {
-            parent: "programmes/-".into(),
-            as_of: created.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let listed_then = ok(client.list_indicators(pb::ListIndicatorsRequest {
+        parent: "programmes/-".into(),
+        as_of: created.update_time,
+        ..Default::default()
+    }))
+    .await;
     assert_eq!(listed_then.indicators.len(), 1);
     assert_eq!(listed_then.indicators[0], created);
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = client.get_indicator(get(&created.name, Some(before))).await;
     assert_refused(result, Code::NotFound, "NOT_FOUND", None);
 }
@@ -570,33 +519,16 @@ async fn lists_page_through_one_programme_or_all(pool: PgPool) {
     for programme in ["o-remit", "conex", "avr-belgium"] {
         fixtures::programme(&server, programme, programme).await;
         for id in ["c", "a", "b"] {
-            client
-                .create_indicator(create(&format!("programmes/{programme}"), id, returns()))
-                .await
-                .unwrap();
+            ok(client.create_indicator(create(&format!("programmes/{programme}"), id, returns())))
+                .await;
         }
     }
     let list_all = async |client: &mut ResultServiceClient<Channel>, parent: &str| {
-        let mut names = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = client
-                .list_indicators(pb::ListIndicatorsRequest {
-                    parent: parent.into(),
-                    page_size: 2,
-                    page_token: token.clone(),
-                    as_of: None,
-                })
-                .await
-                .unwrap()
-                .into_inner();
-            assert!(page.indicators.len() <= 2);
-            names.extend(page.indicators.into_iter().map(|i| i.name));
-            if page.next_page_token.is_empty() {
-                return names;
-            }
-            token = page.next_page_token;
-        }
+        let request = pb::ListIndicatorsRequest {
+            parent: parent.into(),
+            ..Default::default()
+        };
+        every_name(client, request, 2).await
     };
     let all = list_all(&mut client, "programmes/-").await;
     let mut expected = Vec::new();
@@ -614,41 +546,27 @@ async fn lists_page_through_one_programme_or_all(pool: PgPool) {
             .is_empty()
     );
 
-    let first = client
-        .list_indicators(pb::ListIndicatorsRequest {
+    assert_pages_are_checked(
+        &mut client,
+        pb::ListIndicatorsRequest {
             parent: "programmes/-".into(),
-            page_size: 2,
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let other_parent = client
-        .list_indicators(pb::ListIndicatorsRequest {
+        },
+        pb::ListIndicatorsRequest {
             parent: "programmes/conex".into(),
-            page_size: 2,
-            page_token: first.next_page_token,
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_parent,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
+            ..Default::default()
+        },
+        2,
+        4,
+    )
+    .await;
     let bad_parent = client
         .list_indicators(pb::ListIndicatorsRequest {
             parent: "programmes".into(),
             ..Default::default()
         })
         .await;
-    assert_refused(
-        bad_parent,
-        Code::InvalidArgument,
-        "INVALID_NAME",
-        Some("parent"),
-    );
+    assert_invalid(bad_parent, "INVALID_NAME", "parent");
 }
 
 #[sqlx::test(migrations = false)]

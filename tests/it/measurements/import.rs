@@ -10,7 +10,7 @@ use tonic::Code;
 use crate::{
     indicators::{client, with_returns},
     measurements::{RETURNS, dims, women_2025},
-    support::{TestServer, count, rid},
+    support::{TestServer, count, ok, rid},
 };
 
 fn row(
@@ -33,11 +33,7 @@ async fn import(
     server: &TestServer,
     rows: Vec<pb::ImportMeasurementsRequest>,
 ) -> pb::ImportMeasurementsResponse {
-    client(server)
-        .import_measurements(futures::stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner()
+    ok(client(server).import_measurements(futures::stream::iter(rows))).await
 }
 
 fn men_2025() -> pb::Measurement {
@@ -246,14 +242,11 @@ async fn rows_of_one_key_in_one_stream_are_successive_corrections(pool: PgPool) 
     assert_eq!(r[0].name, r[3].name);
 
     let mut client = client(&server);
-    let now = client
-        .get_measurement(pb::GetMeasurementRequest {
-            name: r[0].name.clone(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(client.get_measurement(pb::GetMeasurementRequest {
+        name: r[0].name.clone(),
+        as_of: None,
+    }))
+    .await;
     assert_eq!((now.revision, now.actual.as_str()), (3, "40"));
     assert_eq!(count(&pool, "measurement_versions").await, 3);
     assert_eq!(
@@ -261,14 +254,11 @@ async fn rows_of_one_key_in_one_stream_are_successive_corrections(pool: PgPool) 
         1
     );
     // The versions between were true for no instant: the batch's instant shows the last.
-    let at_write = client
-        .get_measurement(pb::GetMeasurementRequest {
-            name: r[0].name.clone(),
-            as_of: now.update_time,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let at_write = ok(client.get_measurement(pb::GetMeasurementRequest {
+        name: r[0].name.clone(),
+        as_of: now.update_time,
+    }))
+    .await;
     assert_eq!(at_write, now);
     // Each correction is audited with the row before it.
     let befores: Vec<Option<serde_json::Value>> = sqlx::query_scalar(

@@ -9,7 +9,8 @@ use scpf_reports::pb::{self, IndicatorMeasure};
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::fixtures;
+use crate::support::paging::assert_pages_are_checked;
+use crate::support::{all_at_once, assert_invalid, fixtures, ok};
 use crate::{
     indicators::{client, create, returns, with_returns},
     support::{TestServer, assert_refused, count, rid},
@@ -58,11 +59,7 @@ fn get(name: &str, as_of: Option<prost_types::Timestamp>) -> pb::GetMeasurementR
 async fn a_measurement_is_recorded_and_read_back(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let mut client = client(&server);
-    let recorded = client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded = ok(client.record_measurement(record(RETURNS, women_2025()))).await;
     assert!(
         recorded
             .name
@@ -77,11 +74,7 @@ async fn a_measurement_is_recorded_and_read_back(pool: PgPool) {
     );
     assert_eq!(recorded.dimensions, dims(&[("sex", "female")]));
 
-    let read = client
-        .get_measurement(get(&recorded.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_measurement(get(&recorded.name, None))).await;
     assert_eq!(read, recorded);
     let key: String = sqlx::query_scalar("SELECT dimension_key FROM measurements")
         .fetch_one(&pool)
@@ -93,18 +86,15 @@ async fn a_measurement_is_recorded_and_read_back(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_measurement_may_have_only_a_target(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
-    let recorded = client(&server)
-        .record_measurement(record(
-            RETURNS,
-            pb::Measurement {
-                actual: String::new(),
-                target: "1600.250".into(),
-                ..women_2025()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded = ok(client(&server).record_measurement(record(
+        RETURNS,
+        pb::Measurement {
+            actual: String::new(),
+            target: "1600.250".into(),
+            ..women_2025()
+        },
+    )))
+    .await;
     assert_eq!(
         (recorded.target.as_str(), recorded.actual.as_str()),
         ("1600.25", "")
@@ -115,50 +105,32 @@ async fn a_measurement_may_have_only_a_target(pool: PgPool) {
 async fn recording_the_same_key_again_is_a_correction_and_history_keeps_the_first(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let mut client = client(&server);
-    let first = client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap()
-        .into_inner();
-    let corrected = client
-        .record_measurement(record(
-            RETURNS,
-            pb::Measurement {
-                actual: "1441".into(),
-                etag: first.etag.clone(),
-                ..women_2025()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.record_measurement(record(RETURNS, women_2025()))).await;
+    let corrected = ok(client.record_measurement(record(
+        RETURNS,
+        pb::Measurement {
+            actual: "1441".into(),
+            etag: first.etag.clone(),
+            ..women_2025()
+        },
+    )))
+    .await;
     assert_eq!(corrected.name, first.name);
     assert_eq!((corrected.revision, corrected.actual.as_str()), (2, "1441"));
     assert_eq!(corrected.create_time, first.create_time);
 
-    let then = client
-        .get_measurement(get(&first.name, first.update_time))
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(client.get_measurement(get(&first.name, first.update_time))).await;
     assert_eq!(then, first);
-    let listed_then = client
-        .list_measurements(pb::ListMeasurementsRequest {
-            parent: RETURNS.into(),
-            as_of: first.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .measurements;
+    let listed_then = ok(client.list_measurements(pb::ListMeasurementsRequest {
+        parent: RETURNS.into(),
+        as_of: first.update_time,
+        ..Default::default()
+    }))
+    .await
+    .measurements;
     assert_eq!(listed_then.len(), 1);
     assert_eq!(listed_then[0], first);
-    let now = client
-        .get_measurement(get(&first.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(client.get_measurement(get(&first.name, None))).await;
     assert_eq!(now, corrected);
     assert_eq!(count(&pool, "measurements").await, 1);
     assert_eq!(count(&pool, "measurement_versions").await, 2);
@@ -178,16 +150,8 @@ async fn recording_the_same_key_again_is_a_correction_and_history_keeps_the_firs
 async fn recording_the_same_figures_again_writes_no_revision(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let mut client = client(&server);
-    let first = client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap()
-        .into_inner();
-    let again = client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.record_measurement(record(RETURNS, women_2025()))).await;
+    let again = ok(client.record_measurement(record(RETURNS, women_2025()))).await;
     assert_eq!(again, first);
     assert_eq!(count(&pool, "measurement_versions").await, 1);
 }
@@ -216,11 +180,7 @@ async fn other_periods_and_dimension_values_are_other_measurements(pool: PgPool)
             ..women_2025()
         },
     ] {
-        let recorded = client
-            .record_measurement(record(RETURNS, m))
-            .await
-            .unwrap()
-            .into_inner();
+        let recorded = ok(client.record_measurement(record(RETURNS, m))).await;
         assert_eq!(recorded.revision, 1);
         names.insert(recorded.name);
     }
@@ -236,12 +196,7 @@ async fn a_measurement_of_an_unknown_indicator_is_refused_on_its_parent(pool: Pg
             women_2025(),
         ))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "UNKNOWN_INDICATOR",
-        Some("parent"),
-    );
+    assert_invalid(result, "UNKNOWN_INDICATOR", "parent");
     assert_eq!(count(&pool, "measurements").await, 0);
 }
 
@@ -249,11 +204,7 @@ async fn a_measurement_of_an_unknown_indicator_is_refused_on_its_parent(pool: Pg
 async fn an_unknown_measurement_is_not_found(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let mut client = client(&server);
-    let recorded = client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded = ok(client.record_measurement(record(RETURNS, women_2025()))).await;
     let result = client
         .get_measurement(get(&format!("{RETURNS}/measurements/nothing"), None))
         .await;
@@ -263,7 +214,7 @@ async fn an_unknown_measurement_is_not_found(pool: PgPool) {
     let result = client.get_measurement(get(&elsewhere, None)).await;
     assert_refused(result, Code::NotFound, "NOT_FOUND", None);
     let result = client.get_measurement(get(RETURNS, None)).await;
-    assert_refused(result, Code::InvalidArgument, "INVALID_NAME", Some("name"));
+    assert_invalid(result, "INVALID_NAME", "name");
 }
 
 #[sqlx::test(migrations = false)]
@@ -271,20 +222,18 @@ async fn invalid_measurements_are_refused_naming_the_field(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     fixtures::programme(&server, "o-remit", "o-remit").await;
     let mut client = client(&server);
-    client
-        .create_indicator(create(
-            "programmes/o-remit",
-            "digital-share",
-            pb::Indicator {
-                measure: IndicatorMeasure::Percentage as i32,
-                baseline: None,
-                cumulative: false,
-                dimensions: vec![],
-                ..returns()
-            },
-        ))
-        .await
-        .unwrap();
+    ok(client.create_indicator(create(
+        "programmes/o-remit",
+        "digital-share",
+        pb::Indicator {
+            measure: IndicatorMeasure::Percentage as i32,
+            baseline: None,
+            cumulative: false,
+            dimensions: vec![],
+            ..returns()
+        },
+    )))
+    .await;
     let with = |f: fn(&mut pb::Measurement)| {
         let mut m = women_2025();
         f(&mut m);
@@ -435,11 +384,7 @@ async fn a_replayed_recording_returns_the_same_response_and_writes_nothing(pool:
     let (server, _) = with_returns(&pool).await;
     let mut client = client(&server);
     let request = record(RETURNS, women_2025());
-    let first = client
-        .record_measurement(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.record_measurement(request.clone())).await;
     // A correction in between does not change what the replay answers.
     client
         .record_measurement(record(
@@ -451,11 +396,7 @@ async fn a_replayed_recording_returns_the_same_response_and_writes_nothing(pool:
         ))
         .await
         .unwrap();
-    let replay = client
-        .record_measurement(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let replay = ok(client.record_measurement(request.clone())).await;
     assert_eq!(replay, first);
     assert_eq!(count(&pool, "measurement_versions").await, 2);
 
@@ -475,22 +416,16 @@ async fn a_replayed_recording_returns_the_same_response_and_writes_nothing(pool:
 async fn a_correction_with_a_stale_etag_is_aborted(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let mut client = client(&server);
-    let first = client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap()
-        .into_inner();
-    client
-        .record_measurement(record(
-            RETURNS,
-            pb::Measurement {
-                actual: "1441".into(),
-                etag: first.etag.clone(),
-                ..women_2025()
-            },
-        ))
-        .await
-        .unwrap();
+    let first = ok(client.record_measurement(record(RETURNS, women_2025()))).await;
+    ok(client.record_measurement(record(
+        RETURNS,
+        pb::Measurement {
+            actual: "1441".into(),
+            etag: first.etag.clone(),
+            ..women_2025()
+        },
+    )))
+    .await;
     let stale = client
         .record_measurement(record(
             RETURNS,
@@ -556,16 +491,11 @@ async fn concurrent_recordings_of_one_key_become_successive_revisions(pool: PgPo
 async fn concurrent_calls_with_one_request_id_write_once(pool: PgPool) {
     let (server, _) = with_returns(&pool).await;
     let request = record(RETURNS, women_2025());
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let mut client = client(&server);
-        let request = request.clone();
-        calls.spawn(async move { client.record_measurement(request).await });
-    }
-    let mut responses = Vec::new();
-    while let Some(result) = calls.join_next().await {
-        responses.push(result.unwrap().unwrap().into_inner());
-    }
+    let responses = all_at_once(20, || {
+        let (mut client, request) = (client(&server), request.clone());
+        async move { client.record_measurement(request).await }
+    })
+    .await;
     assert!(responses.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(count(&pool, "measurement_versions").await, 1);
 }
@@ -578,31 +508,27 @@ async fn many(pool: &PgPool) -> TestServer {
         fixtures::programme(&server, programme, programme).await;
         for indicator in ["returns", "leaders"] {
             let parent = format!("programmes/{programme}/indicators/{indicator}");
-            client
-                .create_indicator(create(
-                    &format!("programmes/{programme}"),
-                    indicator,
-                    returns(),
-                ))
-                .await
-                .unwrap();
+            ok(client.create_indicator(create(
+                &format!("programmes/{programme}"),
+                indicator,
+                returns(),
+            )))
+            .await;
             for (start, end, verified) in [
                 ("2025-01-01", "2025-06-30", true),
                 ("2024-01-01", "2024-12-31", false),
                 ("2025-07-01", "2025-12-31", false),
             ] {
-                client
-                    .record_measurement(record(
-                        &parent,
-                        pb::Measurement {
-                            period_start: start.into(),
-                            period_end: end.into(),
-                            verified,
-                            ..women_2025()
-                        },
-                    ))
-                    .await
-                    .unwrap();
+                ok(client.record_measurement(record(
+                    &parent,
+                    pb::Measurement {
+                        period_start: start.into(),
+                        period_end: end.into(),
+                        verified,
+                        ..women_2025()
+                    },
+                )))
+                .await;
             }
         }
     }
@@ -615,17 +541,14 @@ async fn list_all(server: &TestServer, parent: &str, filter: &str) -> Vec<(Strin
     let mut out = Vec::new();
     let mut token = String::new();
     loop {
-        let page = client
-            .list_measurements(pb::ListMeasurementsRequest {
-                parent: parent.into(),
-                page_size: 2,
-                page_token: token.clone(),
-                filter: filter.into(),
-                as_of: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let page = ok(client.list_measurements(pb::ListMeasurementsRequest {
+            parent: parent.into(),
+            page_size: 2,
+            page_token: token.clone(),
+            filter: filter.into(),
+            as_of: None,
+        }))
+        .await;
         assert!(page.measurements.len() <= 2);
         for m in page.measurements {
             let indicator = m.name.split("/measurements/").next().unwrap().to_owned();
@@ -733,42 +656,30 @@ async fn list_requests_are_checked(pool: PgPool) {
                 ..Default::default()
             })
             .await;
-        assert_refused(result, Code::InvalidArgument, reason, Some(field));
+        assert_invalid(result, reason, field);
     }
-    let first = client
-        .list_measurements(pb::ListMeasurementsRequest {
+    assert_pages_are_checked(
+        &mut client,
+        pb::ListMeasurementsRequest {
             parent: "programmes/-/indicators/-".into(),
-            page_size: 2,
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let other_filter = client
-        .list_measurements(pb::ListMeasurementsRequest {
+        },
+        pb::ListMeasurementsRequest {
             parent: "programmes/-/indicators/-".into(),
-            page_size: 2,
-            page_token: first.next_page_token,
             filter: "verified = true".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_filter,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
+            ..Default::default()
+        },
+        2,
+        4,
+    )
+    .await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn an_indicator_update_keeps_its_measurements_valid(pool: PgPool) {
     let (server, indicator) = with_returns(&pool).await;
     let mut client = client(&server);
-    client
-        .record_measurement(record(RETURNS, women_2025()))
-        .await
-        .unwrap();
+    ok(client.record_measurement(record(RETURNS, women_2025()))).await;
     let update = |f: fn(&mut pb::Indicator)| {
         let mut i = indicator.clone();
         f(&mut i);
@@ -798,13 +709,9 @@ async fn an_indicator_update_keeps_its_measurements_valid(pool: PgPool) {
         ),
     ] {
         let result = client.update_indicator(request).await;
-        assert_refused(result, Code::InvalidArgument, reason, Some(field));
+        assert_invalid(result, reason, field);
     }
     // A dimension nobody uses can go.
-    let fewer = client
-        .update_indicator(update(|i| i.dimensions = vec!["sex".into()]))
-        .await
-        .unwrap()
-        .into_inner();
+    let fewer = ok(client.update_indicator(update(|i| i.dimensions = vec!["sex".into()]))).await;
     assert_eq!(fewer.dimensions, ["sex"]);
 }

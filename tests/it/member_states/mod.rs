@@ -5,16 +5,16 @@ use scpf_reports::pb::{
     self, CouncilActKind, OrganizationKind, member_state_service_client::MemberStateServiceClient,
 };
 use sqlx::PgPool;
-use tonic::{Code, transport::Channel};
+use tonic::transport::Channel;
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_invalid, ok, rid};
 
 fn client(server: &TestServer) -> MemberStateServiceClient<Channel> {
     MemberStateServiceClient::new(server.channel.clone())
 }
 
 async fn organization(server: &TestServer, id: &str, member_state: bool) {
-    server
+    ok(server
         .organizations()
         .create_organization(pb::CreateOrganizationRequest {
             organization_id: id.into(),
@@ -26,9 +26,8 @@ async fn organization(server: &TestServer, id: &str, member_state: bool) {
                 ..Default::default()
             }),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+    .await;
 }
 
 fn standing(name: &str) -> pb::MemberState {
@@ -79,11 +78,7 @@ async fn a_standing_is_kept_with_its_history(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     organization(&server, "belgium", true).await;
     let mut client = client(&server);
-    let created = client
-        .create_member_state(create(standing("memberStates/belgium")))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_member_state(create(standing("memberStates/belgium")))).await;
     assert_eq!(created.organization, "organizations/belgium");
     // Entries come back in a canonical order: the scale by year.
     let years: Vec<i32> = created.scale.iter().map(|e| e.year).collect();
@@ -99,31 +94,22 @@ async fn a_standing_is_kept_with_its_history(pool: PgPool) {
         date: "2025-11-27".into(),
         reference: "Resolution No. 1450".into(),
     });
-    let updated = client
-        .update_member_state(pb::UpdateMemberStateRequest {
-            member_state: Some(changed),
-            request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let updated = ok(client.update_member_state(pb::UpdateMemberStateRequest {
+        member_state: Some(changed),
+        request_id: rid(),
+    }))
+    .await;
     assert_eq!(updated.revision, 2);
     assert_eq!(updated.council_acts.len(), 2);
 
-    let then = client
-        .get_member_state(pb::GetMemberStateRequest {
-            name: "memberStates/belgium".into(),
-            as_of: created.update_time,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(client.get_member_state(pb::GetMemberStateRequest {
+        name: "memberStates/belgium".into(),
+        as_of: created.update_time,
+    }))
+    .await;
     assert_eq!(then, created);
-    let listed = client
-        .list_member_states(pb::ListMemberStatesRequest::default())
+    let listed = ok(client.list_member_states(pb::ListMemberStatesRequest::default()))
         .await
-        .unwrap()
-        .into_inner()
         .member_states;
     assert_eq!(listed, [updated]);
     let audited: i64 = sqlx::query_scalar(
@@ -143,21 +129,11 @@ async fn a_standing_needs_a_member_state_and_valid_entries(pool: PgPool) {
     let result = client
         .create_member_state(create(standing("memberStates/acme")))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "NOT_A_MEMBER_STATE",
-        Some("member_state.name"),
-    );
+    assert_invalid(result, "NOT_A_MEMBER_STATE", "member_state.name");
     let result = client
         .create_member_state(create(standing("memberStates/nowhere")))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "REFERENCE_NOT_FOUND",
-        Some("member_state.name"),
-    );
+    assert_invalid(result, "REFERENCE_NOT_FOUND", "member_state.name");
 
     organization(&server, "belgium", true).await;
     type Case = (fn(&mut pb::MemberState), &'static str, &'static str);
@@ -207,7 +183,7 @@ async fn a_standing_needs_a_member_state_and_valid_entries(pool: PgPool) {
         let mut m = standing("memberStates/belgium");
         change(&mut m);
         let result = client.create_member_state(create(m)).await;
-        assert_refused(result, Code::InvalidArgument, reason, Some(field));
+        assert_invalid(result, reason, field);
     }
     let written: i64 = sqlx::query_scalar("SELECT count(*) FROM member_state_versions")
         .fetch_one(&pool)

@@ -5,7 +5,10 @@ use scpf_reports::pb::{self, OrganizationKind};
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::paging::{assert_bad_filter, assert_page_tokens, every_name};
+use crate::support::{
+    TestServer, a_second_before, all_at_once, assert_invalid, assert_refused, ok, rid,
+};
 
 fn belgium() -> pb::Organization {
     pb::Organization {
@@ -37,25 +40,18 @@ async fn audit_count(pool: &PgPool) -> i64 {
 async fn an_organization_is_created_and_read_back(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = server.organizations();
-    let created = client
-        .create_organization(create("belgium", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_organization(create("belgium", belgium()))).await;
     assert_eq!(created.name, "organizations/belgium");
     assert_eq!(created.revision, 1);
     assert_eq!(created.etag, "r1");
     assert_eq!(created.country_code, "BE");
     assert!(created.create_time.is_some());
 
-    let read = client
-        .get_organization(pb::GetOrganizationRequest {
-            name: "organizations/belgium".into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_organization(pb::GetOrganizationRequest {
+        name: "organizations/belgium".into(),
+        as_of: None,
+    }))
+    .await;
     assert_eq!(read, created);
 }
 
@@ -76,10 +72,7 @@ async fn an_unknown_organization_is_not_found(pool: PgPool) {
 async fn a_taken_id_is_already_exists(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = server.organizations();
-    client
-        .create_organization(create("belgium", belgium()))
-        .await
-        .unwrap();
+    ok(client.create_organization(create("belgium", belgium()))).await;
     let again = client
         .create_organization(create("belgium", belgium()))
         .await;
@@ -167,16 +160,8 @@ async fn a_replayed_request_returns_the_same_response_and_writes_nothing(pool: P
     let server = TestServer::start(pool.clone()).await;
     let mut client = server.organizations();
     let request = create("belgium", belgium());
-    let first = client
-        .create_organization(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = client
-        .create_organization(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.create_organization(request.clone())).await;
+    let second = ok(client.create_organization(request)).await;
     assert_eq!(first, second);
     assert_eq!(audit_count(&pool).await, 1);
 }
@@ -186,7 +171,7 @@ async fn a_request_id_reused_for_another_payload_is_refused(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = server.organizations();
     let request = create("belgium", belgium());
-    client.create_organization(request.clone()).await.unwrap();
+    ok(client.create_organization(request.clone())).await;
     let other = pb::CreateOrganizationRequest {
         organization_id: "luxembourg".into(),
         ..request
@@ -199,21 +184,11 @@ async fn a_request_id_reused_for_another_payload_is_refused(pool: PgPool) {
 async fn fifty_concurrent_calls_with_one_request_id_write_once(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let request = create("belgium", belgium());
-    let mut calls = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let mut client = server.organizations();
-        let request = request.clone();
-        calls.spawn(async move {
-            client
-                .create_organization(request)
-                .await
-                .map(|r| r.into_inner())
-        });
-    }
-    let mut responses = Vec::new();
-    while let Some(result) = calls.join_next().await {
-        responses.push(result.unwrap().expect("every call succeeds"));
-    }
+    let responses = all_at_once(50, || {
+        let (mut client, request) = (server.organizations(), request.clone());
+        async move { client.create_organization(request).await }
+    })
+    .await;
     assert!(responses.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(audit_count(&pool).await, 1);
     let versions: i64 = sqlx::query_scalar("SELECT count(*) FROM organization_versions")
@@ -227,23 +202,16 @@ async fn fifty_concurrent_calls_with_one_request_id_write_once(pool: PgPool) {
 async fn an_update_with_a_stale_etag_is_aborted(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = server.organizations();
-    let created = client
-        .create_organization(create("belgium", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_organization(create("belgium", belgium()))).await;
     let renamed = pb::Organization {
         display_name: "Kingdom of Belgium".into(),
         ..created.clone()
     };
-    let updated = client
-        .update_organization(pb::UpdateOrganizationRequest {
-            organization: Some(renamed.clone()),
-            request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let updated = ok(client.update_organization(pb::UpdateOrganizationRequest {
+        organization: Some(renamed.clone()),
+        request_id: rid(),
+    }))
+    .await;
     assert_eq!((updated.revision, updated.etag.as_str()), (2, "r2"));
 
     // The first etag is stale now.
@@ -264,47 +232,32 @@ async fn an_update_with_a_stale_etag_is_aborted(pool: PgPool) {
 async fn history_reads_as_of_an_instant_return_what_was_true_then(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = server.organizations();
-    let created = client
-        .create_organization(create("belgium", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_organization(create("belgium", belgium()))).await;
     let first_instant = created.update_time;
-    client
-        .update_organization(pb::UpdateOrganizationRequest {
-            organization: Some(pb::Organization {
-                display_name: "Kingdom of Belgium".into(),
-                ..created.clone()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(client.update_organization(pb::UpdateOrganizationRequest {
+        organization: Some(pb::Organization {
+            display_name: "Kingdom of Belgium".into(),
+            ..created.clone()
+        }),
+        request_id: rid(),
+    }))
+    .await;
 
-    let then = client
-        .get_organization(pb::GetOrganizationRequest {
-            name: "organizations/belgium".into(),
-            as_of: first_instant,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(client.get_organization(pb::GetOrganizationRequest {
+        name: "organizations/belgium".into(),
+        as_of: first_instant,
+    }))
+    .await;
     assert_eq!(then, created);
-    let now = client
-        .get_organization(pb::GetOrganizationRequest {
-            name: "organizations/belgium".into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(client.get_organization(pb::GetOrganizationRequest {
+        name: "organizations/belgium".into(),
+        as_of: None,
+    }))
+    .await;
     assert_eq!(now.display_name, "Kingdom of Belgium");
 
     // Before it was created, it did not exist.
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = client
         .get_organization(pb::GetOrganizationRequest {
             name: "organizations/belgium".into(),
@@ -324,12 +277,7 @@ async fn history_reads_as_of_an_instant_return_what_was_true_then(pool: PgPool) 
             as_of: Some(future),
         })
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "AS_OF_IN_FUTURE",
-        Some("as_of"),
-    );
+    assert_invalid(result, "AS_OF_IN_FUTURE", "as_of");
 }
 
 #[sqlx::test(migrations = false)]
@@ -337,123 +285,42 @@ async fn lists_page_through_everything_and_tokens_are_checked(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut client = server.organizations();
     for i in 0..7 {
-        client
-            .create_organization(create(
-                &format!("donor-{i}"),
-                pb::Organization {
-                    display_name: format!("Donor {i}"),
-                    kind: OrganizationKind::Foundation as i32,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap();
+        ok(client.create_organization(create(
+            &format!("donor-{i}"),
+            pb::Organization {
+                display_name: format!("Donor {i}"),
+                kind: OrganizationKind::Foundation as i32,
+                ..Default::default()
+            },
+        )))
+        .await;
     }
-    client
-        .create_organization(create("belgium", belgium()))
-        .await
-        .unwrap();
+    ok(client.create_organization(create("belgium", belgium()))).await;
 
-    let mut names = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_organizations(pb::ListOrganizationsRequest {
-                page_size: 3,
-                page_token: token.clone(),
-                filter: "kind = FOUNDATION".into(),
-                as_of: None,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(page.organizations.len() <= 3);
-        names.extend(page.organizations.into_iter().map(|o| o.name));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let foundations = pb::ListOrganizationsRequest {
+        filter: "kind = FOUNDATION".into(),
+        ..Default::default()
+    };
+    let names = every_name(&mut client, foundations, 3).await;
     let expected: Vec<String> = (0..7).map(|i| format!("organizations/donor-{i}")).collect();
     assert_eq!(names, expected);
 
-    let first = client
-        .list_organizations(pb::ListOrganizationsRequest {
-            page_size: 3,
-            filter: "kind = FOUNDATION".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let token = first.next_page_token;
+    assert_page_tokens(
+        &mut client,
+        "kind = FOUNDATION",
+        "member_state = true",
+        3,
+        5,
+    )
+    .await;
 
-    let other_filter = client
-        .list_organizations(pb::ListOrganizationsRequest {
-            page_size: 3,
-            page_token: token.clone(),
-            filter: "member_state = true".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_filter,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
+    assert_bad_filter(&mut client, "colour = red").await;
 
-    let mut tampered = token.into_bytes();
-    tampered[5] ^= 1;
-    let tampered = client
-        .list_organizations(pb::ListOrganizationsRequest {
-            page_size: 3,
-            page_token: String::from_utf8_lossy(&tampered).into_owned(),
-            filter: "kind = FOUNDATION".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        tampered,
-        Code::InvalidArgument,
-        "INVALID_PAGE_TOKEN",
-        Some("page_token"),
-    );
-
-    let negative = client
-        .list_organizations(pb::ListOrganizationsRequest {
-            page_size: -1,
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        negative,
-        Code::InvalidArgument,
-        "INVALID_PAGE_SIZE",
-        Some("page_size"),
-    );
-
-    let bad_filter = client
-        .list_organizations(pb::ListOrganizationsRequest {
-            filter: "colour = red".into(),
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        bad_filter,
-        Code::InvalidArgument,
-        "INVALID_FILTER",
-        Some("filter"),
-    );
-
-    let member_states = client
-        .list_organizations(pb::ListOrganizationsRequest {
-            filter: "member_state = true".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let member_states = ok(client.list_organizations(pb::ListOrganizationsRequest {
+        filter: "member_state = true".into(),
+        ..Default::default()
+    }))
+    .await;
     let names: Vec<_> = member_states
         .organizations
         .iter()
@@ -466,11 +333,7 @@ async fn lists_page_through_everything_and_tokens_are_checked(pool: PgPool) {
 async fn concurrent_updates_become_successive_revisions(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut client = server.organizations();
-    let created = client
-        .create_organization(create("belgium", belgium()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_organization(create("belgium", belgium()))).await;
     // Hold the history clock so that both updates start together, then release them.
     let mut gate = pool.begin().await.unwrap();
     sqlx::query("SELECT pg_advisory_xact_lock($1)")

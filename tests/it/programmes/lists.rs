@@ -1,6 +1,7 @@
 //! Listing programmes: order, pages, page tokens and filters.
 
 use super::*;
+use crate::support::paging::{assert_page_tokens, every};
 
 #[sqlx::test(migrations = false)]
 async fn programmes_are_listed_by_name_a_page_at_a_time(pool: PgPool) {
@@ -10,44 +11,24 @@ async fn programmes_are_listed_by_name_a_page_at_a_time(pool: PgPool) {
     // Each programme has its own partners and countries, so a page that mixed them up shows.
     let countries = ["BE", "LU", "SN", "ML", "NE", "GM", "UA"];
     for (i, country) in countries.iter().enumerate().rev() {
-        programmes
-            .create_programme(create(
-                &format!("project-{i}"),
-                pb::Programme {
-                    country_codes: vec![(*country).into()],
-                    partners: if i % 2 == 0 {
-                        vec![partner("belgium", PartnerRole::Funding)]
-                    } else {
-                        vec![
-                            partner("fedasil", PartnerRole::Implementing),
-                            partner("enabel", PartnerRole::Extending),
-                        ]
-                    },
-                    ..bare(&format!("P{i}"))
+        ok(programmes.create_programme(create(
+            &format!("project-{i}"),
+            pb::Programme {
+                country_codes: vec![(*country).into()],
+                partners: if i % 2 == 0 {
+                    vec![partner("belgium", PartnerRole::Funding)]
+                } else {
+                    vec![
+                        partner("fedasil", PartnerRole::Implementing),
+                        partner("enabel", PartnerRole::Extending),
+                    ]
                 },
-            ))
-            .await
-            .unwrap();
+                ..bare(&format!("P{i}"))
+            },
+        )))
+        .await;
     }
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = programmes
-            .list_programmes(pb::ListProgrammesRequest {
-                page_size: 3,
-                page_token: token.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(page.programmes.len() <= 3);
-        seen.extend(page.programmes);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let seen = every(&mut programmes, pb::ListProgrammesRequest::default(), 3).await;
     let want: Vec<String> = (0..7).map(|i| format!("programmes/project-{i}")).collect();
     assert_eq!(names(&seen), want);
     for (i, p) in seen.iter().enumerate() {
@@ -67,73 +48,23 @@ async fn page_tokens_sizes_and_filters_are_checked(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut programmes = client(&server);
     for i in 0..4 {
-        programmes
-            .create_programme(create(
-                &format!("project-{i}"),
-                pb::Programme {
-                    country_codes: vec!["BE".into()],
-                    ..bare(&format!("P{i}"))
-                },
-            ))
-            .await
-            .unwrap();
+        ok(programmes.create_programme(create(
+            &format!("project-{i}"),
+            pb::Programme {
+                country_codes: vec!["BE".into()],
+                ..bare(&format!("P{i}"))
+            },
+        )))
+        .await;
     }
-    let first = programmes
-        .list_programmes(pb::ListProgrammesRequest {
-            page_size: 2,
-            filter: "country_code = BE".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let token = first.next_page_token;
-    assert!(!token.is_empty());
-
-    let other_filter = programmes
-        .list_programmes(pb::ListProgrammesRequest {
-            page_size: 2,
-            page_token: token.clone(),
-            filter: "country_code = LU".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        other_filter,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
-
-    let mut tampered = token.into_bytes();
-    tampered[5] ^= 1;
-    let tampered = programmes
-        .list_programmes(pb::ListProgrammesRequest {
-            page_size: 2,
-            page_token: String::from_utf8_lossy(&tampered).into_owned(),
-            filter: "country_code = BE".into(),
-            as_of: None,
-        })
-        .await;
-    assert_refused(
-        tampered,
-        Code::InvalidArgument,
-        "INVALID_PAGE_TOKEN",
-        Some("page_token"),
-    );
-
-    let negative = programmes
-        .list_programmes(pb::ListProgrammesRequest {
-            page_size: -5,
-            ..Default::default()
-        })
-        .await;
-    assert_refused(
-        negative,
-        Code::InvalidArgument,
-        "INVALID_PAGE_SIZE",
-        Some("page_size"),
-    );
+    assert_page_tokens(
+        &mut programmes,
+        "country_code = BE",
+        "country_code = LU",
+        2,
+        5,
+    )
+    .await;
 
     for bad in [
         "title = x",
@@ -145,12 +76,7 @@ async fn page_tokens_sizes_and_filters_are_checked(pool: PgPool) {
         "parent = \"organizations/belgium\"",
     ] {
         let result = programmes.list_programmes(list(bad)).await;
-        assert_refused(
-            result,
-            Code::InvalidArgument,
-            "INVALID_FILTER",
-            Some("filter"),
-        );
+        assert_invalid(result, "INVALID_FILTER", "filter");
     }
 
     for bad in [
@@ -160,7 +86,7 @@ async fn page_tokens_sizes_and_filters_are_checked(pool: PgPool) {
         "programmes/a/b",
     ] {
         let result = programmes.get_programme(get(bad)).await;
-        assert_refused(result, Code::InvalidArgument, "INVALID_NAME", Some("name"));
+        assert_invalid(result, "INVALID_NAME", "name");
     }
 }
 
@@ -185,18 +111,16 @@ async fn programmes_are_filtered_by_country_objective_and_parent(pool: PgPool) {
         ("o-remit", &["BE"], SrfObjective::RegularPathways, ""),
     ];
     for (id, countries, objective, parent) in recorded {
-        programmes
-            .create_programme(create(
-                id,
-                pb::Programme {
-                    country_codes: countries.iter().map(|c| (*c).into()).collect(),
-                    srf_objective: objective as i32,
-                    parent: parent.into(),
-                    ..bare(id)
-                },
-            ))
-            .await
-            .unwrap();
+        ok(programmes.create_programme(create(
+            id,
+            pb::Programme {
+                country_codes: countries.iter().map(|c| (*c).into()).collect(),
+                srf_objective: objective as i32,
+                parent: parent.into(),
+                ..bare(id)
+            },
+        )))
+        .await;
     }
     let cases: &[(&str, &[&str])] = &[
         (
@@ -239,11 +163,8 @@ async fn programmes_are_filtered_by_country_objective_and_parent(pool: PgPool) {
         ),
     ];
     for (filter, want) in cases {
-        let got = programmes
-            .list_programmes(list(filter))
+        let got = ok(programmes.list_programmes(list(filter)))
             .await
-            .unwrap()
-            .into_inner()
             .programmes;
         assert_eq!(names(&got), *want, "{filter}");
     }

@@ -7,7 +7,8 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, count, rid};
+use crate::support::paging::{Filtered, names};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
 
 mod lists;
 mod refusals;
@@ -24,7 +25,7 @@ async fn organizations(server: &TestServer) {
         ("fedasil", "Fedasil", OrganizationKind::OtherPublicSector),
         ("enabel", "Enabel", OrganizationKind::OtherPublicSector),
     ] {
-        orgs.create_organization(pb::CreateOrganizationRequest {
+        ok(orgs.create_organization(pb::CreateOrganizationRequest {
             organization_id: id.into(),
             organization: Some(pb::Organization {
                 display_name: name.into(),
@@ -32,9 +33,8 @@ async fn organizations(server: &TestServer) {
                 ..Default::default()
             }),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }))
+        .await;
     }
 }
 
@@ -96,14 +96,7 @@ fn get(name: &str) -> pb::GetProgrammeRequest {
 }
 
 fn list(filter: &str) -> pb::ListProgrammesRequest {
-    pb::ListProgrammesRequest {
-        filter: filter.into(),
-        ..Default::default()
-    }
-}
-
-fn names(programmes: &[pb::Programme]) -> Vec<&str> {
-    programmes.iter().map(|p| p.name.as_str()).collect()
+    Filtered::filtered(filter)
 }
 
 #[sqlx::test(migrations = false)]
@@ -111,24 +104,21 @@ async fn a_programme_is_created_with_partners_and_countries_and_read_back(pool: 
     let server = TestServer::start(pool).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    let created = programmes
-        .create_programme(create(
-            "o-remit",
-            pb::Programme {
-                name: "ignored".into(),
-                // Countries come back sorted; partners in the order given.
-                country_codes: vec!["SN".into(), "BE".into(), "CD".into()],
-                partners: vec![
-                    partner("enabel", PartnerRole::Implementing),
-                    partner("belgium", PartnerRole::Funding),
-                    partner("belgium", PartnerRole::Accountable),
-                ],
-                ..o_remit()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(programmes.create_programme(create(
+        "o-remit",
+        pb::Programme {
+            name: "ignored".into(),
+            // Countries come back sorted; partners in the order given.
+            country_codes: vec!["SN".into(), "BE".into(), "CD".into()],
+            partners: vec![
+                partner("enabel", PartnerRole::Implementing),
+                partner("belgium", PartnerRole::Funding),
+                partner("belgium", PartnerRole::Accountable),
+            ],
+            ..o_remit()
+        },
+    )))
+    .await;
     assert_eq!(created.name, "programmes/o-remit");
     assert_eq!(created.country_codes, ["BE", "CD", "SN"]);
     assert_eq!(
@@ -145,25 +135,18 @@ async fn a_programme_is_created_with_partners_and_countries_and_read_back(pool: 
         (created.start_date.as_str(), created.end_date.as_str()),
         ("2025-01-01", "2028-12-31")
     );
-    let read = programmes
-        .get_programme(get("programmes/o-remit"))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(programmes.get_programme(get("programmes/o-remit"))).await;
     assert_eq!(read, created);
 
     // Everything optional may be left out, and a programme may belong to another.
-    let child = programmes
-        .create_programme(create(
-            "o-remit-senegal",
-            pb::Programme {
-                parent: "programmes/o-remit".into(),
-                ..bare("O-REMIT-SN")
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let child = ok(programmes.create_programme(create(
+        "o-remit-senegal",
+        pb::Programme {
+            parent: "programmes/o-remit".into(),
+            ..bare("O-REMIT-SN")
+        },
+    )))
+    .await;
     assert_eq!(child.parent, "programmes/o-remit");
     assert!(child.country_codes.is_empty() && child.partners.is_empty());
     assert_eq!(child.srf_objective, SrfObjective::Unspecified as i32);
@@ -171,11 +154,7 @@ async fn a_programme_is_created_with_partners_and_countries_and_read_back(pool: 
         (child.start_date.as_str(), child.end_date.as_str()),
         ("", "")
     );
-    let read = programmes
-        .get_programme(get("programmes/o-remit-senegal"))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(programmes.get_programme(get("programmes/o-remit-senegal"))).await;
     assert_eq!(read, child);
 }
 
@@ -198,10 +177,7 @@ async fn an_unknown_programme_is_not_found(pool: PgPool) {
 async fn a_taken_programme_id_is_already_exists(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut programmes = client(&server);
-    programmes
-        .create_programme(create("conex", bare("CONEX")))
-        .await
-        .unwrap();
+    ok(programmes.create_programme(create("conex", bare("CONEX")))).await;
     let again = programmes
         .create_programme(create("conex", bare("CONEX-2")))
         .await;
@@ -215,16 +191,8 @@ async fn a_replayed_create_returns_the_same_programme_and_writes_nothing(pool: P
     organizations(&server).await;
     let mut programmes = client(&server);
     let request = create("o-remit", o_remit());
-    let first = programmes
-        .create_programme(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = programmes
-        .create_programme(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(programmes.create_programme(request.clone())).await;
+    let second = ok(programmes.create_programme(request)).await;
     assert_eq!(first, second);
     assert_eq!(count(&pool, "programme_versions").await, 1);
     assert_eq!(count(&pool, "programme_partners").await, 2);
@@ -236,7 +204,7 @@ async fn a_request_id_reused_for_another_programme_is_refused(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut programmes = client(&server);
     let request = create("conex", bare("CONEX"));
-    programmes.create_programme(request.clone()).await.unwrap();
+    ok(programmes.create_programme(request.clone())).await;
     let other = pb::CreateProgrammeRequest {
         programme_id: "conex-2".into(),
         ..request
@@ -251,21 +219,13 @@ async fn an_update_writes_a_new_revision_and_a_stale_etag_is_aborted(pool: PgPoo
     let server = TestServer::start(pool.clone()).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    let created = programmes
-        .create_programme(create("o-remit", o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(programmes.create_programme(create("o-remit", o_remit()))).await;
     let request = update(pb::Programme {
         country_codes: vec!["LU".into(), "BE".into()],
         partners: vec![partner("fedasil", PartnerRole::Implementing)],
         ..created.clone()
     });
-    let updated = programmes
-        .update_programme(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let updated = ok(programmes.update_programme(request.clone())).await;
     assert_eq!((updated.revision, updated.etag.as_str()), (2, "r2"));
     assert_eq!(updated.country_codes, ["BE", "LU"]);
     assert_eq!(
@@ -275,11 +235,7 @@ async fn an_update_writes_a_new_revision_and_a_stale_etag_is_aborted(pool: PgPoo
     assert_eq!(updated.create_time, created.create_time);
 
     // Replaying the update answers as before, though its etag is stale by now.
-    let replayed = programmes
-        .update_programme(request)
-        .await
-        .unwrap()
-        .into_inner();
+    let replayed = ok(programmes.update_programme(request)).await;
     assert_eq!(replayed, updated);
 
     let stale = programmes
@@ -300,21 +256,14 @@ async fn an_update_that_changes_nothing_writes_nothing(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    let created = programmes
-        .create_programme(create("o-remit", o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(programmes.create_programme(create("o-remit", o_remit()))).await;
     let audits = count(&pool, "audit_events").await;
     // The same countries in another order are the same programme.
-    let same = programmes
-        .update_programme(update(pb::Programme {
-            country_codes: vec!["CD".into(), "BE".into()],
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let same = ok(programmes.update_programme(update(pb::Programme {
+        country_codes: vec!["CD".into(), "BE".into()],
+        ..created.clone()
+    })))
+    .await;
     assert_eq!(same, created);
     assert_eq!(count(&pool, "programme_versions").await, 1);
     assert_eq!(count(&pool, "audit_events").await, audits);
@@ -322,11 +271,7 @@ async fn an_update_that_changes_nothing_writes_nothing(pool: PgPool) {
     // Reordering partners is a change: their order is kept.
     let mut reordered = created.clone();
     reordered.partners.reverse();
-    let updated = programmes
-        .update_programme(update(reordered.clone()))
-        .await
-        .unwrap()
-        .into_inner();
+    let updated = ok(programmes.update_programme(update(reordered.clone()))).await;
     assert_eq!(updated.revision, 2);
     assert_eq!(updated.partners, reordered.partners);
 }
@@ -336,28 +281,20 @@ async fn every_programme_mutation_is_audited_with_before_and_after(pool: PgPool)
     let server = TestServer::start(pool).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    let created = programmes
-        .create_programme(create("o-remit", o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
-    programmes
-        .update_programme(update(pb::Programme {
-            partners: vec![partner("fedasil", PartnerRole::Implementing)],
-            ..created
-        }))
-        .await
-        .unwrap();
-    let events = server
+    let created = ok(programmes.create_programme(create("o-remit", o_remit()))).await;
+    ok(programmes.update_programme(update(pb::Programme {
+        partners: vec![partner("fedasil", PartnerRole::Implementing)],
+        ..created
+    })))
+    .await;
+    let events = ok(server
         .audit()
         .list_audit_events(pb::ListAuditEventsRequest {
             filter: "resource = \"programmes/o-remit\"".into(),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+        }))
+    .await
+    .audit_events;
     let methods: Vec<_> = events.iter().map(|e| e.method.as_str()).collect();
     assert_eq!(
         methods,
@@ -385,61 +322,38 @@ async fn reads_as_of_an_instant_return_the_old_partners_and_countries(pool: PgPo
     let server = TestServer::start(pool).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    let created = programmes
-        .create_programme(create("o-remit", o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
-    let updated = programmes
-        .update_programme(update(pb::Programme {
-            country_codes: vec!["LU".into()],
-            partners: vec![partner("fedasil", PartnerRole::Implementing)],
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(programmes.create_programme(create("o-remit", o_remit()))).await;
+    let updated = ok(programmes.update_programme(update(pb::Programme {
+        country_codes: vec!["LU".into()],
+        partners: vec![partner("fedasil", PartnerRole::Implementing)],
+        ..created.clone()
+    })))
+    .await;
 
-    let then = programmes
-        .get_programme(pb::GetProgrammeRequest {
-            name: "programmes/o-remit".into(),
-            as_of: created.update_time,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(programmes.get_programme(pb::GetProgrammeRequest {
+        name: "programmes/o-remit".into(),
+        as_of: created.update_time,
+    }))
+    .await;
     assert_eq!(then, created);
     assert_eq!(then.country_codes, ["BE", "CD"]);
-    let now = programmes
-        .get_programme(get("programmes/o-remit"))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(programmes.get_programme(get("programmes/o-remit"))).await;
     assert_eq!(now, updated);
 
-    let listed_then = programmes
-        .list_programmes(pb::ListProgrammesRequest {
-            filter: "country_code = \"BE\"".into(),
-            as_of: created.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .programmes;
+    let listed_then = ok(programmes.list_programmes(pb::ListProgrammesRequest {
+        filter: "country_code = \"BE\"".into(),
+        as_of: created.update_time,
+        ..Default::default()
+    }))
+    .await
+    .programmes;
     assert_eq!(listed_then, std::slice::from_ref(&created));
-    let listed_now = programmes
-        .list_programmes(list("country_code = \"BE\""))
+    let listed_now = ok(programmes.list_programmes(list("country_code = \"BE\"")))
         .await
-        .unwrap()
-        .into_inner()
         .programmes;
     assert!(listed_now.is_empty());
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = programmes
         .get_programme(pb::GetProgrammeRequest {
             name: "programmes/o-remit".into(),

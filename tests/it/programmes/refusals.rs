@@ -7,10 +7,7 @@ async fn invalid_programmes_are_refused_naming_the_field(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    programmes
-        .create_programme(create("west-africa", bare("WA")))
-        .await
-        .unwrap();
+    ok(programmes.create_programme(create("west-africa", bare("WA")))).await;
     let with = |f: &dyn Fn(&mut pb::Programme)| {
         let mut p = o_remit();
         f(&mut p);
@@ -185,11 +182,7 @@ async fn invalid_updates_are_refused_naming_the_field(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     organizations(&server).await;
     let mut programmes = client(&server);
-    let created = programmes
-        .create_programme(create("o-remit", o_remit()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(programmes.create_programme(create("o-remit", o_remit()))).await;
     let with = |f: &dyn Fn(&mut pb::Programme)| {
         let mut p = created.clone();
         f(&mut p);
@@ -245,31 +238,23 @@ async fn invalid_updates_are_refused_naming_the_field(pool: PgPool) {
 async fn a_parent_that_would_close_a_loop_is_refused(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut programmes = client(&server);
-    let region = programmes
-        .create_programme(create("west-africa", bare("WA")))
-        .await
-        .unwrap()
-        .into_inner();
-    programmes
-        .create_programme(create(
-            "senegal",
-            pb::Programme {
-                parent: "programmes/west-africa".into(),
-                ..bare("SN")
-            },
-        ))
-        .await
-        .unwrap();
-    programmes
-        .create_programme(create(
-            "dakar",
-            pb::Programme {
-                parent: "programmes/senegal".into(),
-                ..bare("DKR")
-            },
-        ))
-        .await
-        .unwrap();
+    let region = ok(programmes.create_programme(create("west-africa", bare("WA")))).await;
+    ok(programmes.create_programme(create(
+        "senegal",
+        pb::Programme {
+            parent: "programmes/west-africa".into(),
+            ..bare("SN")
+        },
+    )))
+    .await;
+    ok(programmes.create_programme(create(
+        "dakar",
+        pb::Programme {
+            parent: "programmes/senegal".into(),
+            ..bare("DKR")
+        },
+    )))
+    .await;
     for parent in [
         "programmes/dakar",
         "programmes/senegal",
@@ -281,28 +266,16 @@ async fn a_parent_that_would_close_a_loop_is_refused(pool: PgPool) {
                 ..region.clone()
             }))
             .await;
-        assert_refused(
-            result,
-            Code::InvalidArgument,
-            "PARENT_CYCLE",
-            Some("programme.parent"),
-        );
+        assert_invalid(result, "PARENT_CYCLE", "programme.parent");
     }
     assert_eq!(count(&pool, "programme_versions").await, 3);
 
     // Moving a branch elsewhere in the tree is fine.
-    let sahel = programmes
-        .create_programme(create("sahel", bare("SAHEL")))
-        .await
-        .unwrap()
-        .into_inner();
-    let moved = programmes
-        .update_programme(update(pb::Programme {
-            parent: "programmes/dakar".into(),
-            ..sahel
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let sahel = ok(programmes.create_programme(create("sahel", bare("SAHEL")))).await;
+    let moved = ok(programmes.update_programme(update(pb::Programme {
+        parent: "programmes/dakar".into(),
+        ..sahel
+    })))
+    .await;
     assert_eq!(moved.parent, "programmes/dakar");
 }

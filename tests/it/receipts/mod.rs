@@ -4,9 +4,10 @@ use scpf_reports::pb;
 use sqlx::PgPool;
 use tonic::Code;
 
+use crate::support::paging::every;
 use crate::{
     contributions::fixtures::{Client, belgium, client, count, create, money, setup},
-    support::{assert_refused, rid},
+    support::{assert_invalid, assert_refused, ok, rid},
 };
 
 const BELGIUM: &str = "contributions/belgium-2025-2028";
@@ -14,10 +15,7 @@ const BELGIUM: &str = "contributions/belgium-2025-2028";
 async fn with_belgium(pool: &PgPool) -> (crate::support::TestServer, Client) {
     let server = setup(pool).await;
     let mut client = client(&server);
-    client
-        .create_contribution(create("belgium-2025-2028", belgium()))
-        .await
-        .unwrap();
+    ok(client.create_contribution(create("belgium-2025-2028", belgium()))).await;
     (server, client)
 }
 
@@ -57,11 +55,7 @@ fn get(name: &str, as_of: Option<prost_types::Timestamp>) -> pb::GetReceiptReque
 async fn a_receipt_is_recorded_and_read_back(pool: PgPool) {
     let (_server, mut client) = with_belgium(&pool).await;
     let request = record(BELGIUM, receipt("2025-07-15", "EUR", "1000000"));
-    let recorded = client
-        .record_receipt(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded = ok(client.record_receipt(request.clone())).await;
     assert!(
         recorded
             .name
@@ -70,15 +64,11 @@ async fn a_receipt_is_recorded_and_read_back(pool: PgPool) {
     assert_eq!(recorded.amount, money("EUR", "1000000.00"));
     assert_eq!((recorded.revision, recorded.etag.as_str()), (1, "r1"));
     assert!(!recorded.withdrawn);
-    let read = client
-        .get_receipt(get(&recorded.name, None))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(client.get_receipt(get(&recorded.name, None))).await;
     assert_eq!(read, recorded);
 
     // A retry is the same receipt, not a second one.
-    let again = client.record_receipt(request).await.unwrap().into_inner();
+    let again = ok(client.record_receipt(request)).await;
     assert_eq!(again, recorded);
     assert_eq!(count(&pool, "receipts").await, 1);
 }
@@ -93,11 +83,8 @@ async fn receipts_of_unknown_contributions_or_names_are_not_found(pool: PgPool) 
         ))
         .await;
     assert_refused(result, Code::NotFound, "NOT_FOUND", None);
-    let recorded = client
-        .record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1.00")))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded =
+        ok(client.record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1.00")))).await;
     let result = client
         .get_receipt(get(&format!("{BELGIUM}/receipts/nothing"), None))
         .await;
@@ -116,7 +103,7 @@ async fn receipts_of_unknown_contributions_or_names_are_not_found(pool: PgPool) 
         .await;
     assert_refused(result, Code::NotFound, "NOT_FOUND", None);
     let result = client.get_receipt(get("receipts/x", None)).await;
-    assert_refused(result, Code::InvalidArgument, "INVALID_NAME", Some("name"));
+    assert_invalid(result, "INVALID_NAME", "name");
 }
 
 #[sqlx::test(migrations = false)]
@@ -182,11 +169,9 @@ async fn invalid_receipts_are_refused_naming_the_field(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_correction_is_a_new_revision_and_the_earlier_one_stays_readable(pool: PgPool) {
     let (server, mut client) = with_belgium(&pool).await;
-    let recorded = client
-        .record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00")))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded =
+        ok(client.record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00"))))
+            .await;
     let fixed = pb::Receipt {
         received_date: "2025-07-16".into(),
         amount: money("EUR", "999980.00"),
@@ -194,38 +179,29 @@ async fn a_correction_is_a_new_revision_and_the_earlier_one_stays_readable(pool:
     };
     let request = correct(fixed, "Bank charges deducted; value date corrected");
     let request_id = request.request_id.clone();
-    let corrected = client.correct_receipt(request).await.unwrap().into_inner();
+    let corrected = ok(client.correct_receipt(request)).await;
     assert_eq!((corrected.revision, corrected.etag.as_str()), (2, "r2"));
     assert_eq!(corrected.amount, money("EUR", "999980.00"));
 
-    let then = client
-        .get_receipt(get(&recorded.name, recorded.update_time))
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(client.get_receipt(get(&recorded.name, recorded.update_time))).await;
     assert_eq!(then, recorded);
-    let listed_then = client
-        .list_receipts(pb::ListReceiptsRequest {
-            parent: BELGIUM.into(),
-            as_of: recorded.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts;
+    let listed_then = ok(client.list_receipts(pb::ListReceiptsRequest {
+        parent: BELGIUM.into(),
+        as_of: recorded.update_time,
+        ..Default::default()
+    }))
+    .await
+    .receipts;
     assert_eq!(listed_then, std::slice::from_ref(&recorded));
 
-    let events = server
+    let events = ok(server
         .audit()
         .list_audit_events(pb::ListAuditEventsRequest {
             filter: format!("request_id = \"{request_id}\""),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+        }))
+    .await
+    .audit_events;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].resource, recorded.name);
     assert_eq!(
@@ -239,11 +215,7 @@ async fn a_correction_is_a_new_revision_and_the_earlier_one_stays_readable(pool:
 
     // Correcting to the same values writes nothing.
     let versions = count(&pool, "receipt_versions").await;
-    let same = client
-        .correct_receipt(correct(corrected.clone(), "Checked"))
-        .await
-        .unwrap()
-        .into_inner();
+    let same = ok(client.correct_receipt(correct(corrected.clone(), "Checked"))).await;
     assert_eq!(same, corrected);
     assert_eq!(count(&pool, "receipt_versions").await, versions);
 }
@@ -251,21 +223,17 @@ async fn a_correction_is_a_new_revision_and_the_earlier_one_stays_readable(pool:
 #[sqlx::test(migrations = false)]
 async fn a_correction_with_a_stale_etag_is_aborted(pool: PgPool) {
     let (_server, mut client) = with_belgium(&pool).await;
-    let recorded = client
-        .record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00")))
-        .await
-        .unwrap()
-        .into_inner();
-    client
-        .correct_receipt(correct(
-            pb::Receipt {
-                reference: "BNP-123".into(),
-                ..recorded.clone()
-            },
-            "Reference",
-        ))
-        .await
-        .unwrap();
+    let recorded =
+        ok(client.record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00"))))
+            .await;
+    ok(client.correct_receipt(correct(
+        pb::Receipt {
+            reference: "BNP-123".into(),
+            ..recorded.clone()
+        },
+        "Reference",
+    )))
+    .await;
     let stale = pb::Receipt {
         reference: "BNP-456".into(),
         ..recorded
@@ -277,13 +245,11 @@ async fn a_correction_with_a_stale_etag_is_aborted(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_correction_needs_a_reason_and_keeps_the_currency(pool: PgPool) {
     let (_server, mut client) = with_belgium(&pool).await;
-    let recorded = client
-        .record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00")))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded =
+        ok(client.record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00"))))
+            .await;
     let result = client.correct_receipt(correct(recorded.clone(), "")).await;
-    assert_refused(result, Code::InvalidArgument, "REQUIRED", Some("reason"));
+    assert_invalid(result, "REQUIRED", "reason");
     let result = client
         .correct_receipt(correct(
             pb::Receipt {
@@ -293,12 +259,7 @@ async fn a_correction_needs_a_reason_and_keeps_the_currency(pool: PgPool) {
             "Currency",
         ))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "CURRENCY_MISMATCH",
-        Some("receipt.amount.currency_code"),
-    );
+    assert_invalid(result, "CURRENCY_MISMATCH", "receipt.amount.currency_code");
     let unknown = pb::Receipt {
         name: format!("{BELGIUM}/receipts/nothing"),
         ..recorded
@@ -310,40 +271,29 @@ async fn a_correction_needs_a_reason_and_keeps_the_currency(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn a_withdrawn_receipt_is_kept_and_marked(pool: PgPool) {
     let (_server, mut client) = with_belgium(&pool).await;
-    let recorded = client
-        .record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00")))
-        .await
-        .unwrap()
-        .into_inner();
-    let withdrawn = client
-        .correct_receipt(correct(
-            pb::Receipt {
-                withdrawn: true,
-                ..recorded.clone()
-            },
-            "Recorded twice",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let recorded =
+        ok(client.record_receipt(record(BELGIUM, receipt("2025-07-15", "EUR", "1000000.00"))))
+            .await;
+    let withdrawn = ok(client.correct_receipt(correct(
+        pb::Receipt {
+            withdrawn: true,
+            ..recorded.clone()
+        },
+        "Recorded twice",
+    )))
+    .await;
     assert!(withdrawn.withdrawn);
     let listed = |filter: &str| pb::ListReceiptsRequest {
         parent: BELGIUM.into(),
         filter: filter.into(),
         ..Default::default()
     };
-    let active = client
-        .list_receipts(listed("withdrawn = false"))
+    let active = ok(client.list_receipts(listed("withdrawn = false")))
         .await
-        .unwrap()
-        .into_inner()
         .receipts;
     assert!(active.is_empty());
-    let all = client
-        .list_receipts(listed("withdrawn = true"))
+    let all = ok(client.list_receipts(listed("withdrawn = true")))
         .await
-        .unwrap()
-        .into_inner()
         .receipts;
     assert_eq!(all, [withdrawn]);
 }
@@ -351,16 +301,14 @@ async fn a_withdrawn_receipt_is_kept_and_marked(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn receipts_are_listed_by_date_for_one_or_every_contribution(pool: PgPool) {
     let (_server, mut client) = with_belgium(&pool).await;
-    client
-        .create_contribution(create(
-            "luxembourg-2025",
-            pb::Contribution {
-                donor: "organizations/luxembourg".into(),
-                ..belgium()
-            },
-        ))
-        .await
-        .unwrap();
+    ok(client.create_contribution(create(
+        "luxembourg-2025",
+        pb::Contribution {
+            donor: "organizations/luxembourg".into(),
+            ..belgium()
+        },
+    )))
+    .await;
     let luxembourg = "contributions/luxembourg-2025";
     for (parent, date) in [
         (BELGIUM, "2026-07-01"),
@@ -369,10 +317,7 @@ async fn receipts_are_listed_by_date_for_one_or_every_contribution(pool: PgPool)
         (luxembourg, "2027-01-10"),
         (BELGIUM, "2027-07-01"),
     ] {
-        client
-            .record_receipt(record(parent, receipt(date, "EUR", "1000000.00")))
-            .await
-            .unwrap();
+        ok(client.record_receipt(record(parent, receipt(date, "EUR", "1000000.00")))).await;
     }
     let list =
         |parent: &str, filter: &str, page_size: i32, page_token: String| pb::ListReceiptsRequest {
@@ -386,29 +331,18 @@ async fn receipts_are_listed_by_date_for_one_or_every_contribution(pool: PgPool)
         receipts.iter().map(|r| r.received_date.clone()).collect()
     };
 
-    let belgium = client
-        .list_receipts(list(BELGIUM, "", 0, String::new()))
+    let belgium = ok(client.list_receipts(list(BELGIUM, "", 0, String::new())))
         .await
-        .unwrap()
-        .into_inner()
         .receipts;
     assert_eq!(dates(&belgium), ["2025-07-15", "2026-07-01", "2027-07-01"]);
     assert!(belgium.iter().all(|r| r.name.starts_with(BELGIUM)));
 
-    let mut every = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = client
-            .list_receipts(list("contributions/-", "", 2, token))
-            .await
-            .unwrap()
-            .into_inner();
-        every.extend(page.receipts);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let every = every(
+        &mut client,
+        list("contributions/-", "", 0, String::new()),
+        2,
+    )
+    .await;
     assert_eq!(
         dates(&every),
         [
@@ -420,40 +354,23 @@ async fn receipts_are_listed_by_date_for_one_or_every_contribution(pool: PgPool)
         ]
     );
 
-    let recent = client
-        .list_receipts(list(
-            "contributions/-",
-            r#"received_date >= "2026-01-01" AND received_date < "2027-07-01""#,
-            0,
-            String::new(),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts;
+    let recent = ok(client.list_receipts(list(
+        "contributions/-",
+        r#"received_date >= "2026-01-01" AND received_date < "2027-07-01""#,
+        0,
+        String::new(),
+    )))
+    .await
+    .receipts;
     assert_eq!(dates(&recent), ["2026-07-01", "2027-01-10"]);
 
-    let first = client
-        .list_receipts(list("contributions/-", "", 2, String::new()))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(client.list_receipts(list("contributions/-", "", 2, String::new()))).await;
     let result = client
         .list_receipts(list(BELGIUM, "", 2, first.next_page_token))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "PAGE_TOKEN_MISMATCH",
-        Some("page_token"),
-    );
+    assert_invalid(result, "PAGE_TOKEN_MISMATCH", "page_token");
     let result = client
         .list_receipts(list(BELGIUM, "amount > 5", 0, String::new()))
         .await;
-    assert_refused(
-        result,
-        Code::InvalidArgument,
-        "INVALID_FILTER",
-        Some("filter"),
-    );
+    assert_invalid(result, "INVALID_FILTER", "filter");
 }

@@ -28,7 +28,10 @@ use super::{
     process::ServerProcess,
     scale,
 };
-use crate::{reports::fixture::World, support::rid};
+use crate::{
+    reports::fixture::World,
+    support::{ok, rid},
+};
 
 /// Countries programmes are spread over.
 const COUNTRIES: [&str; 40] = [
@@ -41,12 +44,7 @@ const COUNTRIES: [&str; 40] = [
 const SESSION: &str = "sessions/36";
 
 async fn session(w: &mut World) {
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
 }
 
 /// An HTTP/2 connection of a raw client, whose streams the test drives by hand.
@@ -126,19 +124,17 @@ async fn a_viewers_worst_filters_do_not_starve_other_callers(pool: PgPool) {
         let countries: Vec<String> = (0..(3 + i % 6))
             .map(|k| COUNTRIES[(i * 7 + k * 3) % COUNTRIES.len()].to_owned())
             .collect();
-        w.programmes
-            .create_programme(pb::CreateProgrammeRequest {
-                programme_id: format!("p-{i:05}"),
-                programme: Some(pb::Programme {
-                    code: format!("P{i:05}"),
-                    title: format!("Programme {i}"),
-                    country_codes: countries,
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
+        ok(w.programmes.create_programme(pb::CreateProgrammeRequest {
+            programme_id: format!("p-{i:05}"),
+            programme: Some(pb::Programme {
+                code: format!("P{i:05}"),
+                title: format!("Programme {i}"),
+                country_codes: countries,
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await;
     }
     drop(w);
     // At the caps: as many conditions as allowed, on the field that was once a subquery each,
@@ -396,27 +392,19 @@ async fn large_report(pool: PgPool, commitments: usize) -> String {
     w.rate("EUR", "USD", "2025-06", "1.0850").await;
     let written = w.belgian_commitments(0..commitments).await;
     assert_eq!(written, commitments as i64);
-    let report = w
-        .reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: SESSION.into(),
-            request_id: rid(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = ok(w.reports.generate_report(pb::GenerateReportRequest {
+        parent: SESSION.into(),
+        request_id: rid(),
+        ..Default::default()
+    }))
+    .await;
     // The stored content counts the schedules; every export lists them all, so each export
     // is as large as the number of commitments.
-    let full = w
-        .reports
-        .get_report(pb::GetReportRequest {
-            name: report.name.clone(),
-            view: pb::ReportView::Full.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let full = ok(w.reports.get_report(pb::GetReportRequest {
+        name: report.name.clone(),
+        view: pb::ReportView::Full.into(),
+    }))
+    .await;
     let schedules = full
         .content
         .and_then(|c| c.multi_year_commitments)
@@ -446,21 +434,15 @@ async fn a_large_report_gives_its_memory_back(pool: PgPool) {
     reports.get_report(read(report.clone())).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = status_mib(pid, "VmRSS");
-    let generated = reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: SESSION.into(),
-            request_id: rid(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let generated = ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: SESSION.into(),
+        request_id: rid(),
+        ..Default::default()
+    }))
+    .await;
     let after_generate = status_mib(pid, "VmRSS");
     for _ in 0..3 {
-        reports
-            .get_report(read(generated.name.clone()))
-            .await
-            .unwrap();
+        ok(reports.get_report(read(generated.name.clone()))).await;
     }
     let peak = status_mib(pid, "VmHWM");
     // The memory is given back on a thread of its own, just after the call.

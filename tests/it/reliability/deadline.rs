@@ -16,6 +16,7 @@ use tokio::time::Instant;
 use tonic::Code;
 
 use super::process::ServerProcess;
+use crate::support::ok;
 
 /// The client's deadline, far shorter than the blocked work.
 const DEADLINE: Duration = Duration::from_millis(500);
@@ -187,11 +188,7 @@ async fn abandon_a_write(
     // The same request, retried with time to spare, is written once.
     let mut retry = tonic::Request::new(create());
     retry.set_timeout(Duration::from_secs(10));
-    let created = client
-        .create_organization(retry)
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(client.create_organization(retry)).await;
     assert_eq!(created.name, "organizations/slow");
     let versions: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM organization_versions WHERE organization_id = 'slow'",

@@ -18,7 +18,7 @@ use tonic_health::pb::{
 };
 
 use super::process::ServerProcess;
-use crate::support::token_line;
+use crate::support::{token_line, with_token};
 
 /// The viewer's token: the least of the roles, which every attack that needs one uses.
 pub const VIEWER: &str = "abuse-viewer-token";
@@ -130,15 +130,6 @@ pub fn status_mib(pid: u32, field: &str) -> u64 {
 /// `request` with the viewer's token and `deadline`.
 pub fn as_viewer<T>(message: T, deadline: Duration) -> tonic::Request<T> {
     with_token(message, VIEWER, deadline)
-}
-
-fn with_token<T>(message: T, token: &str, deadline: Duration) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    request.set_timeout(deadline);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
 }
 
 /// What the well-behaved client saw.

@@ -5,7 +5,7 @@
 use scpf_reports::pb;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::support::{RUNTIME_LOGIN, TestServer, create_runtime_login, rid};
+use crate::support::{RUNTIME_LOGIN, TestServer, create_runtime_login, ok, rid};
 
 /// Runs `sql` as the runtime login in a transaction that is rolled back, and returns the
 /// SQLSTATE it failed with (or `None` when it succeeded).
@@ -33,21 +33,17 @@ async fn the_runtime_role_cannot_rewrite_audit_history_or_final_reports(pool: Pg
         country_code: "BE".into(),
         ..Default::default()
     };
-    orgs.create_organization(pb::CreateOrganizationRequest {
+    ok(orgs.create_organization(pb::CreateOrganizationRequest {
         organization_id: "belgium".into(),
         organization: Some(org.clone()),
         request_id: rid(),
-    })
-    .await
-    .unwrap();
-    let created = orgs
-        .get_organization(pb::GetOrganizationRequest {
-            name: "organizations/belgium".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    }))
+    .await;
+    let created = ok(orgs.get_organization(pb::GetOrganizationRequest {
+        name: "organizations/belgium".into(),
+        ..Default::default()
+    }))
+    .await;
     // A correction closes a version: the one UPDATE history allows.
     orgs.update_organization(pb::UpdateOrganizationRequest {
         organization: Some(pb::Organization {
@@ -60,39 +56,32 @@ async fn the_runtime_role_cannot_rewrite_audit_history_or_final_reports(pool: Pg
     .unwrap();
     let mut sessions =
         pb::session_service_client::SessionServiceClient::new(server.channel.clone());
-    sessions
-        .create_session(pb::CreateSessionRequest {
-            session: Some(pb::Session {
-                body: pb::GoverningBody::Scpf as i32,
-                number: 36,
-                start_date: "2025-06-25".into(),
-                end_date: "2025-06-26".into(),
-                reporting_period_start: "2025-01-01".into(),
-                reporting_period_end: "2025-06-30".into(),
-                ..Default::default()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
-    let mut reports = pb::report_service_client::ReportServiceClient::new(server.channel.clone());
-    let report = reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
-            request_id: rid(),
+    ok(sessions.create_session(pb::CreateSessionRequest {
+        session: Some(pb::Session {
+            body: pb::GoverningBody::Scpf as i32,
+            number: 36,
+            start_date: "2025-06-25".into(),
+            end_date: "2025-06-26".into(),
+            reporting_period_start: "2025-01-01".into(),
+            reporting_period_end: "2025-06-30".into(),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: report.name.clone(),
-            etag: report.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }),
+        request_id: rid(),
+    }))
+    .await;
+    let mut reports = pb::report_service_client::ReportServiceClient::new(server.channel.clone());
+    let report = ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/36".into(),
+        request_id: rid(),
+        ..Default::default()
+    }))
+    .await;
+    ok(reports.finalize_report(pb::FinalizeReportRequest {
+        name: report.name.clone(),
+        etag: report.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
     server.stop().await;
 
     let fingerprint = || async {

@@ -17,12 +17,7 @@ fn act(kind: CouncilActKind, date: &str) -> pb::CouncilAct {
 #[sqlx::test(migrations = false)]
 async fn section_2_states_each_member_and_article_4_at_the_status_date(pool: PgPool) {
     let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     for (id, name) in [
         ("freedonia", "Freedonia"),
         ("sylvania", "Sylvania"),

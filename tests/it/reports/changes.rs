@@ -11,16 +11,11 @@ use scpf_reports::pb;
 use sqlx::PgPool;
 
 use super::fixture::{Voluntary, World, content};
-use crate::support::rid;
+use crate::support::{ok, rid};
 
 async fn two_sessions(pool: PgPool) -> (World, pb::Report) {
     let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     w.session(
         37,
         ("2025-10-27", "2025-10-28"),
@@ -53,16 +48,12 @@ async fn two_sessions(pool: PgPool) -> (World, pb::Report) {
     w.assessed("united-states", 2025, "10000000.00").await;
 
     let r36 = w.generate(36, None).await;
-    let r36 = w
-        .reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: r36.name.clone(),
-            etag: r36.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let r36 = ok(w.reports.finalize_report(pb::FinalizeReportRequest {
+        name: r36.name.clone(),
+        etag: r36.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
 
     // Between the sessions.
     w.receipt("be-flex", "2025-08-15", "EUR", "1000000.00")
@@ -100,16 +91,12 @@ fn section_8_rows(markdown: &str) -> Vec<String> {
 }
 
 async fn markdown(w: &mut World, name: &str) -> String {
-    let mut stream = w
-        .reports
-        .export_report(pb::ExportReportRequest {
-            name: name.into(),
-            format: pb::ExportFormat::Markdown.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(w.reports.export_report(pb::ExportReportRequest {
+        name: name.into(),
+        format: pb::ExportFormat::Markdown.into(),
+        ..Default::default()
+    }))
+    .await;
     let mut out = Vec::new();
     while let Some(chunk) = stream.message().await.unwrap() {
         out.extend(chunk.data);

@@ -11,7 +11,7 @@ use scpf_reports::pb::{
 };
 use tonic::transport::Channel;
 
-use crate::support::{TestServer, rid};
+use crate::support::{TestServer, ok, rid};
 
 pub fn money(currency: &str, amount: &str) -> Option<pb::Money> {
     Some(pb::Money {
@@ -122,20 +122,19 @@ impl World {
             .collect();
         let mut written = 0;
         for batch in rows.chunks(2000) {
-            written += self
+            written += ok(self
                 .contributions
-                .import_contributions(tokio_stream::iter(batch.to_vec()))
-                .await
-                .unwrap()
-                .into_inner()
-                .written;
+                .import_contributions(tokio_stream::iter(batch.to_vec())))
+            .await
+            .written;
         }
         written
     }
 
     /// A government donor; `member_state` gives it a vote and assessments.
     pub async fn donor(&mut self, id: &str, name: &str, country: &str, member_state: bool) {
-        self.orgs
+        ok(self
+            .orgs
             .create_organization(pb::CreateOrganizationRequest {
                 organization_id: id.into(),
                 organization: Some(pb::Organization {
@@ -146,28 +145,59 @@ impl World {
                     ..Default::default()
                 }),
                 request_id: rid(),
-            })
-            .await
-            .unwrap();
+            }))
+        .await;
+    }
+
+    /// The 36th SCPF session, held on 25 and 26 June 2025 on the period January to June 2025.
+    pub async fn the_36th(&mut self) {
+        self.session(
+            36,
+            ("2025-06-25", "2025-06-26"),
+            ("2025-01-01", "2025-06-30"),
+        )
+        .await;
+    }
+
+    /// A world with the 36th session and Belgium, a Member State, as a donor.
+    pub async fn belgium_at_the_36th(pool: sqlx::PgPool) -> World {
+        let mut w = World::start(pool).await;
+        w.the_36th().await;
+        w.donor("belgium", "Belgium", "BE", true).await;
+        w
+    }
+
+    /// The 36th session, with Norway's NOK 20,000,000 and the United States' USD 5,000,000
+    /// committed and received in February 2025, and no NOK rate.
+    pub async fn norway_without_a_rate(pool: sqlx::PgPool) -> World {
+        let mut w = World::start(pool).await;
+        w.the_36th().await;
+        w.donor("norway", "Norway", "NO", true).await;
+        w.donor("us", "United States", "US", true).await;
+        w.committed("no", "norway", "NOK", ("2025-02-28", "20000000.00"))
+            .await;
+        w.receipt("no", "2025-02-20", "NOK", "20000000.00").await;
+        w.committed("us", "us", "USD", ("2025-02-28", "5000000.00"))
+            .await;
+        w.receipt("us", "2025-02-21", "USD", "5000000.00").await;
+        w
     }
 
     /// An SCPF session with its meeting dates and reporting period.
     pub async fn session(&mut self, number: i32, meeting: (&str, &str), period: (&str, &str)) {
-        self.sessions
-            .create_session(pb::CreateSessionRequest {
-                session: Some(pb::Session {
-                    body: pb::GoverningBody::Scpf.into(),
-                    number,
-                    start_date: meeting.0.into(),
-                    end_date: meeting.1.into(),
-                    reporting_period_start: period.0.into(),
-                    reporting_period_end: period.1.into(),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
+        ok(self.sessions.create_session(pb::CreateSessionRequest {
+            session: Some(pb::Session {
+                body: pb::GoverningBody::Scpf.into(),
+                number,
+                start_date: meeting.0.into(),
+                end_date: meeting.1.into(),
+                reporting_period_start: period.0.into(),
+                reporting_period_end: period.1.into(),
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await;
     }
 
     pub async fn rate(
@@ -177,7 +207,8 @@ impl World {
         month: &str,
         rate: &str,
     ) -> pb::ExchangeRate {
-        self.rates
+        ok(self
+            .rates
             .create_exchange_rate(pb::CreateExchangeRateRequest {
                 exchange_rate: Some(pb::ExchangeRate {
                     base_currency_code: base.into(),
@@ -188,10 +219,20 @@ impl World {
                     ..Default::default()
                 }),
                 request_id: rid(),
-            })
+            }))
+        .await
+    }
+
+    /// An unearmarked commitment of `donor` in one installment of `amount`, due on `due`.
+    pub async fn committed(
+        &mut self,
+        id: &str,
+        donor: &str,
+        currency: &str,
+        (due, amount): (&str, &str),
+    ) -> pb::Contribution {
+        self.voluntary(Voluntary::simple(id, donor, currency, &[(due, amount)]))
             .await
-            .unwrap()
-            .into_inner()
     }
 
     pub async fn voluntary(&mut self, c: Voluntary<'_>) -> pb::Contribution {
@@ -205,7 +246,8 @@ impl World {
             .last()
             .map(|(d, _)| *d)
             .unwrap_or("2025-12-31");
-        self.contributions
+        ok(self
+            .contributions
             .create_contribution(pb::CreateContributionRequest {
                 contribution_id: c.id.into(),
                 contribution: Some(pb::Contribution {
@@ -234,15 +276,14 @@ impl World {
                     ..Default::default()
                 }),
                 request_id: rid(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
+            }))
+        .await
     }
 
     /// An assessed contribution of a Member State for one year, due on 1 January.
     pub async fn assessed(&mut self, donor: &str, year: i32, amount: &str) {
-        self.contributions
+        ok(self
+            .contributions
             .create_contribution(pb::CreateContributionRequest {
                 contribution_id: format!("{donor}-assessed-{year}"),
                 contribution: Some(pb::Contribution {
@@ -261,9 +302,8 @@ impl World {
                     ..Default::default()
                 }),
                 request_id: rid(),
-            })
-            .await
-            .unwrap();
+            }))
+        .await;
     }
 
     pub async fn receipt(
@@ -273,23 +313,21 @@ impl World {
         currency: &str,
         amount: &str,
     ) -> pb::Receipt {
-        self.contributions
-            .record_receipt(pb::RecordReceiptRequest {
-                parent: format!("contributions/{contribution}"),
-                receipt: Some(pb::Receipt {
-                    received_date: date.into(),
-                    amount: money(currency, amount),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
+        ok(self.contributions.record_receipt(pb::RecordReceiptRequest {
+            parent: format!("contributions/{contribution}"),
+            receipt: Some(pb::Receipt {
+                received_date: date.into(),
+                amount: money(currency, amount),
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await
     }
 
     pub async fn programme(&mut self, id: &str, code: &str, objective: pb::SrfObjective) {
-        self.programmes
+        ok(self
+            .programmes
             .create_programme(pb::CreateProgrammeRequest {
                 programme_id: id.into(),
                 programme: Some(pb::Programme {
@@ -299,22 +337,21 @@ impl World {
                     ..Default::default()
                 }),
                 request_id: rid(),
-            })
-            .await
-            .unwrap();
+            }))
+        .await;
     }
 
     /// Generates the session's report as of an instant (now when `None`) at the session's
     /// status date, and answers it with its content.
     /// Records a Member State's standing (scale, Council acts, payment plans).
     pub async fn standing(&mut self, standing: pb::MemberState) {
-        self.member_states
+        ok(self
+            .member_states
             .create_member_state(pb::CreateMemberStateRequest {
                 member_state: Some(standing),
                 request_id: rid(),
-            })
-            .await
-            .unwrap();
+            }))
+        .await;
     }
 
     pub async fn generate(
@@ -333,17 +370,14 @@ impl World {
         as_of: Option<prost_types::Timestamp>,
         status_date: &str,
     ) -> pb::Report {
-        self.reports
-            .generate_report(pb::GenerateReportRequest {
-                parent: format!("sessions/{session}"),
-                as_of,
-                request_id: rid(),
-                status_date: status_date.into(),
-                view: pb::ReportView::Full.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
+        ok(self.reports.generate_report(pb::GenerateReportRequest {
+            parent: format!("sessions/{session}"),
+            as_of,
+            request_id: rid(),
+            status_date: status_date.into(),
+            view: pb::ReportView::Full.into(),
+        }))
+        .await
     }
 }
 
@@ -367,15 +401,12 @@ pub async fn csv_parts(
     reports: &mut ReportServiceClient<Channel>,
     report: &str,
 ) -> std::collections::BTreeMap<String, String> {
-    let mut stream = reports
-        .export_report(pb::ExportReportRequest {
-            name: report.into(),
-            format: pb::ExportFormat::Csv.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(reports.export_report(pb::ExportReportRequest {
+        name: report.into(),
+        format: pb::ExportFormat::Csv.into(),
+        ..Default::default()
+    }))
+    .await;
     let mut parts = std::collections::BTreeMap::<String, Vec<u8>>::new();
     while let Some(chunk) = stream.message().await.unwrap() {
         parts.entry(chunk.part).or_default().extend(chunk.data);

@@ -6,7 +6,7 @@ use sqlx::{ConnectOptions, PgPool};
 use tokio_stream::StreamExt;
 
 use super::{cents, d, fixture::content};
-use crate::support::{TestServer, count, rid};
+use crate::support::{TestServer, count, ok, rid};
 
 pub(super) async fn seed(pool: &PgPool) {
     let url = pool.connect_options().to_url_lossy().to_string();
@@ -39,26 +39,24 @@ async fn the_demo_report_shows_belgium_in_the_right_sections_with_the_right_tota
     assert_eq!(count(&pool, "contribution_versions").await, versions);
 
     let server = TestServer::start(pool).await;
-    let june = ExchangeRateServiceClient::new(server.channel.clone())
-        .get_exchange_rate(pb::GetExchangeRateRequest {
-            name: "exchangeRates/EUR-USD-2025-06".into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rate;
+    let june = ok(
+        ExchangeRateServiceClient::new(server.channel.clone()).get_exchange_rate(
+            pb::GetExchangeRateRequest {
+                name: "exchangeRates/EUR-USD-2025-06".into(),
+                as_of: None,
+            },
+        ),
+    )
+    .await
+    .rate;
     let mut reports = pb::report_service_client::ReportServiceClient::new(server.channel.clone());
-    let report = reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
-            request_id: rid(),
-            view: pb::ReportView::Full.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/36".into(),
+        request_id: rid(),
+        view: pb::ReportView::Full.into(),
+        ..Default::default()
+    }))
+    .await;
     let c = content(&report);
 
     // Section 3: EUR 1,000,000 received in June 2025, unearmarked (1, A), at June's rate; the
@@ -173,15 +171,12 @@ async fn the_demo_report_shows_belgium_in_the_right_sections_with_the_right_tota
     // The CSV export's total row and the HTML page carry the same figures as the message.
     let mut parts = std::collections::BTreeMap::<String, Vec<u8>>::new();
     for format in [pb::ExportFormat::Csv, pb::ExportFormat::Html] {
-        let mut stream = reports
-            .export_report(pb::ExportReportRequest {
-                name: report.name.clone(),
-                format: format.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let mut stream = ok(reports.export_report(pb::ExportReportRequest {
+            name: report.name.clone(),
+            format: format.into(),
+            ..Default::default()
+        }))
+        .await;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.unwrap();
             parts.entry(chunk.part).or_default().extend(chunk.data);

@@ -5,25 +5,13 @@ use std::path::Path;
 use scpf_reports::pb;
 use sqlx::PgPool;
 
-use super::fixture::{Voluntary, World};
-use crate::support::rid;
+use super::fixture::World;
+use crate::support::{ok, rid};
 
 async fn world(pool: PgPool) -> World {
-    let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
-    w.donor("belgium", "Belgium", "BE", true).await;
-    w.voluntary(Voluntary::simple(
-        "be",
-        "belgium",
-        "USD",
-        &[("2025-06-30", "1000.00")],
-    ))
-    .await;
+    let mut w = World::belgium_at_the_36th(pool).await;
+    w.committed("be", "belgium", "USD", ("2025-06-30", "1000.00"))
+        .await;
     w.receipt("be", "2025-06-27", "USD", "1000.00").await;
     w
 }
@@ -147,14 +135,12 @@ async fn the_job_fails_clearly_when_the_server_is_down_or_the_session_unknown(po
 async fn the_job_fails_clearly_when_the_session_already_has_a_final_report(pool: PgPool) {
     let mut w = world(pool).await;
     let earlier = w.generate(36, None).await;
-    w.reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: earlier.name.clone(),
-            etag: earlier.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(w.reports.finalize_report(pb::FinalizeReportRequest {
+        name: earlier.name.clone(),
+        etag: earlier.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
     let server = format!("http://{}", w._server.addr);
     let out = tempfile::tempdir().unwrap();
     let run = job(

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use scpf_reports::pb::{self, report_service_client::ReportServiceClient};
 use sqlx::PgPool;
-use tonic::{Code, transport::Channel};
+use tonic::transport::Channel;
 
 use super::{
-    fixture::{Voluntary, World, content},
+    fixture::{World, content},
     founding::seed,
 };
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_invalid, ok, rid};
 
 /// The narrow no-break space French puts between groups of thousands.
 const NNBSP: char = '\u{202f}';
@@ -25,15 +25,12 @@ async fn export(
     format: pb::ExportFormat,
     language: &str,
 ) -> BTreeMap<String, Vec<u8>> {
-    let mut stream = reports
-        .export_report(pb::ExportReportRequest {
-            name: name.to_owned(),
-            format: format.into(),
-            language: language.to_owned(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(reports.export_report(pb::ExportReportRequest {
+        name: name.to_owned(),
+        format: format.into(),
+        language: language.to_owned(),
+    }))
+    .await;
     let mut parts = BTreeMap::<String, Vec<u8>>::new();
     while let Some(chunk) = stream.message().await.unwrap() {
         parts.entry(chunk.part).or_default().extend(chunk.data);
@@ -90,16 +87,13 @@ async fn the_demo_report_reads_in_french_and_spanish_with_the_same_figures_and_h
     seed(&pool).await;
     let server = TestServer::start(pool).await;
     let mut reports = ReportServiceClient::new(server.channel.clone());
-    let report = reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
-            request_id: rid(),
-            view: pb::ReportView::Full.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/36".into(),
+        request_id: rid(),
+        view: pb::ReportView::Full.into(),
+        ..Default::default()
+    }))
+    .await;
     let c = content(&report);
     let total_paid = &c.voluntary_contributions.as_ref().unwrap().total_paid;
     let assessed = &c
@@ -213,14 +207,11 @@ async fn the_demo_report_reads_in_french_and_spanish_with_the_same_figures_and_h
             );
         }
     }
-    let again = reports
-        .get_report(pb::GetReportRequest {
-            name: report.name.clone(),
-            view: pb::ReportView::Full.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let again = ok(reports.get_report(pb::GetReportRequest {
+        name: report.name.clone(),
+        view: pb::ReportView::Full.into(),
+    }))
+    .await;
     assert_eq!(again.content_sha256, report.content_sha256);
     assert_eq!(again.content, report.content);
 
@@ -234,16 +225,13 @@ async fn the_demo_report_reads_in_french_and_spanish_with_the_same_figures_and_h
         })
         .await
         .unwrap();
-    let r37 = reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/37".into(),
-            request_id: rid(),
-            view: pb::ReportView::Full.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let r37 = ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/37".into(),
+        request_id: rid(),
+        view: pb::ReportView::Full.into(),
+        ..Default::default()
+    }))
+    .await;
     write_to_look_at(&mut reports, &r37.name, 37).await;
     let fr = page(&mut reports, &r37.name, pb::ExportFormat::Markdown, "fr").await;
     for text in [
@@ -380,31 +368,7 @@ fn the_tests_instants_in_words_are_right() {
 async fn a_line_without_a_rate_says_no_rate_and_stays_out_of_the_total_in_every_language(
     pool: PgPool,
 ) {
-    let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
-    w.donor("norway", "Norway", "NO", true).await;
-    w.donor("us", "United States", "US", true).await;
-    w.voluntary(Voluntary::simple(
-        "no",
-        "norway",
-        "NOK",
-        &[("2025-02-28", "20000000.00")],
-    ))
-    .await;
-    w.receipt("no", "2025-02-20", "NOK", "20000000.00").await;
-    w.voluntary(Voluntary::simple(
-        "us",
-        "us",
-        "USD",
-        &[("2025-02-28", "5000000.00")],
-    ))
-    .await;
-    w.receipt("us", "2025-02-21", "USD", "5000000.00").await;
+    let mut w = World::norway_without_a_rate(pool).await;
     let report = w.generate(36, None).await;
     // Only the United States' 5,000,000.00 is counted: Norway's NOK has no rate.
     let v = content(&report).voluntary_contributions.clone().unwrap();
@@ -471,12 +435,7 @@ async fn a_line_without_a_rate_says_no_rate_and_stays_out_of_the_total_in_every_
 #[sqlx::test(migrations = false)]
 async fn a_language_reports_are_not_written_in_is_refused_naming_the_field(pool: PgPool) {
     let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     let report = w.generate(36, None).await;
     for language in ["de", "zh-Hans", "not a tag", "fr_FR!"] {
         let refused = w
@@ -487,11 +446,6 @@ async fn a_language_reports_are_not_written_in_is_refused_naming_the_field(pool:
                 language: language.into(),
             })
             .await;
-        assert_refused(
-            refused,
-            Code::InvalidArgument,
-            "UNSUPPORTED_LANGUAGE",
-            Some("language"),
-        );
+        assert_invalid(refused, "UNSUPPORTED_LANGUAGE", "language");
     }
 }

@@ -16,19 +16,12 @@ use sqlx::PgPool;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
 use super::fixture::{Voluntary, World, content};
-use crate::support::rid;
+use crate::support::{ok, rid};
 
 /// Multi-year commitments of Belgium in the 36th session's period, imported in one stream:
 /// each is a schedule of the report, and its 2025 installment is overdue at the status date.
 async fn large(pool: PgPool, commitments: usize) -> World {
-    let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
-    w.donor("belgium", "Belgium", "BE", true).await;
+    let mut w = World::belgium_at_the_36th(pool).await;
     w.rate("EUR", "USD", "2025-06", "1.0850").await;
     import(&mut w, 0..commitments).await;
     w
@@ -95,17 +88,15 @@ async fn health_is_answered_while_a_large_report_is_built(pool: PgPool) {
             (slowest, answered)
         })
     });
-    let report = w
+    let report = ok(w
         .reports
         .clone()
         .generate_report(pb::GenerateReportRequest {
             parent: "sessions/36".into(),
             request_id: rid(),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+        }))
+    .await;
     stop.store(true, Ordering::SeqCst);
     let (slowest, answered) = prober.join().unwrap();
     let computing = seconds_computing_reports();
@@ -123,16 +114,12 @@ async fn health_is_answered_while_a_large_report_is_built(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn an_export_is_made_as_the_client_reads_it(pool: PgPool) {
     let mut w = large(pool, 3000).await;
-    let report = w
-        .reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
-            request_id: rid(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = ok(w.reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/36".into(),
+        request_id: rid(),
+        ..Default::default()
+    }))
+    .await;
     // A client that takes at most 64 KiB before it reads (HTTP/2 flow control; tonic's own
     // default would let 2 MiB travel unread).
     let small_window = tonic::transport::Channel::from_shared(format!("http://{}", w._server.addr))
@@ -150,15 +137,15 @@ async fn an_export_is_made_as_the_client_reads_it(pool: PgPool) {
         pb::ExportFormat::Markdown,
     ] {
         let before = export_bytes();
-        let mut stream = pb::report_service_client::ReportServiceClient::new(small_window.clone())
-            .export_report(pb::ExportReportRequest {
-                name: report.name.clone(),
-                format: format.into(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let mut stream = ok(pb::report_service_client::ReportServiceClient::new(
+            small_window.clone(),
+        )
+        .export_report(pb::ExportReportRequest {
+            name: report.name.clone(),
+            format: format.into(),
+            ..Default::default()
+        }))
+        .await;
         let first = stream.message().await.unwrap().unwrap();
         // The client stops reading: the server makes no more than its flow-control window, the
         // few queued chunks and the one being written.
@@ -199,16 +186,12 @@ async fn export_parts(
     report: &str,
     format: pb::ExportFormat,
 ) -> std::collections::BTreeMap<String, String> {
-    let mut stream = w
-        .reports
-        .export_report(pb::ExportReportRequest {
-            name: report.into(),
-            format: format.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(w.reports.export_report(pb::ExportReportRequest {
+        name: report.into(),
+        format: format.into(),
+        ..Default::default()
+    }))
+    .await;
     let mut parts = std::collections::BTreeMap::<String, Vec<u8>>::new();
     while let Some(chunk) = stream.message().await.unwrap() {
         parts.entry(chunk.part).or_default().extend(chunk.data);
@@ -410,30 +393,23 @@ async fn every_format_carries_the_annexes_whole(pool: PgPool) {
 }
 
 async fn generate(w: &mut World) -> pb::Report {
-    w.reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
-            request_id: rid(),
-            view: pb::ReportView::Full.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    ok(w.reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/36".into(),
+        request_id: rid(),
+        view: pb::ReportView::Full.into(),
+        ..Default::default()
+    }))
+    .await
 }
 
 /// The CSV part `name` of a report's export, as text.
 async fn csv_part(w: &mut World, report: &str, name: &str) -> String {
-    let mut stream = w
-        .reports
-        .export_report(pb::ExportReportRequest {
-            name: report.into(),
-            format: pb::ExportFormat::Csv.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(w.reports.export_report(pb::ExportReportRequest {
+        name: report.into(),
+        format: pb::ExportFormat::Csv.into(),
+        ..Default::default()
+    }))
+    .await;
     let mut out = Vec::new();
     while let Some(chunk) = stream.message().await.unwrap() {
         if chunk.part == name {
@@ -511,14 +487,12 @@ async fn every_change_and_doubtful_contribution_is_annexed_once(pool: PgPool) {
     .await;
     w.rate("EUR", "USD", "2025-09", "1.1200").await;
     let r36 = w.generate(36, None).await;
-    w.reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: r36.name.clone(),
-            etag: r36.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(w.reports.finalize_report(pb::FinalizeReportRequest {
+        name: r36.name.clone(),
+        etag: r36.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
     import(&mut w, 150..310).await;
     let (new_commitments, pledges) = (160, 30);
     for i in 0..pledges {

@@ -8,18 +8,11 @@ use tokio_stream::StreamExt;
 use tonic::Code;
 
 use super::fixture::{Voluntary, World, content};
-use crate::support::{assert_refused, rid};
+use crate::support::{assert_invalid, assert_refused, ok, rid};
 
 /// Belgium's contribution with two receipts and their rates, for session 36.
 async fn belgium(pool: PgPool) -> World {
-    let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
-    w.donor("belgium", "Belgium", "BE", true).await;
+    let mut w = World::belgium_at_the_36th(pool).await;
     w.rate("EUR", "USD", "2025-06", "1.0850").await;
     w.voluntary(Voluntary {
         agreement_date: "2025-06-25",
@@ -37,47 +30,35 @@ async fn a_report_regenerated_as_of_its_instant_after_corrections_has_the_same_h
     let as_of = first.as_of;
 
     // Correct the receipt and the rate afterwards.
-    let receipt = w
-        .contributions
-        .list_receipts(pb::ListReceiptsRequest {
-            parent: "contributions/be".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts
-        .remove(0);
-    w.contributions
-        .correct_receipt(pb::CorrectReceiptRequest {
-            receipt: Some(pb::Receipt {
-                amount: super::fixture::money("EUR", "900000.00"),
-                ..receipt
-            }),
-            reason: "bank statement shows 900,000".into(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
-    let rate = w
-        .rates
-        .get_exchange_rate(pb::GetExchangeRateRequest {
-            name: "exchangeRates/EUR-USD-2025-06".into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    w.rates
-        .update_exchange_rate(pb::UpdateExchangeRateRequest {
-            exchange_rate: Some(pb::ExchangeRate {
-                rate: "1.0900".into(),
-                ..rate
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    let receipt = ok(w.contributions.list_receipts(pb::ListReceiptsRequest {
+        parent: "contributions/be".into(),
+        ..Default::default()
+    }))
+    .await
+    .receipts
+    .remove(0);
+    ok(w.contributions.correct_receipt(pb::CorrectReceiptRequest {
+        receipt: Some(pb::Receipt {
+            amount: super::fixture::money("EUR", "900000.00"),
+            ..receipt
+        }),
+        reason: "bank statement shows 900,000".into(),
+        request_id: rid(),
+    }))
+    .await;
+    let rate = ok(w.rates.get_exchange_rate(pb::GetExchangeRateRequest {
+        name: "exchangeRates/EUR-USD-2025-06".into(),
+        as_of: None,
+    }))
+    .await;
+    ok(w.rates.update_exchange_rate(pb::UpdateExchangeRateRequest {
+        exchange_rate: Some(pb::ExchangeRate {
+            rate: "1.0900".into(),
+            ..rate
+        }),
+        request_id: rid(),
+    }))
+    .await;
 
     let again = w.generate(36, as_of).await;
     assert_eq!(again.revision, first.revision + 1);
@@ -115,16 +96,12 @@ async fn a_final_report_never_changes(pool: PgPool) {
         })
         .await;
     assert_refused(stale, Code::Aborted, "ETAG_MISMATCH", None);
-    let final_report = w
-        .reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: draft.name.clone(),
-            etag: draft.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let final_report = ok(w.reports.finalize_report(pb::FinalizeReportRequest {
+        name: draft.name.clone(),
+        etag: draft.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
     assert_eq!(final_report.state, pb::ReportState::Final as i32);
     assert_eq!(final_report.content_sha256, draft.content_sha256);
     assert!(final_report.finalize_time.is_some());
@@ -183,15 +160,11 @@ async fn a_diff_lists_every_figure_that_changed(pool: PgPool) {
     let before = w.generate(36, None).await;
     w.receipt("be", "2025-06-28", "EUR", "0.50").await;
     let after = w.generate(36, None).await;
-    let diff = w
-        .reports
-        .diff_reports(pb::DiffReportsRequest {
-            base: before.name.clone(),
-            target: after.name.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let diff = ok(w.reports.diff_reports(pb::DiffReportsRequest {
+        base: before.name.clone(),
+        target: after.name.clone(),
+    }))
+    .await;
     let change = |key: &str| {
         diff.changes
             .iter()
@@ -213,15 +186,11 @@ async fn a_diff_lists_every_figure_that_changed(pool: PgPool) {
             .all(|c| !c.figure.starts_with("assessed."))
     );
 
-    let none = w
-        .reports
-        .diff_reports(pb::DiffReportsRequest {
-            base: after.name.clone(),
-            target: after.name.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let none = ok(w.reports.diff_reports(pb::DiffReportsRequest {
+        base: after.name.clone(),
+        target: after.name.clone(),
+    }))
+    .await;
     assert!(none.changes.is_empty());
 }
 
@@ -235,14 +204,12 @@ async fn changes_since_the_previous_session_compare_with_its_final_report(pool: 
     )
     .await;
     let previous = w.generate(36, None).await;
-    w.reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: previous.name.clone(),
-            etag: previous.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(w.reports.finalize_report(pb::FinalizeReportRequest {
+        name: previous.name.clone(),
+        etag: previous.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
     let report = w.generate(37, None).await;
     let changes = content(&report).changes_since_previous.clone().unwrap();
     assert_eq!(changes.previous_report, previous.name);
@@ -256,15 +223,11 @@ async fn changes_since_the_previous_session_compare_with_its_final_report(pool: 
         ("1085000.00", "0.00")
     );
 
-    let diffed = w
-        .reports
-        .diff_reports(pb::DiffReportsRequest {
-            base: String::new(),
-            target: report.name.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let diffed = ok(w.reports.diff_reports(pb::DiffReportsRequest {
+        base: String::new(),
+        target: report.name.clone(),
+    }))
+    .await;
     assert_eq!(diffed.base, previous.name);
 }
 
@@ -273,26 +236,18 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
     let mut w = belgium(pool).await;
     let first = w.generate(36, None).await;
     let second = w.generate(36, None).await;
-    let read = w
-        .reports
-        .get_report(pb::GetReportRequest {
-            name: first.name.clone(),
-            view: pb::ReportView::Full.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(w.reports.get_report(pb::GetReportRequest {
+        name: first.name.clone(),
+        view: pb::ReportView::Full.into(),
+    }))
+    .await;
     assert_eq!(read, first);
     // Without asking for it, the content stays out; everything else is there.
-    let basic = w
-        .reports
-        .get_report(pb::GetReportRequest {
-            name: first.name.clone(),
-            view: pb::ReportView::Unspecified.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let basic = ok(w.reports.get_report(pb::GetReportRequest {
+        name: first.name.clone(),
+        view: pb::ReportView::Unspecified.into(),
+    }))
+    .await;
     assert_eq!(
         basic,
         pb::Report {
@@ -301,30 +256,22 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
         }
     );
 
-    let listed = w
-        .reports
-        .list_reports(pb::ListReportsRequest {
-            parent: "sessions/36".into(),
-            page_size: 1,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = ok(w.reports.list_reports(pb::ListReportsRequest {
+        parent: "sessions/36".into(),
+        page_size: 1,
+        ..Default::default()
+    }))
+    .await;
     assert_eq!(listed.reports[0].name, second.name, "newest first");
     assert!(listed.reports[0].content.is_none());
     assert!(!listed.next_page_token.is_empty());
 
-    let mut stream = w
-        .reports
-        .export_report(pb::ExportReportRequest {
-            name: first.name.clone(),
-            format: pb::ExportFormat::Json.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = ok(w.reports.export_report(pb::ExportReportRequest {
+        name: first.name.clone(),
+        format: pb::ExportFormat::Json.into(),
+        ..Default::default()
+    }))
+    .await;
     let mut json = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.unwrap();
@@ -355,7 +302,7 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
             ..Default::default()
         })
         .await;
-    assert_refused(bad, Code::InvalidArgument, "INVALID_NAME", Some("name"));
+    assert_invalid(bad, "INVALID_NAME", "name");
     let unknown = w
         .reports
         .generate_report(pb::GenerateReportRequest {
@@ -377,12 +324,7 @@ async fn reports_are_read_listed_and_exported_as_json(pool: PgPool) {
             ..Default::default()
         })
         .await;
-    assert_refused(
-        future,
-        Code::InvalidArgument,
-        "AS_OF_IN_FUTURE",
-        Some("as_of"),
-    );
+    assert_invalid(future, "AS_OF_IN_FUTURE", "as_of");
 }
 
 #[sqlx::test(migrations = false)]
@@ -390,14 +332,12 @@ async fn reports_are_listed_by_state(pool: PgPool) {
     let mut w = belgium(pool).await;
     let draft = w.generate(36, None).await;
     let fin = w.generate(36, None).await;
-    w.reports
-        .finalize_report(pb::FinalizeReportRequest {
-            name: fin.name.clone(),
-            etag: fin.etag.clone(),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(w.reports.finalize_report(pb::FinalizeReportRequest {
+        name: fin.name.clone(),
+        etag: fin.etag.clone(),
+        request_id: rid(),
+    }))
+    .await;
     let names = |filter: &str| {
         let mut reports = w.reports.clone();
         let filter = filter.to_owned();
@@ -427,10 +367,5 @@ async fn reports_are_listed_by_state(pool: PgPool) {
         names("state != FINAL").await.unwrap(),
         [draft.name.as_str()]
     );
-    assert_refused(
-        names("state = PUBLISHED").await,
-        Code::InvalidArgument,
-        "INVALID_FILTER",
-        Some("filter"),
-    );
+    assert_invalid(names("state = PUBLISHED").await, "INVALID_FILTER", "filter");
 }

@@ -7,17 +7,12 @@ use super::{
     cents, d,
     fixture::{Voluntary, World, content, money},
 };
-use crate::support::rid;
+use crate::support::{ok, rid};
 
 /// Session 36 reports on the first half of 2025.
 async fn world(pool: PgPool) -> World {
     let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     w
 }
 
@@ -74,13 +69,8 @@ async fn each_receipt_is_converted_at_its_month_rate_and_names_it(pool: PgPool) 
     .await;
     w.receipt("be", "2025-01-15", "EUR", "300000.00").await;
     w.receipt("be", "2025-02-20", "EUR", "450000.00").await;
-    w.voluntary(Voluntary::simple(
-        "jp",
-        "japan",
-        "JPY",
-        &[("2025-04-30", "1000000")],
-    ))
-    .await;
+    w.committed("jp", "japan", "JPY", ("2025-04-30", "1000000"))
+        .await;
     w.receipt("jp", "2025-04-10", "JPY", "1000000").await;
 
     let report = w.generate(36, None).await;
@@ -350,13 +340,8 @@ async fn unearmarked_allocations_are_totalled_by_objective(pool: PgPool) {
     let mut w = world(pool).await;
     w.donor("sweden", "Sweden", "SE", true).await;
     w.programme("p", "P", pb::SrfObjective::SavingLives).await;
-    w.voluntary(Voluntary::simple(
-        "se",
-        "sweden",
-        "USD",
-        &[("2025-04-30", "1000.00")],
-    ))
-    .await;
+    w.committed("se", "sweden", "USD", ("2025-04-30", "1000.00"))
+        .await;
     w.receipt("se", "2025-05-05", "USD", "1000.00").await;
     for (id, date, amount, programme, objective) in [
         (
@@ -389,7 +374,7 @@ async fn unearmarked_allocations_are_totalled_by_objective(pool: PgPool) {
             pb::SrfObjective::SavingLives,
         ),
     ] {
-        w.allocations
+        ok(w.allocations
             .create_allocation(pb::CreateAllocationRequest {
                 allocation_id: id.into(),
                 allocation: Some(pb::Allocation {
@@ -400,9 +385,8 @@ async fn unearmarked_allocations_are_totalled_by_objective(pool: PgPool) {
                     ..Default::default()
                 }),
                 request_id: crate::support::rid(),
-            })
-            .await
-            .unwrap();
+            }))
+        .await;
     }
     let report = w.generate(36, None).await;
     let u = content(&report).use_of_unearmarked_funding.clone().unwrap();

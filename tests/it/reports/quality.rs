@@ -19,31 +19,7 @@ fn has(report: &pb::Report, kind: K, subject: &str) -> bool {
 
 #[sqlx::test(migrations = false)]
 async fn a_missing_rate_is_reported_and_the_line_left_out_of_the_total(pool: PgPool) {
-    let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
-    w.donor("norway", "Norway", "NO", true).await;
-    w.donor("us", "United States", "US", true).await;
-    w.voluntary(Voluntary::simple(
-        "no",
-        "norway",
-        "NOK",
-        &[("2025-02-28", "20000000.00")],
-    ))
-    .await;
-    w.receipt("no", "2025-02-20", "NOK", "20000000.00").await;
-    w.voluntary(Voluntary::simple(
-        "us",
-        "us",
-        "USD",
-        &[("2025-02-28", "5000000.00")],
-    ))
-    .await;
-    w.receipt("us", "2025-02-21", "USD", "5000000.00").await;
+    let mut w = World::norway_without_a_rate(pool).await;
 
     let report = w.generate(36, None).await;
     let v = content(&report).voluntary_contributions.clone().unwrap();
@@ -84,12 +60,7 @@ fn issues_about<'a>(report: &'a pb::Report, subject: &str) -> Vec<&'a pb::DataQu
 async fn an_installment_is_overdue_only_when_due_by_the_status_date_and_unpaid_at_it(pool: PgPool) {
     let mut w = World::start(pool).await;
     // The status date is the end of the reporting period, 30 June 2025.
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     w.donor("germany", "Germany", "DE", true).await;
     let rows: [(&str, &str, Option<&str>); 5] = [
         // Due before, two thirds received: EUR 1,000,000 overdue.
@@ -153,12 +124,7 @@ async fn an_installment_is_overdue_only_when_due_by_the_status_date_and_unpaid_a
 #[sqlx::test(migrations = false)]
 async fn softly_earmarked_money_needs_no_programme(pool: PgPool) {
     let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     w.donor("denmark", "Denmark", "DK", true).await;
     w.voluntary(Voluntary {
         category: C::SoftlyEarmarked,

@@ -7,7 +7,7 @@ use super::{
     d,
     fixture::{World, content},
 };
-use crate::support::rid;
+use crate::support::{ok, rid};
 
 struct Indicator<'a> {
     programme: &'a str,
@@ -19,28 +19,26 @@ struct Indicator<'a> {
 }
 
 async fn indicator(w: &mut World, i: Indicator<'_>) {
-    w.results
-        .create_indicator(pb::CreateIndicatorRequest {
-            parent: format!("programmes/{}", i.programme),
-            indicator_id: i.id.into(),
-            indicator: Some(pb::Indicator {
-                title: format!("Indicator {}", i.id),
-                result_level: pb::ResultLevel::Output.into(),
-                measure: pb::IndicatorMeasure::Unit.into(),
-                direction: i.direction.into(),
-                cumulative: i.cumulative,
-                baseline: Some(pb::Baseline {
-                    value: i.baseline.0.into(),
-                    date: i.baseline.1.into(),
-                    comment: String::new(),
-                }),
-                dimensions: i.dimensions.iter().map(|s| (*s).to_owned()).collect(),
-                ..Default::default()
+    ok(w.results.create_indicator(pb::CreateIndicatorRequest {
+        parent: format!("programmes/{}", i.programme),
+        indicator_id: i.id.into(),
+        indicator: Some(pb::Indicator {
+            title: format!("Indicator {}", i.id),
+            result_level: pb::ResultLevel::Output.into(),
+            measure: pb::IndicatorMeasure::Unit.into(),
+            direction: i.direction.into(),
+            cumulative: i.cumulative,
+            baseline: Some(pb::Baseline {
+                value: i.baseline.0.into(),
+                date: i.baseline.1.into(),
+                comment: String::new(),
             }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+            dimensions: i.dimensions.iter().map(|s| (*s).to_owned()).collect(),
+            ..Default::default()
+        }),
+        request_id: rid(),
+    }))
+    .await;
 }
 
 async fn measure(
@@ -52,38 +50,31 @@ async fn measure(
     dimensions: &[(&str, &str)],
     verified: bool,
 ) {
-    w.results
-        .record_measurement(pb::RecordMeasurementRequest {
-            parent: indicator.into(),
-            measurement: Some(pb::Measurement {
-                period_start: period.0.into(),
-                period_end: period.1.into(),
-                target: target.into(),
-                actual: actual.into(),
-                dimensions: dimensions
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-                source: "test".into(),
-                verified,
-                ..Default::default()
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    ok(w.results.record_measurement(pb::RecordMeasurementRequest {
+        parent: indicator.into(),
+        measurement: Some(pb::Measurement {
+            period_start: period.0.into(),
+            period_end: period.1.into(),
+            target: target.into(),
+            actual: actual.into(),
+            dimensions: dimensions
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            source: "test".into(),
+            verified,
+            ..Default::default()
+        }),
+        request_id: rid(),
+    }))
+    .await;
 }
 
 #[sqlx::test(migrations = false)]
 async fn achievement_respects_direction_and_cumulative_indicators(pool: PgPool) {
     use pb::IndicatorDirection::{Decreasing, Increasing};
     let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
+    w.the_36th().await;
     w.programme("avr", "AVR", pb::SrfObjective::SolutionsToDisplacement)
         .await;
     w.programme("remit", "REMIT", pb::SrfObjective::RegularPathways)

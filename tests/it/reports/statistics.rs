@@ -10,7 +10,7 @@ use crate::{
     contributions::fixtures::{belgium, client, setup},
     indicators::{self, with_returns},
     measurements::{RETURNS, women_2025},
-    support::rid,
+    support::{ok, rid},
 };
 
 /// What the planner believes `table` holds.
@@ -37,11 +37,7 @@ async fn import_contributions(
             }),
         })
         .collect();
-    client(server)
-        .import_contributions(tokio_stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner()
+    ok(client(server).import_contributions(tokio_stream::iter(rows))).await
 }
 
 #[sqlx::test(migrations = false)]
@@ -89,11 +85,8 @@ async fn a_measurements_import_analyzes_the_tables_it_grew(pool: PgPool) {
             }
         })
         .collect();
-    let response = indicators::client(&server)
-        .import_measurements(futures::stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner();
+    let response =
+        ok(indicators::client(&server).import_measurements(futures::stream::iter(rows))).await;
     assert_eq!(response.written, 20);
     assert_eq!(believed(&pool, "measurements").await, 20.0);
     assert_eq!(believed(&pool, "measurement_versions").await, 20.0);

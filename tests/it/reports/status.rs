@@ -14,14 +14,14 @@ use scpf_reports::pb::{
     report_service_client::ReportServiceClient,
 };
 use sqlx::PgPool;
-use tonic::{Code, transport::Channel};
+use tonic::transport::Channel;
 
 use super::{
     cents, d,
     fixture::{self, Voluntary, World, content, money},
     founding::seed,
 };
-use crate::support::{TestServer, assert_refused, rid};
+use crate::support::{TestServer, assert_invalid, ok, rid};
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -33,15 +33,12 @@ async fn recorded(ch: &Channel) -> (Vec<pb::Contribution>, Vec<pb::Receipt>) {
     let (mut contributions, mut receipts) = (Vec::new(), Vec::new());
     let mut token = String::new();
     loop {
-        let page = client
-            .list_contributions(pb::ListContributionsRequest {
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let page = ok(client.list_contributions(pb::ListContributionsRequest {
+            page_size: 1000,
+            page_token: token,
+            ..Default::default()
+        }))
+        .await;
         contributions.extend(page.contributions);
         token = page.next_page_token;
         if token.is_empty() {
@@ -49,16 +46,13 @@ async fn recorded(ch: &Channel) -> (Vec<pb::Contribution>, Vec<pb::Receipt>) {
         }
     }
     loop {
-        let page = client
-            .list_receipts(pb::ListReceiptsRequest {
-                parent: "contributions/-".into(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        let page = ok(client.list_receipts(pb::ListReceiptsRequest {
+            parent: "contributions/-".into(),
+            page_size: 1000,
+            page_token: token,
+            ..Default::default()
+        }))
+        .await;
         receipts.extend(page.receipts);
         token = page.next_page_token;
         if token.is_empty() {
@@ -316,17 +310,14 @@ async fn generate_for(
     session: i32,
     status_date: &str,
 ) -> pb::Report {
-    reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: format!("sessions/{session}"),
-            request_id: rid(),
-            status_date: status_date.into(),
-            view: pb::ReportView::Full.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: format!("sessions/{session}"),
+        request_id: rid(),
+        status_date: status_date.into(),
+        view: pb::ReportView::Full.into(),
+        ..Default::default()
+    }))
+    .await
 }
 
 /// Records money, assessments, rates, agreements and allocations dated after 30 June 2025.
@@ -344,18 +335,16 @@ async fn record_what_came_after_the_status_date(ch: &Channel) {
         ),
         ("belgium-core-2025-2028", "2025-07-01", "EUR", "250000.00"),
     ] {
-        contributions
-            .record_receipt(pb::RecordReceiptRequest {
-                parent: format!("contributions/{parent}"),
-                receipt: Some(pb::Receipt {
-                    received_date: day.into(),
-                    amount: money(currency, value),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-            .unwrap();
+        ok(contributions.record_receipt(pb::RecordReceiptRequest {
+            parent: format!("contributions/{parent}"),
+            receipt: Some(pb::Receipt {
+                received_date: day.into(),
+                amount: money(currency, value),
+                ..Default::default()
+            }),
+            request_id: rid(),
+        }))
+        .await;
     }
     // The 2027 assessment of Belgium.
     contributions
@@ -525,50 +514,41 @@ async fn the_36th_session_report_says_the_same_whenever_it_is_generated(pool: Pg
     let seconds = |r: &pb::Report| r.as_of.as_ref().map(|t| (t.seconds, t.nanos));
     assert!(seconds(&later) > seconds(&first));
     assert_eq!(without_as_of(content(&later)), without_as_of(c));
-    let diff = reports
-        .diff_reports(pb::DiffReportsRequest {
-            base: first.name.clone(),
-            target: later.name.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let diff = ok(reports.diff_reports(pb::DiffReportsRequest {
+        base: first.name.clone(),
+        target: later.name.clone(),
+    }))
+    .await;
     assert!(diff.changes.is_empty(), "{:?}", diff.changes);
 
     // A correction of data about the period changes the figures it touches, and DiffReports
     // names them: Sweden's May receipt was SEK 29,000,000, not 30,000,000.
     let mut contributions_client = ContributionServiceClient::new(ch.clone());
-    let receipt = contributions_client
-        .list_receipts(pb::ListReceiptsRequest {
-            parent: "contributions/sweden-core-2025".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .receipts
-        .remove(0);
+    let receipt = ok(contributions_client.list_receipts(pb::ListReceiptsRequest {
+        parent: "contributions/sweden-core-2025".into(),
+        ..Default::default()
+    }))
+    .await
+    .receipts
+    .remove(0);
     assert_eq!(receipt.received_date, "2025-05-05");
-    contributions_client
-        .correct_receipt(pb::CorrectReceiptRequest {
+    ok(
+        contributions_client.correct_receipt(pb::CorrectReceiptRequest {
             receipt: Some(pb::Receipt {
                 amount: money("SEK", "29000000.00"),
                 ..receipt
             }),
             reason: "the bank statement shows SEK 29,000,000".into(),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     let corrected = generate(&mut reports, "").await;
-    let diff = reports
-        .diff_reports(pb::DiffReportsRequest {
-            base: first.name.clone(),
-            target: corrected.name.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let diff = ok(reports.diff_reports(pb::DiffReportsRequest {
+        base: first.name.clone(),
+        target: corrected.name.clone(),
+    }))
+    .await;
     let change = |key: &str| {
         diff.changes
             .iter()
@@ -646,14 +626,7 @@ async fn the_37th_session_report_states_the_position_before_the_meeting(pool: Pg
 /// Session 36 with Belgium's money: EUR 400 received in February, 600 in May, an assessment
 /// for 2025 paid in March.
 async fn belgium(pool: PgPool) -> World {
-    let mut w = World::start(pool).await;
-    w.session(
-        36,
-        ("2025-06-25", "2025-06-26"),
-        ("2025-01-01", "2025-06-30"),
-    )
-    .await;
-    w.donor("belgium", "Belgium", "BE", true).await;
+    let mut w = World::belgium_at_the_36th(pool).await;
     w.rate("EUR", "USD", "2025-02", "1.04").await;
     w.rate("EUR", "USD", "2025-03", "1.08").await;
     w.rate("EUR", "USD", "2025-05", "1.12").await;
@@ -715,15 +688,11 @@ async fn a_report_may_state_the_position_at_another_date(pool: PgPool) {
     );
 
     // Compared, the two say first that they state the position at different dates.
-    let diff = w
-        .reports
-        .diff_reports(pb::DiffReportsRequest {
-            base: march.name.clone(),
-            target: june.name.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let diff = ok(w.reports.diff_reports(pb::DiffReportsRequest {
+        base: march.name.clone(),
+        target: june.name.clone(),
+    }))
+    .await;
     let dates = diff
         .changes
         .iter()
@@ -735,25 +704,19 @@ async fn a_report_may_state_the_position_at_another_date(pool: PgPool) {
     );
 
     // A session that names its status date: reports use it unless a request asks otherwise.
-    let session = w
-        .sessions
-        .get_session(pb::GetSessionRequest {
-            name: "sessions/36".into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    w.sessions
-        .update_session(pb::UpdateSessionRequest {
-            session: Some(pb::Session {
-                status_date: "2025-02-28".into(),
-                ..session
-            }),
-            request_id: rid(),
-        })
-        .await
-        .unwrap();
+    let session = ok(w.sessions.get_session(pb::GetSessionRequest {
+        name: "sessions/36".into(),
+        as_of: None,
+    }))
+    .await;
+    ok(w.sessions.update_session(pb::UpdateSessionRequest {
+        session: Some(pb::Session {
+            status_date: "2025-02-28".into(),
+            ..session
+        }),
+        request_id: rid(),
+    }))
+    .await;
     let own = w.generate(36, None).await;
     assert_eq!(own.status_date, "2025-02-28");
     assert_eq!(
@@ -789,7 +752,7 @@ async fn a_status_date_outside_the_sessions_range_is_refused(pool: PgPool) {
                 ..Default::default()
             })
             .await;
-        assert_refused(refused, Code::InvalidArgument, reason, Some("status_date"));
+        assert_invalid(refused, reason, "status_date");
     }
     let reports: i64 = sqlx::query_scalar("SELECT count(*) FROM reports")
         .fetch_one(&pool)

@@ -6,7 +6,8 @@ use scpf_reports::pb::{
 use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
-use crate::support::{TestServer, assert_refused, count, rid};
+use crate::support::paging::{Filtered, names};
+use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
 
 mod lists;
 mod refusals;
@@ -53,57 +54,36 @@ fn get(name: &str) -> pb::GetSessionRequest {
 }
 
 fn list(filter: &str) -> pb::ListSessionsRequest {
-    pb::ListSessionsRequest {
-        filter: filter.into(),
-        ..Default::default()
-    }
-}
-
-fn names(sessions: &[pb::Session]) -> Vec<&str> {
-    sessions.iter().map(|s| s.name.as_str()).collect()
+    Filtered::filtered(filter)
 }
 
 #[sqlx::test(migrations = false)]
 async fn a_session_is_named_from_its_body_and_number_and_read_back(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(pb::Session {
-            name: "ignored".into(),
-            ..the_36th()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(pb::Session {
+        name: "ignored".into(),
+        ..the_36th()
+    })))
+    .await;
     assert_eq!(created.name, "sessions/36");
     assert_eq!(created.state, SessionState::Planned as i32);
     assert_eq!((created.revision, created.etag.as_str()), (1, "r1"));
     assert_eq!(created.start_date, "2025-06-25");
     assert!(created.create_time.is_some() && created.create_time == created.update_time);
-    let read = sessions
-        .get_session(get("sessions/36"))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(sessions.get_session(get("sessions/36"))).await;
     assert_eq!(read, created);
 
-    let council = sessions
-        .create_session(create(pb::Session {
-            body: GoverningBody::Council as i32,
-            number: 116,
-            state: SessionState::Held as i32,
-            ..scpf(0, "2025-11-25", "2025-11-28")
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let council = ok(sessions.create_session(create(pb::Session {
+        body: GoverningBody::Council as i32,
+        number: 116,
+        state: SessionState::Held as i32,
+        ..scpf(0, "2025-11-25", "2025-11-28")
+    })))
+    .await;
     assert_eq!(council.name, "sessions/council-116");
     assert_eq!(council.state, SessionState::Held as i32);
-    let read = sessions
-        .get_session(get("sessions/council-116"))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(sessions.get_session(get("sessions/council-116"))).await;
     assert_eq!(read, council);
 }
 
@@ -119,19 +99,14 @@ async fn the_scpf_sessions_of_2024_and_2025_are_recorded_with_their_dates(pool: 
     ];
     // Recorded out of order; listed by start date.
     for &(number, start, end) in real.iter().rev() {
-        sessions
-            .create_session(create(pb::Session {
-                state: SessionState::Held as i32,
-                ..scpf(number, start, end)
-            }))
-            .await
-            .unwrap();
+        ok(sessions.create_session(create(pb::Session {
+            state: SessionState::Held as i32,
+            ..scpf(number, start, end)
+        })))
+        .await;
     }
-    let listed = sessions
-        .list_sessions(list("body = SCPF"))
+    let listed = ok(sessions.list_sessions(list("body = SCPF")))
         .await
-        .unwrap()
-        .into_inner()
         .sessions;
     let got: Vec<(String, String, String)> = listed
         .into_iter()
@@ -148,39 +123,25 @@ async fn the_scpf_sessions_of_2024_and_2025_are_recorded_with_their_dates(pool: 
 async fn a_session_may_name_its_status_date_and_the_database_keeps_it_in_range(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(the_36th()))).await;
     assert_eq!(
         created.status_date, "",
         "none named: the period's end applies"
     );
-    let updated = sessions
-        .update_session(update(pb::Session {
-            status_date: "2025-04-30".into(),
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let updated = ok(sessions.update_session(update(pb::Session {
+        status_date: "2025-04-30".into(),
+        ..created.clone()
+    })))
+    .await;
     assert_eq!(updated.status_date, "2025-04-30");
     assert_eq!(updated.revision, 2);
-    let read = sessions
-        .get_session(get("sessions/36"))
-        .await
-        .unwrap()
-        .into_inner();
+    let read = ok(sessions.get_session(get("sessions/36"))).await;
     assert_eq!(read, updated);
-    let before = sessions
-        .get_session(pb::GetSessionRequest {
-            name: "sessions/36".into(),
-            as_of: created.update_time,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let before = ok(sessions.get_session(pb::GetSessionRequest {
+        name: "sessions/36".into(),
+        as_of: created.update_time,
+    }))
+    .await;
     assert_eq!(before.status_date, "", "history keeps the earlier version");
 
     // The database refuses a status date outside the session's range, whoever writes it.
@@ -220,7 +181,7 @@ async fn an_unknown_session_is_not_found(pool: PgPool) {
 async fn a_second_session_with_the_same_body_and_number_already_exists(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut sessions = client(&server);
-    sessions.create_session(create(the_36th())).await.unwrap();
+    ok(sessions.create_session(create(the_36th()))).await;
     let again = sessions
         .create_session(create(scpf(36, "2025-07-01", "2025-07-02")))
         .await;
@@ -240,21 +201,14 @@ async fn a_second_session_with_the_same_body_and_number_already_exists(pool: PgP
 async fn an_update_may_leave_out_body_and_number(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
-    let held = sessions
-        .update_session(update(pb::Session {
-            body: 0,
-            number: 0,
-            state: SessionState::Held as i32,
-            ..created
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(the_36th()))).await;
+    let held = ok(sessions.update_session(update(pb::Session {
+        body: 0,
+        number: 0,
+        state: SessionState::Held as i32,
+        ..created
+    })))
+    .await;
     assert_eq!(
         (held.body, held.number, held.state),
         (GoverningBody::Scpf as i32, 36, SessionState::Held as i32)
@@ -266,12 +220,8 @@ async fn a_replayed_create_returns_the_same_session_and_writes_nothing(pool: PgP
     let server = TestServer::start(pool.clone()).await;
     let mut sessions = client(&server);
     let request = create(the_36th());
-    let first = sessions
-        .create_session(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
-    let second = sessions.create_session(request).await.unwrap().into_inner();
+    let first = ok(sessions.create_session(request.clone())).await;
+    let second = ok(sessions.create_session(request)).await;
     assert_eq!(first, second);
     assert_eq!(count(&pool, "session_versions").await, 1);
     assert_eq!(count(&pool, "audit_events").await, 1);
@@ -282,7 +232,7 @@ async fn a_request_id_reused_for_another_session_is_refused(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut sessions = client(&server);
     let request = create(the_36th());
-    sessions.create_session(request.clone()).await.unwrap();
+    ok(sessions.create_session(request.clone())).await;
     let other = pb::CreateSessionRequest {
         session: Some(scpf(37, "2025-10-27", "2025-10-28")),
         ..request
@@ -296,19 +246,12 @@ async fn a_request_id_reused_for_another_session_is_refused(pool: PgPool) {
 async fn an_update_writes_a_new_revision_and_a_stale_etag_is_aborted(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
-    let held = sessions
-        .update_session(update(pb::Session {
-            state: SessionState::Held as i32,
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(the_36th()))).await;
+    let held = ok(sessions.update_session(update(pb::Session {
+        state: SessionState::Held as i32,
+        ..created.clone()
+    })))
+    .await;
     assert_eq!((held.revision, held.etag.as_str()), (2, "r2"));
     assert_eq!(held.state, SessionState::Held as i32);
     assert_eq!(held.create_time, created.create_time);
@@ -326,11 +269,7 @@ async fn an_update_writes_a_new_revision_and_a_stale_etag_is_aborted(pool: PgPoo
     assert_eq!(count(&pool, "session_versions").await, 2);
 
     // An update that changes nothing writes nothing.
-    let same = sessions
-        .update_session(update(held.clone()))
-        .await
-        .unwrap()
-        .into_inner();
+    let same = ok(sessions.update_session(update(held.clone()))).await;
     assert_eq!(same, held);
     assert_eq!(count(&pool, "session_versions").await, 2);
     assert_eq!(count(&pool, "audit_events").await, 2);
@@ -340,22 +279,14 @@ async fn an_update_writes_a_new_revision_and_a_stale_etag_is_aborted(pool: PgPoo
 async fn a_replayed_update_returns_the_same_session_and_writes_nothing(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(the_36th()))).await;
     let request = update(pb::Session {
         end_date: "2025-06-27".into(),
         ..created
     });
-    let first = sessions
-        .update_session(request.clone())
-        .await
-        .unwrap()
-        .into_inner();
+    let first = ok(sessions.update_session(request.clone())).await;
     // The etag in the replayed request is stale by now; the replay still answers as before.
-    let second = sessions.update_session(request).await.unwrap().into_inner();
+    let second = ok(sessions.update_session(request)).await;
     assert_eq!(first, second);
     assert_eq!(count(&pool, "session_versions").await, 2);
     assert_eq!(count(&pool, "audit_events").await, 2);
@@ -365,28 +296,20 @@ async fn a_replayed_update_returns_the_same_session_and_writes_nothing(pool: PgP
 async fn every_session_mutation_is_audited_with_before_and_after(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
-    sessions
-        .update_session(update(pb::Session {
-            state: SessionState::Held as i32,
-            ..created
-        }))
-        .await
-        .unwrap();
-    let events = server
+    let created = ok(sessions.create_session(create(the_36th()))).await;
+    ok(sessions.update_session(update(pb::Session {
+        state: SessionState::Held as i32,
+        ..created
+    })))
+    .await;
+    let events = ok(server
         .audit()
         .list_audit_events(pb::ListAuditEventsRequest {
             filter: "resource = \"sessions/36\"".into(),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+        }))
+    .await
+    .audit_events;
     let methods: Vec<_> = events.iter().map(|e| e.method.as_str()).collect();
     assert_eq!(
         methods,
@@ -416,71 +339,45 @@ async fn every_session_mutation_is_audited_with_before_and_after(pool: PgPool) {
 async fn reads_as_of_an_instant_return_the_session_as_it_was(pool: PgPool) {
     let server = TestServer::start(pool).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(the_36th()))).await;
     // The meeting moves to the autumn: it now sorts after a session that started before it.
-    let moved = sessions
-        .update_session(update(pb::Session {
-            start_date: "2025-10-27".into(),
-            end_date: "2025-10-28".into(),
-            ..created.clone()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let moved = ok(sessions.update_session(update(pb::Session {
+        start_date: "2025-10-27".into(),
+        end_date: "2025-10-28".into(),
+        ..created.clone()
+    })))
+    .await;
 
-    let then = sessions
-        .get_session(pb::GetSessionRequest {
-            name: "sessions/36".into(),
-            as_of: created.update_time,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let then = ok(sessions.get_session(pb::GetSessionRequest {
+        name: "sessions/36".into(),
+        as_of: created.update_time,
+    }))
+    .await;
     assert_eq!(then, created);
-    let now = sessions
-        .get_session(get("sessions/36"))
-        .await
-        .unwrap()
-        .into_inner();
+    let now = ok(sessions.get_session(get("sessions/36"))).await;
     assert_eq!(now, moved);
 
-    let listed_then = sessions
-        .list_sessions(pb::ListSessionsRequest {
-            as_of: created.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
+    let listed_then = ok(sessions.list_sessions(pb::ListSessionsRequest {
+        as_of: created.update_time,
+        ..Default::default()
+    }))
+    .await
+    .sessions;
     assert_eq!(listed_then, std::slice::from_ref(&created));
-    let in_june = sessions
-        .list_sessions(pb::ListSessionsRequest {
-            filter: "start_date < \"2025-07-01\"".into(),
-            as_of: created.update_time,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
+    let in_june = ok(sessions.list_sessions(pb::ListSessionsRequest {
+        filter: "start_date < \"2025-07-01\"".into(),
+        as_of: created.update_time,
+        ..Default::default()
+    }))
+    .await
+    .sessions;
     assert_eq!(names(&in_june), ["sessions/36"]);
-    let in_june_now = sessions
-        .list_sessions(list("start_date < \"2025-07-01\""))
+    let in_june_now = ok(sessions.list_sessions(list("start_date < \"2025-07-01\"")))
         .await
-        .unwrap()
-        .into_inner()
         .sessions;
     assert!(in_june_now.is_empty());
 
-    let before = prost_types::Timestamp {
-        seconds: created.create_time.unwrap().seconds - 1,
-        nanos: 0,
-    };
+    let before = a_second_before(created.create_time);
     let result = sessions
         .get_session(pb::GetSessionRequest {
             name: "sessions/36".into(),

@@ -136,11 +136,7 @@ async fn invalid_sessions_are_refused_naming_the_field(pool: PgPool) {
 async fn invalid_updates_are_refused_naming_the_field(pool: PgPool) {
     let server = TestServer::start(pool.clone()).await;
     let mut sessions = client(&server);
-    let created = sessions
-        .create_session(create(the_36th()))
-        .await
-        .unwrap()
-        .into_inner();
+    let created = ok(sessions.create_session(create(the_36th()))).await;
     let with = |f: &dyn Fn(&mut pb::Session)| {
         let mut s = created.clone();
         f(&mut s);

@@ -5,40 +5,26 @@ use std::path::{Path, PathBuf};
 use sqlx::PgPool;
 
 use crate::contributions::fixtures::{count, setup};
+use crate::support::cli::{self, Run};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/contributions.csv");
 
 const HEADER: &str = "contribution_id,donor,funding_type,budget_part,earmarking_category,earmarking_modality,programme,earmarked_to,status,currency_code,total,installments,agreement_date,period_start,period_end,announced_at,description,request_id";
 
-/// A fresh directory under the system's temporary directory.
 fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("scpf-import-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+    cli::temp_dir("scpf-import")
 }
 
 async fn import(server: std::net::SocketAddr, file: &Path, token_file: &Path) -> Run {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_scpf-reports"))
-        .args(["import", "contributions"])
-        .arg(file)
-        .args(["--server", &format!("http://{server}")])
-        .arg("--token-file")
-        .arg(token_file)
-        .env_remove("SCPF_SERVER")
-        .output()
-        .await
-        .unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    cli::run(
+        cli::command()
+            .args(["import", "contributions"])
+            .arg(file)
+            .args(["--server", &format!("http://{server}")])
+            .arg("--token-file")
+            .arg(token_file),
+    )
+    .await
 }
 
 #[sqlx::test(migrations = false)]

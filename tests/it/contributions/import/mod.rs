@@ -9,7 +9,7 @@ use tonic::Code;
 
 use crate::{
     contributions::fixtures::{Client, belgium, client, count, create, money, setup, with_total},
-    support::rid,
+    support::{ok, rid},
 };
 
 fn row(number: i64, request: pb::CreateContributionRequest) -> Row {
@@ -20,11 +20,7 @@ fn row(number: i64, request: pb::CreateContributionRequest) -> Row {
 }
 
 async fn import(client: &mut Client, rows: Vec<Row>) -> pb::ImportContributionsResponse {
-    client
-        .import_contributions(tokio_stream::iter(rows))
-        .await
-        .unwrap()
-        .into_inner()
+    ok(client.import_contributions(tokio_stream::iter(rows))).await
 }
 
 /// Row results as (row, code, reason, field, replayed) for compact assertions.
@@ -57,10 +53,7 @@ fn expect(
 /// Good rows, bad rows, a duplicate request_id inside the stream (same payload, and another
 /// payload), an id that already exists, an id repeated inside the stream, an unknown donor.
 async fn mixed_stream(client: &mut Client) -> Vec<Row> {
-    client
-        .create_contribution(create("already-there", with_total("EUR", "5.00")))
-        .await
-        .unwrap();
+    ok(client.create_contribution(create("already-there", with_total("EUR", "5.00")))).await;
     let good = create("belgium-2025-2028", belgium());
     let mut reused = create("luxembourg-2025", with_total("EUR", "7.00"));
     reused.request_id = good.request_id.clone();
@@ -145,26 +138,21 @@ async fn a_mixed_stream_writes_only_the_good_rows(pool: PgPool) {
     assert!(names[1].is_empty() && !response.results[1].message.is_empty());
 
     assert_eq!(count(&pool, "contributions").await, before + 2);
-    let luxembourg = client
-        .get_contribution(pb::GetContributionRequest {
-            name: "contributions/luxembourg-2026".into(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let luxembourg = ok(client.get_contribution(pb::GetContributionRequest {
+        name: "contributions/luxembourg-2026".into(),
+        as_of: None,
+    }))
+    .await;
     assert_eq!(luxembourg.donor, "organizations/luxembourg");
     assert_eq!(luxembourg.total, money("EUR", "250000.00"));
-    let events = server
+    let events = ok(server
         .audit()
         .list_audit_events(pb::ListAuditEventsRequest {
             filter: "method = \"scpf.v1.ContributionService/ImportContributions\"".into(),
             ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+        }))
+    .await
+    .audit_events;
     let audited: Vec<&str> = events.iter().map(|e| e.resource.as_str()).collect();
     assert_eq!(
         audited,
@@ -289,7 +277,11 @@ async fn an_unexpected_database_error_fails_the_whole_batch_and_writes_nothing(p
     );
     assert_eq!(count(&pool, "contributions").await, 0);
     assert_eq!(
-        count(&pool, &crate::fixtures::besides("idempotency_keys")).await,
+        count(
+            &pool,
+            &crate::support::fixtures::besides("idempotency_keys")
+        )
+        .await,
         3
     );
 

@@ -19,7 +19,8 @@ use sqlx::PgPool;
 use tonic::Code;
 use tracing_subscriber::prelude::*;
 
-use crate::support::{TestServer, rid};
+use crate::support::fixtures;
+use crate::support::{TestServer, ok};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID: &str = "00f067aa0ba902b7";
@@ -76,19 +77,7 @@ async fn a_call_is_one_server_span_in_the_callers_trace(pool: PgPool) {
 
     let server = TestServer::start(pool).await;
     let mut orgs = OrganizationServiceClient::new(server.channel.clone());
-    orgs.create_organization(traced(pb::CreateOrganizationRequest {
-        organization_id: "belgium".into(),
-        organization: Some(pb::Organization {
-            display_name: "Belgium".into(),
-            kind: pb::OrganizationKind::Government as i32,
-            member_state: true,
-            country_code: "BE".into(),
-            ..Default::default()
-        }),
-        request_id: rid(),
-    }))
-    .await
-    .unwrap();
+    ok(orgs.create_organization(traced(fixtures::belgium()))).await;
 
     let span = span_named(&exporter, "scpf.v1.OrganizationService/CreateOrganization").await;
     assert_eq!(span.span_kind, SpanKind::Server);

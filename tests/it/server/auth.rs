@@ -18,9 +18,10 @@ use sqlx::PgPool;
 use tempfile::TempDir;
 use tonic::{Code, Request, Status, metadata::MetadataValue, service::Interceptor};
 
+use crate::support::fixtures;
 use crate::{
-    raw,
-    support::{TestServer, assert_refused, rid, test_settings, token_line},
+    support::raw,
+    support::{TestServer, assert_refused, ok, rid, test_settings, token_line},
 };
 
 pub const VIEWER: &str = "viewer-secret-0123456789";
@@ -71,20 +72,6 @@ impl Interceptor for Bearer {
         let value = MetadataValue::try_from(format!("Bearer {}", self.0)).unwrap();
         request.metadata_mut().insert("authorization", value);
         Ok(request)
-    }
-}
-
-fn belgium() -> pb::CreateOrganizationRequest {
-    pb::CreateOrganizationRequest {
-        organization_id: "belgium".into(),
-        organization: Some(pb::Organization {
-            display_name: "Belgium".into(),
-            kind: pb::OrganizationKind::Government as i32,
-            member_state: true,
-            country_code: "BE".into(),
-            ..Default::default()
-        }),
-        request_id: rid(),
     }
 }
 
@@ -175,7 +162,7 @@ async fn refusals_are_statuses_with_error_info(pool: PgPool) {
 
     let mut anonymous = OrganizationServiceClient::new(server.channel.clone());
     let status = assert_refused(
-        anonymous.create_organization(belgium()).await,
+        anonymous.create_organization(fixtures::belgium()).await,
         Code::Unauthenticated,
         "UNAUTHENTICATED",
         None,
@@ -185,7 +172,7 @@ async fn refusals_are_statuses_with_error_info(pool: PgPool) {
     let mut viewer =
         OrganizationServiceClient::with_interceptor(server.channel.clone(), Bearer(VIEWER));
     let status = assert_refused(
-        viewer.create_organization(belgium()).await,
+        viewer.create_organization(fixtures::belgium()).await,
         Code::PermissionDenied,
         "PERMISSION_DENIED",
         None,
@@ -296,21 +283,18 @@ async fn the_token_name_is_the_actor_of_audit_events(pool: PgPool) {
     let server = start_with_tokens(pool, &tokens).await;
     let mut editor =
         OrganizationServiceClient::with_interceptor(server.channel.clone(), Bearer(EDITOR));
-    editor.create_organization(belgium()).await.unwrap();
+    ok(editor.create_organization(fixtures::belgium())).await;
 
     let mut audit = pb::audit_service_client::AuditServiceClient::with_interceptor(
         server.channel.clone(),
         Bearer(VIEWER),
     );
-    let events = audit
-        .list_audit_events(pb::ListAuditEventsRequest {
-            filter: "resource = \"organizations/belgium\"".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+    let events = ok(audit.list_audit_events(pb::ListAuditEventsRequest {
+        filter: "resource = \"organizations/belgium\"".into(),
+        ..Default::default()
+    }))
+    .await
+    .audit_events;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor, "ops-editor");
     server.stop().await;

@@ -17,12 +17,11 @@ use sqlx::PgPool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::transport::Channel;
 
-use crate::{
+use super::{
     auth::ADMIN,
-    support::TestServer,
-    support::test_settings,
     tls::{connect as tls_connect, tls_settings},
 };
+use crate::support::{TestServer, test_settings};
 
 /// One connected TCP socket of this process, as its file descriptor sees it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -28,6 +28,21 @@ pub async fn programme(server: &TestServer, id: &str, title: &str) -> pb::Progra
         .into_inner()
 }
 
+/// Belgium, a Member State, as a client creates it.
+pub fn belgium() -> pb::CreateOrganizationRequest {
+    pb::CreateOrganizationRequest {
+        organization_id: "belgium".into(),
+        organization: Some(pb::Organization {
+            display_name: "Belgium".into(),
+            kind: pb::OrganizationKind::Government as i32,
+            member_state: true,
+            country_code: "BE".into(),
+            ..Default::default()
+        }),
+        request_id: rid(),
+    }
+}
+
 /// The SCPF's session `number`, held on 25 and 26 June 2025 on the period 1 January to 31 May
 /// 2025.
 pub async fn session(server: &TestServer, number: i32) -> pb::Session {

@@ -12,6 +12,7 @@ use tokio::{
 use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
 
+use crate::support::fixtures;
 use crate::support::{TestServer, rid, test_settings, wait_for_health};
 
 const SERVING: i32 = ServingStatus::Serving as i32;
@@ -293,21 +294,7 @@ async fn sigterm_lets_an_in_flight_call_finish_then_exits_zero(pool: PgPool) {
         .await
         .unwrap();
     let mut client = pb::organization_service_client::OrganizationServiceClient::new(channel);
-    let call = tokio::spawn(async move {
-        client
-            .create_organization(pb::CreateOrganizationRequest {
-                organization_id: "belgium".into(),
-                organization: Some(pb::Organization {
-                    display_name: "Belgium".into(),
-                    kind: pb::OrganizationKind::Government as i32,
-                    member_state: true,
-                    country_code: "BE".into(),
-                    ..Default::default()
-                }),
-                request_id: rid(),
-            })
-            .await
-    });
+    let call = tokio::spawn(async move { client.create_organization(fixtures::belgium()).await });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !call.is_finished(),

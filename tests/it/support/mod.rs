@@ -1,4 +1,9 @@
-//! Starting a server for a test and asserting on its errors.
+//! The one harness: starting a server for a test, calling it, and asserting on its errors.
+
+pub mod cli;
+pub mod fixtures;
+pub mod paging;
+pub mod raw;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -153,6 +158,40 @@ pub async fn create_runtime_login(pool: &PgPool) {
     }
 }
 
+/// The answer to a call that must succeed, e.g. `ok(sessions.get_session(request)).await`.
+pub async fn ok<T>(call: impl Future<Output = Result<tonic::Response<T>, Status>>) -> T {
+    match call.await {
+        Ok(response) => response.into_inner(),
+        Err(status) => panic!("the call should have succeeded: {status:?}"),
+    }
+}
+
+/// Makes `times` calls at once, each from its own `call()`, and returns their answers once all
+/// have succeeded.
+pub async fn all_at_once<T, Fut>(times: usize, call: impl Fn() -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: Future<Output = Result<tonic::Response<T>, Status>> + Send + 'static,
+{
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..times {
+        calls.spawn(call());
+    }
+    let mut answers = Vec::new();
+    while let Some(result) = calls.join_next().await {
+        answers.push(result.unwrap().expect("every call succeeds").into_inner());
+    }
+    answers
+}
+
+/// One second before `instant`: a time at which what was created at `instant` did not exist.
+pub fn a_second_before(instant: Option<prost_types::Timestamp>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: instant.unwrap().seconds - 1,
+        nanos: 0,
+    }
+}
+
 /// Asserts that a call was refused with this code and `ErrorInfo.reason`, and, for bad input,
 /// a `BadRequest` violation on this field.
 #[track_caller]
@@ -183,11 +222,32 @@ pub fn assert_refused<T: std::fmt::Debug>(
     status
 }
 
+/// Asserts that bad input was refused: INVALID_ARGUMENT with this reason and a violation on
+/// `field`.
+#[track_caller]
+pub fn assert_invalid<T: std::fmt::Debug>(
+    result: Result<T, Status>,
+    reason: &str,
+    field: &str,
+) -> Status {
+    assert_refused(result, Code::InvalidArgument, reason, Some(field))
+}
+
 /// One line of a tokens file: the token's hash as `scpf-reports hash-token` prints it, then its
 /// roles and principal (`roles` may name several, space-separated).
 pub fn token_line(token: &str, roles: &str, principal: &str) -> String {
     let hash = scpf_reports::auth::hash_token(&secrecy::SecretString::from(token.to_owned()));
     format!("{hash} {roles} {principal}\n")
+}
+
+/// `message` as a call from the holder of `token`, with `deadline` as its grpc-timeout.
+pub fn with_token<T>(message: T, token: &str, deadline: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(deadline);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
 }
 
 /// A fresh request id.

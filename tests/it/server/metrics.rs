@@ -14,7 +14,7 @@ use tonic::Code;
 
 use crate::{
     support::TestServer,
-    support::{rid, test_settings},
+    support::{ok, rid, test_settings},
 };
 
 /// The text of `GET /metrics`.
@@ -117,8 +117,8 @@ async fn a_server_stream_is_counted_when_it_ends_and_report_assembly_is_timed(po
         .unwrap();
     let before = scrape(server.metrics).await;
 
-    SessionServiceClient::new(channel.clone())
-        .create_session(pb::CreateSessionRequest {
+    ok(
+        SessionServiceClient::new(channel.clone()).create_session(pb::CreateSessionRequest {
             session: Some(pb::Session {
                 body: GoverningBody::Scpf as i32,
                 number: 36,
@@ -129,28 +129,22 @@ async fn a_server_stream_is_counted_when_it_ends_and_report_assembly_is_timed(po
                 ..Default::default()
             }),
             request_id: rid(),
-        })
-        .await
-        .unwrap();
+        }),
+    )
+    .await;
     let mut reports = ReportServiceClient::new(channel);
-    let report = reports
-        .generate_report(pb::GenerateReportRequest {
-            parent: "sessions/36".into(),
-            request_id: rid(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let mut chunks = reports
-        .export_report(pb::ExportReportRequest {
-            name: report.name.clone(),
-            format: pb::ExportFormat::Json as i32,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let report = ok(reports.generate_report(pb::GenerateReportRequest {
+        parent: "sessions/36".into(),
+        request_id: rid(),
+        ..Default::default()
+    }))
+    .await;
+    let mut chunks = ok(reports.export_report(pb::ExportReportRequest {
+        name: report.name.clone(),
+        format: pb::ExportFormat::Json as i32,
+        ..Default::default()
+    }))
+    .await;
     while chunks.message().await.unwrap().is_some() {}
 
     let after = scrape(server.metrics).await;

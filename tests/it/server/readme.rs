@@ -36,19 +36,21 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let output = tokio::process::Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &script])
-        .env("TOKEN", token)
-        .env(
-            "PATH",
-            format!(
-                "{grpcurl_dir}:{}",
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .output()
-        .await
-        .unwrap();
+    // The block as an operator runs it: bash stopping at the first error, grpcurl on the PATH.
+    let run = || {
+        tokio::process::Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .env("TOKEN", token)
+            .env(
+                "PATH",
+                format!(
+                    "{grpcurl_dir}:{}",
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .output()
+    };
+    let output = run().await.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -75,19 +77,7 @@ async fn every_grpcurl_example_in_the_readme_works(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let again = tokio::process::Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &script])
-        .env("TOKEN", token)
-        .env(
-            "PATH",
-            format!(
-                "{grpcurl_dir}:{}",
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .output()
-        .await
-        .unwrap();
+    let again = run().await.unwrap();
     assert!(
         again.status.success(),
         "{}",

@@ -18,11 +18,9 @@ use tonic::{
     transport::{Certificate, Channel, ClientTlsConfig, Identity},
 };
 
-use crate::{
-    auth::{ADMIN, role_tokens, settings_with_tokens},
-    support::TestServer,
-    support::rid,
-};
+use super::auth::{ADMIN, role_tokens, settings_with_tokens};
+use crate::support::fixtures;
+use crate::support::{TestServer, ok};
 
 /// A certificate authority that signs server and client certificates.
 pub(crate) struct Authority {
@@ -121,17 +119,7 @@ pub(crate) async fn connect(
 }
 
 fn belgium() -> tonic::Request<pb::CreateOrganizationRequest> {
-    tonic::Request::new(pb::CreateOrganizationRequest {
-        organization_id: "belgium".into(),
-        organization: Some(pb::Organization {
-            display_name: "Belgium".into(),
-            kind: pb::OrganizationKind::Government as i32,
-            member_state: true,
-            country_code: "BE".into(),
-            ..Default::default()
-        }),
-        request_id: rid(),
-    })
+    tonic::Request::new(fixtures::belgium())
 }
 
 fn with_token<T>(mut request: tonic::Request<T>, token: &str) -> tonic::Request<T> {
@@ -192,15 +180,16 @@ async fn mutual_tls_names_the_caller_by_its_certificate_subject(pool: PgPool) {
         .create_organization(belgium())
         .await
         .expect("the certificate's role allows writing");
-    let events = pb::audit_service_client::AuditServiceClient::new(channel)
-        .list_audit_events(pb::ListAuditEventsRequest {
-            filter: "resource = \"organizations/belgium\"".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .audit_events;
+    let events = ok(
+        pb::audit_service_client::AuditServiceClient::new(channel).list_audit_events(
+            pb::ListAuditEventsRequest {
+                filter: "resource = \"organizations/belgium\"".into(),
+                ..Default::default()
+            },
+        ),
+    )
+    .await
+    .audit_events;
     assert_eq!(events[0].actor, "report-job");
 }
 
