@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::{
     domain::{
@@ -21,7 +21,7 @@ use crate::{
     },
     error::{Error, Result},
     pb::{self, wire as convert},
-    report::{assessed, changes, figures},
+    report::{assessed, changes, export::ANNEX_PAGE, figures},
     store::{
         AsOf, history, member_states,
         report_data::{self as data, MoneyLine, RateRef, Window},
@@ -46,17 +46,15 @@ pub struct Inputs {
     assessed: Vec<data::Assessed>,
     assessed_receipts: Vec<(String, NaiveDate, Decimal)>,
     standings: BTreeMap<String, Standing>,
-    multi_year: MultiYear,
+    multi_year: data::Schedules,
     allocations: Vec<data::Allocation>,
     indicators: Vec<data::Indicator>,
     results: Vec<data::ResultFigures>,
     doubts: Vec<data::Doubt>,
     countries: Vec<(String, String)>,
     previous: Option<StoredReport>,
-    /// Every voluntary contribution's schedule, at the previous final report's as-of instant and
-    /// status date and at this report's: what section 8 compares. Empty without a previous report.
-    previous_schedules: Vec<data::ScheduleRow>,
-    schedules: Vec<data::ScheduleRow>,
+    /// Section 8's contribution changes since the previous final report, when there is one.
+    contribution_changes: Option<changes::ContributionChanges>,
 }
 
 impl Inputs {
@@ -64,17 +62,6 @@ impl Inputs {
     pub fn status_date(&self) -> NaiveDate {
         self.w.status_date
     }
-}
-
-/// What section 5 and the overdue installments of section 9 are computed from: the sums
-/// PostgreSQL made, the overdue installments counted with the rows of the first contributions
-/// for the sample, whatever the number of contributions. The schedules themselves are the
-/// exports' annex ([`annex_page`]).
-struct MultiYear {
-    cells: Vec<data::MultiYearCell>,
-    currencies: Vec<data::MultiYearCurrency>,
-    overdue: i64,
-    overdue_sample: Vec<data::Installment>,
 }
 
 /// A computed report: its content, the content's canonical JSON and SHA-256, and its size in
@@ -119,20 +106,11 @@ pub async fn load(
     let usd_units = OPERATIONAL.minor_units() as i32;
     let previous =
         reports::previous_final(&mut conn, key.body.db_name(), key.number as i32, as_of).await?;
-    let (previous_schedules, schedules) = match &previous {
-        Some(prev) => (
-            data::schedule_rows(&mut conn, prev.as_of, previous_status_date(prev)).await?,
-            data::schedule_rows(&mut conn, as_of, status_date).await?,
-        ),
-        None => (Vec::new(), Vec::new()),
+    let contribution_changes = match &previous {
+        Some(prev) => Some(contribution_changes(&mut conn, prev, as_of, status_date).await?),
+        None => None,
     };
-    let (overdue, overdue_sample) = data::overdue(&mut conn, &w, SAMPLE as i64).await?;
-    let multi_year = MultiYear {
-        cells: data::multi_year_cells(&mut conn, &w, usd, usd_units).await?,
-        currencies: data::multi_year_currencies(&mut conn, &w, usd, usd_units).await?,
-        overdue,
-        overdue_sample,
-    };
+    let multi_year = data::schedules(&mut conn, &w, usd, usd_units, SAMPLE as i64).await?;
     Ok(Inputs {
         paid: data::paid_lines(&mut conn, &w, usd, usd_units).await?,
         committed: data::committed_lines(&mut conn, &w, usd, usd_units).await?,
@@ -151,12 +129,36 @@ pub async fn load(
         doubts: data::doubts(&mut conn, &w).await?,
         countries: data::countries(&mut conn, &w).await?,
         previous,
-        previous_schedules,
-        schedules,
+        contribution_changes,
         key,
         session,
         w,
     })
+}
+
+/// Section 8's contribution changes: every voluntary contribution's schedule at the previous
+/// final report's as-of instant and status date against this report's, a page of contributions
+/// at a time, as the exports' annex reads them (so the two agree, and what a report holds does
+/// not grow with the contributions).
+async fn contribution_changes(
+    conn: &mut PgConnection,
+    prev: &StoredReport,
+    as_of: DateTime<Utc>,
+    status_date: NaiveDate,
+) -> Result<changes::ContributionChanges> {
+    let mut all = changes::ContributionChanges::default();
+    let mut after: Option<String> = None;
+    loop {
+        let ids = data::contribution_page(conn, after.as_deref(), ANNEX_PAGE).await?;
+        let Some(last) = ids.last().cloned() else {
+            return Ok(all);
+        };
+        let old =
+            data::schedule_rows_of(conn, prev.as_of, previous_status_date(prev), &ids).await?;
+        let new = data::schedule_rows_of(conn, as_of, status_date, &ids).await?;
+        all.add_page(&old, &new);
+        after = Some(last);
+    }
 }
 
 /// The status date a previous report was stated at (its generation date's for reports made
@@ -374,9 +376,10 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
                 name: format!("sessions/{}/reports/{}", prev.session_id, prev.revision),
                 status_date: previous_status_date(prev),
                 content: old,
-                schedules: i.previous_schedules,
             };
-            let statements = changes::statements(&previous, &content, &i.schedules, w.status_date);
+            let contributions = i.contribution_changes.unwrap_or_default();
+            let contribution_changes = contributions.count() as i32;
+            let statements = changes::statements(&previous, &content, contributions, w.status_date);
             let session = previous.content.header.clone().unwrap_or_default();
             pb::ChangesSincePrevious {
                 previous_session_number: session.session_number,
@@ -387,10 +390,7 @@ fn content(i: Inputs) -> Result<pb::ReportContent> {
                     .map(|at| convert::date(at.date_naive()))
                     .unwrap_or_default(),
                 changes: figures::diff(&previous.content, &content, figures::Scope::Summary),
-                contribution_changes: statements
-                    .iter()
-                    .filter(|s| changes::is_contribution_change(s))
-                    .count() as i32,
+                contribution_changes,
                 statements,
                 previous_status_date: convert::date(previous.status_date),
                 previous_report: previous.name,

@@ -22,21 +22,20 @@ use crate::{
 /// Contribution changes the stored content lists at most; the exports for people list all.
 pub const KEPT: usize = 100;
 
-/// The previous session's final report, and its contributions as they stood then.
+/// The previous session's final report.
 pub struct Previous {
     /// `sessions/{n}/reports/{r}`.
     pub name: String,
     pub status_date: NaiveDate,
     pub content: pb::ReportContent,
-    pub schedules: Vec<ScheduleRow>,
 }
 
-/// Every change from `previous` to `content` (whose contributions are `schedules`, at
-/// `status_date`): Member States, then totals of the year, then contributions by donor name.
+/// Every change from `previous` to `content` (at `status_date`): Member States, then totals of
+/// the year, then the contribution changes kept of `contributions` (by donor name).
 pub fn statements(
     previous: &Previous,
     content: &pb::ReportContent,
-    schedules: &[ScheduleRow],
+    contributions: ContributionChanges,
     status_date: NaiveDate,
 ) -> Vec<pb::ReportChange> {
     let same_year = previous.status_date.year() == status_date.year();
@@ -48,8 +47,50 @@ pub fn statements(
     if same_year {
         out.extend(year_totals(&previous.content, content, status_date.year()));
     }
-    out.extend(contributions(&previous.schedules, schedules));
+    out.extend(contributions.into_kept());
     out
+}
+
+/// A contribution change's place in section 8: (donor name, donor, contribution, order within
+/// it).
+type Key = (String, String, String, usize);
+
+/// Section 8's contribution changes gathered a page of contributions at a time: how many there
+/// are, and the first [`KEPT`] in the order section 8 states them. What it holds is a page's
+/// changes and those kept, whatever the number of contributions.
+#[derive(Default)]
+pub struct ContributionChanges {
+    kept: Vec<(Key, pb::ReportChange)>,
+    count: usize,
+}
+
+impl ContributionChanges {
+    /// Adds the changes of one page of contributions: `old` and `new` are the same
+    /// contributions' rows at the previous report's instant and status date and at this report's.
+    pub fn add_page(&mut self, old: &[ScheduleRow], new: &[ScheduleRow]) {
+        let page = keyed_contribution_changes(old, new);
+        self.count += page.len();
+        self.kept.extend(page);
+        if self.kept.len() > 2 * KEPT {
+            self.keep_first();
+        }
+    }
+
+    /// How many contribution changes there are in all.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    fn keep_first(&mut self) {
+        self.kept.sort_by(|a, b| a.0.cmp(&b.0));
+        self.kept.truncate(KEPT);
+    }
+
+    /// The first [`KEPT`] changes, in section 8's order.
+    fn into_kept(mut self) -> Vec<pb::ReportChange> {
+        self.keep_first();
+        self.kept.into_iter().map(|(_, c)| c).collect()
+    }
 }
 
 /// Whether a statement is about a contribution (those are bounded in the stored content).
@@ -217,12 +258,6 @@ fn keyed(
     out
 }
 
-fn contributions(old: &[ScheduleRow], new: &[ScheduleRow]) -> Vec<pb::ReportChange> {
-    let mut out = keyed_contribution_changes(old, new);
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.into_iter().map(|(_, c)| c).collect()
-}
-
 /// The changes to the contributions of one page of the exports' annex: `old` and `new` are
 /// the same contributions' rows at the previous report's instant and status date and at this
 /// report's. In contribution-id order, the order the annex reads its pages in.
@@ -235,18 +270,16 @@ pub fn annex_page(old: &[ScheduleRow], new: &[ScheduleRow]) -> Vec<pb::ReportCha
 
 /// Each contribution change keyed by (donor name, donor, contribution, order within it), in
 /// contribution-id order.
-#[allow(clippy::type_complexity)]
 fn keyed_contribution_changes(
     old: &[ScheduleRow],
     new: &[ScheduleRow],
-) -> Vec<((String, String, String, usize), pb::ReportChange)> {
+) -> Vec<(Key, pb::ReportChange)> {
     let before = by_contribution(old);
     let after = by_contribution(new);
     let mut ids: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
     ids.sort_unstable();
     ids.dedup();
-    // (donor name, donor, contribution, order within it) → change
-    let mut out: Vec<((String, String, String, usize), pb::ReportChange)> = Vec::new();
+    let mut out: Vec<(Key, pb::ReportChange)> = Vec::new();
     for id in ids {
         let (then, now) = (before.get(id), after.get(id));
         let about = now.or(then).map(|c| c.first).expect("in one of the two");
@@ -403,7 +436,7 @@ mod tests {
             row("be", "2025-06-30", "1000000", "1000000"),
             row("be", "2026-06-30", "1000000", "1000000"),
         ];
-        let changes = contributions(&old, &new);
+        let changes = annex_page(&old, &new);
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].kind(), pb::ChangeKind::InstallmentReceived);
         assert_eq!(changes[0].year, 2026);
@@ -420,8 +453,7 @@ mod tests {
             row("be", "2026-06-30", "1000000", "250000"),
             row("be", "2027-06-30", "500000", "0"),
         ];
-        let kinds: Vec<pb::ChangeKind> =
-            contributions(&old, &new).iter().map(|c| c.kind()).collect();
+        let kinds: Vec<pb::ChangeKind> = annex_page(&old, &new).iter().map(|c| c.kind()).collect();
         assert_eq!(
             kinds,
             [
@@ -429,6 +461,58 @@ mod tests {
                 pb::ChangeKind::InstallmentAdded,
                 pb::ChangeKind::ContributionRemoved,
             ]
+        );
+    }
+
+    /// Contribution `n` of donor `d`, with one installment that is new, paid since, or gone.
+    fn donor_row(n: usize, d: usize, paid: &str) -> ScheduleRow {
+        ScheduleRow {
+            contribution_id: format!("c-{n:04}"),
+            donor_id: format!("d-{d}"),
+            donor_name: format!("Donor {}", (d * 7) % 13),
+            ..row("", "2026-06-30", "1000000", paid)
+        }
+    }
+
+    #[test]
+    fn changes_gathered_page_by_page_keep_the_first_in_section_order_and_count_all() {
+        // 600 contributions of 13 donors, named out of id order: each is new, paid since the
+        // previous report, or gone, so every page of 100 has changes of every donor.
+        let (mut old, mut new) = (Vec::new(), Vec::new());
+        for n in 0..600 {
+            let d = n % 13;
+            match n % 3 {
+                0 => new.push(donor_row(n, d, "0")),
+                1 => {
+                    old.push(donor_row(n, d, "0"));
+                    new.push(donor_row(n, d, "1000000"));
+                }
+                _ => old.push(donor_row(n, d, "0")),
+            }
+        }
+        let mut whole = keyed_contribution_changes(&old, &new);
+        whole.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(whole.len(), 600);
+
+        let mut paged = ContributionChanges::default();
+        let page = |rows: &[ScheduleRow], p: usize| -> Vec<ScheduleRow> {
+            rows.iter()
+                .filter(|r| r.contribution_id[2..].parse::<usize>().unwrap() / 100 == p)
+                .cloned()
+                .collect()
+        };
+        for p in 0..6 {
+            paged.add_page(&page(&old, p), &page(&new, p));
+        }
+        assert_eq!(paged.count(), 600);
+        let kept = paged.into_kept();
+        assert_eq!(kept.len(), KEPT);
+        let expected: Vec<pb::ReportChange> =
+            whole.into_iter().take(KEPT).map(|(_, c)| c).collect();
+        assert_eq!(kept, expected);
+        assert!(
+            kept.windows(2)
+                .all(|w| w[0].organization_name <= w[1].organization_name)
         );
     }
 }

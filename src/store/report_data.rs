@@ -719,7 +719,7 @@ pub struct ScheduleRow {
     pub paid: Option<Decimal>,
 }
 
-/// What [`schedule_rows`] and [`schedule_rows_of`] select after the common table expressions.
+/// What [`schedule_rows_of`] selects after the common table expressions.
 macro_rules! schedule_select {
     () => {
         ", inst AS (
@@ -745,24 +745,10 @@ macro_rules! schedule_select {
     };
 }
 
-/// Every voluntary contribution (pledge or commitment) agreed by `status_date`, as known at
-/// `as_of`, with its installments and what was paid of each by `status_date`; by contribution,
-/// then in due order.
-#[tracing::instrument(name = "report_data.schedule_rows", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn schedule_rows(
-    conn: &mut PgConnection,
-    as_of: DateTime<Utc>,
-    status_date: NaiveDate,
-) -> Result<Vec<ScheduleRow>> {
-    Ok(sqlx::query_as(concat!(as_of_ctes!(), schedule_select!()))
-        .bind(as_of)
-        .bind(status_date)
-        .fetch_all(conn)
-        .await?)
-}
-
-/// The rows of [`schedule_rows`] for the contributions among `ids`: one page of the exports'
-/// annex of changes to contributions.
+/// Every voluntary contribution (pledge or commitment) among `ids` agreed by `status_date`, as
+/// known at `as_of`, with its installments and what was paid of each by `status_date`; by
+/// contribution, then in due order: one page of section 8's contribution changes and of the
+/// exports' annex of them.
 #[tracing::instrument(name = "report_data.schedule_rows_of", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn schedule_rows_of(
     conn: &mut PgConnection,
@@ -780,33 +766,64 @@ pub async fn schedule_rows_of(
     )
 }
 
-/// The installments of voluntary commitments signed by the status date, with what receipts up
-/// to it have paid of each (`paid`), the schedule's unpaid balance (`amt`) and whether it falls
-/// in more than one year: the rows [`installments`] lists, for the sums below.
-macro_rules! installment_ctes {
+/// The installments of voluntary commitments signed by the status date, computed once per
+/// report: section 5 and the overdue installments of section 9 are read from them.
+///
+/// Each row is one installment with what receipts up to the status date have paid of it
+/// (`paid`, receipts settling installments in due order), its schedule's unpaid balance
+/// (`balance`) and whether the schedule falls in more than one year. The table lives in the
+/// transaction of [`schedules`] only (`ON COMMIT DROP`; a rolled-back or abandoned transaction
+/// drops it too), so the four statements that read it see one computation of every schedule as
+/// of the instant instead of each making its own.
+const SCHEDULES_TABLE: &str = "CREATE TEMP TABLE report_installments (
+        contribution_id text     NOT NULL,
+        donor_id        text     NOT NULL,
+        cur             text     NOT NULL,
+        total           numeric  NOT NULL,
+        position        smallint NOT NULL,
+        due_date        date     NOT NULL,
+        amount          numeric  NOT NULL,
+        multi_year      boolean  NOT NULL,
+        paid            numeric  NOT NULL,
+        balance         numeric  NOT NULL
+    ) ON COMMIT DROP";
+
+/// What [`SCHEDULES_TABLE`] holds, as of `$1` and at the status date `$2`.
+const SCHEDULES_FILL: &str = concat!(
+    "INSERT INTO report_installments (contribution_id, donor_id, cur, total, position, due_date,
+                                      amount, multi_year, paid, balance) ",
+    as_of_ctes!(),
+    ", inst AS (
+        SELECT cv.id AS contribution_id, cv.donor_id, cv.currency_code::text AS cur,
+               cv.total, i.position, i.due_date, i.amount,
+               sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
+                   AS running,
+               date_part('year', min(i.due_date) OVER (PARTITION BY cv.id))
+                   <> date_part('year', max(i.due_date) OVER (PARTITION BY cv.id))
+                   AS multi_year
+          FROM cv
+          JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+         WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
+           AND cv.agreement_date <= $2),
+     paid AS (
+        SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id)
+    SELECT inst.contribution_id, inst.donor_id, inst.cur, inst.total, inst.position,
+           inst.due_date, inst.amount, inst.multi_year,
+           least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
+                 inst.amount),
+           greatest(inst.total - coalesce(paid.received, 0), 0)
+      FROM inst
+      LEFT JOIN paid ON paid.contribution_id = inst.contribution_id"
+);
+
+/// The as-of common table expressions (for the donors' names and the rates) and `y`, the rows
+/// of [`SCHEDULES_TABLE`].
+macro_rules! schedule_ctes {
     () => {
-        ", inst AS (
-            SELECT cv.id AS contribution_id, cv.donor_id, cv.currency_code::text AS cur,
-                   cv.total, i.position, i.due_date, i.amount,
-                   sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
-                       AS running
-              FROM cv
-              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
-             WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
-               AND cv.agreement_date <= $2),
-         years AS (
-            SELECT contribution_id, count(DISTINCT date_part('year', due_date)) > 1 AS multi_year
-              FROM inst GROUP BY contribution_id),
-         paid AS (
-            SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id),
-         y AS (
-            SELECT inst.*, years.multi_year,
-                   least(greatest(coalesce(paid.received, 0) - (inst.running - inst.amount), 0),
-                         inst.amount) AS paid,
-                   greatest(inst.total - coalesce(paid.received, 0), 0) AS balance
-              FROM inst
-              JOIN years ON years.contribution_id = inst.contribution_id
-              LEFT JOIN paid ON paid.contribution_id = inst.contribution_id)"
+        concat!(
+            as_of_ctes!(),
+            ", y AS NOT MATERIALIZED (SELECT * FROM report_installments)"
+        )
     };
 }
 
@@ -825,19 +842,68 @@ pub struct MultiYearCell {
     pub unpaid: bool,
 }
 
+/// The multi-year schedules' donor-by-year cells and per-currency balances, and the overdue
+/// installments (due on or before the status date, not fully paid at it): what the report keeps
+/// of the schedules, whatever their number.
+pub struct Schedules {
+    /// Section 5's donor-by-year table, in donor-name order.
+    pub cells: Vec<MultiYearCell>,
+    /// Section 5's balances per currency, in currency order.
+    pub currencies: Vec<MultiYearCurrency>,
+    /// How many distinct overdue entries there are.
+    pub overdue: i64,
+    /// The overdue installments of the first `subjects` contributions by id (bytewise), from
+    /// which the report's sample is taken.
+    pub overdue_sample: Vec<Installment>,
+}
+
+/// Computes the installments once ([`SCHEDULES_TABLE`]), then section 5 and the overdue
+/// installments from them, in one transaction with nested loops ruled out (see
+/// [`FetchPlanned`]); amounts are converted into `target` with `minor_units` decimals at the rate
+/// of the status date's month.
+#[tracing::instrument(name = "report_data.schedules", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn schedules(
+    conn: &mut PgConnection,
+    w: &Window,
+    target: &str,
+    minor_units: i32,
+    subjects: i64,
+) -> Result<Schedules> {
+    let mut tx = conn.begin().await?;
+    sqlx::query("SET LOCAL enable_nestloop = off")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(SCHEDULES_TABLE).execute(&mut *tx).await?;
+    sqlx::query(SCHEDULES_FILL)
+        .bind(w.as_of)
+        .bind(w.status_date)
+        .execute(&mut *tx)
+        .await?;
+    // The planner knows nothing of a table made a moment ago: give it the rows' statistics.
+    sqlx::query("ANALYZE report_installments")
+        .execute(&mut *tx)
+        .await?;
+    let schedules = Schedules {
+        cells: multi_year_cells(&mut tx, w, target, minor_units).await?,
+        currencies: multi_year_currencies(&mut tx, w, target, minor_units).await?,
+        overdue: overdue_count(&mut tx, w).await?,
+        overdue_sample: overdue_sample(&mut tx, w, subjects).await?,
+    };
+    tx.commit().await?;
+    Ok(schedules)
+}
+
 /// Section 5's donor-by-year table summed in PostgreSQL, one row per donor and year of the
-/// multi-year installments' due dates, in donor-name order: what the report keeps of the
-/// schedules, whatever their number.
+/// multi-year installments' due dates, in donor-name order.
 #[tracing::instrument(name = "report_data.multi_year_cells", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn multi_year_cells(
+async fn multi_year_cells(
     conn: &mut PgConnection,
     w: &Window,
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MultiYearCell>> {
     Ok(sqlx::query_as(concat!(
-        as_of_ctes!(),
-        installment_ctes!(),
+        schedule_ctes!(),
         ", x AS (
             SELECT y.donor_id, y.cur, y.due_date, y.paid, y.amount,
                    greatest(y.amount - y.paid, 0) AS amt,
@@ -882,16 +948,17 @@ pub struct MultiYearCurrency {
     pub rate: RateRef,
 }
 
+/// Section 5's balances per currency: each multi-year schedule's outstanding balance converted
+/// and rounded, summed per currency.
 #[tracing::instrument(name = "report_data.multi_year_currencies", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn multi_year_currencies(
+async fn multi_year_currencies(
     conn: &mut PgConnection,
     w: &Window,
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MultiYearCurrency>> {
     Ok(sqlx::query_as(concat!(
-        as_of_ctes!(),
-        installment_ctes!(),
+        schedule_ctes!(),
         ", x AS (
             SELECT DISTINCT y.contribution_id, y.cur, y.balance AS amt,
                    date_trunc('month', $2::date)::date AS m
@@ -922,28 +989,29 @@ pub async fn multi_year_currencies(
     .await?)
 }
 
-/// The overdue installments at the status date (due on or before it, not fully paid at it):
-/// how many distinct entries there are, and the rows of the first `subjects` contributions by
-/// id (bytewise), from which the report's sample is taken.
-#[tracing::instrument(name = "report_data.overdue", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn overdue(
-    conn: &mut PgConnection,
-    w: &Window,
-    subjects: i64,
-) -> Result<(i64, Vec<Installment>)> {
-    let count: i64 = sqlx::query_scalar(concat!(
-        as_of_ctes!(),
-        installment_ctes!(),
+/// How many distinct overdue entries there are at the status date.
+#[tracing::instrument(name = "report_data.overdue_count", skip_all, fields(db.system.name = "postgresql"))]
+async fn overdue_count(conn: &mut PgConnection, w: &Window) -> Result<i64> {
+    Ok(sqlx::query_scalar(concat!(
+        schedule_ctes!(),
         " SELECT count(DISTINCT (y.contribution_id, y.due_date, y.amount - y.paid))
             FROM y WHERE y.paid < y.amount AND y.due_date <= $2"
     ))
     .bind(w.as_of)
     .bind(w.status_date)
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows = sqlx::query_as(concat!(
-        as_of_ctes!(),
-        installment_ctes!(),
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The overdue installments of the first `subjects` contributions by id (bytewise).
+#[tracing::instrument(name = "report_data.overdue_sample", skip_all, fields(db.system.name = "postgresql"))]
+async fn overdue_sample(
+    conn: &mut PgConnection,
+    w: &Window,
+    subjects: i64,
+) -> Result<Vec<Installment>> {
+    Ok(sqlx::query_as(concat!(
+        schedule_ctes!(),
         ", first AS (
             SELECT DISTINCT y.contribution_id COLLATE \"C\" AS contribution_id FROM y
              WHERE y.paid < y.amount AND y.due_date <= $2
@@ -964,8 +1032,7 @@ pub async fn overdue(
     .bind(w.status_date)
     .bind(subjects)
     .fetch_all(conn)
-    .await?;
-    Ok((count, rows))
+    .await?)
 }
 
 /// The country of every government known at the as-of instant, `(organization id, ISO
