@@ -106,7 +106,7 @@ pub async fn copy_contributions(pool: &PgPool, contributions: &[Contribution]) -
         )
         .await?;
     // The deferred checks run now, as a commit would run them.
-    sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+    sqlx::query!("SET CONSTRAINTS ALL IMMEDIATE")
         .execute(&mut *tx)
         .await
         .map_err(super::map_db_error)?;
@@ -126,7 +126,7 @@ pub struct ReceiptRow<'a> {
 /// Writes receipts (revision 1, in force from now) with COPY, then analyzes their tables.
 pub async fn load_receipts(pool: &PgPool, receipts: &[ReceiptRow<'_>]) -> Result<()> {
     let mut tx = pool.begin().await?;
-    let now: DateTime<Utc> = sqlx::query_scalar("SELECT clock_timestamp()")
+    let now = sqlx::query_scalar!(r#"SELECT clock_timestamp() AS "now!""#)
         .fetch_one(&mut *tx)
         .await?;
     let mut identities = CopyRows::new();
@@ -162,7 +162,7 @@ pub async fn load_receipts(pool: &PgPool, receipts: &[ReceiptRow<'_>]) -> Result
         )
         .await?;
     tx.commit().await?;
-    sqlx::query("ANALYZE receipts, receipt_versions")
+    sqlx::query!("ANALYZE receipts, receipt_versions")
         .execute(pool)
         .await?;
     Ok(())
@@ -195,8 +195,9 @@ pub async fn report_totals(
 ) -> Result<(Totals, Duration)> {
     let mut conn = pool.acquire().await?;
     let started = Instant::now();
-    let totals: Totals = sqlx::query_as(
-        "WITH cv AS (
+    let totals = sqlx::query_as!(
+        Totals,
+        r#"WITH cv AS (
             SELECT c.id, c.donor_id, c.funding_type, c.currency_code::text AS cur, v.revision,
                    v.earmarking_category AS cat, v.earmarking_modality AS modality, v.status,
                    v.total, v.agreement_date
@@ -238,29 +239,29 @@ pub async fn report_totals(
         SELECT
             (SELECT coalesce(sum(CASE WHEN p.cur = 'USD' THEN round(p.amt, 2)
                                       ELSE round(p.amt * r.rate, 2) END), 0)
-               FROM paid p LEFT JOIN rates r ON r.cur = p.cur AND r.month = p.m) AS paid,
+               FROM paid p LEFT JOIN rates r ON r.cur = p.cur AND r.month = p.m) AS "paid!",
             (SELECT coalesce(sum(CASE WHEN c.cur = 'USD' THEN round(c.amt, 2)
                                       ELSE round(c.amt * r.rate, 2) END), 0)
                FROM committed c LEFT JOIN rates r ON r.cur = c.cur AND r.month = c.m)
-                AS committed,
+                AS "committed!",
             (SELECT coalesce(sum(s.due), 0) FROM schedules s
-              WHERE s.funding_type = 'assessed' AND s.status = 'commitment') AS assessed_due,
+              WHERE s.funding_type = 'assessed' AND s.status = 'commitment') AS "assessed_due!",
             (SELECT coalesce(sum(x.amount), 0) FROM received x
                JOIN schedules s ON s.id = x.contribution_id
-              WHERE s.funding_type = 'assessed') AS assessed_received,
+              WHERE s.funding_type = 'assessed') AS "assessed_received!",
             (SELECT coalesce(sum(greatest(s.total - coalesce(x.amount, 0), 0)), 0)
                FROM schedules s LEFT JOIN received x ON x.contribution_id = s.id
               WHERE s.funding_type = 'voluntary' AND s.status = 'commitment' AND s.multi_year)
-                AS multi_year_outstanding,
+                AS "multi_year_outstanding!",
             (SELECT coalesce(sum(v.actual), 0)
                FROM measurements m JOIN measurement_versions v ON v.measurement_id = m.id
               WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
-                AND m.period_end BETWEEN $3 AND $4) AS results_actual",
+                AND m.period_end BETWEEN $3 AND $4) AS "results_actual!""#,
+        as_of,
+        as_of.date_naive(),
+        period.0,
+        period.1,
     )
-    .bind(as_of)
-    .bind(as_of.date_naive())
-    .bind(period.0)
-    .bind(period.1)
     .fetch_one(&mut *conn)
     .await?;
     Ok((totals, started.elapsed()))
@@ -268,7 +269,7 @@ pub async fn report_totals(
 
 /// The PostgreSQL server's version string.
 pub async fn server_version(pool: &PgPool) -> Result<String> {
-    Ok(sqlx::query_scalar("SELECT version()")
+    Ok(sqlx::query_scalar!(r#"SELECT version() AS "version!""#)
         .fetch_one(pool)
         .await?)
 }

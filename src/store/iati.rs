@@ -38,59 +38,62 @@ pub struct Current {
 /// Finds the activity with this identifier and locks it until the transaction ends, so that
 /// two imports of the same activity take turns.
 pub async fn lock(w: &mut Write, identifier: &str) -> Result<Option<Current>> {
-    let found: Option<String> = sqlx::query_scalar(
+    let found = sqlx::query_scalar!(
         "SELECT programme_id FROM iati_activities WHERE iati_identifier = $1 FOR UPDATE",
+        identifier,
     )
-    .bind(identifier)
     .fetch_optional(w.conn())
     .await?;
     let Some(programme_id) = found else {
         return Ok(None);
     };
     w.restamp().await?;
-    let (revision, last_updated, content_sha256): (i32, Option<DateTime<Utc>>, String) =
-        sqlx::query_as(
-            "SELECT revision, last_updated, content_sha256 FROM iati_activity_versions
-              WHERE programme_id = $1 AND valid_to IS NULL",
-        )
-        .bind(&programme_id)
-        .fetch_one(w.conn())
-        .await?;
-    let receipts: Vec<(String, String)> = sqlx::query_as(
-        "SELECT contribution_id, receipt_id FROM iati_transaction_links
-          WHERE programme_id = $1 AND revision = $2 AND receipt_id IS NOT NULL ORDER BY position",
+    let current = sqlx::query!(
+        "SELECT revision, last_updated, content_sha256 FROM iati_activity_versions
+          WHERE programme_id = $1 AND valid_to IS NULL",
+        programme_id,
     )
-    .bind(&programme_id)
-    .bind(revision)
-    .fetch_all(w.conn())
+    .fetch_one(w.conn())
     .await?;
+    let receipts = sqlx::query!(
+        r#"SELECT contribution_id, receipt_id AS "receipt_id!" FROM iati_transaction_links
+            WHERE programme_id = $1 AND revision = $2 AND receipt_id IS NOT NULL
+            ORDER BY position"#,
+        programme_id,
+        current.revision,
+    )
+    .fetch_all(w.conn())
+    .await?
+    .into_iter()
+    .map(|r| (r.contribution_id, r.receipt_id))
+    .collect();
     Ok(Some(Current {
         programme_id,
-        revision,
-        last_updated,
-        content_sha256,
+        revision: current.revision,
+        last_updated: current.last_updated,
+        content_sha256: current.content_sha256,
         receipts,
     }))
 }
 
 /// The programme an identifier belongs to, if any.
 pub async fn programme_of(conn: &mut PgConnection, identifier: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT programme_id FROM iati_activities WHERE iati_identifier = $1")
-            .bind(identifier)
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT programme_id FROM iati_activities WHERE iati_identifier = $1",
+        identifier,
     )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Whether a programme already has an IATI identity.
 pub async fn has_identity(conn: &mut PgConnection, programme_id: &str) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM iati_activities WHERE programme_id = $1)")
-            .bind(programme_id)
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM iati_activities WHERE programme_id = $1) AS "exists!""#,
+        programme_id,
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The organizations an activity names, found with one statement: by id (`id:ID`), by IATI
@@ -103,8 +106,8 @@ pub async fn organizations_named(
     refs: &[String],
     names: &[String],
 ) -> Result<HashMap<String, String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT 'id:' || id, id FROM organizations WHERE id = ANY($1)
+    let rows = sqlx::query!(
+        r#"SELECT 'id:' || id AS "key!", id AS "id!" FROM organizations WHERE id = ANY($1)
          UNION ALL
          (SELECT DISTINCT ON (iati_ref) 'ref:' || iati_ref, organization_id
             FROM organization_versions
@@ -114,14 +117,14 @@ pub async fn organizations_named(
          (SELECT DISTINCT ON (display_name) 'name:' || display_name, organization_id
             FROM organization_versions
            WHERE display_name = ANY($3) AND iati_ref IS NULL AND valid_to IS NULL
-           ORDER BY display_name, organization_id)",
+           ORDER BY display_name, organization_id)"#,
+        ids,
+        refs,
+        names,
     )
-    .bind(ids)
-    .bind(refs)
-    .bind(names)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|r| (r.key, r.id)).collect())
 }
 
 /// Organizations with IATI identifiers, by identifier (the first by id when several share one).
@@ -195,12 +198,13 @@ pub async fn write_version(
     let p = programme.as_str();
     let revision = match previous {
         None => {
-            sqlx::query(
-                "INSERT INTO iati_activities (programme_id, iati_identifier, created_at) VALUES ($1, $2, $3)",
+            sqlx::query!(
+                "INSERT INTO iati_activities (programme_id, iati_identifier, created_at)
+                 VALUES ($1, $2, $3)",
+                p,
+                v.identifier,
+                now,
             )
-            .bind(p)
-            .bind(&v.identifier)
-            .bind(now)
             .execute(w.conn())
             .await
             .map_err(map_db_error)?;
@@ -211,40 +215,44 @@ pub async fn write_version(
             r + 1
         }
     };
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO iati_activity_versions (programme_id, revision, valid_from, last_updated,
              content_sha256, reporting_org_ref, reporting_org_type, reporting_org_name,
              default_currency, activity_status, planned_start, actual_start, planned_end, actual_end)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        p,
+        revision,
+        now,
+        v.last_updated,
+        v.content_sha256,
+        v.reporting_ref,
+        v.reporting_type,
+        v.reporting_name,
+        v.default_currency.map(Currency::code),
+        v.status,
+        v.dates.planned_start,
+        v.dates.actual_start,
+        v.dates.planned_end,
+        v.dates.actual_end,
     )
-    .bind(p)
-    .bind(revision)
-    .bind(now)
-    .bind(v.last_updated)
-    .bind(&v.content_sha256)
-    .bind(&v.reporting_ref)
-    .bind(&v.reporting_type)
-    .bind(&v.reporting_name)
-    .bind(v.default_currency.map(Currency::code))
-    .bind(v.status)
-    .bind(v.dates.planned_start)
-    .bind(v.dates.actual_start)
-    .bind(v.dates.planned_end)
-    .bind(v.dates.actual_end)
     .execute(w.conn())
     .await
     .map_err(map_db_error)?;
 
     let conn = w.conn();
-    sqlx::query(
-        "INSERT INTO iati_recipient_countries (programme_id, revision, position, country_code, percentage)
+    sqlx::query!(
+        "INSERT INTO iati_recipient_countries (programme_id, revision, position, country_code,
+             percentage)
          SELECT $1, $2, * FROM UNNEST($3::smallint[], $4::text[], $5::numeric[])",
+        p,
+        revision,
+        &positions(v.countries.len())?,
+        &v.countries
+            .iter()
+            .map(|(c, _)| c.code())
+            .collect::<Vec<_>>() as &[&str],
+        &v.countries.iter().map(|(_, pct)| *pct).collect::<Vec<_>>() as &[Option<Decimal>],
     )
-    .bind(p)
-    .bind(revision)
-    .bind(positions(v.countries.len())?)
-    .bind(v.countries.iter().map(|(c, _)| c.code()).collect::<Vec<_>>())
-    .bind(v.countries.iter().map(|(_, pct)| *pct).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await
     .map_err(map_db_error)?;
@@ -276,98 +284,73 @@ pub async fn write_version(
         qb.build().execute(&mut *conn).await.map_err(map_db_error)?;
     }
     let b = &v.budgets;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO iati_budgets (programme_id, revision, position, budget_type, budget_status,
              period_start, period_end, amount, currency_code, value_date)
          SELECT $1, $2, * FROM UNNEST($3::smallint[], $4::smallint[], $5::smallint[], $6::date[],
              $7::date[], $8::numeric[], $9::text[], $10::date[])",
-    )
-    .bind(p)
-    .bind(revision)
-    .bind(positions(b.len())?)
-    .bind(b.iter().map(|x| x.budget_type).collect::<Vec<_>>())
-    .bind(b.iter().map(|x| x.status).collect::<Vec<_>>())
-    .bind(b.iter().map(|x| x.period_start).collect::<Vec<_>>())
-    .bind(b.iter().map(|x| x.period_end).collect::<Vec<_>>())
-    .bind(b.iter().map(|x| x.value.amount()).collect::<Vec<_>>())
-    .bind(
-        b.iter()
+        p,
+        revision,
+        &positions(b.len())?,
+        &b.iter().map(|x| x.budget_type).collect::<Vec<_>>(),
+        &b.iter().map(|x| x.status).collect::<Vec<_>>(),
+        &b.iter().map(|x| x.period_start).collect::<Vec<_>>(),
+        &b.iter().map(|x| x.period_end).collect::<Vec<_>>(),
+        &b.iter().map(|x| x.value.amount()).collect::<Vec<_>>(),
+        &b.iter()
             .map(|x| x.value.currency().code())
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as &[&str],
+        &b.iter().map(|x| x.value_date).collect::<Vec<_>>(),
     )
-    .bind(b.iter().map(|x| x.value_date).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await
     .map_err(map_db_error)?;
     let s = &v.spending;
-    sqlx::query(
+    let texts = |f: fn(&Spending) -> &str| s.iter().map(f).collect::<Vec<_>>();
+    sqlx::query!(
         "INSERT INTO iati_spending (programme_id, revision, position, transaction_type, reference,
              transaction_date, amount, currency_code, value_date, description, provider_ref,
              provider_name, receiver_ref, receiver_name)
          SELECT $1, $2, * FROM UNNEST($3::smallint[], $4::smallint[], $5::text[], $6::date[],
              $7::numeric[], $8::text[], $9::date[], $10::text[], $11::text[], $12::text[],
              $13::text[], $14::text[])",
-    )
-    .bind(p)
-    .bind(revision)
-    .bind(positions(s.len())?)
-    .bind(s.iter().map(|x| x.transaction_type).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.date).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.value.amount()).collect::<Vec<_>>())
-    .bind(
-        s.iter()
-            .map(|x| x.value.currency().code())
-            .collect::<Vec<_>>(),
-    )
-    .bind(s.iter().map(|x| x.value_date).collect::<Vec<_>>())
-    .bind(s.iter().map(|x| x.description.as_str()).collect::<Vec<_>>())
-    .bind(
-        s.iter()
-            .map(|x| x.provider_ref.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        s.iter()
-            .map(|x| x.provider_name.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        s.iter()
-            .map(|x| x.receiver_ref.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        s.iter()
-            .map(|x| x.receiver_name.as_str())
-            .collect::<Vec<_>>(),
+        p,
+        revision,
+        &positions(s.len())?,
+        &s.iter().map(|x| x.transaction_type).collect::<Vec<_>>(),
+        &texts(|x| x.reference.as_str()) as &[&str],
+        &s.iter().map(|x| x.date).collect::<Vec<_>>(),
+        &s.iter().map(|x| x.value.amount()).collect::<Vec<_>>(),
+        &texts(|x| x.value.currency().code()) as &[&str],
+        &s.iter().map(|x| x.value_date).collect::<Vec<_>>(),
+        &texts(|x| x.description.as_str()) as &[&str],
+        &texts(|x| x.provider_ref.as_str()) as &[&str],
+        &texts(|x| x.provider_name.as_str()) as &[&str],
+        &texts(|x| x.receiver_ref.as_str()) as &[&str],
+        &texts(|x| x.receiver_name.as_str()) as &[&str],
     )
     .execute(&mut *conn)
     .await
     .map_err(map_db_error)?;
     let l = &v.links;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO iati_transaction_links (programme_id, revision, position, contribution_id,
              receipt_id, transaction_type, reference, value_date)
          SELECT $1, $2, * FROM UNNEST($3::smallint[], $4::text[], $5::text[], $6::smallint[],
              $7::text[], $8::date[])",
-    )
-    .bind(p)
-    .bind(revision)
-    .bind(positions(l.len())?)
-    .bind(
-        l.iter()
+        p,
+        revision,
+        &positions(l.len())?,
+        &l.iter()
             .map(|x| x.contribution.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        l.iter()
+            .collect::<Vec<_>>() as &[&str],
+        &l.iter()
             .map(|x| x.receipt.as_ref().map(Id::as_str))
-            .collect::<Vec<_>>(),
+            .collect::<Vec<_>>() as &[Option<&str>],
+        &l.iter().map(|x| x.transaction_type).collect::<Vec<_>>(),
+        &l.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>() as &[&str],
+        &l.iter().map(|x| x.value_date).collect::<Vec<_>>(),
     )
-    .bind(l.iter().map(|x| x.transaction_type).collect::<Vec<_>>())
-    .bind(l.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>())
-    .bind(l.iter().map(|x| x.value_date).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await
     .map_err(map_db_error)?;
@@ -425,12 +408,12 @@ pub async fn load(
     let mut out = HashMap::new();
     for r in rows {
         let key = (r.programme_id.as_str(), r.revision);
-        let countries: Vec<(String, Option<Decimal>)> = sqlx::query_as(
+        let countries = sqlx::query!(
             "SELECT country_code, percentage FROM iati_recipient_countries
               WHERE programme_id = $1 AND revision = $2 ORDER BY position",
+            key.0,
+            key.1,
         )
-        .bind(key.0)
-        .bind(key.1)
         .fetch_all(&mut *conn)
         .await?;
         let classified = async |conn: &mut PgConnection, table: &str| -> Result<Vec<Classified>> {
@@ -455,59 +438,46 @@ pub async fn load(
         };
         let regions = classified(&mut *conn, "iati_recipient_regions").await?;
         let sectors = classified(&mut *conn, "iati_sectors").await?;
-        type BudgetRow = (i16, i16, NaiveDate, NaiveDate, Decimal, String, NaiveDate);
-        let budgets: Vec<BudgetRow> = sqlx::query_as(
-            "SELECT budget_type, budget_status, period_start, period_end, amount, currency_code, value_date
+        let budgets = sqlx::query!(
+            "SELECT budget_type, budget_status, period_start, period_end, amount, currency_code,
+                    value_date
                FROM iati_budgets WHERE programme_id = $1 AND revision = $2 ORDER BY position",
+            key.0,
+            key.1,
         )
-        .bind(key.0)
-        .bind(key.1)
         .fetch_all(&mut *conn)
         .await?;
-        type SpendingRow = (
-            i16,
-            String,
-            NaiveDate,
-            Decimal,
-            String,
-            NaiveDate,
-            String,
-            String,
-            String,
-            String,
-            String,
-        );
-        let spending: Vec<SpendingRow> = sqlx::query_as(
+        let spending = sqlx::query!(
             "SELECT transaction_type, reference, transaction_date, amount, currency_code, value_date,
                     description, provider_ref, provider_name, receiver_ref, receiver_name
                FROM iati_spending WHERE programme_id = $1 AND revision = $2 ORDER BY position",
+            key.0,
+            key.1,
         )
-        .bind(key.0)
-        .bind(key.1)
         .fetch_all(&mut *conn)
         .await?;
-        let links: Vec<(String, Option<String>, String, NaiveDate)> = sqlx::query_as(
+        let links = sqlx::query!(
             "SELECT contribution_id, receipt_id, reference, value_date FROM iati_transaction_links
               WHERE programme_id = $1 AND revision = $2 ORDER BY position",
+            key.0,
+            key.1,
         )
-        .bind(key.0)
-        .bind(key.1)
         .fetch_all(&mut *conn)
         .await?;
         let mut contribution_notes = BTreeMap::new();
         let mut receipt_notes = BTreeMap::new();
         let mut contributions = Vec::new();
-        for (c, receipt, reference, value_date) in links {
+        for link in links {
             let note = TransactionNote {
-                reference,
-                value_date,
+                reference: link.reference,
+                value_date: link.value_date,
             };
-            match receipt {
+            match link.receipt_id {
                 Some(r) => {
                     receipt_notes.insert(stored_id(&r)?, note);
                 }
                 None => {
-                    let id = stored_id(&c)?;
+                    let id = stored_id(&link.contribution_id)?;
                     contributions.push(id.clone());
                     contribution_notes.insert(id, note);
                 }
@@ -529,59 +499,43 @@ pub async fn load(
             },
             countries: countries
                 .into_iter()
-                .map(|(c, p)| {
-                    let c = Country::parse(&c, "country")
+                .map(|r| {
+                    let c = Country::parse(&r.country_code, "country")
                         .map_err(|_| Error::Internal(anyhow::anyhow!("bad stored country")))?;
-                    Ok((c, p.map(|p| p.normalize())))
+                    Ok((c, r.percentage.map(|p| p.normalize())))
                 })
                 .collect::<Result<_>>()?,
             regions,
             sectors,
             budgets: budgets
                 .into_iter()
-                .map(
-                    |(budget_type, status, period_start, period_end, amount, code, value_date)| {
-                        Ok(Budget {
-                            budget_type,
-                            status,
-                            period_start,
-                            period_end,
-                            value: Money::from_decimal(amount, currency(&code)?),
-                            value_date,
-                        })
-                    },
-                )
+                .map(|b| {
+                    Ok(Budget {
+                        budget_type: b.budget_type,
+                        status: b.budget_status,
+                        period_start: b.period_start,
+                        period_end: b.period_end,
+                        value: Money::from_decimal(b.amount, currency(&b.currency_code)?),
+                        value_date: b.value_date,
+                    })
+                })
                 .collect::<Result<_>>()?,
             spending: spending
                 .into_iter()
-                .map(
-                    |(
-                        t,
-                        reference,
-                        date,
-                        amount,
-                        code,
-                        value_date,
-                        description,
-                        pr,
-                        pn,
-                        rr,
-                        rn,
-                    )| {
-                        Ok(Spending {
-                            transaction_type: t,
-                            reference,
-                            date,
-                            value: Money::from_decimal(amount, currency(&code)?),
-                            value_date,
-                            description,
-                            provider_ref: pr,
-                            provider_name: pn,
-                            receiver_ref: rr,
-                            receiver_name: rn,
-                        })
-                    },
-                )
+                .map(|x| {
+                    Ok(Spending {
+                        transaction_type: x.transaction_type,
+                        reference: x.reference,
+                        date: x.transaction_date,
+                        value: Money::from_decimal(x.amount, currency(&x.currency_code)?),
+                        value_date: x.value_date,
+                        description: x.description,
+                        provider_ref: x.provider_ref,
+                        provider_name: x.provider_name,
+                        receiver_ref: x.receiver_ref,
+                        receiver_name: x.receiver_name,
+                    })
+                })
                 .collect::<Result<_>>()?,
             contribution_notes,
             receipt_notes,
@@ -600,10 +554,10 @@ pub async fn load(
 
 /// The IATI identifier of a programme, if it has one (identities never change).
 pub async fn identifier_of(conn: &mut PgConnection, programme_id: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT iati_identifier FROM iati_activities WHERE programme_id = $1")
-            .bind(programme_id)
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT iati_identifier FROM iati_activities WHERE programme_id = $1",
+        programme_id,
     )
+    .fetch_optional(conn)
+    .await?)
 }

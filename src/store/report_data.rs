@@ -386,6 +386,13 @@ pub async fn contribution_page(
 /// The common table expressions of [`as_of_ctes`] for the contributions of the array parameter
 /// `$ids` only: a page of an annex reads its own rows through the primary keys, whatever the size
 /// of the tables.
+///
+/// Each of the page's receipts reaches its versions through `receipt_versions_pkey` (by
+/// `receipt_id`; a receipt has a few revisions, the one in force at `$1` among them). `OFFSET 0`
+/// keeps the lateral subquery from being flattened into a plain join, which the planner would
+/// hash-join to a sequential scan of the whole of `receipt_versions` on every page, or, in the
+/// generic plan a prepared statement gets from its sixth run on a connection, aggregate again for
+/// every row of the page (BENCHMARKS.md, "Export annex pages").
 macro_rules! page_ctes {
     ($ids:literal) => {
         concat!(
@@ -403,12 +410,16 @@ macro_rules! page_ctes {
          rv AS NOT MATERIALIZED (
             SELECT r.id, r.contribution_id, v.received_date, v.amount
               FROM receipts r
-              JOIN receipt_versions v ON v.receipt_id = r.id
+             CROSS JOIN LATERAL (
+                SELECT v.received_date, v.amount
+                  FROM receipt_versions v
+                 WHERE v.receipt_id = r.id
+                   AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+                   AND NOT v.withdrawn AND v.received_date <= $2
+                OFFSET 0) v
              WHERE r.contribution_id = ANY(",
             $ids,
-            ")
-               AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
-               AND NOT v.withdrawn AND v.received_date <= $2),
+            ")),
          ov AS NOT MATERIALIZED (
             SELECT organization_id AS id, display_name
               FROM organization_versions

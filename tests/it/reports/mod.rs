@@ -1,6 +1,7 @@
 //! Per-session reports: every counting rule on hand-computed figures, reproducibility,
 //! finalizing, diffs, exports and the scheduled job.
 
+mod annex;
 mod article4;
 mod changes;
 pub mod fixture;
