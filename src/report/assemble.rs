@@ -928,7 +928,7 @@ fn overdue_entry(r: &data::Installment, w: &Window, quality: &mut Quality) -> Re
     Ok(())
 }
 
-/// Section 5 from the sums of [`data::multi_year_cells`] and [`data::multi_year_currencies`]:
+/// Section 5 from the cells and per-currency sums of [`data::Schedules`]:
 /// the same figures as [`multi_year`] computes from every installment, without the schedules.
 fn multi_year_summed(
     cells: &[data::MultiYearCell],
