@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Connection, PgConnection, PgPool, postgres::PgConnectOptions};
 
-use super::copy::CopyRows;
+use super::{Statement, copy::CopyRows};
 use crate::{
     domain::{contribution::Contribution, session::SessionKey},
     error::{Error, Result},
@@ -107,9 +107,8 @@ pub async fn copy_contributions(pool: &PgPool, contributions: &[Contribution]) -
         .await?;
     // The deferred checks run now, as a commit would run them.
     sqlx::query!("SET CONSTRAINTS ALL IMMEDIATE")
-        .execute(&mut *tx)
-        .await
-        .map_err(super::map_db_error)?;
+        .write(&mut tx)
+        .await?;
     let elapsed = started.elapsed();
     tx.rollback().await?;
     Ok(elapsed)

@@ -4,15 +4,15 @@
 pub mod import;
 pub mod receipts;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned,
-    history::{self, Kept, Listed, Stamp},
+    AsOf, Statement, Versioned,
+    history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
 use crate::{
@@ -143,19 +143,13 @@ impl Kept for Contribution {
         format!("contributions/{id}")
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         let version = NewVersion {
             contribution: self,
-            revision,
-            reason,
+            revision: at.number,
+            reason: at.reason,
         };
-        insert_versions(conn, &[version], now).await
+        insert_versions(conn, &[version], at.valid_from).await
     }
 
     /// The schedule of each version, in one statement.
@@ -176,13 +170,8 @@ impl Kept for Contribution {
         .bind(&revisions)
         .fetch_all(&mut *conn)
         .await?;
-        let mut schedules: HashMap<(String, i32), Vec<InstallmentRow>> = HashMap::new();
-        for i in found {
-            schedules
-                .entry((i.contribution_id.clone(), i.revision))
-                .or_default()
-                .push(i);
-        }
+        let mut schedules =
+            history::by_version(found, |i| Ok(((i.contribution_id.clone(), i.revision), i)))?;
         for v in versions {
             let currency = v.value.currency();
             if let Some(schedule) = schedules.remove(&(v.value.id.to_string(), v.revision)) {
@@ -255,9 +244,7 @@ pub async fn create_many(
 pub async fn create(w: &mut Write, c: &Contribution) -> Result<Versioned<Contribution>> {
     let now = w.now();
     let inserted = create_many(w.conn(), &[c], now).await?;
-    if inserted.is_empty() {
-        return Err(Error::AlreadyExists { name: c.name() });
-    }
+    history::refuse_existing(&[c], inserted.len(), |c| inserted.contains(c.id.as_str()))?;
     Ok(history::first(c, now))
 }
 
@@ -332,10 +319,7 @@ async fn insert_versions(
                 earmarked_to, status, total, agreement_date, period_start, period_end, session,
                 description, reason)",
         );
-    qb.build()
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_db_error)?;
+    qb.build().write(&mut *conn).await?;
 
     let mut ids = Vec::new();
     let mut revisions = Vec::new();
@@ -363,10 +347,8 @@ async fn insert_versions(
         &due_dates,
         &amounts,
     )
-    .execute(&mut *conn)
+    .write(&mut *conn)
     .await
-    .map_err(super::map_db_error)?;
-    Ok(())
 }
 
 /// Filter values of `donor` and `programme` are ids, not names.
