@@ -12,6 +12,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{
     AsOf, Statement, Versioned,
+    copy::CopyRows,
     history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
@@ -246,6 +247,26 @@ pub async fn create(w: &mut Write, c: &Contribution) -> Result<Versioned<Contrib
     let inserted = create_many(w.conn(), &[c], now).await?;
     history::refuse_existing(&[c], inserted.len(), |c| inserted.contains(c.id.as_str()))?;
     Ok(history::first(c, now))
+}
+
+/// Writes as COPY columns what a version of `c` holds, `budget_part` to `description` in the
+/// order of `contribution_versions`: the same whether an import stages it or the bench copies it.
+pub(crate) fn copy_version_fields<'r>(
+    rows: &'r mut CopyRows,
+    c: &Contribution,
+) -> &'r mut CopyRows {
+    rows.text(c.budget_part().db_name())
+        .opt_plain(c.earmarking.map(|e| e.category().code()))
+        .opt_plain(c.earmarking.map(|e| e.modality().letter()))
+        .opt_text(c.programme.as_ref().map(|p| p.as_str()))
+        .text(&c.earmarked_to)
+        .text(c.status.db_name())
+        .plain(c.total.amount())
+        .plain(c.agreement_date)
+        .plain(c.period_start)
+        .plain(c.period_end)
+        .opt_text(c.announced_at.map(SessionKey::id).as_deref())
+        .text(&c.description)
 }
 
 /// One version to write.
