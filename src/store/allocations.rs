@@ -1,12 +1,12 @@
 //! Allocations of unearmarked funds and their versions.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
 
 use super::{
-    Versioned,
-    history::{Kept, Listed, Stamp},
+    Statement, Versioned,
+    history::{Kept, Listed, Revision, Stamp},
 };
 use crate::{
     domain::{
@@ -81,20 +81,14 @@ impl Kept for Allocation {
         format!("allocations/{key}")
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(
             "INSERT INTO allocation_versions (allocation_id, revision, valid_from, allocation_date,
                  amount, currency_code, programme_id, srf_objective, description)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             self.id.as_str(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             self.allocation_date,
             self.amount.amount(),
             self.amount.currency().code(),
@@ -102,10 +96,8 @@ impl Kept for Allocation {
             self.srf_objective.map(SrfObjective::number),
             &self.description,
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(super::map_db_error)?;
-        Ok(())
     }
 }
 

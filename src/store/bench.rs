@@ -8,9 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Connection, PgConnection, PgPool, postgres::PgConnectOptions};
 
-use super::copy::CopyRows;
+use super::{Statement, contributions::copy_version_fields, copy::CopyRows};
 use crate::{
-    domain::{contribution::Contribution, session::SessionKey},
+    domain::contribution::Contribution,
     error::{Error, Result},
 };
 
@@ -57,21 +57,8 @@ pub async fn copy_contributions(pool: &PgPool, contributions: &[Contribution]) -
         versions
             .text(c.id.as_str())
             .plain(1)
-            .plain(now.to_rfc3339())
-            .text(c.budget_part().db_name())
-            .opt_plain(c.earmarking.map(|e| e.category().code()))
-            .opt_plain(c.earmarking.map(|e| e.modality().letter()))
-            .opt_text(c.programme.as_ref().map(|p| p.as_str()))
-            .text(&c.earmarked_to)
-            .text(c.status.db_name())
-            .plain(c.total.amount())
-            .plain(c.agreement_date)
-            .plain(c.period_start)
-            .plain(c.period_end)
-            .opt_text(c.announced_at.map(SessionKey::id).as_deref())
-            .text(&c.description)
-            .text("")
-            .end_row();
+            .plain(now.to_rfc3339());
+        copy_version_fields(&mut versions, c).text("").end_row();
         for (position, i) in c.installments.iter().enumerate() {
             installments
                 .text(c.id.as_str())
@@ -107,9 +94,8 @@ pub async fn copy_contributions(pool: &PgPool, contributions: &[Contribution]) -
         .await?;
     // The deferred checks run now, as a commit would run them.
     sqlx::query!("SET CONSTRAINTS ALL IMMEDIATE")
-        .execute(&mut *tx)
-        .await
-        .map_err(super::map_db_error)?;
+        .write(&mut tx)
+        .await?;
     let elapsed = started.elapsed();
     tx.rollback().await?;
     Ok(elapsed)

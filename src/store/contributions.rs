@@ -4,15 +4,16 @@
 pub mod import;
 pub mod receipts;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned,
-    history::{self, Kept, Listed, Stamp},
+    AsOf, Statement, Versioned,
+    copy::CopyRows,
+    history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
 use crate::{
@@ -143,19 +144,13 @@ impl Kept for Contribution {
         format!("contributions/{id}")
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         let version = NewVersion {
             contribution: self,
-            revision,
-            reason,
+            revision: at.number,
+            reason: at.reason,
         };
-        insert_versions(conn, &[version], now).await
+        insert_versions(conn, &[version], at.valid_from).await
     }
 
     /// The schedule of each version, in one statement.
@@ -176,13 +171,8 @@ impl Kept for Contribution {
         .bind(&revisions)
         .fetch_all(&mut *conn)
         .await?;
-        let mut schedules: HashMap<(String, i32), Vec<InstallmentRow>> = HashMap::new();
-        for i in found {
-            schedules
-                .entry((i.contribution_id.clone(), i.revision))
-                .or_default()
-                .push(i);
-        }
+        let mut schedules =
+            history::by_version(found, |i| Ok(((i.contribution_id.clone(), i.revision), i)))?;
         for v in versions {
             let currency = v.value.currency();
             if let Some(schedule) = schedules.remove(&(v.value.id.to_string(), v.revision)) {
@@ -255,10 +245,28 @@ pub async fn create_many(
 pub async fn create(w: &mut Write, c: &Contribution) -> Result<Versioned<Contribution>> {
     let now = w.now();
     let inserted = create_many(w.conn(), &[c], now).await?;
-    if inserted.is_empty() {
-        return Err(Error::AlreadyExists { name: c.name() });
-    }
+    history::refuse_existing(&[c], inserted.len(), |c| inserted.contains(c.id.as_str()))?;
     Ok(history::first(c, now))
+}
+
+/// Writes as COPY columns what a version of `c` holds, `budget_part` to `description` in the
+/// order of `contribution_versions`: the same whether an import stages it or the bench copies it.
+pub(crate) fn copy_version_fields<'r>(
+    rows: &'r mut CopyRows,
+    c: &Contribution,
+) -> &'r mut CopyRows {
+    rows.text(c.budget_part().db_name())
+        .opt_plain(c.earmarking.map(|e| e.category().code()))
+        .opt_plain(c.earmarking.map(|e| e.modality().letter()))
+        .opt_text(c.programme.as_ref().map(|p| p.as_str()))
+        .text(&c.earmarked_to)
+        .text(c.status.db_name())
+        .plain(c.total.amount())
+        .plain(c.agreement_date)
+        .plain(c.period_start)
+        .plain(c.period_end)
+        .opt_text(c.announced_at.map(SessionKey::id).as_deref())
+        .text(&c.description)
 }
 
 /// One version to write.
@@ -332,10 +340,7 @@ async fn insert_versions(
                 earmarked_to, status, total, agreement_date, period_start, period_end, session,
                 description, reason)",
         );
-    qb.build()
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_db_error)?;
+    qb.build().write(&mut *conn).await?;
 
     let mut ids = Vec::new();
     let mut revisions = Vec::new();
@@ -363,10 +368,8 @@ async fn insert_versions(
         &due_dates,
         &amounts,
     )
-    .execute(&mut *conn)
+    .write(&mut *conn)
     .await
-    .map_err(super::map_db_error)?;
-    Ok(())
 }
 
 /// Filter values of `donor` and `programme` are ids, not names.

@@ -1,6 +1,24 @@
 //! Database refusals as the service's errors.
 
-use crate::error::Error;
+use std::future::Future;
+
+use sqlx::{PgConnection, Postgres, postgres::PgArguments, query::Query};
+
+use crate::error::{Error, Result};
+
+/// A statement that writes. Its database refusals are mapped here ([`map_db_error`]), once for
+/// every write of the store.
+pub(crate) trait Statement {
+    /// Runs the statement on `conn`.
+    fn write(self, conn: &mut PgConnection) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl Statement for Query<'_, Postgres, PgArguments> {
+    async fn write(self, conn: &mut PgConnection) -> Result<()> {
+        self.execute(conn).await.map_err(map_db_error)?;
+        Ok(())
+    }
+}
 
 /// The SQLSTATE of a database error, if it is one.
 fn sqlstate(err: &sqlx::Error) -> Option<String> {

@@ -1,13 +1,13 @@
 //! Exchange rates and their versions. A rate is identified by its pair and month; a correction
 //! is a new revision, so a report regenerated as of its instant converts with the rate it used.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned,
-    history::{self, Kept, Listed, Stamp},
+    AsOf, Statement, Versioned,
+    history::{self, Kept, Listed, Revision, Stamp},
 };
 use crate::{
     domain::{
@@ -83,13 +83,7 @@ impl Kept for ExchangeRate {
         key.name()
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(
             "INSERT INTO exchange_rate_versions (base_currency, quote_currency, month, revision,
                  valid_from, rate, source)
@@ -97,15 +91,13 @@ impl Kept for ExchangeRate {
             self.key.base.code(),
             self.key.quote.code(),
             self.key.month.first_day(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             self.rate.value(),
             &self.source,
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(super::map_db_error)?;
-        Ok(())
     }
 }
 

@@ -14,13 +14,13 @@
 //! between resources only by those names. What is a resource's own (its version row, its child
 //! rows) stays a checked macro in its module.
 
-use std::future::Future;
+use std::{collections::HashMap, future::Future};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{PgConnection, Postgres, QueryBuilder, postgres::PgRow};
 
-use super::{AsOf, Versioned, already_exists, map_db_error, write::Write};
+use super::{AsOf, Statement, Versioned, already_exists, write::Write};
 use crate::{
     domain::{
         filter::{Filter, Group},
@@ -102,6 +102,15 @@ impl Stamp {
     }
 }
 
+/// The version a write makes: its number, the instant it is valid from, and the reason it was
+/// written for (kept by the resources whose versions record one).
+#[derive(Debug, Clone, Copy)]
+pub struct Revision<'a> {
+    pub number: i32,
+    pub valid_from: DateTime<Utc>,
+    pub reason: &'a str,
+}
+
 /// A resource kept with its history.
 pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
     /// Its key.
@@ -155,14 +164,11 @@ pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
         }
     }
 
-    /// Writes this value's version row, and its child rows if it has any: `revision`, valid from
-    /// `now`, written for `reason` (kept by the resources whose versions record one).
+    /// Writes this value's version row as `at`, and its child rows if it has any.
     fn insert_version(
         &self,
         conn: &mut PgConnection,
-        revision: i32,
-        reason: &str,
-        now: DateTime<Utc>,
+        at: Revision<'_>,
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// Reads the child rows of these versions (a contribution's installments, a programme's
@@ -246,8 +252,46 @@ pub async fn list<T: Listed>(
 pub async fn create<T: Kept>(w: &mut Write, value: &T) -> Result<Versioned<T>> {
     let now = w.now();
     value.insert_identity(w.conn(), now).await?;
-    value.insert_version(w.conn(), 1, "", now).await?;
+    let at = Revision {
+        number: 1,
+        valid_from: now,
+        reason: "",
+    };
+    value.insert_version(w.conn(), at).await?;
     Ok(first(value, now))
+}
+
+/// ALREADY_EXISTS naming the first of `values` that a create-if-absent statement (`INSERT .. ON
+/// CONFLICT DO NOTHING`) did not write: it wrote `written` of them, `is_written` tells which.
+pub fn refuse_existing<T: Kept>(
+    values: &[&T],
+    written: usize,
+    is_written: impl Fn(&T) -> bool,
+) -> Result<()> {
+    if written == values.len() {
+        return Ok(());
+    }
+    let name = values
+        .iter()
+        .find(|v| !is_written(v))
+        .map(|v| T::name_of(&v.key()))
+        .unwrap_or_default();
+    Err(Error::AlreadyExists { name })
+}
+
+/// Child rows read for [`Kept::attach_children`], grouped by the version they belong to: `child`
+/// makes each row's child and names its version, `(key, revision)`. Each group keeps the order
+/// the rows were read in.
+pub fn by_version<R, C>(
+    rows: Vec<R>,
+    mut child: impl FnMut(R) -> Result<((String, i32), C)>,
+) -> Result<HashMap<(String, i32), Vec<C>>> {
+    let mut grouped: HashMap<(String, i32), Vec<C>> = HashMap::new();
+    for row in rows {
+        let (version, c) = child(row)?;
+        grouped.entry(version).or_default().push(c);
+    }
+    Ok(grouped)
 }
 
 /// Reads the rows of a SELECT built from [`Kept::SELECT`], with their children.
@@ -358,8 +402,7 @@ pub async fn close<T: Kept>(
     qb.push_bind(now).push(" WHERE ");
     push_key::<T>(&mut qb, T::VERSION_KEY, "", key, true);
     qb.push(" AND valid_to IS NULL");
-    qb.build().execute(conn).await.map_err(map_db_error)?;
-    Ok(())
+    qb.build().write(conn).await
 }
 
 /// Writes `value` as the revision after `current` (read with [`lock_current`] in the same
@@ -375,12 +418,14 @@ pub async fn revise<T: Kept>(
     }
     let now = w.now();
     close::<T>(w.conn(), &value.key(), now).await?;
-    let revision = current.revision + 1;
-    value
-        .insert_version(w.conn(), revision, reason, now)
-        .await?;
+    let at = Revision {
+        number: current.revision + 1,
+        valid_from: now,
+        reason,
+    };
+    value.insert_version(w.conn(), at).await?;
     Ok(Some(Versioned {
-        revision,
+        revision: at.number,
         created_at: current.created_at,
         updated_at: now,
         value: value.clone(),
@@ -417,6 +462,5 @@ pub(crate) async fn close_version(
         .push(format!(" WHERE {key_column} = "))
         .push_bind(key.to_owned())
         .push(" AND valid_to IS NULL");
-    qb.build().execute(conn).await.map_err(map_db_error)?;
-    Ok(())
+    qb.build().write(conn).await
 }

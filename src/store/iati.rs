@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
-use super::{AsOf, close_version, map_db_error, write::Write};
+use super::{AsOf, Statement, close_version, write::Write};
 use crate::{
     domain::{
         geo::Country,
@@ -205,9 +205,8 @@ pub async fn write_version(
                 v.identifier,
                 now,
             )
-            .execute(w.conn())
-            .await
-            .map_err(map_db_error)?;
+            .write(w.conn())
+            .await?;
             1
         }
         Some(r) => {
@@ -235,9 +234,8 @@ pub async fn write_version(
         v.dates.planned_end,
         v.dates.actual_end,
     )
-    .execute(w.conn())
-    .await
-    .map_err(map_db_error)?;
+    .write(w.conn())
+    .await?;
 
     let conn = w.conn();
     sqlx::query!(
@@ -253,9 +251,8 @@ pub async fn write_version(
             .collect::<Vec<_>>() as &[&str],
         &v.countries.iter().map(|(_, pct)| *pct).collect::<Vec<_>>() as &[Option<Decimal>],
     )
-    .execute(&mut *conn)
-    .await
-    .map_err(map_db_error)?;
+    .write(&mut *conn)
+    .await?;
     for (table, rows) in [
         ("iati_recipient_regions", &v.regions),
         ("iati_sectors", &v.sectors),
@@ -281,7 +278,7 @@ pub async fn write_version(
             .push("::numeric[], ")
             .push_bind(rows.iter().map(|r| r.narrative.clone()).collect::<Vec<_>>())
             .push("::text[])");
-        qb.build().execute(&mut *conn).await.map_err(map_db_error)?;
+        qb.build().write(&mut *conn).await?;
     }
     let b = &v.budgets;
     sqlx::query!(
@@ -302,9 +299,8 @@ pub async fn write_version(
             .collect::<Vec<_>>() as &[&str],
         &b.iter().map(|x| x.value_date).collect::<Vec<_>>(),
     )
-    .execute(&mut *conn)
-    .await
-    .map_err(map_db_error)?;
+    .write(&mut *conn)
+    .await?;
     let s = &v.spending;
     let texts = |f: fn(&Spending) -> &str| s.iter().map(f).collect::<Vec<_>>();
     sqlx::query!(
@@ -329,9 +325,8 @@ pub async fn write_version(
         &texts(|x| x.receiver_ref.as_str()) as &[&str],
         &texts(|x| x.receiver_name.as_str()) as &[&str],
     )
-    .execute(&mut *conn)
-    .await
-    .map_err(map_db_error)?;
+    .write(&mut *conn)
+    .await?;
     let l = &v.links;
     sqlx::query!(
         "INSERT INTO iati_transaction_links (programme_id, revision, position, contribution_id,
@@ -351,10 +346,8 @@ pub async fn write_version(
         &l.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>() as &[&str],
         &l.iter().map(|x| x.value_date).collect::<Vec<_>>(),
     )
-    .execute(&mut *conn)
+    .write(&mut *conn)
     .await
-    .map_err(map_db_error)?;
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -2,12 +2,11 @@
 //! document (decimals as strings), so a report reads a Member State's scale, Council acts and
 //! payment plans as they were known at its instant in one row.
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, types::Json};
 
 use super::{
-    AsOf, Versioned,
-    history::{self, Kept, Listed, Stamp},
+    AsOf, Statement, Versioned,
+    history::{self, Kept, Listed, Revision, Stamp},
 };
 use crate::{
     domain::{
@@ -64,25 +63,17 @@ impl Kept for MemberState {
         MemberState::name_of(key)
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(
             "INSERT INTO member_state_versions (organization_id, revision, valid_from, standing)
              VALUES ($1, $2, $3, $4)",
             self.id.as_str(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             Json(&self.standing) as _,
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(super::map_db_error)?;
-        Ok(())
     }
 }
 

@@ -38,7 +38,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 pub use as_of::{AsOf, AsOfBound, resolve_as_of, settle_as_of, settle_history};
-pub(crate) use db_error::{already_exists, map_db_error};
+pub(crate) use db_error::{Statement, already_exists, map_db_error};
 pub(crate) use filters::{push_group, undeclared_filter};
 pub(crate) use history::close_version;
 pub use migrate::migrate;

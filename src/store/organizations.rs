@@ -1,11 +1,10 @@
 //! Organizations and their versions.
 
-use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::{
-    Versioned,
-    history::{self, Kept, Listed, Stamp},
+    Statement, Versioned,
+    history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
 use crate::{
@@ -72,30 +71,22 @@ impl Kept for Organization {
         format!("organizations/{id}")
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(
             "INSERT INTO organization_versions (organization_id, revision, valid_from,
                  display_name, kind, member_state, country_code, iati_ref)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             self.id.as_str(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             &self.display_name,
             self.kind.db_name(),
             self.member_state,
             self.country.map(Country::code),
             self.iati_ref.as_deref(),
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(super::map_db_error)?;
-        Ok(())
     }
 }
 

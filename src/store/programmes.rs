@@ -1,14 +1,12 @@
 //! Programmes and their versions. Each version owns its partner and country rows, written with it
 //! and never changed, so a programme read as of an instant has the partners it had then.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Versioned,
-    history::{self, Kept, Listed, Stamp},
+    AsOf, Statement, Versioned,
+    history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
 use crate::{
@@ -111,21 +109,15 @@ impl Kept for Programme {
     }
 
     /// The version row, then its partners and countries.
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         let p = self;
         sqlx::query!(
             "INSERT INTO programme_versions (programme_id, revision, valid_from, code, title,
                  description, thematic_area, srf_objective, parent_id, start_date, end_date)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             p.id.as_str(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             &p.code,
             &p.title,
             &p.description,
@@ -135,9 +127,8 @@ impl Kept for Programme {
             p.start_date,
             p.end_date,
         )
-        .execute(&mut *conn)
-        .await
-        .map_err(super::map_db_error)?;
+        .write(&mut *conn)
+        .await?;
         if !p.partners.is_empty() {
             let positions: Vec<i16> = (0..p.partners.len())
                 .map(|i| i16::try_from(i).map_err(|_| corrupt(p.id.as_str(), "partner count")))
@@ -147,7 +138,7 @@ impl Kept for Programme {
                  SELECT $1, $2, k.position, k.organization_id, k.role
                    FROM UNNEST($3::smallint[], $4::text[], $5::text[]) AS k(position, organization_id, role)",
                 p.id.as_str(),
-                revision,
+                at.number,
                 &positions,
                 &p.partners
                     .iter()
@@ -158,24 +149,22 @@ impl Kept for Programme {
                     .map(|x| x.role.db_name().to_owned())
                     .collect::<Vec<_>>(),
             )
-            .execute(&mut *conn)
-            .await
-            .map_err(super::map_db_error)?;
+            .write(&mut *conn)
+            .await?;
         }
         if !p.countries.is_empty() {
             sqlx::query!(
                 "INSERT INTO programme_countries (programme_id, revision, country_code)
                  SELECT $1, $2, k.code FROM UNNEST($3::text[]) AS k(code)",
                 p.id.as_str(),
-                revision,
+                at.number,
                 &p.countries
                     .iter()
                     .map(|c| c.code().to_owned())
                     .collect::<Vec<_>>(),
             )
-            .execute(&mut *conn)
-            .await
-            .map_err(super::map_db_error)?;
+            .write(&mut *conn)
+            .await?;
         }
         Ok(())
     }
@@ -215,27 +204,19 @@ impl Kept for Programme {
         .fetch_all(&mut *conn)
         .await?;
 
-        let mut partners: HashMap<(String, i32), Vec<Partner>> = HashMap::new();
-        for r in partner_rows {
+        let mut partners = history::by_version(partner_rows, |r| {
             let partner = Partner {
                 organization: id(&r.organization_id, &r.programme_id)?,
                 role: PartnerRole::from_db(&r.role)
                     .ok_or_else(|| corrupt(&r.programme_id, "role"))?,
             };
-            partners
-                .entry((r.programme_id, r.revision))
-                .or_default()
-                .push(partner);
-        }
-        let mut countries: HashMap<(String, i32), Vec<Country>> = HashMap::new();
-        for r in country_rows {
+            Ok(((r.programme_id, r.revision), partner))
+        })?;
+        let mut countries = history::by_version(country_rows, |r| {
             let country = Country::parse(&r.country_code, "country_code")
                 .map_err(|_| corrupt(&r.programme_id, "country"))?;
-            countries
-                .entry((r.programme_id, r.revision))
-                .or_default()
-                .push(country);
-        }
+            Ok(((r.programme_id, r.revision), country))
+        })?;
         for v in versions {
             let key = (v.value.id.to_string(), v.revision);
             v.value.partners = partners.remove(&key).unwrap_or_default();

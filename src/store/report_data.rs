@@ -11,9 +11,9 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{
-    Connection, PgConnection, Postgres,
+    Connection, Encode, PgConnection, Postgres, Type,
     postgres::{PgArguments, PgRow},
-    query::QueryAs,
+    query::{QueryAs, QueryScalar},
 };
 
 use crate::error::Result;
@@ -45,8 +45,43 @@ where
     }
 }
 
-/// The common table expressions: versions as of `$1`, receipts up to the status date `$2`.
-macro_rules! as_of_ctes {
+/// The parameters the report statements share, bound as they number them.
+trait Bind<'q>: Sized {
+    fn bind_value<V: 'q + Encode<'q, Postgres> + Type<Postgres>>(self, value: V) -> Self;
+
+    /// `$1` the as-of instant, `$2` the status date.
+    fn bind_at(self, w: &Window) -> Self {
+        self.bind_value(w.as_of).bind_value(w.status_date)
+    }
+
+    /// `$1` to `$4`: [`Bind::bind_at`], then the reporting period.
+    fn bind_window(self, w: &Window) -> Self {
+        self.bind_at(w)
+            .bind_value(w.period_start)
+            .bind_value(w.period_end)
+    }
+
+    /// `$5` the currency money is converted into, `$6` its decimals (`conversion_columns`).
+    fn bind_money(self, target: &'q str, minor_units: i32) -> Self {
+        self.bind_value(target).bind_value(minor_units)
+    }
+}
+
+impl<'q, T> Bind<'q> for QueryAs<'q, Postgres, T, PgArguments> {
+    fn bind_value<V: 'q + Encode<'q, Postgres> + Type<Postgres>>(self, value: V) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, T> Bind<'q> for QueryScalar<'q, Postgres, T, PgArguments> {
+    fn bind_value<V: 'q + Encode<'q, Postgres> + Type<Postgres>>(self, value: V) -> Self {
+        self.bind(value)
+    }
+}
+
+/// The start of the common table expressions: `cv`, the contributions' versions, up to its
+/// `WHERE`.
+macro_rules! contribution_versions {
     () => {
         "WITH cv AS NOT MATERIALIZED (
             SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
@@ -55,14 +90,15 @@ macro_rules! as_of_ctes {
                    v.period_end
               FROM contributions c
               JOIN contribution_versions v ON v.contribution_id = c.id
-             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
-         rv AS NOT MATERIALIZED (
-            SELECT r.id, r.contribution_id, v.received_date, v.amount
-              FROM receipts r
-              JOIN receipt_versions v ON v.receipt_id = r.id
-             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
-               AND NOT v.withdrawn AND v.received_date <= $2),
-         ov AS NOT MATERIALIZED (
+             WHERE "
+    };
+}
+
+/// The end of the common table expressions: `ov`, the organizations' names, and `rates`, the
+/// exchange rates, as of `$1`.
+macro_rules! names_and_rates {
+    () => {
+        "ov AS NOT MATERIALIZED (
             SELECT organization_id AS id, display_name
               FROM organization_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
@@ -70,6 +106,24 @@ macro_rules! as_of_ctes {
             SELECT base_currency, quote_currency, month, rate, source, revision
               FROM exchange_rate_versions
              WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))"
+    };
+}
+
+/// The common table expressions: versions as of `$1`, receipts up to the status date `$2`.
+macro_rules! as_of_ctes {
+    () => {
+        concat!(
+            contribution_versions!(),
+            "v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
+         rv AS NOT MATERIALIZED (
+            SELECT r.id, r.contribution_id, v.received_date, v.amount
+              FROM receipts r
+              JOIN receipt_versions v ON v.receipt_id = r.id
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+               AND NOT v.withdrawn AND v.received_date <= $2),
+         ",
+            names_and_rates!()
+        )
     };
 }
 
@@ -134,6 +188,32 @@ pub struct MoneyLine {
     pub rate: RateRef,
 }
 
+/// A statement of [`MoneyLine`]s: `x`, the lines to convert per donor, earmarking, currency and
+/// month, from `$month` (the month's date, what is summed, from where and which), then their
+/// conversion.
+macro_rules! money_lines {
+    ($month:literal) => {
+        concat!(
+            as_of_ctes!(),
+            ", x AS (
+            SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
+                   cv.currency_code::text AS cur,
+                   date_trunc('month', ",
+            $month,
+            "
+             GROUP BY 1, 2, 3, 4, 5)
+        SELECT x.donor_id, ov.display_name AS donor_name, x.earmarking_category,
+               x.earmarking_modality::text AS earmarking_modality, x.cur AS currency,
+               x.m AS month, x.amt AS original, ",
+            conversion_columns!(),
+            " FROM x JOIN ov ON ov.id = x.donor_id ",
+            conversion_joins!(),
+            " ORDER BY ov.display_name, x.donor_id, x.earmarking_category, x.earmarking_modality,
+                   x.cur, x.m"
+        )
+    };
+}
+
 /// Voluntary money received in the period up to the status date, per donor, earmarking,
 /// currency and month.
 #[tracing::instrument(name = "report_data.paid_lines", skip_all, fields(db.system.name = "postgresql"))]
@@ -143,30 +223,13 @@ pub async fn paid_lines(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MoneyLine>> {
-    sqlx::query_as(concat!(
-        as_of_ctes!(),
-        ", x AS (
-            SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
-                   cv.currency_code::text AS cur,
-                   date_trunc('month', rv.received_date)::date AS m, sum(rv.amount) AS amt
+    sqlx::query_as(money_lines!(
+        "rv.received_date)::date AS m, sum(rv.amount) AS amt
               FROM rv JOIN cv ON cv.id = rv.contribution_id
-             WHERE cv.funding_type = 'voluntary' AND rv.received_date BETWEEN $3 AND $4
-             GROUP BY 1, 2, 3, 4, 5)
-        SELECT x.donor_id, ov.display_name AS donor_name, x.earmarking_category,
-               x.earmarking_modality::text AS earmarking_modality, x.cur AS currency,
-               x.m AS month, x.amt AS original, ",
-        conversion_columns!(),
-        " FROM x JOIN ov ON ov.id = x.donor_id ",
-        conversion_joins!(),
-        " ORDER BY ov.display_name, x.donor_id, x.earmarking_category, x.earmarking_modality,
-                   x.cur, x.m"
+             WHERE cv.funding_type = 'voluntary' AND rv.received_date BETWEEN $3 AND $4"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
-    .bind(target)
-    .bind(minor_units)
+    .bind_window(w)
+    .bind_money(target, minor_units)
     .fetch_planned(conn)
     .await
 }
@@ -180,31 +243,14 @@ pub async fn committed_lines(
     target: &str,
     minor_units: i32,
 ) -> Result<Vec<MoneyLine>> {
-    sqlx::query_as(concat!(
-        as_of_ctes!(),
-        ", x AS (
-            SELECT cv.donor_id, cv.earmarking_category, cv.earmarking_modality,
-                   cv.currency_code::text AS cur,
-                   date_trunc('month', cv.agreement_date)::date AS m, sum(cv.total) AS amt
+    sqlx::query_as(money_lines!(
+        "cv.agreement_date)::date AS m, sum(cv.total) AS amt
               FROM cv
              WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
-               AND cv.agreement_date BETWEEN $3 AND $4 AND cv.agreement_date <= $2
-             GROUP BY 1, 2, 3, 4, 5)
-        SELECT x.donor_id, ov.display_name AS donor_name, x.earmarking_category,
-               x.earmarking_modality::text AS earmarking_modality, x.cur AS currency,
-               x.m AS month, x.amt AS original, ",
-        conversion_columns!(),
-        " FROM x JOIN ov ON ov.id = x.donor_id ",
-        conversion_joins!(),
-        " ORDER BY ov.display_name, x.donor_id, x.earmarking_category, x.earmarking_modality,
-                   x.cur, x.m"
+               AND cv.agreement_date BETWEEN $3 AND $4 AND cv.agreement_date <= $2"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
-    .bind(target)
-    .bind(minor_units)
+    .bind_window(w)
+    .bind_money(target, minor_units)
     .fetch_planned(conn)
     .await
 }
@@ -221,11 +267,10 @@ pub struct Pledge {
     pub earmarking_category: Option<i16>,
 }
 
-/// Voluntary pledges announced by the status date, in the period or at the session itself.
-#[tracing::instrument(name = "report_data.pledges", skip_all, fields(db.system.name = "postgresql"))]
-pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
-    sqlx::query_as(concat!(
-        as_of_ctes!(),
+/// What [`pledges`] and [`pledges_of`] select after the common table expressions, before their
+/// order.
+macro_rules! pledge_select {
+    () => {
         " SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
                  cv.currency_code::text AS currency, cv.total, cv.agreement_date,
                  cv.earmarking_category
@@ -233,12 +278,19 @@ pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> R
            WHERE cv.funding_type = 'voluntary' AND cv.status = 'pledge'
              AND cv.agreement_date <= $2
              AND (cv.agreement_date BETWEEN $3 AND $4 OR cv.announced_session_id = $5)
-           ORDER BY ov.display_name, cv.donor_id, cv.id"
+           "
+    };
+}
+
+/// Voluntary pledges announced by the status date, in the period or at the session itself.
+#[tracing::instrument(name = "report_data.pledges", skip_all, fields(db.system.name = "postgresql"))]
+pub async fn pledges(conn: &mut PgConnection, w: &Window, session_id: &str) -> Result<Vec<Pledge>> {
+    sqlx::query_as(concat!(
+        as_of_ctes!(),
+        pledge_select!(),
+        "ORDER BY ov.display_name, cv.donor_id, cv.id"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
+    .bind_window(w)
     .bind(session_id)
     .fetch_planned(conn)
     .await
@@ -307,8 +359,7 @@ pub async fn assessed(conn: &mut PgConnection, w: &Window) -> Result<Vec<Assesse
           LEFT JOIN paid ON paid.donor_id = m.id
          ORDER BY ov.display_name, m.id"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
+    .bind_at(w)
     .bind(year_start)
     .bind(two_years_before)
     .fetch_planned(conn)
@@ -330,8 +381,7 @@ pub async fn assessed_receipts(
            GROUP BY 1, 2
            ORDER BY 1, 2"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
+    .bind_at(w)
     .fetch_planned(conn)
     .await
 }
@@ -396,14 +446,8 @@ pub async fn contribution_page(
 macro_rules! page_ctes {
     ($ids:literal) => {
         concat!(
-            "WITH cv AS NOT MATERIALIZED (
-            SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
-                   v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
-                   v.total, v.agreement_date, v.announced_session_id, v.period_start,
-                   v.period_end
-              FROM contributions c
-              JOIN contribution_versions v ON v.contribution_id = c.id
-             WHERE c.id = ANY(",
+            contribution_versions!(),
+            "c.id = ANY(",
             $ids,
             ")
                AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
@@ -420,14 +464,8 @@ macro_rules! page_ctes {
              WHERE r.contribution_id = ANY(",
             $ids,
             ")),
-         ov AS NOT MATERIALIZED (
-            SELECT organization_id AS id, display_name
-              FROM organization_versions
-             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
-         rates AS NOT MATERIALIZED (
-            SELECT base_currency, quote_currency, month, rate, source, revision
-              FROM exchange_rate_versions
-             WHERE valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1))"
+         ",
+            names_and_rates!()
         )
     };
 }
@@ -479,12 +517,8 @@ pub async fn installments_of(
         " WHERE x.multi_year OR (x.paid < x.amount AND x.due_date <= $2)
           ORDER BY x.contribution_id, x.due_date, x.position"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
-    .bind(target)
-    .bind(minor_units)
+    .bind_window(w)
+    .bind_money(target, minor_units)
     .bind(ids)
     .fetch_all(conn)
     .await?)
@@ -501,19 +535,10 @@ pub async fn pledges_of(
 ) -> Result<Vec<Pledge>> {
     Ok(sqlx::query_as(concat!(
         page_ctes!("$6"),
-        " SELECT cv.id AS contribution_id, cv.donor_id, ov.display_name AS donor_name,
-                 cv.currency_code::text AS currency, cv.total, cv.agreement_date,
-                 cv.earmarking_category
-            FROM cv JOIN ov ON ov.id = cv.donor_id
-           WHERE cv.funding_type = 'voluntary' AND cv.status = 'pledge'
-             AND cv.agreement_date <= $2
-             AND (cv.agreement_date BETWEEN $3 AND $4 OR cv.announced_session_id = $5)
-           ORDER BY cv.id"
+        pledge_select!(),
+        "ORDER BY cv.id"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
+    .bind_window(w)
     .bind(session_id)
     .bind(ids)
     .fetch_all(conn)
@@ -546,10 +571,7 @@ pub async fn allocations(conn: &mut PgConnection, w: &Window) -> Result<Vec<Allo
             AND v.allocation_date BETWEEN $3 AND $4 AND v.allocation_date <= $2
           ORDER BY v.allocation_date, a.id",
     )
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
+    .bind_window(w)
     .fetch_planned(conn)
     .await
 }
@@ -692,8 +714,7 @@ macro_rules! doubt_select {
 #[tracing::instrument(name = "report_data.doubts", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
     sqlx::query_as(concat!(as_of_ctes!(), doubt_select!()))
-        .bind(w.as_of)
-        .bind(w.status_date)
+        .bind_at(w)
         .fetch_planned(conn)
         .await
 }
@@ -703,8 +724,7 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
 #[tracing::instrument(name = "report_data.doubts_of", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts_of(conn: &mut PgConnection, w: &Window, ids: &[String]) -> Result<Vec<Doubt>> {
     Ok(sqlx::query_as(concat!(page_ctes!("$3"), doubt_select!()))
-        .bind(w.as_of)
-        .bind(w.status_date)
+        .bind_at(w)
         .bind(ids)
         .fetch_all(conn)
         .await?)
@@ -934,12 +954,8 @@ async fn multi_year_cells(
          GROUP BY 1, 2, 3
          ORDER BY ov.display_name, c.donor_id, c.year"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
-    .bind(target)
-    .bind(minor_units)
+    .bind_window(w)
+    .bind_money(target, minor_units)
     .fetch_all(conn)
     .await?)
 }
@@ -990,12 +1006,8 @@ async fn multi_year_currencies(
          GROUP BY c.cur
          ORDER BY c.cur"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
-    .bind(w.period_start)
-    .bind(w.period_end)
-    .bind(target)
-    .bind(minor_units)
+    .bind_window(w)
+    .bind_money(target, minor_units)
     .fetch_all(conn)
     .await?)
 }
@@ -1008,8 +1020,7 @@ async fn overdue_count(conn: &mut PgConnection, w: &Window) -> Result<i64> {
         " SELECT count(DISTINCT (y.contribution_id, y.due_date, y.amount - y.paid))
             FROM y WHERE y.paid < y.amount AND y.due_date <= $2"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
+    .bind_at(w)
     .fetch_one(conn)
     .await?)
 }
@@ -1039,8 +1050,7 @@ async fn overdue_sample(
          WHERE y.paid < y.amount AND y.due_date <= $2
          ORDER BY y.contribution_id COLLATE \"C\", y.due_date, y.position"
     ))
-    .bind(w.as_of)
-    .bind(w.status_date)
+    .bind_at(w)
     .bind(subjects)
     .fetch_all(conn)
     .await?)

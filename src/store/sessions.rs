@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    Versioned, already_exists,
-    history::{self, Kept, Listed, Stamp},
+    Statement, Versioned, already_exists,
+    history::{self, Kept, Listed, Revision, Stamp},
 };
 use crate::{
     domain::session::{Body, Session, SessionKey, SessionState},
@@ -95,20 +95,14 @@ impl Kept for Session {
         Ok(())
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(
             "INSERT INTO session_versions (session_id, revision, valid_from, start_date, end_date,
                  reporting_period_start, reporting_period_end, status_date, state)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             self.key.id(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             self.start_date,
             self.end_date,
             self.reporting_period_start,
@@ -116,10 +110,8 @@ impl Kept for Session {
             self.status_date,
             self.state.db_name(),
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(super::map_db_error)?;
-        Ok(())
     }
 }
 

@@ -125,11 +125,32 @@ impl Envelope {
     }
 }
 
-/// An open write transaction holding the claimed request_id.
-pub struct Write {
+/// An open write transaction holding what it claimed: `C` is one call's [`WriteContext`]
+/// ([`Write`]) or a batch's claims ([`Batch`]).
+pub struct Claimed<C> {
     env: Envelope,
-    ctx: WriteContext,
+    claim: C,
 }
+
+impl<C> Claimed<C> {
+    /// The instant every version written in this transaction is stamped with.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.env.now
+    }
+
+    /// Reads the history clock again; see [`restamp`].
+    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
+        self.env.restamp().await
+    }
+
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.env.tx
+    }
+}
+
+/// An open write transaction holding the claimed request_id.
+pub type Write = Claimed<WriteContext>;
 
 impl Write {
     /// Opens the transaction and claims the request_id. Concurrent calls with the same id wait
@@ -173,32 +194,17 @@ impl Write {
         }
         // A claim that waited for another call's stamps its versions after that call's.
         env.restamp().await?;
-        Ok(Begun::Fresh(Write { env, ctx }))
-    }
-
-    /// The instant every version written in this transaction is stamped with.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.env.now
-    }
-
-    /// Reads the history clock again; see [`restamp`].
-    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
-        self.env.restamp().await
-    }
-
-    /// The connection to run statements on.
-    pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.env.tx
+        Ok(Begun::Fresh(Claimed { env, claim: ctx }))
     }
 
     /// Who is writing.
     pub fn actor(&self) -> &str {
-        &self.ctx.actor
+        &self.claim.actor
     }
 
     /// Who is writing, through which method, under which request_id.
     pub fn context(&self) -> &WriteContext {
-        &self.ctx
+        &self.claim
     }
 
     /// Records one change for the audit trail, stamped with the current instant; the events are
@@ -210,7 +216,7 @@ impl Write {
         after: Option<Value>,
         reason: Option<&str>,
     ) {
-        let request_id = &self.ctx.request_id;
+        let request_id = &self.claim.request_id;
         self.env.record(request_id, resource, before, after, reason);
     }
 
@@ -218,11 +224,11 @@ impl Write {
     #[tracing::instrument(name = "write.commit", skip_all, fields(db.system.name = "postgresql"))]
     pub async fn commit(mut self, response: &[u8]) -> Result<()> {
         self.env
-            .write_events(&self.ctx.actor, self.ctx.method)
+            .write_events(&self.claim.actor, self.claim.method)
             .await?;
         sqlx::query!(
             "UPDATE idempotency_keys SET response = $2 WHERE request_id = $1",
-            &self.ctx.request_id,
+            &self.claim.request_id,
             response,
         )
         .execute(&mut *self.env.tx)
@@ -333,15 +339,17 @@ pub enum RowOutcome {
     Reused(Error),
 }
 
-/// The envelope of a bulk import: like [`Write`], but claiming, auditing and storing responses
-/// for many rows with one statement each, in one transaction. Rows that fail after being claimed
-/// must be [`Batch::release`]d so that their request_id can be used again.
-pub struct Batch {
-    env: Envelope,
+/// Whose rows a [`Batch`] writes, and the request_ids it has claimed so far.
+pub struct BatchClaims {
     actor: String,
     method: &'static str,
     claimed: Vec<String>,
 }
+
+/// The envelope of a bulk import: like [`Write`], but claiming, auditing and storing responses
+/// for many rows with one statement each, in one transaction. Rows that fail after being claimed
+/// must be [`Batch::release`]d so that their request_id can be used again.
+pub type Batch = Claimed<BatchClaims>;
 
 impl Batch {
     /// Opens the transaction and claims every row's request_id at once.
@@ -380,11 +388,13 @@ impl Batch {
 
     /// Opens the transaction, holding the history lock, without claiming anything yet.
     async fn open(pool: &PgPool, actor: &str, method: &'static str) -> Result<Batch> {
-        Ok(Batch {
+        Ok(Claimed {
             env: Envelope::open(pool).await?,
-            actor: actor.to_owned(),
-            method,
-            claimed: Vec::new(),
+            claim: BatchClaims {
+                actor: actor.to_owned(),
+                method,
+                claimed: Vec::new(),
+            },
         })
     }
 
@@ -426,7 +436,8 @@ impl Batch {
                 let i = first_of[request_id.as_str()];
                 outcomes[i] = match response {
                     Some(bytes)
-                        if stored_method == self.method && fingerprint == claims[i].fingerprint =>
+                        if stored_method == self.claim.method
+                            && fingerprint == claims[i].fingerprint =>
                     {
                         RowOutcome::Replay(bytes)
                     }
@@ -434,23 +445,8 @@ impl Batch {
                 };
             }
         }
-        self.claimed.extend(claimed);
+        self.claim.claimed.extend(claimed);
         Ok(())
-    }
-
-    /// The instant every version written in this batch is stamped with.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.env.now
-    }
-
-    /// Reads the history clock again; see [`restamp`].
-    pub async fn restamp(&mut self) -> Result<DateTime<Utc>> {
-        self.env.restamp().await
-    }
-
-    /// The connection to run statements on.
-    pub fn conn(&mut self) -> &mut PgConnection {
-        &mut self.env.tx
     }
 
     /// Gives back the claims of rows that were refused after claiming.
@@ -482,7 +478,9 @@ impl Batch {
 
     /// Stores each written row's response for replays and commits everything.
     pub async fn commit(mut self, responses: &[(String, Vec<u8>)]) -> Result<()> {
-        self.env.write_events(&self.actor, self.method).await?;
+        self.env
+            .write_events(&self.claim.actor, self.claim.method)
+            .await?;
         if !responses.is_empty() {
             sqlx::query!(
                 "UPDATE idempotency_keys k SET response = t.response
@@ -502,14 +500,8 @@ impl Batch {
         }
         // Claims still without a response belong to rows that failed without being released:
         // drop them rather than leave request_ids that could never be replayed.
-        if !self.claimed.is_empty() {
-            sqlx::query!(
-                "DELETE FROM idempotency_keys WHERE request_id = ANY($1) AND response IS NULL",
-                &self.claimed,
-            )
-            .execute(&mut *self.env.tx)
-            .await?;
-        }
+        let unanswered = std::mem::take(&mut self.claim.claimed);
+        self.release(&unanswered).await?;
         self.env.tx.commit().await.map_err(super::map_db_error)
     }
 }

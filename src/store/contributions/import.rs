@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    domain::{contribution::Contribution, session::SessionKey},
+    domain::contribution::Contribution,
     error::Result,
     store::{
+        contributions::copy_version_fields,
         copy::CopyRows,
         map_db_error,
         write::{Batch, RowClaim},
@@ -89,19 +90,8 @@ pub async fn stage(batch: &mut Batch, rows: &[StagedRow<'_>]) -> Result<()> {
             .text(c.id.as_str())
             .text(c.donor.as_str())
             .text(c.funding_type.db_name())
-            .text(c.currency().code())
-            .text(c.budget_part().db_name())
-            .opt_plain(c.earmarking.map(|e| e.category().code()))
-            .opt_plain(c.earmarking.map(|e| e.modality().letter()))
-            .opt_text(c.programme.as_ref().map(|p| p.as_str()))
-            .text(&c.earmarked_to)
-            .text(c.status.db_name())
-            .plain(c.total.amount())
-            .plain(c.agreement_date)
-            .plain(c.period_start)
-            .plain(c.period_end)
-            .opt_text(c.announced_at.map(SessionKey::id).as_deref())
-            .text(&c.description)
+            .text(c.currency().code());
+        copy_version_fields(&mut copy, c)
             .plain_array(c.installments.iter().map(|i| i.due_date))
             .plain_array(c.installments.iter().map(|i| i.amount.amount()))
             .text(&c.name())

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
@@ -16,8 +16,8 @@ use crate::{
     },
     error::{Error, Result},
     store::{
-        AsOf, Versioned,
-        history::{self, Kept, Listed, Stamp},
+        AsOf, Statement, Versioned,
+        history::{self, Kept, Listed, Revision, Stamp},
         map_db_error,
         write::Write,
     },
@@ -100,30 +100,22 @@ impl Kept for Receipt {
         receipt_name(&key.contribution, &key.id)
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(
             "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
                  reference, withdrawn, reason)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             self.id.as_str(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             self.received_date,
             self.amount.amount(),
             &self.reference,
             self.withdrawn,
-            reason,
+            at.reason,
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(map_db_error)?;
-        Ok(())
     }
 }
 
@@ -192,14 +184,9 @@ pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Ver
     .fetch_all(w.conn())
     .await
     .map_err(map_db_error)?;
-    if inserted.len() != receipts.len() {
-        let existing = receipts
-            .iter()
-            .find(|r| !inserted.iter().any(|id| id == r.id.as_str()))
-            .map(|r| r.name())
-            .unwrap_or_default();
-        return Err(Error::AlreadyExists { name: existing });
-    }
+    history::refuse_existing(receipts, inserted.len(), |r| {
+        inserted.iter().any(|id| id == r.id.as_str())
+    })?;
     sqlx::query!(
         "INSERT INTO receipt_versions (receipt_id, revision, valid_from, received_date, amount,
              reference, withdrawn, reason)
@@ -219,9 +206,8 @@ pub async fn create_many(w: &mut Write, receipts: &[&Receipt]) -> Result<Vec<Ver
             .collect::<Vec<_>>() as &[&str],
         &receipts.iter().map(|r| r.withdrawn).collect::<Vec<_>>(),
     )
-    .execute(w.conn())
-    .await
-    .map_err(map_db_error)?;
+    .write(w.conn())
+    .await?;
     Ok(receipts.iter().map(|r| history::first(*r, now)).collect())
 }
 

@@ -1,6 +1,6 @@
 //! Indicators and their versions.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
@@ -15,8 +15,8 @@ use crate::{
     },
     error::{Error, Result},
     store::{
-        AsOf, Versioned,
-        history::{self, Kept, Listed, Stamp},
+        AsOf, Statement, Versioned,
+        history::{self, Kept, Listed, Revision, Stamp},
         map_db_error,
         write::Write,
     },
@@ -105,13 +105,7 @@ impl Kept for Indicator {
         indicator_name(programme, id)
     }
 
-    async fn insert_version(
-        &self,
-        conn: &mut PgConnection,
-        revision: i32,
-        _reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         let indicator = self;
         sqlx::query!(
             "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from,
@@ -120,8 +114,8 @@ impl Kept for Indicator {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             indicator.programme.as_str(),
             indicator.id.as_str(),
-            revision,
-            now,
+            at.number,
+            at.valid_from,
             &indicator.title,
             &indicator.description,
             indicator.result_level.db_name(),
@@ -138,10 +132,8 @@ impl Kept for Indicator {
                 .collect::<Vec<_>>(),
             &indicator.unit,
         )
-        .execute(conn)
+        .write(conn)
         .await
-        .map_err(map_db_error)?;
-        Ok(())
     }
 }
 
@@ -169,18 +161,11 @@ pub async fn create_many(
     .fetch_all(w.conn())
     .await
     .map_err(map_db_error)?;
-    if inserted.len() != indicators.len() {
-        let existing = indicators
+    history::refuse_existing(indicators, inserted.len(), |i| {
+        inserted
             .iter()
-            .find(|i| {
-                !inserted
-                    .iter()
-                    .any(|(p, id)| p == i.programme.as_str() && id == i.id.as_str())
-            })
-            .map(|i| i.name())
-            .unwrap_or_default();
-        return Err(Error::AlreadyExists { name: existing });
-    }
+            .any(|(p, id)| p == i.programme.as_str() && id == i.id.as_str())
+    })?;
     let each = |f: fn(&Indicator) -> &str| indicators.iter().map(|i| f(i)).collect::<Vec<_>>();
     sqlx::query!(
         "INSERT INTO indicator_versions (programme_id, indicator_id, revision, valid_from,
@@ -218,9 +203,8 @@ pub async fn create_many(
             .collect::<Vec<_>>(),
         &each(|i| &i.unit) as &[&str],
     )
-    .execute(w.conn())
-    .await
-    .map_err(map_db_error)?;
+    .write(w.conn())
+    .await?;
     Ok(indicators.iter().map(|i| history::first(*i, now)).collect())
 }
 

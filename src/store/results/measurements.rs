@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, types::Json};
 
@@ -13,7 +13,7 @@ use crate::{
         text::Id,
     },
     error::{Error, Result},
-    store::{AsOf, Versioned},
+    store::{AsOf, Versioned, history::Stamp},
 };
 
 #[derive(sqlx::FromRow)]
@@ -24,9 +24,8 @@ pub(super) struct Row {
     period_start: NaiveDate,
     period_end: NaiveDate,
     dimensions: Json<BTreeMap<String, String>>,
-    created_at: DateTime<Utc>,
-    revision: i32,
-    valid_from: DateTime<Utc>,
+    #[sqlx(flatten)]
+    stamp: Stamp,
     target: Option<Decimal>,
     actual: Option<Decimal>,
     source: String,
@@ -64,12 +63,7 @@ impl TryFrom<Row> for Versioned<Measurement> {
                 comment: r.comment.clone(),
             },
         };
-        Ok(Versioned {
-            revision: r.revision,
-            created_at: r.created_at,
-            updated_at: r.valid_from,
-            value,
-        })
+        Ok(r.stamp.version(value))
     }
 }
 
