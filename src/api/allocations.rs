@@ -19,18 +19,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "programme",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "srf_objective",
-        kind: Kind::Enum(srf_filter),
-    },
-    FieldSpec {
-        name: "allocation_date",
-        kind: Kind::Date,
-    },
+    FieldSpec::new("programme", Kind::Text),
+    FieldSpec::new("srf_objective", Kind::Enum(srf_filter)),
+    FieldSpec::new("allocation_date", Kind::Date),
 ];
 
 /// `srf_objective = 3`, `= REGULAR_PATHWAYS` or `= SRF_OBJECTIVE_REGULAR_PATHWAYS`; 0 or

@@ -13,26 +13,11 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "resource",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "actor",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "method",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "request_id",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "event_time",
-        kind: Kind::Timestamp,
-    },
+    FieldSpec::new("resource", Kind::Text),
+    FieldSpec::new("actor", Kind::Text),
+    FieldSpec::new("method", Kind::Text),
+    FieldSpec::new("request_id", Kind::Text),
+    FieldSpec::new("event_time", Kind::Timestamp),
 ];
 
 fn message(e: AuditEvent) -> pb::AuditEvent {

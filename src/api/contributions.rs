@@ -22,34 +22,13 @@ use crate::{
 pub use wire::{contribution, message};
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "donor",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "funding_type",
-        kind: Kind::Enum(wire::funding_type_filter),
-    },
-    FieldSpec {
-        name: "earmarking_category",
-        kind: Kind::Enum(wire::category_filter),
-    },
-    FieldSpec {
-        name: "status",
-        kind: Kind::Enum(wire::status_filter),
-    },
-    FieldSpec {
-        name: "currency_code",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "programme",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "agreement_date",
-        kind: Kind::Date,
-    },
+    FieldSpec::new("donor", Kind::Text),
+    FieldSpec::new("funding_type", Kind::Enum(wire::funding_type_filter)),
+    FieldSpec::new("earmarking_category", Kind::Enum(wire::category_filter)),
+    FieldSpec::new("status", Kind::Enum(wire::status_filter)),
+    FieldSpec::new("currency_code", Kind::Text),
+    FieldSpec::new("programme", Kind::Text),
+    FieldSpec::new("agreement_date", Kind::Date),
 ];
 
 /// The filter with `donor` and `programme` names turned into the ids the store compares.

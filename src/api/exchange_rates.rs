@@ -19,18 +19,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "base_currency_code",
-        kind: Kind::Enum(currency_filter),
-    },
-    FieldSpec {
-        name: "quote_currency_code",
-        kind: Kind::Enum(currency_filter),
-    },
-    FieldSpec {
-        name: "month",
-        kind: Kind::Month,
-    },
+    FieldSpec::new("base_currency_code", Kind::Enum(currency_filter)),
+    FieldSpec::new("quote_currency_code", Kind::Enum(currency_filter)),
+    FieldSpec::new("month", Kind::Month),
 ];
 
 /// A currency in a filter must be a known code, so that a typo is refused rather than matching

@@ -17,18 +17,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "member_state",
-        kind: Kind::Bool,
-    },
-    FieldSpec {
-        name: "kind",
-        kind: Kind::Enum(kind_filter),
-    },
-    FieldSpec {
-        name: "country_code",
-        kind: Kind::Text,
-    },
+    FieldSpec::new("member_state", Kind::Bool),
+    FieldSpec::new("kind", Kind::Enum(kind_filter)),
+    FieldSpec::new("country_code", Kind::Text),
 ];
 
 fn kind_filter(raw: &str) -> Option<&'static str> {

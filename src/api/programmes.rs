@@ -17,18 +17,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "country_code",
-        kind: Kind::Enum(country_filter),
-    },
-    FieldSpec {
-        name: "srf_objective",
-        kind: Kind::Enum(objective_filter),
-    },
-    FieldSpec {
-        name: "parent",
-        kind: Kind::Text,
-    },
+    FieldSpec::new("country_code", Kind::Enum(country_filter)),
+    FieldSpec::new("srf_objective", Kind::Enum(objective_filter)),
+    FieldSpec::new("parent", Kind::Text),
 ];
 
 fn country_filter(raw: &str) -> Option<&'static str> {

@@ -28,10 +28,7 @@ use crate::{
 };
 
 /// The documented filter of ListReports: `state = FINAL` or `state = DRAFT`.
-const FILTER: &[FieldSpec] = &[FieldSpec {
-    name: "state",
-    kind: Kind::Enum(state_filter),
-}];
+const FILTER: &[FieldSpec] = &[FieldSpec::new("state", Kind::Enum(state_filter))];
 
 fn state_filter(raw: &str) -> Option<&'static str> {
     match raw.strip_prefix("REPORT_STATE_").unwrap_or(raw) {

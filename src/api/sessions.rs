@@ -15,14 +15,8 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "body",
-        kind: Kind::Enum(body_filter),
-    },
-    FieldSpec {
-        name: "start_date",
-        kind: Kind::Date,
-    },
+    FieldSpec::new("body", Kind::Enum(body_filter)),
+    FieldSpec::new("start_date", Kind::Date),
 ];
 
 fn body_filter(raw: &str) -> Option<&'static str> {
