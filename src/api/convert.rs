@@ -7,6 +7,7 @@ use crate::{
     domain::{
         FieldViolation, Parsed, field,
         money::{Currency, Money},
+        programme::SrfObjective,
     },
     error::{Error, Result},
     pb,
@@ -32,6 +33,34 @@ pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
     })?;
     let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
     Money::parse(&m.amount, currency, &field(path, "amount"))
+}
+
+/// Parses a Strategic Results Framework objective at `field` (an allocation's or a programme's);
+/// `None` when unspecified.
+pub fn srf_objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
+    use pb::SrfObjective as P;
+    match P::try_from(value) {
+        Ok(P::Unspecified) => Ok(None),
+        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
+        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
+        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
+        Err(_) => Err(FieldViolation::new(
+            field,
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not a Strategic Results Framework objective (1 to 3)"),
+        )),
+    }
+}
+
+/// The protobuf form of an objective, `UNSPECIFIED` for none.
+pub fn srf_message(o: Option<SrfObjective>) -> pb::SrfObjective {
+    use pb::SrfObjective as P;
+    match o {
+        None => P::Unspecified,
+        Some(SrfObjective::SavingLives) => P::SavingLives,
+        Some(SrfObjective::SolutionsToDisplacement) => P::SolutionsToDisplacement,
+        Some(SrfObjective::RegularPathways) => P::RegularPathways,
+    }
 }
 
 /// The etag of a revision.

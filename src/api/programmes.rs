@@ -40,34 +40,10 @@ fn objective_filter(raw: &str) -> Option<&'static str> {
             pb::SrfObjective::from_str_name(&full)? as i32
         }
     };
-    match objective(number, "filter").ok()?? {
+    match convert::srf_objective(number, "filter").ok()?? {
         SrfObjective::SavingLives => Some("1"),
         SrfObjective::SolutionsToDisplacement => Some("2"),
         SrfObjective::RegularPathways => Some("3"),
-    }
-}
-
-fn objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
-    use pb::SrfObjective as P;
-    match P::try_from(value) {
-        Ok(P::Unspecified) => Ok(None),
-        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
-        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
-        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
-        Err(_) => Err(FieldViolation::new(
-            field,
-            "UNKNOWN_ENUM_VALUE",
-            format!("{value} is not a Strategic Results Framework objective"),
-        )),
-    }
-}
-
-fn objective_message(o: Option<SrfObjective>) -> pb::SrfObjective {
-    match o {
-        None => pb::SrfObjective::Unspecified,
-        Some(SrfObjective::SavingLives) => pb::SrfObjective::SavingLives,
-        Some(SrfObjective::SolutionsToDisplacement) => pb::SrfObjective::SolutionsToDisplacement,
-        Some(SrfObjective::RegularPathways) => pb::SrfObjective::RegularPathways,
     }
 }
 
@@ -130,7 +106,7 @@ fn programme(id: Id, p: &pb::Programme, path: &str) -> Parsed<Programme> {
         description: text::optional_text(&p.description, &field(path, "description"), 10_000)?,
         countries: programme::parse_countries(&p.country_codes, path)?,
         thematic_area: text::optional_text(&p.thematic_area, &field(path, "thematic_area"), 200)?,
-        srf_objective: objective(p.srf_objective, &field(path, "srf_objective"))?,
+        srf_objective: convert::srf_objective(p.srf_objective, &field(path, "srf_objective"))?,
         partners,
         parent,
         start_date: dates::parse_optional_date(&p.start_date, &field(path, "start_date"))?,
@@ -163,7 +139,7 @@ pub fn message(v: &Versioned<Programme>) -> pb::Programme {
         description: p.description.clone(),
         country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
         thematic_area: p.thematic_area.clone(),
-        srf_objective: objective_message(p.srf_objective).into(),
+        srf_objective: convert::srf_message(p.srf_objective).into(),
         partners: p
             .partners
             .iter()
