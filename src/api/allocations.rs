@@ -9,7 +9,7 @@ use crate::{
         FieldViolation, Parsed,
         allocation::{self, Allocation},
         dates, field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         money::{Currency, Money},
         text::{self, Id},
     },
@@ -133,22 +133,6 @@ async fn create_allocation(
     Ok(response)
 }
 
-async fn list_allocations(
-    api: &Api,
-    request: Request<pb::ListAllocationsRequest>,
-) -> Result<pb::ListAllocationsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (allocations, next_page_token) = api
-        .list_of::<Allocation>(&req, "ListAllocations", query, None, &filter)
-        .await?;
-    Ok(pb::ListAllocationsResponse {
-        allocations,
-        next_page_token,
-    })
-}
-
 async fn update_allocation(
     api: &Api,
     request: Request<pb::UpdateAllocationRequest>,
@@ -169,9 +153,11 @@ async fn update_allocation(
 
 shown!(Allocation => pb::Allocation);
 
+listing!(pb::ListAllocationsRequest => Allocation, pb::ListAllocationsResponse { allocations }, "ListAllocations", filter: FILTER);
+
 rpcs!(AllocationService {
     create_allocation(pb::CreateAllocationRequest) -> pb::Allocation = create_allocation;
     get_allocation(pb::GetAllocationRequest) -> pb::Allocation = resource::get::<Allocation, _>;
-    list_allocations(pb::ListAllocationsRequest) -> pb::ListAllocationsResponse = list_allocations;
+    list_allocations(pb::ListAllocationsRequest) -> pb::ListAllocationsResponse = resource::list;
     update_allocation(pb::UpdateAllocationRequest) -> pb::Allocation = update_allocation;
 });

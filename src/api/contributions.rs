@@ -135,23 +135,6 @@ async fn create_contribution(
     }
 }
 
-async fn list_contributions(
-    api: &Api,
-    request: Request<pb::ListContributionsRequest>,
-) -> Result<pb::ListContributionsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let by_id = filter_ids(&filter)?;
-    let query = Some(filter.canonical());
-    let (contributions, next_page_token) = api
-        .list_of::<Contribution>(&req, "ListContributions", query, None, &by_id)
-        .await?;
-    Ok(pb::ListContributionsResponse {
-        contributions,
-        next_page_token,
-    })
-}
-
 async fn amend_contribution(
     api: &Api,
     request: Request<pb::AmendContributionRequest>,
@@ -175,10 +158,12 @@ async fn amend_contribution(
     Ok(response)
 }
 
+listing!(pb::ListContributionsRequest => Contribution, pb::ListContributionsResponse { contributions }, "ListContributions", filter: FILTER, filter_ids);
+
 rpcs!(ContributionService {
     create_contribution(pb::CreateContributionRequest) -> pb::Contribution = create_contribution;
     get_contribution(pb::GetContributionRequest) -> pb::Contribution = resource::get::<Contribution, _>;
-    list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = list_contributions;
+    list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = resource::list;
     amend_contribution(pb::AmendContributionRequest) -> pb::Contribution = amend_contribution;
     record_receipt(pb::RecordReceiptRequest) -> pb::Receipt = receipts::record;
     correct_receipt(pb::CorrectReceiptRequest) -> pb::Receipt = receipts::correct;

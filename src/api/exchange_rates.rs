@@ -9,7 +9,7 @@ use crate::{
         dates::Month,
         exchange_rate::{ExchangeRate, Rate, RateKey},
         field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         money::Currency,
         text,
     },
@@ -111,12 +111,9 @@ async fn create_exchange_rate(
 ) -> Result<pb::ExchangeRate, Status> {
     let (caller, req) = Caller::split(request);
     let rate = new_rate(req.exchange_rate.as_ref(), "exchange_rate")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::create_audited(w, &rate).await
-        })
-        .await?;
-    Ok(response)
+    Ok(api
+        .create_one(&caller, &req.request_id, &req, &rate)
+        .await?)
 }
 
 async fn get_exchange_rate(
@@ -129,22 +126,6 @@ async fn get_exchange_rate(
         .get_one::<ExchangeRate>(&key, &key.name(), req.as_of.as_ref())
         .await?;
     Ok(found)
-}
-
-async fn list_exchange_rates(
-    api: &Api,
-    request: Request<pb::ListExchangeRatesRequest>,
-) -> Result<pb::ListExchangeRatesResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (exchange_rates, next_page_token) = api
-        .list_of::<ExchangeRate>(&req, "ListExchangeRates", query, None, &filter)
-        .await?;
-    Ok(pb::ListExchangeRatesResponse {
-        exchange_rates,
-        next_page_token,
-    })
 }
 
 async fn update_exchange_rate(
@@ -162,9 +143,11 @@ async fn update_exchange_rate(
 
 shown!(ExchangeRate => pb::ExchangeRate, RateKey::parse_name);
 
+listing!(pb::ListExchangeRatesRequest => ExchangeRate, pb::ListExchangeRatesResponse { exchange_rates }, "ListExchangeRates", filter: FILTER);
+
 rpcs!(ExchangeRateService {
     create_exchange_rate(pb::CreateExchangeRateRequest) -> pb::ExchangeRate = create_exchange_rate;
     get_exchange_rate(pb::GetExchangeRateRequest) -> pb::ExchangeRate = get_exchange_rate;
-    list_exchange_rates(pb::ListExchangeRatesRequest) -> pb::ListExchangeRatesResponse = list_exchange_rates;
+    list_exchange_rates(pb::ListExchangeRatesRequest) -> pb::ListExchangeRatesResponse = resource::list;
     update_exchange_rate(pb::UpdateExchangeRateRequest) -> pb::ExchangeRate = update_exchange_rate;
 });

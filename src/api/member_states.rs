@@ -6,7 +6,6 @@ use crate::{
     api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, field,
-        filter::Filter,
         member_state::{
             self, CouncilAct, CouncilActKind, MemberState, PaymentPlan, PlanInstallment,
             ScaleEntry, Standing,
@@ -193,20 +192,6 @@ async fn create_member_state(
     Ok(response)
 }
 
-async fn list_member_states(
-    api: &Api,
-    request: Request<pb::ListMemberStatesRequest>,
-) -> Result<pb::ListMemberStatesResponse, Status> {
-    let req = request.into_inner();
-    let (member_states, next_page_token) = api
-        .list_of::<MemberState>(&req, "ListMemberStates", None, None, &Filter::default())
-        .await?;
-    Ok(pb::ListMemberStatesResponse {
-        member_states,
-        next_page_token,
-    })
-}
-
 async fn update_member_state(
     api: &Api,
     request: Request<pb::UpdateMemberStateRequest>,
@@ -222,9 +207,11 @@ async fn update_member_state(
 
 shown!(MemberState => pb::MemberState);
 
+listing!(pb::ListMemberStatesRequest => MemberState, pb::ListMemberStatesResponse { member_states }, "ListMemberStates", no filter);
+
 rpcs!(MemberStateService {
     create_member_state(pb::CreateMemberStateRequest) -> pb::MemberState = create_member_state;
     get_member_state(pb::GetMemberStateRequest) -> pb::MemberState = resource::get::<MemberState, _>;
-    list_member_states(pb::ListMemberStatesRequest) -> pb::ListMemberStatesResponse = list_member_states;
+    list_member_states(pb::ListMemberStatesRequest) -> pb::ListMemberStatesResponse = resource::list;
     update_member_state(pb::UpdateMemberStateRequest) -> pb::MemberState = update_member_state;
 });

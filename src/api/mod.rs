@@ -45,6 +45,57 @@ macro_rules! shown {
     };
 }
 
+/// `impl resource::Listing` for the request of a List of a resource read in pages, which
+/// `resource::list` then answers (the service's `rpcs!` names it):
+/// `listing!(Request => Resource, Response { items }, "ListX", filter: FILTER)`, with the function
+/// that gives the store's filter from the caller's (`filter: FILTER, store_filter`), or with
+/// `no filter`.
+macro_rules! listing {
+    (@impl $request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, $filter:expr, { $($own:tt)* }) => {
+        impl $crate::api::resource::Listing for $request {
+            type Resource = $resource;
+            type Response = $response;
+            const METHOD: &'static str = $method;
+            const FILTER: Option<&'static [$crate::domain::filter::FieldSpec]> = $filter;
+
+            $($own)*
+
+            fn response(
+                $items: Vec<<$resource as $crate::api::resource::Shown>::Message>,
+                next_page_token: String,
+            ) -> $response {
+                $response {
+                    $items,
+                    next_page_token,
+                }
+            }
+        }
+    };
+    ($request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, no filter) => {
+        listing!(@impl $request => $resource, $response { $items }, $method, None, {});
+    };
+    ($request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, filter: $filter:expr) => {
+        listing!(@impl $request => $resource, $response { $items }, $method, Some($filter), {
+            fn filter(&self) -> &str {
+                &self.filter
+            }
+        });
+    };
+    ($request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, filter: $filter:expr, $store:path) => {
+        listing!(@impl $request => $resource, $response { $items }, $method, Some($filter), {
+            fn filter(&self) -> &str {
+                &self.filter
+            }
+
+            fn store_filter(
+                filter: &$crate::domain::filter::Filter,
+            ) -> $crate::error::Result<$crate::domain::filter::Filter> {
+                $store(filter).map_err(Into::into)
+            }
+        });
+    };
+}
+
 pub mod allocations;
 pub mod audit;
 pub mod codec;

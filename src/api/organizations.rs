@@ -6,7 +6,7 @@ use crate::{
     api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         geo::Country,
         organization::{Organization, OrganizationKind},
         text::{self, Id},
@@ -112,28 +112,7 @@ async fn create_organization(
     let (caller, req) = Caller::split(request);
     let id = Id::parse(&req.organization_id, "organization_id")?;
     let org = organization(id, req.organization.as_ref(), "organization")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::create_audited(w, &org).await
-        })
-        .await?;
-    Ok(response)
-}
-
-async fn list_organizations(
-    api: &Api,
-    request: Request<pb::ListOrganizationsRequest>,
-) -> Result<pb::ListOrganizationsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (organizations, next_page_token) = api
-        .list_of::<Organization>(&req, "ListOrganizations", query, None, &filter)
-        .await?;
-    Ok(pb::ListOrganizationsResponse {
-        organizations,
-        next_page_token,
-    })
+    Ok(api.create_one(&caller, &req.request_id, &req, &org).await?)
 }
 
 async fn update_organization(
@@ -152,9 +131,11 @@ async fn update_organization(
 
 shown!(Organization => pb::Organization);
 
+listing!(pb::ListOrganizationsRequest => Organization, pb::ListOrganizationsResponse { organizations }, "ListOrganizations", filter: FILTER);
+
 rpcs!(OrganizationService {
     create_organization(pb::CreateOrganizationRequest) -> pb::Organization = create_organization;
     get_organization(pb::GetOrganizationRequest) -> pb::Organization = resource::get::<Organization, _>;
-    list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = list_organizations;
+    list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = resource::list;
     update_organization(pb::UpdateOrganizationRequest) -> pb::Organization = update_organization;
 });

@@ -202,23 +202,6 @@ async fn create_programme(
     Ok(response)
 }
 
-async fn list_programmes(
-    api: &Api,
-    request: Request<pb::ListProgrammesRequest>,
-) -> Result<pb::ListProgrammesResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = store_filter(&filter)?;
-    let canonical = Some(filter.canonical());
-    let (programmes, next_page_token) = api
-        .list_of::<Programme>(&req, "ListProgrammes", canonical, None, &query)
-        .await?;
-    Ok(pb::ListProgrammesResponse {
-        programmes,
-        next_page_token,
-    })
-}
-
 async fn update_programme(
     api: &Api,
     request: Request<pb::UpdateProgrammeRequest>,
@@ -254,9 +237,11 @@ async fn update_programme(
 
 shown!(Programme => pb::Programme);
 
+listing!(pb::ListProgrammesRequest => Programme, pb::ListProgrammesResponse { programmes }, "ListProgrammes", filter: FILTER, store_filter);
+
 rpcs!(ProgrammeService {
     create_programme(pb::CreateProgrammeRequest) -> pb::Programme = create_programme;
     get_programme(pb::GetProgrammeRequest) -> pb::Programme = resource::get::<Programme, _>;
-    list_programmes(pb::ListProgrammesRequest) -> pb::ListProgrammesResponse = list_programmes;
+    list_programmes(pb::ListProgrammesRequest) -> pb::ListProgrammesResponse = resource::list;
     update_programme(pb::UpdateProgrammeRequest) -> pb::Programme = update_programme;
 });

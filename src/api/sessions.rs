@@ -6,7 +6,7 @@ use crate::{
     api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         session::{self, Body, Session, SessionKey, SessionState},
     },
     error::{Error, Result},
@@ -119,28 +119,9 @@ async fn create_session(
     })?;
     let key = SessionKey::new(body, given.number.into(), "session.number")?;
     let session = session(key, given, "session")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::create_audited(w, &session).await
-        })
-        .await?;
-    Ok(response)
-}
-
-async fn list_sessions(
-    api: &Api,
-    request: Request<pb::ListSessionsRequest>,
-) -> Result<pb::ListSessionsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (sessions, next_page_token) = api
-        .list_of::<Session>(&req, "ListSessions", query, None, &filter)
-        .await?;
-    Ok(pb::ListSessionsResponse {
-        sessions,
-        next_page_token,
-    })
+    Ok(api
+        .create_one(&caller, &req.request_id, &req, &session)
+        .await?)
 }
 
 async fn update_session(
@@ -160,9 +141,11 @@ async fn update_session(
 
 shown!(Session => pb::Session, SessionKey::parse_name);
 
+listing!(pb::ListSessionsRequest => Session, pb::ListSessionsResponse { sessions }, "ListSessions", filter: FILTER);
+
 rpcs!(SessionService {
     create_session(pb::CreateSessionRequest) -> pb::Session = create_session;
     get_session(pb::GetSessionRequest) -> pb::Session = resource::get::<Session, _>;
-    list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = list_sessions;
+    list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = resource::list;
     update_session(pb::UpdateSessionRequest) -> pb::Session = update_session;
 });
