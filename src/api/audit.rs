@@ -1,6 +1,6 @@
 //! `scpf.v1.AuditService`: reading the audit trail.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
     api::{Api, PageRequest, convert},
@@ -80,19 +80,7 @@ async fn list_audit_events(
     })
 }
 
-#[tonic::async_trait]
-impl AuditService for Api {
-    async fn get_audit_event(
-        &self,
-        request: Request<pb::GetAuditEventRequest>,
-    ) -> Result<Response<pb::AuditEvent>, Status> {
-        get_audit_event(self, request).await.map(Response::new)
-    }
-
-    async fn list_audit_events(
-        &self,
-        request: Request<pb::ListAuditEventsRequest>,
-    ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
-        list_audit_events(self, request).await.map(Response::new)
-    }
-}
+rpcs!(AuditService {
+    get_audit_event(pb::GetAuditEventRequest) -> pb::AuditEvent = get_audit_event;
+    list_audit_events(pb::ListAuditEventsRequest) -> pb::ListAuditEventsResponse = list_audit_events;
+});

@@ -3,11 +3,15 @@
 //! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
 
 /// A service's trait impl for [`Api`]: each RPC answers with what its function returns, so the
-/// impl only names them. `rpcs!(Service { rpc_name(Request) -> Response = function; ... })`.
+/// impl only names them. `rpcs!(Service { rpc_name(Request) -> Response = function; ... })`; a
+/// service with a server-streaming method names its stream's type first:
+/// `rpcs!(Service, type ExportStream = Stream { ... })`.
 macro_rules! rpcs {
-    ($service:path { $($rpc:ident($request:ty) -> $response:ty = $function:path;)* }) => {
+    ($service:path $(, type $stream:ident = $stream_type:ty)* { $($rpc:ident($request:ty) -> $response:ty = $function:path;)* }) => {
         #[tonic::async_trait]
         impl $service for $crate::api::Api {
+            $(type $stream = $stream_type;)*
+
             $(
                 async fn $rpc(
                     &self,
