@@ -116,6 +116,7 @@ pub mod reports;
 pub mod resource;
 pub mod results;
 pub mod sessions;
+pub mod streamed;
 
 use std::sync::Arc;
 
