@@ -195,29 +195,10 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
     let mut receipts_out = Vec::new();
     for c in contributions.values() {
         latest = latest.max(c.updated_at);
-        let mut after = None;
-        loop {
-            let page = receipts::list(
-                pool,
-                Some(&c.value.id),
-                &Filter::default(),
-                as_of,
-                after.as_ref(),
-                PAGE,
-            )
-            .await?;
-            let done = (page.len() as i64) < PAGE;
-            after = page
-                .last()
-                .map(|r| (r.value.received_date, r.value.id.to_string()));
-            for r in page {
-                latest = latest.max(r.updated_at);
-                if !r.value.withdrawn {
-                    receipts_out.push(r.value);
-                }
-            }
-            if done {
-                break;
+        for r in receipts::of_contribution(&mut conn, &c.value.id, as_of).await? {
+            latest = latest.max(r.updated_at);
+            if !r.value.withdrawn {
+                receipts_out.push(r.value);
             }
         }
     }

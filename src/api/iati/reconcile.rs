@@ -125,27 +125,12 @@ async fn compare(
             let done = (page.len() as i64) < PAGE;
             after = page.last().map(|c| c.value.id.to_string());
             for c in page {
-                let mut rs = Vec::new();
-                let mut cursor = None;
-                loop {
-                    let page = receipts::list(
-                        pool,
-                        Some(&c.value.id),
-                        &Filter::default(),
-                        as_of,
-                        cursor.as_ref(),
-                        PAGE,
-                    )
-                    .await?;
-                    let done = (page.len() as i64) < PAGE;
-                    cursor = page
-                        .last()
-                        .map(|r| (r.value.received_date, r.value.id.to_string()));
-                    rs.extend(page.into_iter().map(|r| r.value).filter(|r| !r.withdrawn));
-                    if done {
-                        break;
-                    }
-                }
+                let rs = receipts::of_contribution(&mut conn, &c.value.id, as_of)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.value)
+                    .filter(|r| !r.withdrawn)
+                    .collect();
                 let activity = match &c.value.programme {
                     Some(p) => iati_store::identifier_of(&mut conn, p.as_str()).await?,
                     None => None,
