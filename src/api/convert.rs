@@ -35,15 +35,29 @@ pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
     Money::parse(&m.amount, currency, &field(path, "amount"))
 }
 
+/// A domain enum and its protobuf enum, variant for variant (`wire_enum!` writes it).
+pub trait Wire: Sized {
+    type Message;
+
+    /// The value of a message's number; `None` for UNSPECIFIED or a number the enum does not
+    /// have.
+    fn from_wire(value: i32) -> Option<Self>;
+
+    /// The protobuf value.
+    fn to_wire(self) -> Self::Message;
+}
+
+wire_enum!(SrfObjective => SrfObjective {
+    SavingLives,
+    SolutionsToDisplacement,
+    RegularPathways,
+});
+
 /// Parses a Strategic Results Framework objective at `field` (an allocation's or a programme's);
 /// `None` when unspecified.
 pub fn srf_objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
-    use pb::SrfObjective as P;
-    match P::try_from(value) {
-        Ok(P::Unspecified) => Ok(None),
-        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
-        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
-        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
+    match pb::SrfObjective::try_from(value) {
+        Ok(_) => Ok(SrfObjective::from_wire(value)),
         Err(_) => Err(FieldViolation::new(
             field,
             "UNKNOWN_ENUM_VALUE",
@@ -54,13 +68,7 @@ pub fn srf_objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
 
 /// The protobuf form of an objective, `UNSPECIFIED` for none.
 pub fn srf_message(o: Option<SrfObjective>) -> pb::SrfObjective {
-    use pb::SrfObjective as P;
-    match o {
-        None => P::Unspecified,
-        Some(SrfObjective::SavingLives) => P::SavingLives,
-        Some(SrfObjective::SolutionsToDisplacement) => P::SolutionsToDisplacement,
-        Some(SrfObjective::RegularPathways) => P::RegularPathways,
-    }
+    o.map_or(pb::SrfObjective::Unspecified, Wire::to_wire)
 }
 
 /// The etag of a revision.

@@ -3,7 +3,11 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         FieldViolation, Parsed, field,
         member_state::{
@@ -36,14 +40,11 @@ fn act_kind(value: i32, path: &str) -> Parsed<CouncilActKind> {
     }
 }
 
-fn act_kind_message(k: CouncilActKind) -> pb::CouncilActKind {
-    use pb::CouncilActKind as P;
-    match k {
-        CouncilActKind::Article4Notified => P::Article4Notified,
-        CouncilActKind::VoteMaintained => P::VoteMaintained,
-        CouncilActKind::VoteRestored => P::VoteRestored,
-    }
-}
+wire_enum!(CouncilActKind => CouncilActKind {
+    Article4Notified,
+    VoteMaintained,
+    VoteRestored,
+});
 
 /// Parses a list field entry by entry, naming the entry in a violation.
 fn each<T, U>(
@@ -126,7 +127,7 @@ pub fn message(v: &Versioned<MemberState>) -> pb::MemberState {
             .council_acts
             .iter()
             .map(|a| pb::CouncilAct {
-                kind: act_kind_message(a.kind).into(),
+                kind: a.kind.to_wire().into(),
                 date: a.date.to_string(),
                 reference: a.reference.clone(),
             })

@@ -49,6 +49,29 @@ macro_rules! shown {
     };
 }
 
+/// `impl convert::Wire` for a domain enum whose variants are those of its protobuf enum (named
+/// under `pb`), UNSPECIFIED aside: `wire_enum!(Domain => ProtoEnum { VariantA, VariantB })`.
+macro_rules! wire_enum {
+    ($domain:ident => $message:ident { $($variant:ident),* $(,)? }) => {
+        impl $crate::api::convert::Wire for $domain {
+            type Message = $crate::pb::$message;
+
+            fn from_wire(value: i32) -> Option<Self> {
+                match $crate::pb::$message::try_from(value) {
+                    $(Ok($crate::pb::$message::$variant) => Some($domain::$variant),)*
+                    _ => None,
+                }
+            }
+
+            fn to_wire(self) -> $crate::pb::$message {
+                match self {
+                    $($domain::$variant => $crate::pb::$message::$variant,)*
+                }
+            }
+        }
+    };
+}
+
 /// `impl resource::Listing` for the request of a List of a resource read in pages, which
 /// `resource::list` then answers (the service's `rpcs!` names it):
 /// `listing!(Request => Resource, Response { items }, "ListX", filter: FILTER)`, with the function

@@ -3,7 +3,11 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         FieldViolation, Parsed, field,
         filter::{FieldSpec, Kind},
@@ -30,41 +34,26 @@ fn kind_filter(raw: &str) -> Option<&'static str> {
         .map(OrganizationKind::db_name)
 }
 
-fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
-    use pb::OrganizationKind as P;
-    Ok(match P::try_from(value) {
-        Ok(P::Government) => OrganizationKind::Government,
-        Ok(P::OtherPublicSector) => OrganizationKind::OtherPublicSector,
-        Ok(P::InternationalNgo) => OrganizationKind::InternationalNgo,
-        Ok(P::NationalNgo) => OrganizationKind::NationalNgo,
-        Ok(P::Multilateral) => OrganizationKind::Multilateral,
-        Ok(P::Foundation) => OrganizationKind::Foundation,
-        Ok(P::PrivateSector) => OrganizationKind::PrivateSector,
-        Ok(P::Academic) => OrganizationKind::Academic,
-        Ok(P::Other) => OrganizationKind::Other,
-        Ok(P::Unspecified) | Err(_) => {
-            return Err(FieldViolation::new(
-                field(path, "kind"),
-                "REQUIRED",
-                "a kind of organization is required",
-            ));
-        }
-    })
-}
+wire_enum!(OrganizationKind => OrganizationKind {
+    Government,
+    OtherPublicSector,
+    InternationalNgo,
+    NationalNgo,
+    Multilateral,
+    Foundation,
+    PrivateSector,
+    Academic,
+    Other,
+});
 
-fn kind_message(k: OrganizationKind) -> pb::OrganizationKind {
-    use pb::OrganizationKind as P;
-    match k {
-        OrganizationKind::Government => P::Government,
-        OrganizationKind::OtherPublicSector => P::OtherPublicSector,
-        OrganizationKind::InternationalNgo => P::InternationalNgo,
-        OrganizationKind::NationalNgo => P::NationalNgo,
-        OrganizationKind::Multilateral => P::Multilateral,
-        OrganizationKind::Foundation => P::Foundation,
-        OrganizationKind::PrivateSector => P::PrivateSector,
-        OrganizationKind::Academic => P::Academic,
-        OrganizationKind::Other => P::Other,
-    }
+fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
+    OrganizationKind::from_wire(value).ok_or_else(|| {
+        FieldViolation::new(
+            field(path, "kind"),
+            "REQUIRED",
+            "a kind of organization is required",
+        )
+    })
 }
 
 /// Parses the organization at `path` of a request, with the id it will have.
@@ -89,7 +78,7 @@ pub fn message(v: &Versioned<Organization>) -> pb::Organization {
     pb::Organization {
         name: o.name(),
         display_name: o.display_name.clone(),
-        kind: kind_message(o.kind).into(),
+        kind: o.kind.to_wire().into(),
         member_state: o.member_state,
         country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
         iati_ref: o.iati_ref.clone().unwrap_or_default(),

@@ -3,7 +3,11 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, organizations, refs, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        organizations, refs, resource,
+    },
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind, Value},
@@ -47,28 +51,21 @@ fn objective_filter(raw: &str) -> Option<&'static str> {
     }
 }
 
+wire_enum!(PartnerRole => PartnerRole {
+    Funding,
+    Accountable,
+    Extending,
+    Implementing,
+});
+
 fn role(value: i32, field: &str) -> Parsed<PartnerRole> {
-    use pb::PartnerRole as P;
-    match P::try_from(value) {
-        Ok(P::Funding) => Ok(PartnerRole::Funding),
-        Ok(P::Accountable) => Ok(PartnerRole::Accountable),
-        Ok(P::Extending) => Ok(PartnerRole::Extending),
-        Ok(P::Implementing) => Ok(PartnerRole::Implementing),
-        Ok(P::Unspecified) | Err(_) => Err(FieldViolation::new(
+    PartnerRole::from_wire(value).ok_or_else(|| {
+        FieldViolation::new(
             field,
             "REQUIRED",
             "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING) is required",
-        )),
-    }
-}
-
-fn role_message(r: PartnerRole) -> pb::PartnerRole {
-    match r {
-        PartnerRole::Funding => pb::PartnerRole::Funding,
-        PartnerRole::Accountable => pb::PartnerRole::Accountable,
-        PartnerRole::Extending => pb::PartnerRole::Extending,
-        PartnerRole::Implementing => pb::PartnerRole::Implementing,
-    }
+        )
+    })
 }
 
 /// Parses `programmes/{id}`.
@@ -145,7 +142,7 @@ pub fn message(v: &Versioned<Programme>) -> pb::Programme {
             .iter()
             .map(|x| pb::Partner {
                 organization: format!("organizations/{}", x.organization),
-                role: role_message(x.role).into(),
+                role: x.role.to_wire().into(),
             })
             .collect(),
         parent: p
