@@ -15,30 +15,12 @@ fn status(value: &str) -> Option<&'static str> {
 }
 
 const SPECS: &[FieldSpec] = &[
-    FieldSpec {
-        name: "donor",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "member_state",
-        kind: Kind::Bool,
-    },
-    FieldSpec {
-        name: "agreement_date",
-        kind: Kind::Date,
-    },
-    FieldSpec {
-        name: "month",
-        kind: Kind::Month,
-    },
-    FieldSpec {
-        name: "event_time",
-        kind: Kind::Timestamp,
-    },
-    FieldSpec {
-        name: "status",
-        kind: Kind::Enum(status),
-    },
+    FieldSpec::new("donor", Kind::Text),
+    FieldSpec::new("member_state", Kind::Bool),
+    FieldSpec::new("agreement_date", Kind::Date),
+    FieldSpec::new("month", Kind::Month),
+    FieldSpec::new("event_time", Kind::Timestamp),
+    FieldSpec::new("status", Kind::Enum(status)),
 ];
 
 fuzz_target!(|data: &[u8]| {

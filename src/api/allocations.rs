@@ -7,9 +7,9 @@ use crate::{
     api::{Api, Caller, convert, refs, resource},
     domain::{
         FieldViolation, Parsed,
-        allocation::{self, Allocation, SrfObjective},
+        allocation::{self, Allocation},
         dates, field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         money::{Currency, Money},
         text::{self, Id},
     },
@@ -19,18 +19,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "programme",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "srf_objective",
-        kind: Kind::Enum(srf_filter),
-    },
-    FieldSpec {
-        name: "allocation_date",
-        kind: Kind::Date,
-    },
+    FieldSpec::new("programme", Kind::Text),
+    FieldSpec::new("srf_objective", Kind::Enum(srf_filter)),
+    FieldSpec::new("allocation_date", Kind::Date),
 ];
 
 /// `srf_objective = 3`, `= REGULAR_PATHWAYS` or `= SRF_OBJECTIVE_REGULAR_PATHWAYS`; 0 or
@@ -42,31 +33,6 @@ fn srf_filter(raw: &str) -> Option<&'static str> {
         .map(|o| o as usize)
         .or_else(|| NUMBERS.iter().position(|n| *n == raw))
         .and_then(|i| NUMBERS.get(i).copied())
-}
-
-fn srf_objective(value: i32, path: &str) -> Parsed<Option<SrfObjective>> {
-    use pb::SrfObjective as P;
-    match P::try_from(value) {
-        Ok(P::Unspecified) => Ok(None),
-        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
-        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
-        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
-        Err(_) => Err(FieldViolation::new(
-            path,
-            "UNKNOWN_ENUM_VALUE",
-            format!("{value} is not a Strategic Results Framework objective (1 to 3)"),
-        )),
-    }
-}
-
-fn srf_message(o: Option<SrfObjective>) -> pb::SrfObjective {
-    use pb::SrfObjective as P;
-    match o {
-        None => P::Unspecified,
-        Some(SrfObjective::SavingLives) => P::SavingLives,
-        Some(SrfObjective::SolutionsToDisplacement) => P::SolutionsToDisplacement,
-        Some(SrfObjective::RegularPathways) => P::RegularPathways,
-    }
 }
 
 /// A positive amount in USD at `path` (for example `allocation.amount`). The currency is
@@ -99,7 +65,7 @@ fn allocation(id: Id, a: Option<&pb::Allocation>, path: &str) -> Parsed<Allocati
         allocation_date: dates::parse_date(&a.allocation_date, &field(path, "allocation_date"))?,
         amount: usd(a.amount.as_ref(), &field(path, "amount"), path)?,
         programme,
-        srf_objective: srf_objective(a.srf_objective, &field(path, "srf_objective"))?,
+        srf_objective: convert::srf_objective(a.srf_objective, &field(path, "srf_objective"))?,
         description: text::optional_text(&a.description, &field(path, "description"), 1000)?,
     }
     .check(path)
@@ -131,7 +97,7 @@ pub fn message(v: &Versioned<Allocation>) -> pb::Allocation {
             .as_ref()
             .map(|p| format!("programmes/{p}"))
             .unwrap_or_default(),
-        srf_objective: srf_message(a.srf_objective).into(),
+        srf_objective: convert::srf_message(a.srf_objective).into(),
         description: a.description.clone(),
         revision: v.revision.into(),
         etag: convert::etag(v.revision),
@@ -167,22 +133,6 @@ async fn create_allocation(
     Ok(response)
 }
 
-async fn list_allocations(
-    api: &Api,
-    request: Request<pb::ListAllocationsRequest>,
-) -> Result<pb::ListAllocationsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (allocations, next_page_token) = api
-        .list_of::<Allocation>(&req, "ListAllocations", query, None, &filter)
-        .await?;
-    Ok(pb::ListAllocationsResponse {
-        allocations,
-        next_page_token,
-    })
-}
-
 async fn update_allocation(
     api: &Api,
     request: Request<pb::UpdateAllocationRequest>,
@@ -203,9 +153,11 @@ async fn update_allocation(
 
 shown!(Allocation => pb::Allocation);
 
+listing!(pb::ListAllocationsRequest => Allocation, pb::ListAllocationsResponse { allocations }, "ListAllocations", filter: FILTER);
+
 rpcs!(AllocationService {
     create_allocation(pb::CreateAllocationRequest) -> pb::Allocation = create_allocation;
     get_allocation(pb::GetAllocationRequest) -> pb::Allocation = resource::get::<Allocation, _>;
-    list_allocations(pb::ListAllocationsRequest) -> pb::ListAllocationsResponse = list_allocations;
+    list_allocations(pb::ListAllocationsRequest) -> pb::ListAllocationsResponse = resource::list;
     update_allocation(pb::UpdateAllocationRequest) -> pb::Allocation = update_allocation;
 });

@@ -1,6 +1,6 @@
 //! `scpf.v1.AuditService`: reading the audit trail.
 
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
     api::{Api, PageRequest, convert},
@@ -13,26 +13,11 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "resource",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "actor",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "method",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "request_id",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "event_time",
-        kind: Kind::Timestamp,
-    },
+    FieldSpec::new("resource", Kind::Text),
+    FieldSpec::new("actor", Kind::Text),
+    FieldSpec::new("method", Kind::Text),
+    FieldSpec::new("request_id", Kind::Text),
+    FieldSpec::new("event_time", Kind::Timestamp),
 ];
 
 fn message(e: AuditEvent) -> pb::AuditEvent {
@@ -95,19 +80,7 @@ async fn list_audit_events(
     })
 }
 
-#[tonic::async_trait]
-impl AuditService for Api {
-    async fn get_audit_event(
-        &self,
-        request: Request<pb::GetAuditEventRequest>,
-    ) -> Result<Response<pb::AuditEvent>, Status> {
-        get_audit_event(self, request).await.map(Response::new)
-    }
-
-    async fn list_audit_events(
-        &self,
-        request: Request<pb::ListAuditEventsRequest>,
-    ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
-        list_audit_events(self, request).await.map(Response::new)
-    }
-}
+rpcs!(AuditService {
+    get_audit_event(pb::GetAuditEventRequest) -> pb::AuditEvent = get_audit_event;
+    list_audit_events(pb::ListAuditEventsRequest) -> pb::ListAuditEventsResponse = list_audit_events;
+});

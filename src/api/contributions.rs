@@ -22,34 +22,13 @@ use crate::{
 pub use wire::{contribution, message};
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "donor",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "funding_type",
-        kind: Kind::Enum(wire::funding_type_filter),
-    },
-    FieldSpec {
-        name: "earmarking_category",
-        kind: Kind::Enum(wire::category_filter),
-    },
-    FieldSpec {
-        name: "status",
-        kind: Kind::Enum(wire::status_filter),
-    },
-    FieldSpec {
-        name: "currency_code",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "programme",
-        kind: Kind::Text,
-    },
-    FieldSpec {
-        name: "agreement_date",
-        kind: Kind::Date,
-    },
+    FieldSpec::new("donor", Kind::Text),
+    FieldSpec::new("funding_type", Kind::Enum(wire::funding_type_filter)),
+    FieldSpec::new("earmarking_category", Kind::Enum(wire::category_filter)),
+    FieldSpec::new("status", Kind::Enum(wire::status_filter)),
+    FieldSpec::new("currency_code", Kind::Text),
+    FieldSpec::new("programme", Kind::Text),
+    FieldSpec::new("agreement_date", Kind::Date),
 ];
 
 /// The filter with `donor` and `programme` names turned into the ids the store compares.
@@ -156,23 +135,6 @@ async fn create_contribution(
     }
 }
 
-async fn list_contributions(
-    api: &Api,
-    request: Request<pb::ListContributionsRequest>,
-) -> Result<pb::ListContributionsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let by_id = filter_ids(&filter)?;
-    let query = Some(filter.canonical());
-    let (contributions, next_page_token) = api
-        .list_of::<Contribution>(&req, "ListContributions", query, None, &by_id)
-        .await?;
-    Ok(pb::ListContributionsResponse {
-        contributions,
-        next_page_token,
-    })
-}
-
 async fn amend_contribution(
     api: &Api,
     request: Request<pb::AmendContributionRequest>,
@@ -196,10 +158,12 @@ async fn amend_contribution(
     Ok(response)
 }
 
+listing!(pb::ListContributionsRequest => Contribution, pb::ListContributionsResponse { contributions }, "ListContributions", filter: FILTER, filter_ids);
+
 rpcs!(ContributionService {
     create_contribution(pb::CreateContributionRequest) -> pb::Contribution = create_contribution;
     get_contribution(pb::GetContributionRequest) -> pb::Contribution = resource::get::<Contribution, _>;
-    list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = list_contributions;
+    list_contributions(pb::ListContributionsRequest) -> pb::ListContributionsResponse = resource::list;
     amend_contribution(pb::AmendContributionRequest) -> pb::Contribution = amend_contribution;
     record_receipt(pb::RecordReceiptRequest) -> pb::Receipt = receipts::record;
     correct_receipt(pb::CorrectReceiptRequest) -> pb::Receipt = receipts::correct;

@@ -7,6 +7,7 @@ use crate::{
     domain::{
         FieldViolation, Parsed, field,
         money::{Currency, Money},
+        programme::SrfObjective,
     },
     error::{Error, Result},
     pb,
@@ -32,6 +33,42 @@ pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
     })?;
     let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
     Money::parse(&m.amount, currency, &field(path, "amount"))
+}
+
+/// A domain enum and its protobuf enum, variant for variant (`wire_enum!` writes it).
+pub trait Wire: Sized {
+    type Message;
+
+    /// The value of a message's number; `None` for UNSPECIFIED or a number the enum does not
+    /// have.
+    fn from_wire(value: i32) -> Option<Self>;
+
+    /// The protobuf value.
+    fn to_wire(self) -> Self::Message;
+}
+
+wire_enum!(SrfObjective => SrfObjective {
+    SavingLives,
+    SolutionsToDisplacement,
+    RegularPathways,
+});
+
+/// Parses a Strategic Results Framework objective at `field` (an allocation's or a programme's);
+/// `None` when unspecified.
+pub fn srf_objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
+    match pb::SrfObjective::try_from(value) {
+        Ok(_) => Ok(SrfObjective::from_wire(value)),
+        Err(_) => Err(FieldViolation::new(
+            field,
+            "UNKNOWN_ENUM_VALUE",
+            format!("{value} is not a Strategic Results Framework objective (1 to 3)"),
+        )),
+    }
+}
+
+/// The protobuf form of an objective, `UNSPECIFIED` for none.
+pub fn srf_message(o: Option<SrfObjective>) -> pb::SrfObjective {
+    o.map_or(pb::SrfObjective::Unspecified, Wire::to_wire)
 }
 
 /// The etag of a revision.

@@ -9,7 +9,7 @@ use crate::{
         dates::Month,
         exchange_rate::{ExchangeRate, Rate, RateKey},
         field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         money::Currency,
         text,
     },
@@ -19,18 +19,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "base_currency_code",
-        kind: Kind::Enum(currency_filter),
-    },
-    FieldSpec {
-        name: "quote_currency_code",
-        kind: Kind::Enum(currency_filter),
-    },
-    FieldSpec {
-        name: "month",
-        kind: Kind::Month,
-    },
+    FieldSpec::new("base_currency_code", Kind::Enum(currency_filter)),
+    FieldSpec::new("quote_currency_code", Kind::Enum(currency_filter)),
+    FieldSpec::new("month", Kind::Month),
 ];
 
 /// A currency in a filter must be a known code, so that a typo is refused rather than matching
@@ -120,12 +111,9 @@ async fn create_exchange_rate(
 ) -> Result<pb::ExchangeRate, Status> {
     let (caller, req) = Caller::split(request);
     let rate = new_rate(req.exchange_rate.as_ref(), "exchange_rate")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::create_audited(w, &rate).await
-        })
-        .await?;
-    Ok(response)
+    Ok(api
+        .create_one(&caller, &req.request_id, &req, &rate)
+        .await?)
 }
 
 async fn get_exchange_rate(
@@ -138,22 +126,6 @@ async fn get_exchange_rate(
         .get_one::<ExchangeRate>(&key, &key.name(), req.as_of.as_ref())
         .await?;
     Ok(found)
-}
-
-async fn list_exchange_rates(
-    api: &Api,
-    request: Request<pb::ListExchangeRatesRequest>,
-) -> Result<pb::ListExchangeRatesResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (exchange_rates, next_page_token) = api
-        .list_of::<ExchangeRate>(&req, "ListExchangeRates", query, None, &filter)
-        .await?;
-    Ok(pb::ListExchangeRatesResponse {
-        exchange_rates,
-        next_page_token,
-    })
 }
 
 async fn update_exchange_rate(
@@ -171,9 +143,11 @@ async fn update_exchange_rate(
 
 shown!(ExchangeRate => pb::ExchangeRate, RateKey::parse_name);
 
+listing!(pb::ListExchangeRatesRequest => ExchangeRate, pb::ListExchangeRatesResponse { exchange_rates }, "ListExchangeRates", filter: FILTER);
+
 rpcs!(ExchangeRateService {
     create_exchange_rate(pb::CreateExchangeRateRequest) -> pb::ExchangeRate = create_exchange_rate;
     get_exchange_rate(pb::GetExchangeRateRequest) -> pb::ExchangeRate = get_exchange_rate;
-    list_exchange_rates(pb::ListExchangeRatesRequest) -> pb::ListExchangeRatesResponse = list_exchange_rates;
+    list_exchange_rates(pb::ListExchangeRatesRequest) -> pb::ListExchangeRatesResponse = resource::list;
     update_exchange_rate(pb::UpdateExchangeRateRequest) -> pb::ExchangeRate = update_exchange_rate;
 });

@@ -3,10 +3,13 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         FieldViolation, Parsed, field,
-        filter::Filter,
         member_state::{
             self, CouncilAct, CouncilActKind, MemberState, PaymentPlan, PlanInstallment,
             ScaleEntry, Standing,
@@ -37,14 +40,11 @@ fn act_kind(value: i32, path: &str) -> Parsed<CouncilActKind> {
     }
 }
 
-fn act_kind_message(k: CouncilActKind) -> pb::CouncilActKind {
-    use pb::CouncilActKind as P;
-    match k {
-        CouncilActKind::Article4Notified => P::Article4Notified,
-        CouncilActKind::VoteMaintained => P::VoteMaintained,
-        CouncilActKind::VoteRestored => P::VoteRestored,
-    }
-}
+wire_enum!(CouncilActKind => CouncilActKind {
+    Article4Notified,
+    VoteMaintained,
+    VoteRestored,
+});
 
 /// Parses a list field entry by entry, naming the entry in a violation.
 fn each<T, U>(
@@ -127,7 +127,7 @@ pub fn message(v: &Versioned<MemberState>) -> pb::MemberState {
             .council_acts
             .iter()
             .map(|a| pb::CouncilAct {
-                kind: act_kind_message(a.kind).into(),
+                kind: a.kind.to_wire().into(),
                 date: a.date.to_string(),
                 reference: a.reference.clone(),
             })
@@ -193,20 +193,6 @@ async fn create_member_state(
     Ok(response)
 }
 
-async fn list_member_states(
-    api: &Api,
-    request: Request<pb::ListMemberStatesRequest>,
-) -> Result<pb::ListMemberStatesResponse, Status> {
-    let req = request.into_inner();
-    let (member_states, next_page_token) = api
-        .list_of::<MemberState>(&req, "ListMemberStates", None, None, &Filter::default())
-        .await?;
-    Ok(pb::ListMemberStatesResponse {
-        member_states,
-        next_page_token,
-    })
-}
-
 async fn update_member_state(
     api: &Api,
     request: Request<pb::UpdateMemberStateRequest>,
@@ -222,9 +208,11 @@ async fn update_member_state(
 
 shown!(MemberState => pb::MemberState);
 
+listing!(pb::ListMemberStatesRequest => MemberState, pb::ListMemberStatesResponse { member_states }, "ListMemberStates", no filter);
+
 rpcs!(MemberStateService {
     create_member_state(pb::CreateMemberStateRequest) -> pb::MemberState = create_member_state;
     get_member_state(pb::GetMemberStateRequest) -> pb::MemberState = resource::get::<MemberState, _>;
-    list_member_states(pb::ListMemberStatesRequest) -> pb::ListMemberStatesResponse = list_member_states;
+    list_member_states(pb::ListMemberStatesRequest) -> pb::ListMemberStatesResponse = resource::list;
     update_member_state(pb::UpdateMemberStateRequest) -> pb::MemberState = update_member_state;
 });

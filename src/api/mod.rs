@@ -3,11 +3,15 @@
 //! store, and return `Result<_, Error>`; the one `From<Error> for Status` does the rest.
 
 /// A service's trait impl for [`Api`]: each RPC answers with what its function returns, so the
-/// impl only names them. `rpcs!(Service { rpc_name(Request) -> Response = function; ... })`.
+/// impl only names them. `rpcs!(Service { rpc_name(Request) -> Response = function; ... })`; a
+/// service with a server-streaming method names its stream's type first:
+/// `rpcs!(Service, type ExportStream = Stream { ... })`.
 macro_rules! rpcs {
-    ($service:path { $($rpc:ident($request:ty) -> $response:ty = $function:path;)* }) => {
+    ($service:path $(, type $stream:ident = $stream_type:ty)* { $($rpc:ident($request:ty) -> $response:ty = $function:path;)* }) => {
         #[tonic::async_trait]
         impl $service for $crate::api::Api {
+            $(type $stream = $stream_type;)*
+
             $(
                 async fn $rpc(
                     &self,
@@ -45,6 +49,80 @@ macro_rules! shown {
     };
 }
 
+/// `impl convert::Wire` for a domain enum whose variants are those of its protobuf enum (named
+/// under `pb`), UNSPECIFIED aside: `wire_enum!(Domain => ProtoEnum { VariantA, VariantB })`.
+macro_rules! wire_enum {
+    ($domain:ident => $message:ident { $($variant:ident),* $(,)? }) => {
+        impl $crate::api::convert::Wire for $domain {
+            type Message = $crate::pb::$message;
+
+            fn from_wire(value: i32) -> Option<Self> {
+                match $crate::pb::$message::try_from(value) {
+                    $(Ok($crate::pb::$message::$variant) => Some($domain::$variant),)*
+                    _ => None,
+                }
+            }
+
+            fn to_wire(self) -> $crate::pb::$message {
+                match self {
+                    $($domain::$variant => $crate::pb::$message::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+/// `impl resource::Listing` for the request of a List of a resource read in pages, which
+/// `resource::list` then answers (the service's `rpcs!` names it):
+/// `listing!(Request => Resource, Response { items }, "ListX", filter: FILTER)`, with the function
+/// that gives the store's filter from the caller's (`filter: FILTER, store_filter`), or with
+/// `no filter`.
+macro_rules! listing {
+    (@impl $request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, $filter:expr, { $($own:tt)* }) => {
+        impl $crate::api::resource::Listing for $request {
+            type Resource = $resource;
+            type Response = $response;
+            const METHOD: &'static str = $method;
+            const FILTER: Option<&'static [$crate::domain::filter::FieldSpec]> = $filter;
+
+            $($own)*
+
+            fn response(
+                $items: Vec<<$resource as $crate::api::resource::Shown>::Message>,
+                next_page_token: String,
+            ) -> $response {
+                $response {
+                    $items,
+                    next_page_token,
+                }
+            }
+        }
+    };
+    ($request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, no filter) => {
+        listing!(@impl $request => $resource, $response { $items }, $method, None, {});
+    };
+    ($request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, filter: $filter:expr) => {
+        listing!(@impl $request => $resource, $response { $items }, $method, Some($filter), {
+            fn filter(&self) -> &str {
+                &self.filter
+            }
+        });
+    };
+    ($request:ty => $resource:ty, $response:path { $items:ident }, $method:literal, filter: $filter:expr, $store:path) => {
+        listing!(@impl $request => $resource, $response { $items }, $method, Some($filter), {
+            fn filter(&self) -> &str {
+                &self.filter
+            }
+
+            fn store_filter(
+                filter: &$crate::domain::filter::Filter,
+            ) -> $crate::error::Result<$crate::domain::filter::Filter> {
+                $store(filter).map_err(Into::into)
+            }
+        });
+    };
+}
+
 pub mod allocations;
 pub mod audit;
 pub mod codec;
@@ -61,6 +139,7 @@ pub mod reports;
 pub mod resource;
 pub mod results;
 pub mod sessions;
+pub mod streamed;
 
 use std::sync::Arc;
 

@@ -3,10 +3,14 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         FieldViolation, Parsed, field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         geo::Country,
         organization::{Organization, OrganizationKind},
         text::{self, Id},
@@ -17,18 +21,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "member_state",
-        kind: Kind::Bool,
-    },
-    FieldSpec {
-        name: "kind",
-        kind: Kind::Enum(kind_filter),
-    },
-    FieldSpec {
-        name: "country_code",
-        kind: Kind::Text,
-    },
+    FieldSpec::new("member_state", Kind::Bool),
+    FieldSpec::new("kind", Kind::Enum(kind_filter)),
+    FieldSpec::new("country_code", Kind::Text),
 ];
 
 fn kind_filter(raw: &str) -> Option<&'static str> {
@@ -39,41 +34,26 @@ fn kind_filter(raw: &str) -> Option<&'static str> {
         .map(OrganizationKind::db_name)
 }
 
-fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
-    use pb::OrganizationKind as P;
-    Ok(match P::try_from(value) {
-        Ok(P::Government) => OrganizationKind::Government,
-        Ok(P::OtherPublicSector) => OrganizationKind::OtherPublicSector,
-        Ok(P::InternationalNgo) => OrganizationKind::InternationalNgo,
-        Ok(P::NationalNgo) => OrganizationKind::NationalNgo,
-        Ok(P::Multilateral) => OrganizationKind::Multilateral,
-        Ok(P::Foundation) => OrganizationKind::Foundation,
-        Ok(P::PrivateSector) => OrganizationKind::PrivateSector,
-        Ok(P::Academic) => OrganizationKind::Academic,
-        Ok(P::Other) => OrganizationKind::Other,
-        Ok(P::Unspecified) | Err(_) => {
-            return Err(FieldViolation::new(
-                field(path, "kind"),
-                "REQUIRED",
-                "a kind of organization is required",
-            ));
-        }
-    })
-}
+wire_enum!(OrganizationKind => OrganizationKind {
+    Government,
+    OtherPublicSector,
+    InternationalNgo,
+    NationalNgo,
+    Multilateral,
+    Foundation,
+    PrivateSector,
+    Academic,
+    Other,
+});
 
-fn kind_message(k: OrganizationKind) -> pb::OrganizationKind {
-    use pb::OrganizationKind as P;
-    match k {
-        OrganizationKind::Government => P::Government,
-        OrganizationKind::OtherPublicSector => P::OtherPublicSector,
-        OrganizationKind::InternationalNgo => P::InternationalNgo,
-        OrganizationKind::NationalNgo => P::NationalNgo,
-        OrganizationKind::Multilateral => P::Multilateral,
-        OrganizationKind::Foundation => P::Foundation,
-        OrganizationKind::PrivateSector => P::PrivateSector,
-        OrganizationKind::Academic => P::Academic,
-        OrganizationKind::Other => P::Other,
-    }
+fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
+    OrganizationKind::from_wire(value).ok_or_else(|| {
+        FieldViolation::new(
+            field(path, "kind"),
+            "REQUIRED",
+            "a kind of organization is required",
+        )
+    })
 }
 
 /// Parses the organization at `path` of a request, with the id it will have.
@@ -98,7 +78,7 @@ pub fn message(v: &Versioned<Organization>) -> pb::Organization {
     pb::Organization {
         name: o.name(),
         display_name: o.display_name.clone(),
-        kind: kind_message(o.kind).into(),
+        kind: o.kind.to_wire().into(),
         member_state: o.member_state,
         country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
         iati_ref: o.iati_ref.clone().unwrap_or_default(),
@@ -121,28 +101,7 @@ async fn create_organization(
     let (caller, req) = Caller::split(request);
     let id = Id::parse(&req.organization_id, "organization_id")?;
     let org = organization(id, req.organization.as_ref(), "organization")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::create_audited(w, &org).await
-        })
-        .await?;
-    Ok(response)
-}
-
-async fn list_organizations(
-    api: &Api,
-    request: Request<pb::ListOrganizationsRequest>,
-) -> Result<pb::ListOrganizationsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (organizations, next_page_token) = api
-        .list_of::<Organization>(&req, "ListOrganizations", query, None, &filter)
-        .await?;
-    Ok(pb::ListOrganizationsResponse {
-        organizations,
-        next_page_token,
-    })
+    Ok(api.create_one(&caller, &req.request_id, &req, &org).await?)
 }
 
 async fn update_organization(
@@ -161,9 +120,11 @@ async fn update_organization(
 
 shown!(Organization => pb::Organization);
 
+listing!(pb::ListOrganizationsRequest => Organization, pb::ListOrganizationsResponse { organizations }, "ListOrganizations", filter: FILTER);
+
 rpcs!(OrganizationService {
     create_organization(pb::CreateOrganizationRequest) -> pb::Organization = create_organization;
     get_organization(pb::GetOrganizationRequest) -> pb::Organization = resource::get::<Organization, _>;
-    list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = list_organizations;
+    list_organizations(pb::ListOrganizationsRequest) -> pb::ListOrganizationsResponse = resource::list;
     update_organization(pb::UpdateOrganizationRequest) -> pb::Organization = update_organization;
 });

@@ -3,7 +3,11 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, organizations, refs, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        organizations, refs, resource,
+    },
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind, Value},
@@ -17,18 +21,9 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "country_code",
-        kind: Kind::Enum(country_filter),
-    },
-    FieldSpec {
-        name: "srf_objective",
-        kind: Kind::Enum(objective_filter),
-    },
-    FieldSpec {
-        name: "parent",
-        kind: Kind::Text,
-    },
+    FieldSpec::new("country_code", Kind::Enum(country_filter)),
+    FieldSpec::new("srf_objective", Kind::Enum(objective_filter)),
+    FieldSpec::new("parent", Kind::Text),
 ];
 
 fn country_filter(raw: &str) -> Option<&'static str> {
@@ -49,59 +44,28 @@ fn objective_filter(raw: &str) -> Option<&'static str> {
             pb::SrfObjective::from_str_name(&full)? as i32
         }
     };
-    match objective(number, "filter").ok()?? {
+    match convert::srf_objective(number, "filter").ok()?? {
         SrfObjective::SavingLives => Some("1"),
         SrfObjective::SolutionsToDisplacement => Some("2"),
         SrfObjective::RegularPathways => Some("3"),
     }
 }
 
-fn objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {
-    use pb::SrfObjective as P;
-    match P::try_from(value) {
-        Ok(P::Unspecified) => Ok(None),
-        Ok(P::SavingLives) => Ok(Some(SrfObjective::SavingLives)),
-        Ok(P::SolutionsToDisplacement) => Ok(Some(SrfObjective::SolutionsToDisplacement)),
-        Ok(P::RegularPathways) => Ok(Some(SrfObjective::RegularPathways)),
-        Err(_) => Err(FieldViolation::new(
-            field,
-            "UNKNOWN_ENUM_VALUE",
-            format!("{value} is not a Strategic Results Framework objective"),
-        )),
-    }
-}
-
-fn objective_message(o: Option<SrfObjective>) -> pb::SrfObjective {
-    match o {
-        None => pb::SrfObjective::Unspecified,
-        Some(SrfObjective::SavingLives) => pb::SrfObjective::SavingLives,
-        Some(SrfObjective::SolutionsToDisplacement) => pb::SrfObjective::SolutionsToDisplacement,
-        Some(SrfObjective::RegularPathways) => pb::SrfObjective::RegularPathways,
-    }
-}
+wire_enum!(PartnerRole => PartnerRole {
+    Funding,
+    Accountable,
+    Extending,
+    Implementing,
+});
 
 fn role(value: i32, field: &str) -> Parsed<PartnerRole> {
-    use pb::PartnerRole as P;
-    match P::try_from(value) {
-        Ok(P::Funding) => Ok(PartnerRole::Funding),
-        Ok(P::Accountable) => Ok(PartnerRole::Accountable),
-        Ok(P::Extending) => Ok(PartnerRole::Extending),
-        Ok(P::Implementing) => Ok(PartnerRole::Implementing),
-        Ok(P::Unspecified) | Err(_) => Err(FieldViolation::new(
+    PartnerRole::from_wire(value).ok_or_else(|| {
+        FieldViolation::new(
             field,
             "REQUIRED",
             "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING) is required",
-        )),
-    }
-}
-
-fn role_message(r: PartnerRole) -> pb::PartnerRole {
-    match r {
-        PartnerRole::Funding => pb::PartnerRole::Funding,
-        PartnerRole::Accountable => pb::PartnerRole::Accountable,
-        PartnerRole::Extending => pb::PartnerRole::Extending,
-        PartnerRole::Implementing => pb::PartnerRole::Implementing,
-    }
+        )
+    })
 }
 
 /// Parses `programmes/{id}`.
@@ -139,7 +103,7 @@ fn programme(id: Id, p: &pb::Programme, path: &str) -> Parsed<Programme> {
         description: text::optional_text(&p.description, &field(path, "description"), 10_000)?,
         countries: programme::parse_countries(&p.country_codes, path)?,
         thematic_area: text::optional_text(&p.thematic_area, &field(path, "thematic_area"), 200)?,
-        srf_objective: objective(p.srf_objective, &field(path, "srf_objective"))?,
+        srf_objective: convert::srf_objective(p.srf_objective, &field(path, "srf_objective"))?,
         partners,
         parent,
         start_date: dates::parse_optional_date(&p.start_date, &field(path, "start_date"))?,
@@ -172,13 +136,13 @@ pub fn message(v: &Versioned<Programme>) -> pb::Programme {
         description: p.description.clone(),
         country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
         thematic_area: p.thematic_area.clone(),
-        srf_objective: objective_message(p.srf_objective).into(),
+        srf_objective: convert::srf_message(p.srf_objective).into(),
         partners: p
             .partners
             .iter()
             .map(|x| pb::Partner {
                 organization: format!("organizations/{}", x.organization),
-                role: role_message(x.role).into(),
+                role: x.role.to_wire().into(),
             })
             .collect(),
         parent: p
@@ -235,23 +199,6 @@ async fn create_programme(
     Ok(response)
 }
 
-async fn list_programmes(
-    api: &Api,
-    request: Request<pb::ListProgrammesRequest>,
-) -> Result<pb::ListProgrammesResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = store_filter(&filter)?;
-    let canonical = Some(filter.canonical());
-    let (programmes, next_page_token) = api
-        .list_of::<Programme>(&req, "ListProgrammes", canonical, None, &query)
-        .await?;
-    Ok(pb::ListProgrammesResponse {
-        programmes,
-        next_page_token,
-    })
-}
-
 async fn update_programme(
     api: &Api,
     request: Request<pb::UpdateProgrammeRequest>,
@@ -287,9 +234,11 @@ async fn update_programme(
 
 shown!(Programme => pb::Programme);
 
+listing!(pb::ListProgrammesRequest => Programme, pb::ListProgrammesResponse { programmes }, "ListProgrammes", filter: FILTER, store_filter);
+
 rpcs!(ProgrammeService {
     create_programme(pb::CreateProgrammeRequest) -> pb::Programme = create_programme;
     get_programme(pb::GetProgrammeRequest) -> pb::Programme = resource::get::<Programme, _>;
-    list_programmes(pb::ListProgrammesRequest) -> pb::ListProgrammesResponse = list_programmes;
+    list_programmes(pb::ListProgrammesRequest) -> pb::ListProgrammesResponse = resource::list;
     update_programme(pb::UpdateProgrammeRequest) -> pb::Programme = update_programme;
 });

@@ -9,7 +9,7 @@ use std::pin::Pin;
 
 use prost::Message;
 use tokio_stream::{Stream, StreamExt};
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::{
     api::{Api, Caller, PageRequest, convert},
@@ -28,10 +28,7 @@ use crate::{
 };
 
 /// The documented filter of ListReports: `state = FINAL` or `state = DRAFT`.
-const FILTER: &[FieldSpec] = &[FieldSpec {
-    name: "state",
-    kind: Kind::Enum(state_filter),
-}];
+const FILTER: &[FieldSpec] = &[FieldSpec::new("state", Kind::Enum(state_filter))];
 
 fn state_filter(raw: &str) -> Option<&'static str> {
     match raw.strip_prefix("REPORT_STATE_").unwrap_or(raw) {
@@ -470,49 +467,11 @@ async fn export_report(
     Ok(stream)
 }
 
-#[tonic::async_trait]
-impl ReportService for Api {
-    type ExportReportStream = ExportStream;
-
-    async fn generate_report(
-        &self,
-        request: Request<pb::GenerateReportRequest>,
-    ) -> Result<Response<pb::Report>, Status> {
-        generate_report(self, request).await.map(Response::new)
-    }
-
-    async fn get_report(
-        &self,
-        request: Request<pb::GetReportRequest>,
-    ) -> Result<Response<pb::Report>, Status> {
-        get_report(self, request).await.map(Response::new)
-    }
-
-    async fn list_reports(
-        &self,
-        request: Request<pb::ListReportsRequest>,
-    ) -> Result<Response<pb::ListReportsResponse>, Status> {
-        list_reports(self, request).await.map(Response::new)
-    }
-
-    async fn finalize_report(
-        &self,
-        request: Request<pb::FinalizeReportRequest>,
-    ) -> Result<Response<pb::Report>, Status> {
-        finalize_report(self, request).await.map(Response::new)
-    }
-
-    async fn diff_reports(
-        &self,
-        request: Request<pb::DiffReportsRequest>,
-    ) -> Result<Response<pb::DiffReportsResponse>, Status> {
-        diff_reports(self, request).await.map(Response::new)
-    }
-
-    async fn export_report(
-        &self,
-        request: Request<pb::ExportReportRequest>,
-    ) -> Result<Response<Self::ExportReportStream>, Status> {
-        export_report(self, request).await.map(Response::new)
-    }
-}
+rpcs!(ReportService, type ExportReportStream = ExportStream {
+    generate_report(pb::GenerateReportRequest) -> pb::Report = generate_report;
+    get_report(pb::GetReportRequest) -> pb::Report = get_report;
+    list_reports(pb::ListReportsRequest) -> pb::ListReportsResponse = list_reports;
+    finalize_report(pb::FinalizeReportRequest) -> pb::Report = finalize_report;
+    diff_reports(pb::DiffReportsRequest) -> pb::DiffReportsResponse = diff_reports;
+    export_report(pb::ExportReportRequest) -> ExportStream = export_report;
+});

@@ -1,13 +1,18 @@
 //! The API side of the versioned-resource backbone (`store::history`): creating one resource,
 //! getting one as of an instant, listing a page and updating one with its etag are the same for
-//! every resource. A resource says only how it is named and shown, through [`Shown`].
+//! every resource. A resource says only how it is named and shown, through [`Shown`], and a
+//! List of one how it is filtered and answered, through [`Listing`].
 
 use serde::{Serialize, de::DeserializeOwned};
 use tonic::{Request, Status};
 
 use crate::{
     api::{Api, Caller, PageRequest, convert},
-    domain::{Parsed, filter::Filter, text::Id},
+    domain::{
+        Parsed,
+        filter::{FieldSpec, Filter},
+        text::Id,
+    },
     error::{Error, Result},
     pb,
     store::{
@@ -187,6 +192,52 @@ pub async fn get<T: Shown, R: Named>(api: &Api, request: Request<R>) -> Result<T
     Ok(api.get_named::<T>(request.get_ref()).await?)
 }
 
+/// A List RPC of a resource read in pages, implemented by its request (`listing!` writes it) and
+/// answered by [`list`]: what it lists, the filter it accepts and how its page is answered.
+pub trait Listing: Paged {
+    /// What it lists.
+    type Resource: Listed + Shown;
+    /// Its answer.
+    type Response;
+    /// The method's name, to which its page tokens are bound.
+    const METHOD: &'static str;
+    /// The fields its filter accepts; `None` for a List without a filter.
+    const FILTER: Option<&'static [FieldSpec]>;
+
+    /// The request's `filter`.
+    fn filter(&self) -> &str {
+        ""
+    }
+
+    /// The filter the store runs, from the one the caller wrote (a name may become an id).
+    fn store_filter(filter: &Filter) -> Result<Filter> {
+        Ok(filter.clone())
+    }
+
+    /// The answer: a page of messages and the token of the next page.
+    fn response(
+        items: Vec<<Self::Resource as Shown>::Message>,
+        next_page_token: String,
+    ) -> Self::Response;
+}
+
+/// A List RPC (see [`Listing`]): the page of resources that match the request's filter, bound
+/// with the filter's canonical form to its page token.
+pub async fn list<R: Listing>(api: &Api, request: Request<R>) -> Result<R::Response, Status> {
+    let req = request.into_inner();
+    let (query, filter) = match R::FILTER {
+        Some(specs) => {
+            let filter = Filter::parse(req.filter(), specs, "filter")?;
+            (Some(filter.canonical()), R::store_filter(&filter)?)
+        }
+        None => (None, Filter::default()),
+    };
+    let (items, next_page_token) = api
+        .list_of::<R::Resource>(&req, R::METHOD, query, None, &filter)
+        .await?;
+    Ok(R::response(items, next_page_token))
+}
+
 /// The resource message a Create or an Update carries in `field`: INVALID_ARGUMENT naming it
 /// when it is missing (`what` is how the refusal calls it: "the {what} is required").
 pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Result<&'m M> {
@@ -194,6 +245,21 @@ pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Result<
 }
 
 impl Api {
+    /// A Create RPC's write: `value` as revision 1 (see [`create_audited`]), under the request's
+    /// `request_id`.
+    pub async fn create_one<T: Shown, R: prost::Message>(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        request: &R,
+        value: &T,
+    ) -> Result<T::Message> {
+        self.mutate(caller, request_id, request, async |w| {
+            create_audited(w, value).await
+        })
+        .await
+    }
+
     /// An Update RPC's write: `value` as the next version when the caller's `etag` is current
     /// (see [`update_with_etag`]), under the request's `request_id`.
     pub async fn update_one<T: Shown, R: prost::Message>(

@@ -3,10 +3,14 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         FieldViolation, Parsed, dates, field,
-        filter::{FieldSpec, Filter, Kind},
+        filter::{FieldSpec, Kind},
         session::{self, Body, Session, SessionKey, SessionState},
     },
     error::{Error, Result},
@@ -15,14 +19,8 @@ use crate::{
 };
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "body",
-        kind: Kind::Enum(body_filter),
-    },
-    FieldSpec {
-        name: "start_date",
-        kind: Kind::Date,
-    },
+    FieldSpec::new("body", Kind::Enum(body_filter)),
+    FieldSpec::new("start_date", Kind::Date),
 ];
 
 fn body_filter(raw: &str) -> Option<&'static str> {
@@ -33,21 +31,8 @@ fn body_filter(raw: &str) -> Option<&'static str> {
         .map(Body::db_name)
 }
 
-/// The body of a message; `None` when not given.
-fn body(value: i32) -> Option<Body> {
-    match pb::GoverningBody::try_from(value) {
-        Ok(pb::GoverningBody::Scpf) => Some(Body::Scpf),
-        Ok(pb::GoverningBody::Council) => Some(Body::Council),
-        Ok(pb::GoverningBody::Unspecified) | Err(_) => None,
-    }
-}
-
-fn body_message(b: Body) -> pb::GoverningBody {
-    match b {
-        Body::Scpf => pb::GoverningBody::Scpf,
-        Body::Council => pb::GoverningBody::Council,
-    }
-}
+wire_enum!(Body => GoverningBody { Scpf, Council });
+wire_enum!(SessionState => SessionState { Planned, Held, Closed });
 
 fn state(value: i32, path: &str) -> Parsed<SessionState> {
     use pb::SessionState as P;
@@ -60,14 +45,6 @@ fn state(value: i32, path: &str) -> Parsed<SessionState> {
             "UNKNOWN_ENUM_VALUE",
             format!("{value} is not a session state"),
         )),
-    }
-}
-
-fn state_message(s: SessionState) -> pb::SessionState {
-    match s {
-        SessionState::Planned => pb::SessionState::Planned,
-        SessionState::Held => pb::SessionState::Held,
-        SessionState::Closed => pb::SessionState::Closed,
     }
 }
 
@@ -95,13 +72,13 @@ pub fn message(v: &Versioned<Session>) -> pb::Session {
     let s = &v.value;
     pb::Session {
         name: s.name(),
-        body: body_message(s.key.body).into(),
+        body: s.key.body.to_wire().into(),
         number: s.key.number as i32,
         start_date: convert::date(s.start_date),
         end_date: convert::date(s.end_date),
         reporting_period_start: convert::date(s.reporting_period_start),
         reporting_period_end: convert::date(s.reporting_period_end),
-        state: state_message(s.state).into(),
+        state: s.state.to_wire().into(),
         revision: v.revision.into(),
         etag: convert::etag(v.revision),
         create_time: Some(convert::timestamp(v.created_at)),
@@ -116,7 +93,7 @@ async fn create_session(
 ) -> Result<pb::Session, Status> {
     let (caller, req) = Caller::split(request);
     let given = required(req.session.as_ref())?;
-    let body = body(given.body).ok_or_else(|| {
+    let body = Body::from_wire(given.body).ok_or_else(|| {
         Error::invalid(
             "session.body",
             "REQUIRED",
@@ -125,28 +102,9 @@ async fn create_session(
     })?;
     let key = SessionKey::new(body, given.number.into(), "session.number")?;
     let session = session(key, given, "session")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            resource::create_audited(w, &session).await
-        })
-        .await?;
-    Ok(response)
-}
-
-async fn list_sessions(
-    api: &Api,
-    request: Request<pb::ListSessionsRequest>,
-) -> Result<pb::ListSessionsResponse, Status> {
-    let req = request.into_inner();
-    let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let query = Some(filter.canonical());
-    let (sessions, next_page_token) = api
-        .list_of::<Session>(&req, "ListSessions", query, None, &filter)
-        .await?;
-    Ok(pb::ListSessionsResponse {
-        sessions,
-        next_page_token,
-    })
+    Ok(api
+        .create_one(&caller, &req.request_id, &req, &session)
+        .await?)
 }
 
 async fn update_session(
@@ -156,7 +114,12 @@ async fn update_session(
     let (caller, req) = Caller::split(request);
     let given = required(req.session.as_ref())?;
     let key = SessionKey::parse_name(&given.name, "session.name")?;
-    session::check_same_identity(key, body(given.body), given.number.into(), "session")?;
+    session::check_same_identity(
+        key,
+        Body::from_wire(given.body),
+        given.number.into(),
+        "session",
+    )?;
     let session = session(key, given, "session")?;
     let etag = &given.etag;
     Ok(api
@@ -166,9 +129,11 @@ async fn update_session(
 
 shown!(Session => pb::Session, SessionKey::parse_name);
 
+listing!(pb::ListSessionsRequest => Session, pb::ListSessionsResponse { sessions }, "ListSessions", filter: FILTER);
+
 rpcs!(SessionService {
     create_session(pb::CreateSessionRequest) -> pb::Session = create_session;
     get_session(pb::GetSessionRequest) -> pb::Session = resource::get::<Session, _>;
-    list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = list_sessions;
+    list_sessions(pb::ListSessionsRequest) -> pb::ListSessionsResponse = resource::list;
     update_session(pb::UpdateSessionRequest) -> pb::Session = update_session;
 });

@@ -25,7 +25,8 @@ const CALL_ROWS: usize = 10_000;
 /// Namespace of the request_ids derived from row content.
 const ROW_NAMESPACE: uuid::Uuid = uuid::uuid!("6f1c8e4a-2b1d-5c7e-9a30-5d7c2f0b8e11");
 
-const COLUMNS: [&str; 10] = [
+/// The columns of a measurements file, in order.
+pub(super) const COLUMNS: [&str; 10] = [
     "indicator",
     "period_start",
     "period_end",

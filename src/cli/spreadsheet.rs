@@ -110,117 +110,135 @@ fn amount(m: &Option<pb::Money>) -> (String, String) {
         .unwrap_or_default()
 }
 
-async fn contributions(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
-    let mut client = ContributionServiceClient::new(client::connect(&f.client).await?);
-    let mut rows = vec![
-        super::import::COLUMNS
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
-    ];
+/// Every page of a List as rows, after a header of `columns`: `page` asks for the page a token
+/// names (the first with an empty one) and answers its items with the next page's token (empty
+/// after the last); `row` writes an item as a row.
+async fn every_page<T>(
+    columns: &[&str],
+    mut page: impl AsyncFnMut(String) -> Result<(Vec<T>, String), tonic::Status>,
+    mut row: impl FnMut(T) -> anyhow::Result<Vec<String>>,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut rows = vec![columns.iter().map(|c| c.to_string()).collect()];
     let mut page_token = String::new();
     loop {
-        let page = client
-            .list_contributions(pb::ListContributionsRequest {
-                page_size: 1000,
-                page_token: page_token.clone(),
-                as_of: as_of(f),
-                ..Default::default()
-            })
-            .await
-            .map_err(failed)?
-            .into_inner();
-        for c in page.contributions {
-            let (currency, total) = amount(&c.total);
-            let enum_name = |name: Option<&str>, prefix: &str| {
-                name.map(|n| strip(n, prefix)).unwrap_or_default()
-            };
-            let category = pb::EarmarkingCategory::try_from(c.earmarking_category)
-                .ok()
-                .filter(|c| *c != pb::EarmarkingCategory::Unspecified)
-                .map(|c| (c as i32).to_string())
-                .unwrap_or_default();
-            let modality = pb::EarmarkingModality::try_from(c.earmarking_modality)
-                .ok()
-                .filter(|m| *m != pb::EarmarkingModality::Unspecified)
-                .map(|m| strip(m.as_str_name(), "EARMARKING_MODALITY_"))
-                .unwrap_or_default();
-            let installments: Vec<String> = c
-                .installments
-                .iter()
-                .map(|i| format!("{}={}", i.due_date, amount(&i.amount).1))
-                .collect();
-            rows.push(vec![
-                id(&c.name),
-                id(&c.donor),
-                enum_name(
-                    pb::FundingType::try_from(c.funding_type)
-                        .ok()
-                        .map(|t| t.as_str_name()),
-                    "FUNDING_TYPE_",
-                ),
-                enum_name(
-                    pb::BudgetPart::try_from(c.budget_part)
-                        .ok()
-                        .map(|t| t.as_str_name()),
-                    "BUDGET_PART_",
-                ),
-                category,
-                modality,
-                if c.programme.is_empty() {
-                    String::new()
-                } else {
-                    id(&c.programme)
-                },
-                c.earmarked_to.clone(),
-                enum_name(
-                    pb::FlowStatus::try_from(c.status)
-                        .ok()
-                        .map(|t| t.as_str_name()),
-                    "FLOW_STATUS_",
-                ),
-                currency,
-                total,
-                installments.join(";"),
-                c.agreement_date.clone(),
-                c.period_start.clone(),
-                c.period_end.clone(),
-                if c.announced_at.is_empty() {
-                    String::new()
-                } else {
-                    id(&c.announced_at)
-                },
-                c.description.clone(),
-                String::new(),
-            ]);
+        let (items, next_page_token) = page(page_token).await.map_err(failed)?;
+        for item in items {
+            rows.push(row(item)?);
         }
-        if page.next_page_token.is_empty() {
+        if next_page_token.is_empty() {
             return Ok(rows);
         }
-        page_token = page.next_page_token;
+        page_token = next_page_token;
     }
+}
+
+async fn contributions(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
+    let mut client = ContributionServiceClient::new(client::connect(&f.client).await?);
+    every_page(
+        &super::import::COLUMNS,
+        async |page_token| {
+            let page = client
+                .list_contributions(pb::ListContributionsRequest {
+                    page_size: 1000,
+                    page_token,
+                    as_of: as_of(f),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            Ok((page.contributions, page.next_page_token))
+        },
+        |c| Ok(contribution_row(c)),
+    )
+    .await
+}
+
+/// A contribution in the columns `import contributions` reads.
+fn contribution_row(c: pb::Contribution) -> Vec<String> {
+    let (currency, total) = amount(&c.total);
+    let enum_name =
+        |name: Option<&str>, prefix: &str| name.map(|n| strip(n, prefix)).unwrap_or_default();
+    let category = pb::EarmarkingCategory::try_from(c.earmarking_category)
+        .ok()
+        .filter(|c| *c != pb::EarmarkingCategory::Unspecified)
+        .map(|c| (c as i32).to_string())
+        .unwrap_or_default();
+    let modality = pb::EarmarkingModality::try_from(c.earmarking_modality)
+        .ok()
+        .filter(|m| *m != pb::EarmarkingModality::Unspecified)
+        .map(|m| strip(m.as_str_name(), "EARMARKING_MODALITY_"))
+        .unwrap_or_default();
+    let installments: Vec<String> = c
+        .installments
+        .iter()
+        .map(|i| format!("{}={}", i.due_date, amount(&i.amount).1))
+        .collect();
+    vec![
+        id(&c.name),
+        id(&c.donor),
+        enum_name(
+            pb::FundingType::try_from(c.funding_type)
+                .ok()
+                .map(|t| t.as_str_name()),
+            "FUNDING_TYPE_",
+        ),
+        enum_name(
+            pb::BudgetPart::try_from(c.budget_part)
+                .ok()
+                .map(|t| t.as_str_name()),
+            "BUDGET_PART_",
+        ),
+        category,
+        modality,
+        if c.programme.is_empty() {
+            String::new()
+        } else {
+            id(&c.programme)
+        },
+        c.earmarked_to.clone(),
+        enum_name(
+            pb::FlowStatus::try_from(c.status)
+                .ok()
+                .map(|t| t.as_str_name()),
+            "FLOW_STATUS_",
+        ),
+        currency,
+        total,
+        installments.join(";"),
+        c.agreement_date.clone(),
+        c.period_start.clone(),
+        c.period_end.clone(),
+        if c.announced_at.is_empty() {
+            String::new()
+        } else {
+            id(&c.announced_at)
+        },
+        c.description.clone(),
+        String::new(),
+    ]
 }
 
 async fn receipts(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
     let mut client = ContributionServiceClient::new(client::connect(&f.client).await?);
-    let mut rows = vec![RECEIPT_COLUMNS.iter().map(|c| c.to_string()).collect()];
-    let mut page_token = String::new();
-    loop {
-        let page = client
-            .list_receipts(pb::ListReceiptsRequest {
-                parent: "contributions/-".into(),
-                page_size: 1000,
-                page_token: page_token.clone(),
-                as_of: as_of(f),
-                ..Default::default()
-            })
-            .await
-            .map_err(failed)?
-            .into_inner();
-        for r in page.receipts {
+    every_page(
+        &RECEIPT_COLUMNS,
+        async |page_token| {
+            let page = client
+                .list_receipts(pb::ListReceiptsRequest {
+                    parent: "contributions/-".into(),
+                    page_size: 1000,
+                    page_token,
+                    as_of: as_of(f),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            Ok((page.receipts, page.next_page_token))
+        },
+        |r| {
             let (currency, value) = amount(&r.amount);
             let contribution = r.name.split('/').nth(1).unwrap_or_default().to_owned();
-            rows.push(vec![
+            Ok(vec![
                 r.name.clone(),
                 contribution,
                 r.received_date.clone(),
@@ -230,44 +248,30 @@ async fn receipts(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
                 r.withdrawn.to_string(),
                 String::new(),
                 String::new(),
-            ]);
-        }
-        if page.next_page_token.is_empty() {
-            return Ok(rows);
-        }
-        page_token = page.next_page_token;
-    }
+            ])
+        },
+    )
+    .await
 }
 
 async fn measurements(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
     let mut client = ResultServiceClient::new(client::connect(&f.client).await?);
-    let columns = [
-        "indicator",
-        "period_start",
-        "period_end",
-        "target",
-        "actual",
-        "dimensions",
-        "source",
-        "verified",
-        "comment",
-        "request_id",
-    ];
-    let mut rows = vec![columns.iter().map(|c| c.to_string()).collect()];
-    let mut page_token = String::new();
-    loop {
-        let page = client
-            .list_measurements(pb::ListMeasurementsRequest {
-                parent: "programmes/-/indicators/-".into(),
-                page_size: 1000,
-                page_token: page_token.clone(),
-                as_of: as_of(f),
-                ..Default::default()
-            })
-            .await
-            .map_err(failed)?
-            .into_inner();
-        for m in page.measurements {
+    every_page(
+        &super::import_measurements::COLUMNS,
+        async |page_token| {
+            let page = client
+                .list_measurements(pb::ListMeasurementsRequest {
+                    parent: "programmes/-/indicators/-".into(),
+                    page_size: 1000,
+                    page_token,
+                    as_of: as_of(f),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            Ok((page.measurements, page.next_page_token))
+        },
+        |m| {
             let indicator = m
                 .name
                 .rsplit_once("/measurements/")
@@ -285,7 +289,7 @@ async fn measurements(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
                 }
                 dimensions.push(format!("{k}={v}"));
             }
-            rows.push(vec![
+            Ok(vec![
                 indicator,
                 m.period_start.clone(),
                 m.period_end.clone(),
@@ -296,13 +300,10 @@ async fn measurements(f: &ExportFile) -> anyhow::Result<Vec<Vec<String>>> {
                 m.verified.to_string(),
                 m.comment.clone(),
                 String::new(),
-            ]);
-        }
-        if page.next_page_token.is_empty() {
-            return Ok(rows);
-        }
-        page_token = page.next_page_token;
-    }
+            ])
+        },
+    )
+    .await
 }
 
 /// Record receipts from a CSV file.

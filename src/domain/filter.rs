@@ -93,6 +93,13 @@ pub struct FieldSpec {
     pub kind: Kind,
 }
 
+impl FieldSpec {
+    /// The field `name`, holding values of `kind`.
+    pub const fn new(name: &'static str, kind: Kind) -> Self {
+        FieldSpec { name, kind }
+    }
+}
+
 /// A parsed value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -245,6 +252,13 @@ fn parse_value(spec: &FieldSpec, op: Op, raw: &str) -> Result<Value, String> {
             Err(format!("{name} can only be compared with = or !="))
         }
     };
+    // A date or an instant, within the years the service accepts.
+    let ordered = |parsed: Option<(i32, Value)>, example: &str| {
+        parsed
+            .filter(|(year, _)| YEARS.contains(year))
+            .map(|(_, v)| v)
+            .ok_or_else(|| format!("{name} takes {example}, not {}", quote(raw)))
+    };
     match spec.kind {
         Kind::Text => equality_only(Value::Text(raw.to_owned())),
         Kind::Bool => match raw {
@@ -256,40 +270,25 @@ fn parse_value(spec: &FieldSpec, op: Op, raw: &str) -> Result<Value, String> {
             Some(v) => equality_only(Value::Text(v.to_owned())),
             None => Err(format!("{} is not a value of {name}", quote(raw))),
         },
-        Kind::Date => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .ok()
-            .filter(|d| YEARS.contains(&d.year()))
-            .map(Value::Date)
-            .ok_or(())
-            .map_err(|_| {
-                format!(
-                    "{name} takes a date such as \"2025-01-01\", not {}",
-                    quote(raw)
-                )
-            }),
-        Kind::Month => NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-            .ok()
-            .filter(|d| YEARS.contains(&d.year()))
-            .map(Value::Date)
-            .ok_or(())
-            .map_err(|_| {
-                format!(
-                    "{name} takes a month such as \"2025-06\", not {}",
-                    quote(raw)
-                )
-            }),
-        Kind::Timestamp => DateTime::parse_from_rfc3339(raw)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-            .filter(|t| YEARS.contains(&t.year()))
-            .map(Value::Timestamp)
-            .ok_or(())
-            .map_err(|_| {
-                format!(
-                    "{name} takes an RFC 3339 instant such as \"2025-06-01T00:00:00Z\", not {}",
-                    quote(raw)
-                )
-            }),
+        Kind::Date => ordered(
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .map(|d| (d.year(), Value::Date(d))),
+            "a date such as \"2025-01-01\"",
+        ),
+        Kind::Month => ordered(
+            NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
+                .ok()
+                .map(|d| (d.year(), Value::Date(d))),
+            "a month such as \"2025-06\"",
+        ),
+        Kind::Timestamp => ordered(
+            DateTime::parse_from_rfc3339(raw)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+                .map(|t| (t.year(), Value::Timestamp(t))),
+            "an RFC 3339 instant such as \"2025-06-01T00:00:00Z\"",
+        ),
     }
 }
 
@@ -374,22 +373,10 @@ mod tests {
     }
 
     const SPECS: &[FieldSpec] = &[
-        FieldSpec {
-            name: "donor",
-            kind: Kind::Text,
-        },
-        FieldSpec {
-            name: "status",
-            kind: Kind::Enum(status),
-        },
-        FieldSpec {
-            name: "agreement_date",
-            kind: Kind::Date,
-        },
-        FieldSpec {
-            name: "verified",
-            kind: Kind::Bool,
-        },
+        FieldSpec::new("donor", Kind::Text),
+        FieldSpec::new("status", Kind::Enum(status)),
+        FieldSpec::new("agreement_date", Kind::Date),
+        FieldSpec::new("verified", Kind::Bool),
     ];
 
     #[test]

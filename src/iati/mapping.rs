@@ -31,7 +31,7 @@ use crate::domain::{
 type Read<T> = Result<T, Problem>;
 
 /// A refusal of a domain rule, placed at the element the value came from.
-fn at(pos: Pos, element: &str, v: FieldViolation) -> Problem {
+pub(crate) fn at(pos: Pos, element: &str, v: FieldViolation) -> Problem {
     let message = if v.field.is_empty() {
         v.description
     } else {

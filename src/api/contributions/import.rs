@@ -11,50 +11,29 @@ use tonic::{Request, Status, Streaming};
 
 use super::{message, parse_create};
 use crate::{
-    api::{Api, Caller, convert, fingerprint, row_failure},
+    api::{Api, Caller, convert, fingerprint, row_failure, streamed},
     domain::{contribution::Contribution, text::RequestId},
     error::{Error, Result},
     pb,
     store::{
         Versioned,
         contributions::import::{self, StagedRow},
-        statistics::{self, Table},
+        statistics::Table,
         write::{Batch, RowClaim, RowOutcome},
     },
 };
-
-/// Rows written per transaction: large enough that per-statement costs vanish, small enough
-/// that a batch's arrays and locks stay modest.
-const BATCH_ROWS: usize = 500;
 
 pub async fn import(
     api: &Api,
     request: Request<Streaming<pb::ImportContributionsRequest>>,
 ) -> Result<pb::ImportContributionsResponse, Status> {
-    let caller = Caller::of(&request);
-    let mut stream = request.into_inner();
+    let (caller, mut stream) = Caller::split(request);
     let mut results = Vec::new();
     let mut written = Written::default();
-    let mut rows = Vec::with_capacity(BATCH_ROWS);
-    while let Some(row) = stream.message().await? {
-        rows.push(row);
-        if rows.len() == BATCH_ROWS {
-            let batch = std::mem::take(&mut rows);
-            results.extend(import_batch(api, &caller, batch, &mut written).await);
-        }
+    while let Some(batch) = streamed::next_batch(&mut stream).await? {
+        results.extend(import_batch(api, &caller, batch, &mut written).await);
     }
-    if !rows.is_empty() {
-        results.extend(import_batch(api, &caller, rows, &mut written).await);
-    }
-    refresh_statistics(api, written).await;
-    let count =
-        |keep: fn(&pb::ImportRowResult) -> bool| results.iter().filter(|r| keep(r)).count() as i64;
-    Ok(pb::ImportContributionsResponse {
-        written: count(|r| r.code == 0 && !r.replayed),
-        replayed: count(|r| r.code == 0 && r.replayed),
-        failed: count(|r| r.code != 0),
-        results,
-    })
+    Ok(streamed::finish(api, &written, results).await)
 }
 
 /// Rows an import wrote, per table.
@@ -64,17 +43,13 @@ struct Written {
     installments: u64,
 }
 
-/// The import's last step: fresh statistics for the tables it grew, so that a report generated
-/// right after it is planned on what the tables now hold. The rows are committed by then, so a
-/// failure here is logged, not returned.
-async fn refresh_statistics(api: &Api, written: Written) {
-    let tables = [
-        (Table::Contributions, written.contributions),
-        (Table::ContributionVersions, written.contributions),
-        (Table::Installments, written.installments),
-    ];
-    if let Err(err) = statistics::refresh(api.pool(), &tables).await {
-        tracing::warn!(error = %err, "the statistics of the imported tables were not refreshed");
+impl streamed::Written for Written {
+    fn tables(&self) -> Vec<(Table, u64)> {
+        vec![
+            (Table::Contributions, self.contributions),
+            (Table::ContributionVersions, self.contributions),
+            (Table::Installments, self.installments),
+        ]
     }
 }
 
@@ -141,7 +116,7 @@ async fn import_batch(
                                 written.contributions += 1;
                                 written.installments += v.contribution.installments.len() as u64;
                             }
-                            success(v.row, response.name, replayed)
+                            streamed::success(v.row, response.name, replayed)
                         }
                         Answer::Refused(err) => row_failure(v.row, err),
                         // Answered as the earlier row of the same request; it wrote nothing itself.
@@ -169,15 +144,6 @@ async fn import_batch(
         }
     }
     results.into_iter().flatten().collect()
-}
-
-fn success(row: i64, name: String, replayed: bool) -> pb::ImportRowResult {
-    pb::ImportRowResult {
-        row,
-        name,
-        replayed,
-        ..Default::default()
-    }
 }
 
 /// What writing one row came to.

@@ -25,14 +25,8 @@ use crate::{
 const MAX_REFERENCE: usize = 200;
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "received_date",
-        kind: Kind::Date,
-    },
-    FieldSpec {
-        name: "withdrawn",
-        kind: Kind::Bool,
-    },
+    FieldSpec::new("received_date", Kind::Date),
+    FieldSpec::new("withdrawn", Kind::Bool),
 ];
 
 /// Parses the receipt at `path` of a request, as receipt `id` of `contribution`.

@@ -2,7 +2,7 @@
 //! values (naming the field on refusal), and back.
 
 use crate::{
-    api::convert,
+    api::convert::{self, Wire},
     domain::{
         FieldViolation, Parsed,
         contribution::{
@@ -23,58 +23,24 @@ const MAX_DESCRIPTION: usize = 2000;
 /// Longest soft-earmarking destination, in characters.
 const MAX_EARMARKED_TO: usize = 200;
 
+wire_enum!(FundingType => FundingType { Assessed, Voluntary });
+wire_enum!(BudgetPart => BudgetPart { Administrative, Operational });
+wire_enum!(EarmarkingCategory => EarmarkingCategory {
+    Unearmarked,
+    SoftlyEarmarked,
+    Earmarked,
+    TightlyEarmarked,
+});
+wire_enum!(FlowStatus => FlowStatus { Pledge, Commitment });
+
 fn funding_type(value: i32, field: &str) -> Parsed<FundingType> {
-    match pb::FundingType::try_from(value) {
-        Ok(pb::FundingType::Assessed) => Ok(FundingType::Assessed),
-        Ok(pb::FundingType::Voluntary) => Ok(FundingType::Voluntary),
-        Ok(pb::FundingType::Unspecified) | Err(_) => Err(FieldViolation::new(
+    FundingType::from_wire(value).ok_or_else(|| {
+        FieldViolation::new(
             field,
             "REQUIRED",
             "a funding type (ASSESSED or VOLUNTARY) is required",
-        )),
-    }
-}
-
-fn funding_type_message(t: FundingType) -> pb::FundingType {
-    match t {
-        FundingType::Assessed => pb::FundingType::Assessed,
-        FundingType::Voluntary => pb::FundingType::Voluntary,
-    }
-}
-
-/// `None` when unspecified: the funding type then decides.
-fn budget_part(value: i32) -> Option<BudgetPart> {
-    match pb::BudgetPart::try_from(value) {
-        Ok(pb::BudgetPart::Administrative) => Some(BudgetPart::Administrative),
-        Ok(pb::BudgetPart::Operational) => Some(BudgetPart::Operational),
-        Ok(pb::BudgetPart::Unspecified) | Err(_) => None,
-    }
-}
-
-fn budget_part_message(p: BudgetPart) -> pb::BudgetPart {
-    match p {
-        BudgetPart::Administrative => pb::BudgetPart::Administrative,
-        BudgetPart::Operational => pb::BudgetPart::Operational,
-    }
-}
-
-fn category(value: i32) -> Option<EarmarkingCategory> {
-    match pb::EarmarkingCategory::try_from(value) {
-        Ok(pb::EarmarkingCategory::Unearmarked) => Some(EarmarkingCategory::Unearmarked),
-        Ok(pb::EarmarkingCategory::SoftlyEarmarked) => Some(EarmarkingCategory::SoftlyEarmarked),
-        Ok(pb::EarmarkingCategory::Earmarked) => Some(EarmarkingCategory::Earmarked),
-        Ok(pb::EarmarkingCategory::TightlyEarmarked) => Some(EarmarkingCategory::TightlyEarmarked),
-        Ok(pb::EarmarkingCategory::Unspecified) | Err(_) => None,
-    }
-}
-
-fn category_message(c: EarmarkingCategory) -> pb::EarmarkingCategory {
-    match c {
-        EarmarkingCategory::Unearmarked => pb::EarmarkingCategory::Unearmarked,
-        EarmarkingCategory::SoftlyEarmarked => pb::EarmarkingCategory::SoftlyEarmarked,
-        EarmarkingCategory::Earmarked => pb::EarmarkingCategory::Earmarked,
-        EarmarkingCategory::TightlyEarmarked => pb::EarmarkingCategory::TightlyEarmarked,
-    }
+        )
+    })
 }
 
 /// The proto enum names each modality `EARMARKING_MODALITY_{letter}`.
@@ -94,22 +60,13 @@ fn modality_message(m: EarmarkingModality) -> pb::EarmarkingModality {
 }
 
 fn status(value: i32, field: &str) -> Parsed<FlowStatus> {
-    match pb::FlowStatus::try_from(value) {
-        Ok(pb::FlowStatus::Pledge) => Ok(FlowStatus::Pledge),
-        Ok(pb::FlowStatus::Commitment) => Ok(FlowStatus::Commitment),
-        Ok(pb::FlowStatus::Unspecified) | Err(_) => Err(FieldViolation::new(
+    FlowStatus::from_wire(value).ok_or_else(|| {
+        FieldViolation::new(
             field,
             "REQUIRED",
             "a status (PLEDGE or COMMITMENT) is required",
-        )),
-    }
-}
-
-fn status_message(s: FlowStatus) -> pb::FlowStatus {
-    match s {
-        FlowStatus::Pledge => pb::FlowStatus::Pledge,
-        FlowStatus::Commitment => pb::FlowStatus::Commitment,
-    }
+        )
+    })
 }
 
 /// `funding_type` filter values: `ASSESSED`, `VOLUNTARY` (with or without the enum prefix).
@@ -170,10 +127,14 @@ pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<
     let at = |name: &str| field(path, name);
     let donor = text::parse_name(&c.donor, "organizations", &at("donor"))?;
     let funding_type = funding_type(c.funding_type, &at("funding_type"))?;
-    contribution::check_budget_part(funding_type, budget_part(c.budget_part), &at("budget_part"))?;
+    contribution::check_budget_part(
+        funding_type,
+        BudgetPart::from_wire(c.budget_part),
+        &at("budget_part"),
+    )?;
     let earmarking = contribution::earmarking(
         funding_type,
-        category(c.earmarking_category),
+        EarmarkingCategory::from_wire(c.earmarking_category),
         modality(c.earmarking_modality),
         path,
     )?;
@@ -221,11 +182,11 @@ pub fn message(v: &Versioned<Contribution>) -> pb::Contribution {
     pb::Contribution {
         name: c.name(),
         donor: format!("organizations/{}", c.donor),
-        funding_type: funding_type_message(c.funding_type).into(),
-        budget_part: budget_part_message(c.budget_part()).into(),
+        funding_type: c.funding_type.to_wire().into(),
+        budget_part: c.budget_part().to_wire().into(),
         earmarking_category: c
             .earmarking
-            .map(|e| category_message(e.category()))
+            .map(|e| e.category().to_wire())
             .unwrap_or_default()
             .into(),
         earmarking_modality: c
@@ -239,7 +200,7 @@ pub fn message(v: &Versioned<Contribution>) -> pb::Contribution {
             .map(|p| format!("programmes/{p}"))
             .unwrap_or_default(),
         earmarked_to: c.earmarked_to.clone(),
-        status: status_message(c.status).into(),
+        status: c.status.to_wire().into(),
         total: Some(convert::money_message(c.total)),
         installments: c
             .installments

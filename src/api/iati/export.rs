@@ -9,7 +9,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
 use crate::{
-    api::Api,
+    api::{
+        Api,
+        iati::{PAGE, every_page},
+    },
     domain::{
         contribution::Contribution,
         filter::{Condition, Filter, Op, Value},
@@ -31,8 +34,6 @@ use crate::{
 pub type ExportStream =
     Pin<Box<dyn Stream<Item = std::result::Result<pb::ExportIatiResponse, Status>> + Send>>;
 
-/// Rows read per page from the store.
-const PAGE: i64 = 1000;
 /// Largest chunk sent in one message.
 const CHUNK: usize = 256 * 1024;
 
@@ -95,23 +96,15 @@ async fn stream(api: &Api, req: pb::ExportIatiRequest) -> Result<ExportStream> {
 async fn choose(api: &Api, ids: &[Id], as_of: AsOf) -> Result<Vec<Versioned<Programme>>> {
     let mut all = Vec::new();
     if ids.is_empty() {
-        let mut after: Option<String> = None;
-        loop {
-            let page = programmes::list(
-                api.pool(),
-                &Filter::default(),
-                as_of,
-                after.as_deref(),
-                PAGE,
-            )
-            .await?;
-            let done = (page.len() as i64) < PAGE;
-            after = page.last().map(|p| p.value.id.to_string());
-            all.extend(page);
-            if done {
-                break;
-            }
-        }
+        let pool = api.pool();
+        let none = &Filter::default();
+        all = every_page(
+            |after: Option<String>| async move {
+                programmes::list(pool, none, as_of, after.as_deref(), PAGE).await
+            },
+            |p| p.value.id.to_string(),
+        )
+        .await?;
     } else {
         let mut conn = api.pool().acquire().await?;
         for id in ids {
@@ -171,20 +164,17 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
         .await?
         .remove(id.as_str());
 
-    let mut contributions: BTreeMap<Id, Versioned<Contribution>> = BTreeMap::new();
-    let filter = by_programme(&id);
-    let mut after: Option<String> = None;
-    loop {
-        let page = contributions::list(pool, &filter, as_of, after.as_deref(), PAGE).await?;
-        let done = (page.len() as i64) < PAGE;
-        after = page.last().map(|c| c.value.id.to_string());
-        for c in page {
-            contributions.insert(c.value.id.clone(), c);
-        }
-        if done {
-            break;
-        }
-    }
+    let filter = &by_programme(&id);
+    let mut contributions: BTreeMap<Id, Versioned<Contribution>> = every_page(
+        |after: Option<String>| async move {
+            contributions::list(pool, filter, as_of, after.as_deref(), PAGE).await
+        },
+        |c| c.value.id.to_string(),
+    )
+    .await?
+    .into_iter()
+    .map(|c| (c.value.id.clone(), c))
+    .collect();
     for linked in loaded.iter().flat_map(|l| &l.contributions) {
         if !contributions.contains_key(linked)
             && let Some(c) = history::get::<Contribution>(&mut conn, linked, as_of).await?
@@ -195,29 +185,10 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
     let mut receipts_out = Vec::new();
     for c in contributions.values() {
         latest = latest.max(c.updated_at);
-        let mut after = None;
-        loop {
-            let page = receipts::list(
-                pool,
-                Some(&c.value.id),
-                &Filter::default(),
-                as_of,
-                after.as_ref(),
-                PAGE,
-            )
-            .await?;
-            let done = (page.len() as i64) < PAGE;
-            after = page
-                .last()
-                .map(|r| (r.value.received_date, r.value.id.to_string()));
-            for r in page {
-                latest = latest.max(r.updated_at);
-                if !r.value.withdrawn {
-                    receipts_out.push(r.value);
-                }
-            }
-            if done {
-                break;
+        for r in receipts::of_contribution(&mut conn, &c.value.id, as_of).await? {
+            latest = latest.max(r.updated_at);
+            if !r.value.withdrawn {
+                receipts_out.push(r.value);
             }
         }
     }
@@ -256,43 +227,31 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
     }
 
     let mut results = Vec::new();
-    let mut after = None;
-    loop {
-        let page = indicators::list(pool, Some(&id), as_of, after.as_ref(), PAGE).await?;
-        let done = (page.len() as i64) < PAGE;
-        after = page
-            .last()
-            .map(|i| (i.value.programme.to_string(), i.value.id.to_string()));
-        for i in page {
-            latest = latest.max(i.updated_at);
-            let scope = measurements::Scope::Indicator(id.clone(), i.value.id.clone());
-            let mut ms = Vec::new();
-            let mut cursor = None;
-            loop {
-                let page = measurements::list(
-                    pool,
-                    &scope,
-                    &Filter::default(),
-                    as_of,
-                    cursor.as_ref(),
-                    PAGE,
-                )
-                .await?;
-                let done = (page.len() as i64) < PAGE;
-                cursor = page.last().map(measurements::cursor);
-                for m in page {
-                    latest = latest.max(m.updated_at);
-                    ms.push(m.value);
-                }
-                if done {
-                    break;
-                }
-            }
-            results.push((i.value, ms));
+    let programme = &id;
+    let indicators = every_page(
+        |after| async move {
+            indicators::list(pool, Some(programme), as_of, after.as_ref(), PAGE).await
+        },
+        |i| (i.value.programme.to_string(), i.value.id.to_string()),
+    )
+    .await?;
+    let none = &Filter::default();
+    for i in indicators {
+        latest = latest.max(i.updated_at);
+        let scope = &measurements::Scope::Indicator(id.clone(), i.value.id.clone());
+        let mut ms = Vec::new();
+        let all = every_page(
+            |after| async move {
+                measurements::list(pool, scope, none, as_of, after.as_ref(), PAGE).await
+            },
+            measurements::cursor,
+        )
+        .await?;
+        for m in all {
+            latest = latest.max(m.updated_at);
+            ms.push(m.value);
         }
-        if done {
-            break;
-        }
+        results.push((i.value, ms));
     }
 
     let parent_identifier = match &p.value.parent {

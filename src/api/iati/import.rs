@@ -29,7 +29,7 @@ use crate::{
     error::{Error, Result},
     iati::{
         activity::{self, Activity, OrgRef},
-        mapping::{self, org_key},
+        mapping::{self, at, org_key},
         writer::Spending,
         xml::{DocumentReader, Element, Item, Piece, Pieces, Pos, Problem},
     },
@@ -565,15 +565,6 @@ async fn write(
         },
         true,
     ))
-}
-
-fn at(pos: Pos, element: &str, v: FieldViolation) -> Problem {
-    let message = if v.field.is_empty() {
-        v.description
-    } else {
-        format!("{}: {}", v.field, v.description)
-    };
-    Problem::new(pos, element, v.reason, message)
 }
 
 fn stored_id(text: &str) -> Result<Id> {

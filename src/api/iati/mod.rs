@@ -5,35 +5,40 @@ mod export;
 pub(crate) mod import;
 mod reconcile;
 
-use tonic::{Request, Response, Status, Streaming};
+use tonic::Streaming;
 
 use crate::{
-    api::Api,
+    error::Result,
     pb::{self, iati_service_server::IatiService},
 };
 
-#[tonic::async_trait]
-impl IatiService for Api {
-    async fn import_iati(
-        &self,
-        request: Request<Streaming<pb::ImportIatiRequest>>,
-    ) -> Result<Response<pb::ImportIatiResponse>, Status> {
-        import::import(self, request).await.map(Response::new)
-    }
+/// Rows read per page from the store.
+const PAGE: i64 = 1000;
 
-    type ExportIatiStream = export::ExportStream;
-
-    async fn export_iati(
-        &self,
-        request: Request<pb::ExportIatiRequest>,
-    ) -> Result<Response<Self::ExportIatiStream>, Status> {
-        export::export(self, request).await.map(Response::new)
-    }
-
-    async fn reconcile(
-        &self,
-        request: Request<Streaming<pb::ReconcileRequest>>,
-    ) -> Result<Response<pb::ReconcileResponse>, Status> {
-        reconcile::reconcile(self, request).await.map(Response::new)
+/// Every row a List of the store gives, read [`PAGE`] rows at a time: `read` reads the page after
+/// a cursor (the first with `None`), `cursor` is the cursor a row ends its page with.
+async fn every_page<T, C, F>(
+    mut read: impl FnMut(Option<C>) -> F,
+    cursor: impl Fn(&T) -> C,
+) -> Result<Vec<T>>
+where
+    F: Future<Output = Result<Vec<T>>>,
+{
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = read(after.take()).await?;
+        let done = (page.len() as i64) < PAGE;
+        after = page.last().map(&cursor);
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
     }
 }
+
+rpcs!(IatiService, type ExportIatiStream = export::ExportStream {
+    import_iati(Streaming<pb::ImportIatiRequest>) -> pb::ImportIatiResponse = import::import;
+    export_iati(pb::ExportIatiRequest) -> export::ExportStream = export::export;
+    reconcile(Streaming<pb::ReconcileRequest>) -> pb::ReconcileResponse = reconcile::reconcile;
+});

@@ -9,7 +9,10 @@ use tonic::Streaming;
 
 use super::import::problem_message;
 use crate::{
-    api::{Api, convert},
+    api::{
+        Api, convert,
+        iati::{PAGE, every_page},
+    },
     domain::filter::{Condition, Filter, Op, Value},
     error::{Error, Result},
     iati::{
@@ -24,8 +27,6 @@ use crate::{
         iati as iati_store,
     },
 };
-
-const PAGE: i64 = 1000;
 
 pub async fn reconcile(
     api: &Api,
@@ -112,53 +113,36 @@ async fn compare(
     donor_ids.sort();
     donor_ids.dedup();
     for donor in donor_ids {
-        let filter = Filter {
+        let filter = &Filter {
             conditions: vec![Condition {
                 field: "donor",
                 op: Op::Eq,
                 value: Value::Text(donor.to_string()),
             }],
         };
-        let mut after: Option<String> = None;
-        loop {
-            let page = contributions::list(pool, &filter, as_of, after.as_deref(), PAGE).await?;
-            let done = (page.len() as i64) < PAGE;
-            after = page.last().map(|c| c.value.id.to_string());
-            for c in page {
-                let mut rs = Vec::new();
-                let mut cursor = None;
-                loop {
-                    let page = receipts::list(
-                        pool,
-                        Some(&c.value.id),
-                        &Filter::default(),
-                        as_of,
-                        cursor.as_ref(),
-                        PAGE,
-                    )
-                    .await?;
-                    let done = (page.len() as i64) < PAGE;
-                    cursor = page
-                        .last()
-                        .map(|r| (r.value.received_date, r.value.id.to_string()));
-                    rs.extend(page.into_iter().map(|r| r.value).filter(|r| !r.withdrawn));
-                    if done {
-                        break;
-                    }
-                }
-                let activity = match &c.value.programme {
-                    Some(p) => iati_store::identifier_of(&mut conn, p.as_str()).await?,
-                    None => None,
-                };
-                recorded.push(Recorded {
-                    contribution: c.value,
-                    receipts: rs,
-                    activity,
-                });
-            }
-            if done {
-                break;
-            }
+        let donated = every_page(
+            |after: Option<String>| async move {
+                contributions::list(pool, filter, as_of, after.as_deref(), PAGE).await
+            },
+            |c| c.value.id.to_string(),
+        )
+        .await?;
+        for c in donated {
+            let rs = receipts::of_contribution(&mut conn, &c.value.id, as_of)
+                .await?
+                .into_iter()
+                .map(|r| r.value)
+                .filter(|r| !r.withdrawn)
+                .collect();
+            let activity = match &c.value.programme {
+                Some(p) => iati_store::identifier_of(&mut conn, p.as_str()).await?,
+                None => None,
+            };
+            recorded.push(Recorded {
+                contribution: c.value,
+                receipts: rs,
+                activity,
+            });
         }
     }
     let donors: BTreeMap<_, _> = donors.into_iter().collect();

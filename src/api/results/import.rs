@@ -7,20 +7,16 @@ use tonic::{Request, Status, Streaming};
 
 use super::measurements::{self, Recording};
 use crate::{
-    api::{Api, Caller, convert, fingerprint, row_failure},
+    api::{Api, Caller, convert, fingerprint, row_failure, streamed},
     domain::text::RequestId,
     error::{Error, Result},
     pb,
     store::{
         results::record::{self, Recorded},
-        statistics::{self, Table},
+        statistics::Table,
         write::{Batch, RowClaim, RowOutcome},
     },
 };
-
-/// Rows written in one transaction: large enough that per-statement costs vanish, small enough
-/// that a failed batch loses little and locks are held briefly.
-pub const BATCH_ROWS: usize = 500;
 
 pub async fn import(
     api: &Api,
@@ -29,26 +25,10 @@ pub async fn import(
     let (caller, mut stream) = Caller::split(request);
     let mut results = Vec::new();
     let mut written = Written::default();
-    let mut pending = Vec::with_capacity(BATCH_ROWS);
-    while let Some(row) = stream.message().await? {
-        pending.push(row);
-        if pending.len() == BATCH_ROWS {
-            let batch = std::mem::take(&mut pending);
-            results.extend(import_batch(api, &caller, batch, &mut written).await);
-        }
+    while let Some(batch) = streamed::next_batch(&mut stream).await? {
+        results.extend(import_batch(api, &caller, batch, &mut written).await);
     }
-    if !pending.is_empty() {
-        results.extend(import_batch(api, &caller, pending, &mut written).await);
-    }
-    refresh_statistics(api, written).await;
-    let count =
-        |f: fn(&pb::ImportRowResult) -> bool| results.iter().filter(|r| f(r)).count() as i64;
-    Ok(pb::ImportMeasurementsResponse {
-        written: count(|r| r.code == 0 && !r.replayed),
-        replayed: count(|r| r.code == 0 && r.replayed),
-        failed: count(|r| r.code != 0),
-        results,
-    })
+    Ok(streamed::finish(api, &written, results).await)
 }
 
 /// Rows an import wrote, per table.
@@ -58,16 +38,12 @@ struct Written {
     versions: u64,
 }
 
-/// The import's last step: fresh statistics for the tables it grew, so that a report generated
-/// right after it is planned on what the tables now hold. The rows are committed by then, so a
-/// failure here is logged, not returned.
-async fn refresh_statistics(api: &Api, written: Written) {
-    let tables = [
-        (Table::Measurements, written.measurements),
-        (Table::MeasurementVersions, written.versions),
-    ];
-    if let Err(err) = statistics::refresh(api.pool(), &tables).await {
-        tracing::warn!(error = %err, "the statistics of the imported tables were not refreshed");
+impl streamed::Written for Written {
+    fn tables(&self) -> Vec<(Table, u64)> {
+        vec![
+            (Table::Measurements, self.measurements),
+            (Table::MeasurementVersions, self.versions),
+        ]
     }
 }
 
@@ -128,15 +104,6 @@ async fn import_batch(
         }
     }
     results.into_iter().flatten().collect()
-}
-
-fn success(row: i64, m: &pb::Measurement, replayed: bool) -> pb::ImportRowResult {
-    pb::ImportRowResult {
-        row,
-        name: m.name.clone(),
-        replayed,
-        ..Default::default()
-    }
 }
 
 /// Claims, checks and writes the parsed rows of a batch in one transaction. The error is a
@@ -203,7 +170,7 @@ async fn write_batch(
                             );
                         }
                         responses.push((p.request_id.clone(), response.encode_to_vec()));
-                        success(p.row, &response, false)
+                        streamed::success(p.row, response.name, false)
                     }
                     Err(refused) => {
                         release.push(p.request_id.clone());
@@ -215,7 +182,7 @@ async fn write_batch(
                 let response = pb::Measurement::decode(bytes.as_slice()).map_err(|e| {
                     Error::Internal(anyhow::anyhow!("stored response does not decode: {e}"))
                 })?;
-                success(p.row, &response, true)
+                streamed::success(p.row, response.name, true)
             }
             // The same request sent twice in one stream: the second is a replay of the first.
             RowOutcome::SameAs(first) => {

@@ -3,7 +3,11 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, refs, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        refs, resource,
+    },
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::Filter,
@@ -28,62 +32,15 @@ fn required(path: &str, child: &str, what: &str) -> FieldViolation {
     )
 }
 
-fn result_level(value: i32, path: &str) -> Parsed<ResultLevel> {
-    use pb::ResultLevel as P;
-    match P::try_from(value) {
-        Ok(P::Output) => Ok(ResultLevel::Output),
-        Ok(P::Outcome) => Ok(ResultLevel::Outcome),
-        Ok(P::Impact) => Ok(ResultLevel::Impact),
-        Ok(P::Unspecified) | Err(_) => Err(required(path, "result_level", "a result level")),
-    }
-}
-
-fn result_level_message(l: ResultLevel) -> pb::ResultLevel {
-    match l {
-        ResultLevel::Output => pb::ResultLevel::Output,
-        ResultLevel::Outcome => pb::ResultLevel::Outcome,
-        ResultLevel::Impact => pb::ResultLevel::Impact,
-    }
-}
-
-fn measure(value: i32, path: &str) -> Parsed<Measure> {
-    use pb::IndicatorMeasure as P;
-    match P::try_from(value) {
-        Ok(P::Unit) => Ok(Measure::Unit),
-        Ok(P::Percentage) => Ok(Measure::Percentage),
-        Ok(P::Nominal) => Ok(Measure::Nominal),
-        Ok(P::Ordinal) => Ok(Measure::Ordinal),
-        Ok(P::Qualitative) => Ok(Measure::Qualitative),
-        Ok(P::Unspecified) | Err(_) => Err(required(path, "measure", "a measure")),
-    }
-}
-
-fn measure_message(m: Measure) -> pb::IndicatorMeasure {
-    use pb::IndicatorMeasure as P;
-    match m {
-        Measure::Unit => P::Unit,
-        Measure::Percentage => P::Percentage,
-        Measure::Nominal => P::Nominal,
-        Measure::Ordinal => P::Ordinal,
-        Measure::Qualitative => P::Qualitative,
-    }
-}
-
-fn direction(value: i32, path: &str) -> Parsed<Direction> {
-    use pb::IndicatorDirection as P;
-    match P::try_from(value) {
-        Ok(P::Increasing) => Ok(Direction::Increasing),
-        Ok(P::Decreasing) => Ok(Direction::Decreasing),
-        Ok(P::Unspecified) | Err(_) => Err(required(path, "direction", "a direction")),
-    }
-}
-
-fn direction_message(d: Direction) -> pb::IndicatorDirection {
-    match d {
-        Direction::Increasing => pb::IndicatorDirection::Increasing,
-        Direction::Decreasing => pb::IndicatorDirection::Decreasing,
-    }
-}
+wire_enum!(ResultLevel => ResultLevel { Output, Outcome, Impact });
+wire_enum!(Measure => IndicatorMeasure {
+    Unit,
+    Percentage,
+    Nominal,
+    Ordinal,
+    Qualitative,
+});
+wire_enum!(Direction => IndicatorDirection { Increasing, Decreasing });
 
 fn baseline(b: Option<&pb::Baseline>, path: &str) -> Parsed<Baseline> {
     let Some(b) = b else {
@@ -114,9 +71,12 @@ fn indicator(programme: Id, id: Id, i: Option<&pb::Indicator>, path: &str) -> Pa
             &field(path, "description"),
             MAX_DESCRIPTION,
         )?,
-        result_level: result_level(i.result_level, path)?,
-        measure: measure(i.measure, path)?,
-        direction: direction(i.direction, path)?,
+        result_level: ResultLevel::from_wire(i.result_level)
+            .ok_or_else(|| required(path, "result_level", "a result level"))?,
+        measure: Measure::from_wire(i.measure)
+            .ok_or_else(|| required(path, "measure", "a measure"))?,
+        direction: Direction::from_wire(i.direction)
+            .ok_or_else(|| required(path, "direction", "a direction"))?,
         cumulative: i.cumulative,
         baseline: baseline(i.baseline.as_ref(), &field(path, "baseline"))?,
         dimensions,
@@ -134,9 +94,9 @@ pub fn message(v: &Versioned<Indicator>) -> pb::Indicator {
         name: i.name(),
         title: i.title.clone(),
         description: i.description.clone(),
-        result_level: result_level_message(i.result_level).into(),
-        measure: measure_message(i.measure).into(),
-        direction: direction_message(i.direction).into(),
+        result_level: i.result_level.to_wire().into(),
+        measure: i.measure.to_wire().into(),
+        direction: i.direction.to_wire().into(),
         cumulative: i.cumulative,
         baseline: has_baseline.then(|| pb::Baseline {
             value: b.value.map(|v| v.to_string()).unwrap_or_default(),

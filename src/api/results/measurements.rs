@@ -28,18 +28,9 @@ const MAX_SOURCE: usize = 200;
 const MAX_COMMENT: usize = 1000;
 
 const FILTER: &[FieldSpec] = &[
-    FieldSpec {
-        name: "period_start",
-        kind: Kind::Date,
-    },
-    FieldSpec {
-        name: "period_end",
-        kind: Kind::Date,
-    },
-    FieldSpec {
-        name: "verified",
-        kind: Kind::Bool,
-    },
+    FieldSpec::new("period_start", Kind::Date),
+    FieldSpec::new("period_end", Kind::Date),
+    FieldSpec::new("verified", Kind::Bool),
 ];
 
 /// A RecordMeasurementRequest parsed: the measurement and the etag guarding its correction.

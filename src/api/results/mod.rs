@@ -12,8 +12,6 @@ use crate::{
     pb::{self, result_service_server::ResultService},
 };
 
-pub use import::BATCH_ROWS;
-
 rpcs!(ResultService {
     create_indicator(pb::CreateIndicatorRequest) -> pb::Indicator = indicators::create;
     get_indicator(pb::GetIndicatorRequest) -> pb::Indicator = resource::get::<Indicator, _>;

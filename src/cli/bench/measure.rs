@@ -53,23 +53,43 @@ fn contributions(conn: &Connection) -> ContributionServiceClient<Connection> {
         .max_encoding_message_size(MAX_MESSAGE)
 }
 
-/// Creates with `calls` concurrent unary calls; a row that already exists counts as done.
-async fn create_all<R, F, Fut, T>(
+/// A Create request of the reference data, sent on a client of its service.
+trait Create {
+    fn create(self, conn: &Connection) -> impl Future<Output = Result<(), tonic::Status>>;
+}
+
+macro_rules! create {
+    ($($request:ident => $client:ident::$method:ident),* $(,)?) => {$(
+        impl Create for pb::$request {
+            async fn create(self, conn: &Connection) -> Result<(), tonic::Status> {
+                $client::new(conn.clone()).$method(self).await.map(drop)
+            }
+        }
+    )*};
+}
+
+create!(
+    CreateOrganizationRequest => OrganizationServiceClient::create_organization,
+    CreateSessionRequest => SessionServiceClient::create_session,
+    CreateExchangeRateRequest => ExchangeRateServiceClient::create_exchange_rate,
+    CreateProgrammeRequest => ProgrammeServiceClient::create_programme,
+    CreateIndicatorRequest => ResultServiceClient::create_indicator,
+);
+
+/// Creates `rows` (`what` they are) with `concurrency` calls at once; a row that already exists
+/// counts as done.
+async fn create_all<R: Create>(
+    conn: &Connection,
     what: &str,
     rows: Vec<R>,
     concurrency: usize,
-    call: F,
-) -> anyhow::Result<Duration>
-where
-    F: Fn(R) -> Fut,
-    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
-{
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
     futures::stream::iter(rows)
-        .map(&call)
+        .map(|r| r.create(conn))
         .buffer_unordered(concurrency)
         .map(|result| match result {
-            Ok(_) => Ok(()),
+            Ok(()) => Ok(()),
             Err(s) if s.code() == Code::AlreadyExists => Ok(()),
             Err(s) => Err(anyhow::anyhow!(
                 "creating {what}: {:?}: {}",
@@ -82,63 +102,43 @@ where
     Ok(started.elapsed())
 }
 
+/// [`create_all`] with calls of `method`, 16 at a time, adding how many a second to the figures.
+async fn create_timed<R: Create>(
+    conn: &Connection,
+    figures: &mut Vec<Figure>,
+    method: &str,
+    what: &str,
+    rows: Vec<R>,
+) -> anyhow::Result<()> {
+    const AT_ONCE: usize = 16;
+    let count = rows.len();
+    let took = create_all(conn, what, rows, AT_ONCE).await?;
+    figures.push(Figure::new(
+        "write",
+        format!("{method}, {count} calls, {AT_ONCE} at a time"),
+        count as f64 / took.as_secs_f64().max(1e-9),
+        "rows/s",
+    ));
+    Ok(())
+}
+
 /// Donors, sessions, rates, programmes and indicators, through the API.
 pub async fn reference_data(
     server: &Server,
     generator: &Generator,
     figures: &mut Vec<Figure>,
 ) -> anyhow::Result<()> {
-    let conn = server.connect().await?;
+    let conn = &server.connect().await?;
     eprintln!("bench: reference data");
-    let orgs = OrganizationServiceClient::new(conn.clone());
-    create_all("organizations", generator.organizations(), 8, |r| {
-        let mut c = orgs.clone();
-        async move { c.create_organization(r).await }
-    })
-    .await?;
-    let sessions = SessionServiceClient::new(conn.clone());
-    create_all("sessions", generator.sessions(), 4, |r| {
-        let mut c = sessions.clone();
-        async move { c.create_session(r).await }
-    })
-    .await?;
-    let rates = ExchangeRateServiceClient::new(conn.clone());
-    let rows = generator.rates();
-    let count = rows.len();
-    let took = create_all("exchange rates", rows, 16, |r| {
-        let mut c = rates.clone();
-        async move { c.create_exchange_rate(r).await }
-    })
-    .await?;
-    figures.push(create_figure("CreateExchangeRate", count, took));
-    let programmes = ProgrammeServiceClient::new(conn.clone());
-    let rows = generator.programmes();
-    let count = rows.len();
-    let took = create_all("programmes", rows, 16, |r| {
-        let mut c = programmes.clone();
-        async move { c.create_programme(r).await }
-    })
-    .await?;
-    figures.push(create_figure("CreateProgramme", count, took));
-    let results = ResultServiceClient::new(conn.clone());
-    let rows = generator.indicators();
-    let count = rows.len();
-    let took = create_all("indicators", rows, 16, |r| {
-        let mut c = results.clone();
-        async move { c.create_indicator(r).await }
-    })
-    .await?;
-    figures.push(create_figure("CreateIndicator", count, took));
+    create_all(conn, "organizations", generator.organizations(), 8).await?;
+    create_all(conn, "sessions", generator.sessions(), 4).await?;
+    let rates = generator.rates();
+    create_timed(conn, figures, "CreateExchangeRate", "exchange rates", rates).await?;
+    let programmes = generator.programmes();
+    create_timed(conn, figures, "CreateProgramme", "programmes", programmes).await?;
+    let indicators = generator.indicators();
+    create_timed(conn, figures, "CreateIndicator", "indicators", indicators).await?;
     Ok(())
-}
-
-fn create_figure(method: &str, count: usize, took: Duration) -> Figure {
-    Figure::new(
-        "write",
-        format!("{method}, {count} calls, 16 at a time"),
-        count as f64 / took.as_secs_f64().max(1e-9),
-        "rows/s",
-    )
 }
 
 /// ImportMeasurements of every generated measurement.

@@ -232,6 +232,23 @@ impl Listed for Receipt {
     }
 }
 
+/// Every receipt of one contribution as of `as_of`, withdrawn ones included, by date then id.
+pub async fn of_contribution(
+    conn: &mut PgConnection,
+    contribution: &Id,
+    as_of: AsOf,
+) -> Result<Vec<Versioned<Receipt>>> {
+    history::list(
+        conn,
+        Some(contribution),
+        &Filter::default(),
+        as_of,
+        None,
+        None,
+    )
+    .await
+}
+
 /// Receipts of one contribution (or of all with `None`) after `after`, by date then id.
 pub async fn list(
     pool: &PgPool,
