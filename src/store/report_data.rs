@@ -26,8 +26,16 @@ use crate::error::Result;
 /// make it believe; over a hundred thousand real rows such a loop runs for minutes instead of
 /// milliseconds. Without it, a wrong estimate costs a hash table sized wrongly, never a
 /// quadratic plan. `SET LOCAL` holds for the statement's own transaction only.
+///
+/// `fetch_by_key` runs a page of an annex the same way: its reads by key are lateral subqueries
+/// (`page_ctes`), which stay nested loops whatever the setting, and every other join is then a
+/// hash join of sets bounded by the page. Those forced loops carry the planner's penalty for a
+/// disabled plan, so the page's estimated cost looks enormous; just-in-time compilation, which
+/// that cost would trigger, is turned off for it (it took 0.7 to 3 s per page to compile what
+/// then ran in milliseconds).
 trait FetchPlanned<T> {
     async fn fetch_planned(self, conn: &mut PgConnection) -> Result<Vec<T>>;
+    async fn fetch_by_key(self, conn: &mut PgConnection) -> Result<Vec<T>>;
 }
 
 impl<'q, T> FetchPlanned<T> for QueryAs<'q, Postgres, T, PgArguments>
@@ -35,14 +43,39 @@ where
     T: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
 {
     async fn fetch_planned(self, conn: &mut PgConnection) -> Result<Vec<T>> {
-        let mut tx = conn.begin().await?;
-        sqlx::query("SET LOCAL enable_nestloop = off")
-            .execute(&mut *tx)
-            .await?;
-        let rows = self.fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(rows)
+        fetch_with(
+            self,
+            conn,
+            "SELECT set_config('enable_nestloop', 'off', true)",
+        )
+        .await
     }
+
+    async fn fetch_by_key(self, conn: &mut PgConnection) -> Result<Vec<T>> {
+        fetch_with(
+            self,
+            conn,
+            "SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)",
+        )
+        .await
+    }
+}
+
+/// Runs `query` in a transaction of its own, after `settings` (`set_config(.., true)` calls,
+/// which hold for that transaction only).
+async fn fetch_with<'q, T>(
+    query: QueryAs<'q, Postgres, T, PgArguments>,
+    conn: &mut PgConnection,
+    settings: &'static str,
+) -> Result<Vec<T>>
+where
+    T: Send + Unpin + for<'r> sqlx::FromRow<'r, PgRow>,
+{
+    let mut tx = conn.begin().await?;
+    sqlx::query(settings).execute(&mut *tx).await?;
+    let rows = query.fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// The parameters the report statements share, bound as they number them.
@@ -83,14 +116,23 @@ impl<'q, T> Bind<'q> for QueryScalar<'q, Postgres, T, PgArguments> {
 /// `WHERE`.
 macro_rules! contribution_versions {
     () => {
-        "WITH cv AS NOT MATERIALIZED (
-            SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
-                   v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
-                   v.total, v.agreement_date, v.announced_session_id, v.period_start,
-                   v.period_end
-              FROM contributions c
+        concat!(
+            "WITH cv AS NOT MATERIALIZED (",
+            cv_columns!(),
+            " FROM contributions c
               JOIN contribution_versions v ON v.contribution_id = c.id
              WHERE "
+        )
+    };
+}
+
+/// What `cv` selects of a contribution `c` and its version `v`.
+macro_rules! cv_columns {
+    () => {
+        "SELECT c.id, c.donor_id, c.funding_type, c.currency_code, v.revision,
+                v.earmarking_category, v.earmarking_modality, v.programme_id, v.status,
+                v.total, v.agreement_date, v.announced_session_id, v.period_start,
+                v.period_end"
     };
 }
 
@@ -433,39 +475,67 @@ pub async fn contribution_page(
     .await?)
 }
 
+/// The installments of `cv`'s version, for a `CROSS JOIN LATERAL` from a row of a page: read
+/// through `installments_pkey`, never by a join the planner could turn into a scan of them all.
+macro_rules! installments_by_key {
+    () => {
+        "SELECT i.position, i.due_date, i.amount
+           FROM installments i
+          WHERE i.contribution_id = cv.id AND i.revision = cv.revision
+         OFFSET 0"
+    };
+}
+
 /// The common table expressions of [`as_of_ctes`] for the contributions of the array parameter
 /// `$ids` only: a page of an annex reads its own rows through the primary keys, whatever the size
-/// of the tables.
+/// of the tables and whatever the planner believes of them.
 ///
-/// Each of the page's receipts reaches its versions through `receipt_versions_pkey` (by
-/// `receipt_id`; a receipt has a few revisions, the one in force at `$1` among them). `OFFSET 0`
-/// keeps the lateral subquery from being flattened into a plain join, which the planner would
-/// hash-join to a sequential scan of the whole of `receipt_versions` on every page, or, in the
-/// generic plan a prepared statement gets from its sixth run on a connection, aggregate again for
-/// every row of the page (BENCHMARKS.md, "Export annex pages").
+/// Every row is reached by its key from a row of the page: the contribution through
+/// `contributions_pkey`, its versions through `contribution_versions_pkey`, its receipts through `receipts_contribution` and their versions
+/// through `receipt_versions_pkey`, each donor's names through `organization_versions_pkey`,
+/// and (`installments_by_key`) a version's installments through `installments_pkey`. Each
+/// lookup is a lateral subquery with `OFFSET 0` that names the key alone: the planner can
+/// neither flatten it into a join (and hash-join a sequential scan of the whole table, or, in
+/// the generic plan a prepared statement gets from its sixth run on a connection, aggregate
+/// again for every row of the page) nor push the as-of condition into it (and intersect the
+/// as-of index, every version of every contribution, with the key once per row: what it did
+/// with stale statistics, BENCHMARKS.md, "Annex pages without statistics"). A key has a few
+/// versions; the one in force is picked from them outside. The three sets are `MATERIALIZED`
+/// and read with nested loops off (`fetch_by_key`): each is computed once, its size bounded by
+/// the page, and joined to the others by hash, so a wrong estimate costs a hash table sized
+/// wrongly, never a scan per row.
 macro_rules! page_ctes {
     ($ids:literal) => {
         concat!(
-            contribution_versions!(),
-            "c.id = ANY(",
+            "WITH cv AS MATERIALIZED (",
+            cv_columns!(),
+            " FROM unnest(",
             $ids,
-            ")
-               AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
-         rv AS NOT MATERIALIZED (
-            SELECT r.id, r.contribution_id, v.received_date, v.amount
-              FROM receipts r
+            "::text[]) AS page (id)
              CROSS JOIN LATERAL (
-                SELECT v.received_date, v.amount
-                  FROM receipt_versions v
-                 WHERE v.receipt_id = r.id
-                   AND v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
-                   AND NOT v.withdrawn AND v.received_date <= $2
+                SELECT c.* FROM contributions c WHERE c.id = page.id OFFSET 0) c
+             CROSS JOIN LATERAL (
+                SELECT v.* FROM contribution_versions v WHERE v.contribution_id = c.id
                 OFFSET 0) v
-             WHERE r.contribution_id = ANY(",
-            $ids,
-            ")),
-         ",
-            names_and_rates!()
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)),
+         rv AS MATERIALIZED (
+            SELECT r.id, r.contribution_id, v.received_date, v.amount
+              FROM cv
+             CROSS JOIN LATERAL (
+                SELECT r.id, r.contribution_id FROM receipts r WHERE r.contribution_id = cv.id
+                OFFSET 0) r
+             CROSS JOIN LATERAL (
+                SELECT v.* FROM receipt_versions v WHERE v.receipt_id = r.id
+                OFFSET 0) v
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1)
+               AND NOT v.withdrawn AND v.received_date <= $2),
+         ov AS MATERIALIZED (
+            SELECT d.id, v.display_name
+              FROM (SELECT DISTINCT donor_id AS id FROM cv) d
+             CROSS JOIN LATERAL (
+                SELECT v.* FROM organization_versions v WHERE v.organization_id = d.id
+                OFFSET 0) v
+             WHERE v.valid_from <= $1 AND (v.valid_to IS NULL OR v.valid_to > $1))"
         )
     };
 }
@@ -482,9 +552,15 @@ pub async fn installments_of(
     minor_units: i32,
     ids: &[String],
 ) -> Result<Vec<Installment>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         page_ctes!("$7"),
-        ", inst AS (
+        ", rates AS MATERIALIZED (
+            SELECT base_currency, quote_currency, month, rate, source, revision
+              FROM exchange_rate_versions
+             WHERE month = date_trunc('month', $2::date)::date
+               AND (base_currency = $5 OR quote_currency = $5)
+               AND valid_from <= $1 AND (valid_to IS NULL OR valid_to > $1)),
+         inst AS (
             SELECT cv.id AS contribution_id, cv.donor_id, cv.earmarking_category,
                    cv.currency_code::text AS cur, cv.total, i.position, i.due_date, i.amount,
                    cv.announced_session_id, cv.period_start, cv.period_end,
@@ -494,7 +570,9 @@ pub async fn installments_of(
                        <> date_part('year', max(i.due_date) OVER (PARTITION BY cv.id))
                        AS multi_year
               FROM cv
-              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             CROSS JOIN LATERAL (",
+        installments_by_key!(),
+        ") i
              WHERE cv.funding_type = 'voluntary' AND cv.status = 'commitment'
                AND cv.agreement_date <= $2),
          paid AS (
@@ -520,8 +598,8 @@ pub async fn installments_of(
     .bind_window(w)
     .bind_money(target, minor_units)
     .bind(ids)
-    .fetch_all(conn)
-    .await?)
+    .fetch_by_key(conn)
+    .await
 }
 
 /// The pledges among `ids` that [`pledges`] lists, in contribution-id order: one page of the
@@ -533,7 +611,7 @@ pub async fn pledges_of(
     session_id: &str,
     ids: &[String],
 ) -> Result<Vec<Pledge>> {
-    Ok(sqlx::query_as(concat!(
+    sqlx::query_as(concat!(
         page_ctes!("$6"),
         pledge_select!(),
         "ORDER BY cv.id"
@@ -541,8 +619,8 @@ pub async fn pledges_of(
     .bind_window(w)
     .bind(session_id)
     .bind(ids)
-    .fetch_all(conn)
-    .await?)
+    .fetch_by_key(conn)
+    .await
 }
 
 /// An allocation of unearmarked money decided in the period, up to the status date.
@@ -723,11 +801,11 @@ pub async fn doubts(conn: &mut PgConnection, w: &Window) -> Result<Vec<Doubt>> {
 /// data-quality entries.
 #[tracing::instrument(name = "report_data.doubts_of", skip_all, fields(db.system.name = "postgresql"))]
 pub async fn doubts_of(conn: &mut PgConnection, w: &Window, ids: &[String]) -> Result<Vec<Doubt>> {
-    Ok(sqlx::query_as(concat!(page_ctes!("$3"), doubt_select!()))
+    sqlx::query_as(concat!(page_ctes!("$3"), doubt_select!()))
         .bind_at(w)
         .bind(ids)
-        .fetch_all(conn)
-        .await?)
+        .fetch_by_key(conn)
+        .await
 }
 
 /// One installment of a voluntary contribution agreed by a status date, with what receipts up to
@@ -753,12 +831,15 @@ pub struct ScheduleRow {
 /// What [`schedule_rows_of`] selects after the common table expressions.
 macro_rules! schedule_select {
     () => {
-        ", inst AS (
+        concat!(
+            ", inst AS (
             SELECT cv.id, i.position, i.due_date, i.amount,
                    sum(i.amount) OVER (PARTITION BY cv.id ORDER BY i.due_date, i.position)
                        AS running
               FROM cv
-              JOIN installments i ON i.contribution_id = cv.id AND i.revision = cv.revision
+             CROSS JOIN LATERAL (",
+            installments_by_key!(),
+            ") i
              WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2),
          paid AS (
             SELECT contribution_id, sum(amount) AS received FROM rv GROUP BY contribution_id)
@@ -773,6 +854,7 @@ macro_rules! schedule_select {
           LEFT JOIN paid ON paid.contribution_id = cv.id
          WHERE cv.funding_type = 'voluntary' AND cv.agreement_date <= $2
          ORDER BY cv.id, inst.due_date, inst.position"
+        )
     };
 }
 
@@ -787,14 +869,12 @@ pub async fn schedule_rows_of(
     status_date: NaiveDate,
     ids: &[String],
 ) -> Result<Vec<ScheduleRow>> {
-    Ok(
-        sqlx::query_as(concat!(page_ctes!("$3"), schedule_select!()))
-            .bind(as_of)
-            .bind(status_date)
-            .bind(ids)
-            .fetch_all(conn)
-            .await?,
-    )
+    sqlx::query_as(concat!(page_ctes!("$3"), schedule_select!()))
+        .bind(as_of)
+        .bind(status_date)
+        .bind(ids)
+        .fetch_by_key(conn)
+        .await
 }
 
 /// The installments of voluntary commitments signed by the status date, computed once per
