@@ -491,9 +491,10 @@ macro_rules! installments_by_key {
 /// of the tables and whatever the planner believes of them.
 ///
 /// Every row is reached by its key from a row of the page: the contribution through
-/// `contributions_pkey`, its versions through `contribution_versions_pkey`, its receipts through `receipts_contribution` and their versions
-/// through `receipt_versions_pkey`, each donor's names through `organization_versions_pkey`,
-/// and (`installments_by_key`) a version's installments through `installments_pkey`. Each
+/// `contributions_pkey`, its versions through `contribution_versions_pkey`, its receipts
+/// through `receipts_contribution` and their versions through `receipt_versions_pkey`, each
+/// donor's names through `organization_versions_pkey`, and (`installments_by_key`) a version's
+/// installments through `installments_pkey`. Each
 /// lookup is a lateral subquery with `OFFSET 0` that names the key alone: the planner can
 /// neither flatten it into a join (and hash-join a sequential scan of the whole table, or, in
 /// the generic plan a prepared statement gets from its sixth run on a connection, aggregate
