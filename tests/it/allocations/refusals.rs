@@ -6,7 +6,7 @@ use tonic::Code;
 
 use super::{client, count, create, get, to_o_remit, to_objective, update};
 use crate::support::fixtures;
-use crate::support::{TestServer, assert_invalid, assert_refused, ok};
+use crate::support::{TestServer, assert_each_invalid, assert_invalid, assert_refused, ok};
 
 #[sqlx::test(migrations = false)]
 async fn invalid_allocations_are_refused_naming_the_field(pool: PgPool) {
@@ -172,10 +172,7 @@ async fn invalid_allocations_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = client.create_allocation(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.create_allocation(r).await).await;
     assert_eq!(count(&pool, "allocations").await, 0);
     assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 0);
     // A description of exactly 1000 characters is fine.

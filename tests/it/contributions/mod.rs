@@ -9,7 +9,7 @@ use scpf_reports::pb::{self, BudgetPart, EarmarkingCategory, EarmarkingModality}
 use sqlx::PgPool;
 use tonic::Code;
 
-use crate::support::{all_at_once, assert_refused, ok};
+use crate::support::{all_at_once, assert_each_invalid, assert_refused, ok};
 use fixtures::{
     WithCurrency, assessed, belgium, client, count, create, earmarked, get, installment, money,
     setup, with_total,
@@ -318,10 +318,7 @@ async fn invalid_contributions_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = client.create_contribution(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.create_contribution(r).await).await;
     // No refusal left anything behind: the three organizations of the setup are the only writes.
     for table in ["contributions", "installments"] {
         assert_eq!(count(&pool, table).await, 0, "{table}");

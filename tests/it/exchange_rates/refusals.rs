@@ -4,7 +4,7 @@ use sqlx::PgPool;
 use tonic::Code;
 
 use super::{client, count, create, eur_usd, get, update};
-use crate::support::{TestServer, assert_invalid, assert_refused, rid};
+use crate::support::{TestServer, assert_each_invalid, assert_invalid, assert_refused, rid};
 use scpf_reports::pb;
 
 #[sqlx::test(migrations = false)]
@@ -144,10 +144,7 @@ async fn invalid_rates_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = client.create_exchange_rate(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.create_exchange_rate(r).await).await;
     assert_eq!(count(&pool, "exchange_rates").await, 0);
     assert_eq!(count(&pool, "audit_events").await, 0);
 }

@@ -9,7 +9,10 @@ use tonic::{Code, transport::Channel};
 
 use crate::support::fixtures;
 use crate::support::paging::{assert_pages_are_checked, every_name};
-use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
+use crate::support::{
+    TestServer, a_second_before, assert_each_invalid, assert_invalid, assert_refused, count, ok,
+    rid,
+};
 
 pub fn client(server: &TestServer) -> ResultServiceClient<Channel> {
     ResultServiceClient::new(server.channel.clone())
@@ -330,10 +333,7 @@ async fn invalid_indicators_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = client.create_indicator(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.create_indicator(r).await).await;
     assert_eq!(count(&pool, "indicators").await, 0);
     assert_eq!(count(&pool, &fixtures::besides("audit_events")).await, 0);
 }

@@ -13,7 +13,7 @@ use crate::support::paging::assert_pages_are_checked;
 use crate::support::{all_at_once, assert_invalid, fixtures, ok};
 use crate::{
     indicators::{client, create, returns, with_returns},
-    support::{TestServer, assert_refused, count, rid},
+    support::{TestServer, assert_each_invalid, assert_refused, count, rid},
 };
 
 pub const RETURNS: &str = "programmes/avr-belgium/indicators/returns";
@@ -369,10 +369,7 @@ async fn invalid_measurements_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = client.record_measurement(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.record_measurement(r).await).await;
     assert_eq!(count(&pool, "measurements").await, 0);
     assert_eq!(count(&pool, "measurement_versions").await, 0);
     // Only the two indicators were audited.

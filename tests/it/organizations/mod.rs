@@ -7,7 +7,8 @@ use tonic::Code;
 
 use crate::support::paging::{assert_bad_filter, assert_page_tokens, every_name};
 use crate::support::{
-    TestServer, a_second_before, all_at_once, assert_invalid, assert_refused, ok, rid,
+    TestServer, a_second_before, all_at_once, assert_each_invalid, assert_invalid, assert_refused,
+    ok, rid,
 };
 
 fn belgium() -> pb::Organization {
@@ -141,11 +142,7 @@ async fn invalid_organizations_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let result = client.create_organization(request).await;
-        let status = result.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.create_organization(r).await).await;
     // Nothing was written by any refusal.
     assert_eq!(audit_count(&pool).await, 0);
     let orgs: i64 = sqlx::query_scalar("SELECT count(*) FROM organizations")

@@ -8,7 +8,10 @@ use sqlx::PgPool;
 use tonic::{Code, transport::Channel};
 
 use crate::support::paging::{Filtered, names};
-use crate::support::{TestServer, a_second_before, assert_invalid, assert_refused, count, ok, rid};
+use crate::support::{
+    TestServer, a_second_before, assert_each_invalid, assert_invalid, assert_refused, count, ok,
+    rid,
+};
 
 mod lists;
 mod refusals;

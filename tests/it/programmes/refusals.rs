@@ -161,10 +161,7 @@ async fn invalid_programmes_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = programmes.create_programme(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| programmes.create_programme(r).await).await;
     // Nothing half-written: only west-africa and its own rows exist.
     assert_eq!(count(&pool, "programmes").await, 1);
     assert_eq!(count(&pool, "programme_partners").await, 0);
@@ -226,10 +223,7 @@ async fn invalid_updates_are_refused_naming_the_field(pool: PgPool) {
             "programme.end_date",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = programmes.update_programme(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| programmes.update_programme(r).await).await;
     assert_eq!(count(&pool, "programme_versions").await, 1);
     assert_eq!(count(&pool, "programme_partners").await, 2);
 }

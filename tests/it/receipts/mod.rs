@@ -7,7 +7,7 @@ use tonic::Code;
 use crate::support::paging::every;
 use crate::{
     contributions::fixtures::{Client, belgium, client, count, create, money, setup},
-    support::{assert_invalid, assert_refused, ok, rid},
+    support::{assert_each_invalid, assert_invalid, assert_refused, ok, rid},
 };
 
 const BELGIUM: &str = "contributions/belgium-2025-2028";
@@ -159,10 +159,7 @@ async fn invalid_receipts_are_refused_naming_the_field(pool: PgPool) {
             "parent",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = client.record_receipt(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| client.record_receipt(r).await).await;
     assert_eq!(count(&pool, "receipts").await, 0);
 }
 

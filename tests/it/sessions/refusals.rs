@@ -124,10 +124,7 @@ async fn invalid_sessions_are_refused_naming_the_field(pool: PgPool) {
             "request_id",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = sessions.create_session(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| sessions.create_session(r).await).await;
     assert_eq!(count(&pool, "sessions").await, 0);
     assert_eq!(count(&pool, "audit_events").await, 0);
 }
@@ -207,10 +204,7 @@ async fn invalid_updates_are_refused_naming_the_field(pool: PgPool) {
             "session.status_date",
         ),
     ];
-    for (case, request, reason, field) in cases {
-        let status = sessions.update_session(request).await.expect_err(case);
-        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
-    }
+    assert_each_invalid(cases, async |r| sessions.update_session(r).await).await;
     assert_eq!(count(&pool, "session_versions").await, 1);
     assert_eq!(count(&pool, "audit_events").await, 1);
 }

@@ -233,6 +233,18 @@ pub fn assert_invalid<T: std::fmt::Debug>(
     assert_refused(result, Code::InvalidArgument, reason, Some(field))
 }
 
+/// Makes the call of each case, `(case, request, reason, field)`, and asserts that it was refused
+/// as bad input with that reason and a violation on that field.
+pub async fn assert_each_invalid<'a, R, T: std::fmt::Debug>(
+    cases: impl IntoIterator<Item = (&'a str, R, &'a str, &'a str)>,
+    mut call: impl AsyncFnMut(R) -> Result<tonic::Response<T>, Status>,
+) {
+    for (case, request, reason, field) in cases {
+        let status = call(request).await.expect_err(case);
+        assert_refused::<()>(Err(status), Code::InvalidArgument, reason, Some(field));
+    }
+}
+
 /// One line of a tokens file: the token's hash as `scpf-reports hash-token` prints it, then its
 /// roles and principal (`roles` may name several, space-separated).
 pub fn token_line(token: &str, roles: &str, principal: &str) -> String {
