@@ -50,14 +50,9 @@ pub struct Row {
     period_end: NaiveDate,
     announced_session_id: Option<String>,
     description: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct InstallmentRow {
-    contribution_id: String,
-    revision: i32,
-    due_date: NaiveDate,
-    amount: Decimal,
+    /// The version's schedule, in order: due dates and amounts, position by position.
+    due_dates: Vec<NaiveDate>,
+    amounts: Vec<Decimal>,
 }
 
 fn corrupt(id: &str, what: &str) -> Error {
@@ -69,7 +64,7 @@ pub(crate) fn stored_currency(code: &str, owner: &str) -> Result<Currency> {
     Currency::parse(code, "currency_code").map_err(|_| corrupt(owner, "currency"))
 }
 
-/// A version without its schedule, which [`Kept::attach_children`] adds.
+/// A version with its schedule.
 impl TryFrom<Row> for Versioned<Contribution> {
     type Error = Error;
 
@@ -90,6 +85,18 @@ impl TryFrom<Row> for Versioned<Contribution> {
             }
             _ => return Err(bad("earmarking")),
         };
+        if r.due_dates.len() != r.amounts.len() {
+            return Err(bad("schedule"));
+        }
+        let installments = r
+            .due_dates
+            .iter()
+            .zip(&r.amounts)
+            .map(|(&due_date, &amount)| Installment {
+                due_date,
+                amount: Money::from_decimal(amount, currency),
+            })
+            .collect();
         let id = |text: &str, what: &str| Id::parse(text, "").map_err(|_| bad(what));
         let value = Contribution {
             id: id(&r.id, "id")?,
@@ -105,7 +112,7 @@ impl TryFrom<Row> for Versioned<Contribution> {
             earmarked_to: r.earmarked_to.clone(),
             status: FlowStatus::from_db(&r.status).ok_or_else(|| bad("status"))?,
             total: Money::from_decimal(r.total, currency),
-            installments: Vec::new(),
+            installments,
             agreement_date: r.agreement_date,
             period_start: r.period_start,
             period_end: r.period_end,
@@ -122,13 +129,22 @@ impl TryFrom<Row> for Versioned<Contribution> {
     }
 }
 
+/// A version's schedule is read in the same statement, by key (`installments_pkey`), so that a
+/// Get is one statement: a second one for the installments cost the database more than the
+/// version itself, and was planned again at every call (BENCHMARKS.md, "Run 6").
 impl Kept for Contribution {
     type Key = Id;
     type Row = Row;
     const SELECT: &'static str = "SELECT c.id, c.donor_id, c.funding_type, c.currency_code,
             c.created_at, v.revision, v.valid_from, v.earmarking_category, v.earmarking_modality,
             v.programme_id, v.earmarked_to, v.status, v.total, v.agreement_date, v.period_start,
-            v.period_end, v.announced_session_id, v.description
+            v.period_end, v.announced_session_id, v.description,
+            ARRAY(SELECT i.due_date FROM installments i
+                   WHERE i.contribution_id = c.id AND i.revision = v.revision
+                   ORDER BY i.position) AS due_dates,
+            ARRAY(SELECT i.amount FROM installments i
+                   WHERE i.contribution_id = c.id AND i.revision = v.revision
+                   ORDER BY i.position) AS amounts
        FROM contributions c JOIN contribution_versions v ON v.contribution_id = c.id";
     const IDENTITY: &'static str = "contributions";
     const ALIAS: &'static str = "c";
@@ -151,41 +167,6 @@ impl Kept for Contribution {
             reason: at.reason,
         };
         insert_versions(conn, &[version], at.valid_from).await
-    }
-
-    /// The schedule of each version, in one statement.
-    async fn attach_children(
-        conn: &mut PgConnection,
-        versions: &mut [Versioned<Contribution>],
-    ) -> Result<()> {
-        let ids: Vec<&str> = versions.iter().map(|v| v.value.id.as_str()).collect();
-        let revisions: Vec<i32> = versions.iter().map(|v| v.revision).collect();
-        let found: Vec<InstallmentRow> = sqlx::query_as(
-            "SELECT i.contribution_id, i.revision, i.due_date, i.amount
-               FROM installments i
-               JOIN UNNEST($1::text[], $2::int[]) AS k (id, revision)
-                 ON i.contribution_id = k.id AND i.revision = k.revision
-              ORDER BY i.contribution_id, i.revision, i.position",
-        )
-        .bind(&ids)
-        .bind(&revisions)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut schedules =
-            history::by_version(found, |i| Ok(((i.contribution_id.clone(), i.revision), i)))?;
-        for v in versions {
-            let currency = v.value.currency();
-            if let Some(schedule) = schedules.remove(&(v.value.id.to_string(), v.revision)) {
-                v.value.installments = schedule
-                    .into_iter()
-                    .map(|i| Installment {
-                        due_date: i.due_date,
-                        amount: Money::from_decimal(i.amount, currency),
-                    })
-                    .collect();
-            }
-        }
-        Ok(())
     }
 }
 
