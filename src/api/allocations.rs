@@ -88,22 +88,21 @@ async fn require_programme(conn: &mut PgConnection, a: &Allocation, path: &str) 
 /// The protobuf form of a stored allocation.
 pub fn message(v: &Versioned<Allocation>) -> pb::Allocation {
     let a = &v.value;
-    pb::Allocation {
-        name: a.name(),
-        allocation_date: convert::date(a.allocation_date),
-        amount: Some(convert::money_message(a.amount)),
-        programme: a
-            .programme
-            .as_ref()
-            .map(|p| format!("programmes/{p}"))
-            .unwrap_or_default(),
-        srf_objective: convert::srf_message(a.srf_objective).into(),
-        description: a.description.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Allocation {
+            name: a.name(),
+            allocation_date: convert::date(a.allocation_date),
+            amount: Some(convert::money_message(a.amount)),
+            programme: a
+                .programme
+                .as_ref()
+                .map(|p| format!("programmes/{p}"))
+                .unwrap_or_default(),
+            srf_objective: convert::srf_message(a.srf_objective).into(),
+            description: a.description.clone(),
+        }
+    )
 }
 
 /// Parses `allocations/{id}`.

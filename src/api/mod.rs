@@ -49,6 +49,22 @@ macro_rules! shown {
     };
 }
 
+/// The message of one version of a versioned resource: the struct literal given, with the fields
+/// every such message ends with (`revision`, `etag`, `create_time`, `update_time`) filled from
+/// `v`, a `&store::Versioned<_>`. `versioned_message!(v, pb::Organization { name: ..., ... })`.
+macro_rules! versioned_message {
+    ($v:expr, $message:path { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        let v = $v;
+        $message {
+            $($field $(: $value)?,)*
+            revision: v.revision.into(),
+            etag: $crate::api::convert::etag(v.revision),
+            create_time: Some($crate::api::convert::timestamp(v.created_at)),
+            update_time: Some($crate::api::convert::timestamp(v.updated_at)),
+        }
+    }};
+}
+
 /// `impl convert::Wire` for a domain enum whose variants are those of its protobuf enum (named
 /// under `pb`), UNSPECIFIED aside: `wire_enum!(Domain => ProtoEnum { VariantA, VariantB })`.
 macro_rules! wire_enum {

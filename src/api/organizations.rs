@@ -3,11 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller,
-        convert::{self, Wire},
-        resource,
-    },
+    api::{Api, Caller, convert::Wire, resource},
     domain::{
         FieldViolation, Parsed, field,
         filter::{FieldSpec, Kind},
@@ -75,18 +71,17 @@ fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Orga
 /// The protobuf form of a stored organization.
 pub fn message(v: &Versioned<Organization>) -> pb::Organization {
     let o = &v.value;
-    pb::Organization {
-        name: o.name(),
-        display_name: o.display_name.clone(),
-        kind: o.kind.to_wire().into(),
-        member_state: o.member_state,
-        country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
-        iati_ref: o.iati_ref.clone().unwrap_or_default(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Organization {
+            name: o.name(),
+            display_name: o.display_name.clone(),
+            kind: o.kind.to_wire().into(),
+            member_state: o.member_state,
+            country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
+            iati_ref: o.iati_ref.clone().unwrap_or_default(),
+        }
+    )
 }
 
 /// Parses `organizations/{id}`.

@@ -129,34 +129,33 @@ async fn require_references(w: &mut Write, p: &Programme, path: &str) -> Result<
 /// The protobuf form of a stored programme.
 pub fn message(v: &Versioned<Programme>) -> pb::Programme {
     let p = &v.value;
-    pb::Programme {
-        name: p.name(),
-        code: p.code.clone(),
-        title: p.title.clone(),
-        description: p.description.clone(),
-        country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
-        thematic_area: p.thematic_area.clone(),
-        srf_objective: convert::srf_message(p.srf_objective).into(),
-        partners: p
-            .partners
-            .iter()
-            .map(|x| pb::Partner {
-                organization: format!("organizations/{}", x.organization),
-                role: x.role.to_wire().into(),
-            })
-            .collect(),
-        parent: p
-            .parent
-            .as_ref()
-            .map(|id| format!("programmes/{id}"))
-            .unwrap_or_default(),
-        start_date: convert::optional_date(p.start_date),
-        end_date: convert::optional_date(p.end_date),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Programme {
+            name: p.name(),
+            code: p.code.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
+            thematic_area: p.thematic_area.clone(),
+            srf_objective: convert::srf_message(p.srf_objective).into(),
+            partners: p
+                .partners
+                .iter()
+                .map(|x| pb::Partner {
+                    organization: format!("organizations/{}", x.organization),
+                    role: x.role.to_wire().into(),
+                })
+                .collect(),
+            parent: p
+                .parent
+                .as_ref()
+                .map(|id| format!("programmes/{id}"))
+                .unwrap_or_default(),
+            start_date: convert::optional_date(p.start_date),
+            end_date: convert::optional_date(p.end_date),
+        }
+    )
 }
 
 /// The filter the store runs: `parent` names become ids (empty stays empty: no parent).

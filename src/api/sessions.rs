@@ -70,21 +70,20 @@ fn required(s: Option<&pb::Session>) -> Parsed<&pb::Session> {
 /// The protobuf form of a stored session.
 pub fn message(v: &Versioned<Session>) -> pb::Session {
     let s = &v.value;
-    pb::Session {
-        name: s.name(),
-        body: s.key.body.to_wire().into(),
-        number: s.key.number as i32,
-        start_date: convert::date(s.start_date),
-        end_date: convert::date(s.end_date),
-        reporting_period_start: convert::date(s.reporting_period_start),
-        reporting_period_end: convert::date(s.reporting_period_end),
-        state: s.state.to_wire().into(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-        status_date: convert::optional_date(s.status_date),
-    }
+    versioned_message!(
+        v,
+        pb::Session {
+            name: s.name(),
+            body: s.key.body.to_wire().into(),
+            number: s.key.number as i32,
+            start_date: convert::date(s.start_date),
+            end_date: convert::date(s.end_date),
+            reporting_period_start: convert::date(s.reporting_period_start),
+            reporting_period_end: convert::date(s.reporting_period_end),
+            state: s.state.to_wire().into(),
+            status_date: convert::optional_date(s.status_date),
+        }
+    )
 }
 
 async fn create_session(

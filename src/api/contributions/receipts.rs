@@ -70,17 +70,16 @@ fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
 /// The protobuf form of a stored receipt.
 pub fn message(v: &Versioned<Receipt>) -> pb::Receipt {
     let r = &v.value;
-    pb::Receipt {
-        name: r.name(),
-        received_date: convert::date(r.received_date),
-        amount: Some(convert::money_message(r.amount)),
-        reference: r.reference.clone(),
-        withdrawn: r.withdrawn,
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Receipt {
+            name: r.name(),
+            received_date: convert::date(r.received_date),
+            amount: Some(convert::money_message(r.amount)),
+            reference: r.reference.clone(),
+            withdrawn: r.withdrawn,
+        }
+    )
 }
 
 pub async fn record(

@@ -179,45 +179,44 @@ pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<
 /// The protobuf form of a stored contribution.
 pub fn message(v: &Versioned<Contribution>) -> pb::Contribution {
     let c = &v.value;
-    pb::Contribution {
-        name: c.name(),
-        donor: format!("organizations/{}", c.donor),
-        funding_type: c.funding_type.to_wire().into(),
-        budget_part: c.budget_part().to_wire().into(),
-        earmarking_category: c
-            .earmarking
-            .map(|e| e.category().to_wire())
-            .unwrap_or_default()
-            .into(),
-        earmarking_modality: c
-            .earmarking
-            .map(|e| modality_message(e.modality()))
-            .unwrap_or_default()
-            .into(),
-        programme: c
-            .programme
-            .as_ref()
-            .map(|p| format!("programmes/{p}"))
-            .unwrap_or_default(),
-        earmarked_to: c.earmarked_to.clone(),
-        status: c.status.to_wire().into(),
-        total: Some(convert::money_message(c.total)),
-        installments: c
-            .installments
-            .iter()
-            .map(|i| pb::Installment {
-                due_date: convert::date(i.due_date),
-                amount: Some(convert::money_message(i.amount)),
-            })
-            .collect(),
-        agreement_date: convert::date(c.agreement_date),
-        period_start: convert::date(c.period_start),
-        period_end: convert::date(c.period_end),
-        announced_at: c.announced_at.map(SessionKey::name).unwrap_or_default(),
-        description: c.description.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Contribution {
+            name: c.name(),
+            donor: format!("organizations/{}", c.donor),
+            funding_type: c.funding_type.to_wire().into(),
+            budget_part: c.budget_part().to_wire().into(),
+            earmarking_category: c
+                .earmarking
+                .map(|e| e.category().to_wire())
+                .unwrap_or_default()
+                .into(),
+            earmarking_modality: c
+                .earmarking
+                .map(|e| modality_message(e.modality()))
+                .unwrap_or_default()
+                .into(),
+            programme: c
+                .programme
+                .as_ref()
+                .map(|p| format!("programmes/{p}"))
+                .unwrap_or_default(),
+            earmarked_to: c.earmarked_to.clone(),
+            status: c.status.to_wire().into(),
+            total: Some(convert::money_message(c.total)),
+            installments: c
+                .installments
+                .iter()
+                .map(|i| pb::Installment {
+                    due_date: convert::date(i.due_date),
+                    amount: Some(convert::money_message(i.amount)),
+                })
+                .collect(),
+            agreement_date: convert::date(c.agreement_date),
+            period_start: convert::date(c.period_start),
+            period_end: convert::date(c.period_end),
+            announced_at: c.announced_at.map(SessionKey::name).unwrap_or_default(),
+            description: c.description.clone(),
+        }
+    )
 }

@@ -90,26 +90,25 @@ pub fn message(v: &Versioned<Indicator>) -> pb::Indicator {
     let i = &v.value;
     let b = &i.baseline;
     let has_baseline = b.value.is_some() || b.date.is_some() || !b.comment.is_empty();
-    pb::Indicator {
-        name: i.name(),
-        title: i.title.clone(),
-        description: i.description.clone(),
-        result_level: i.result_level.to_wire().into(),
-        measure: i.measure.to_wire().into(),
-        direction: i.direction.to_wire().into(),
-        cumulative: i.cumulative,
-        baseline: has_baseline.then(|| pb::Baseline {
-            value: b.value.map(|v| v.to_string()).unwrap_or_default(),
-            date: convert::optional_date(b.date),
-            comment: b.comment.clone(),
-        }),
-        dimensions: i.dimensions.iter().map(|d| d.to_string()).collect(),
-        unit: i.unit.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Indicator {
+            name: i.name(),
+            title: i.title.clone(),
+            description: i.description.clone(),
+            result_level: i.result_level.to_wire().into(),
+            measure: i.measure.to_wire().into(),
+            direction: i.direction.to_wire().into(),
+            cumulative: i.cumulative,
+            baseline: has_baseline.then(|| pb::Baseline {
+                value: b.value.map(|v| v.to_string()).unwrap_or_default(),
+                date: convert::optional_date(b.date),
+                comment: b.comment.clone(),
+            }),
+            dimensions: i.dimensions.iter().map(|d| d.to_string()).collect(),
+            unit: i.unit.clone(),
+        }
+    )
 }
 
 /// Parses `programmes/{p}/indicators/{i}` into its ids.

@@ -112,26 +112,25 @@ pub fn check(
 pub fn message(v: &Versioned<Measurement>) -> pb::Measurement {
     let m = &v.value;
     let decimal = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
-    pb::Measurement {
-        name: m.name(),
-        period_start: convert::date(m.key.period_start),
-        period_end: convert::date(m.key.period_end),
-        target: decimal(m.figures.target),
-        actual: decimal(m.figures.actual),
-        dimensions: m
-            .key
-            .dimensions
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_owned()))
-            .collect(),
-        source: m.figures.source.clone(),
-        verified: m.figures.verified,
-        comment: m.figures.comment.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Measurement {
+            name: m.name(),
+            period_start: convert::date(m.key.period_start),
+            period_end: convert::date(m.key.period_end),
+            target: decimal(m.figures.target),
+            actual: decimal(m.figures.actual),
+            dimensions: m
+                .key
+                .dimensions
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_owned()))
+                .collect(),
+            source: m.figures.source.clone(),
+            verified: m.figures.verified,
+            comment: m.figures.comment.clone(),
+        }
+    )
 }
 
 /// The audit form of a measurement version.
