@@ -123,26 +123,13 @@ impl TryFrom<Row> for Versioned<Contribution> {
 }
 
 impl Kept for Contribution {
-    type Key = Id;
     type Row = Row;
     const SELECT: &'static str = "SELECT c.id, c.donor_id, c.funding_type, c.currency_code,
             c.created_at, v.revision, v.valid_from, v.earmarking_category, v.earmarking_modality,
             v.programme_id, v.earmarked_to, v.status, v.total, v.agreement_date, v.period_start,
             v.period_end, v.announced_session_id, v.description
        FROM contributions c JOIN contribution_versions v ON v.contribution_id = c.id";
-    const IDENTITY: &'static str = "contributions";
-    const ALIAS: &'static str = "c";
-    const KEY: &'static [&'static str] = &["id"];
-    const VERSIONS: &'static str = "contribution_versions";
-    const VERSION_KEY: &'static [&'static str] = &["contribution_id"];
-
-    fn key(&self) -> Id {
-        self.id.clone()
-    }
-
-    fn name_of(id: &Id) -> String {
-        format!("contributions/{id}")
-    }
+    history::kept_by_id!("contributions" as "c", "contribution_versions" by "contribution_id");
 
     async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         let version = NewVersion {

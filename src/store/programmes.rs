@@ -88,25 +88,12 @@ impl TryFrom<Row> for Versioned<Programme> {
 }
 
 impl Kept for Programme {
-    type Key = Id;
     type Row = Row;
     const SELECT: &'static str = "SELECT p.id, v.revision, p.created_at, v.valid_from, v.code,
             v.title, v.description, v.thematic_area, v.srf_objective, v.parent_id, v.start_date,
             v.end_date
        FROM programmes p JOIN programme_versions v ON v.programme_id = p.id";
-    const IDENTITY: &'static str = "programmes";
-    const ALIAS: &'static str = "p";
-    const KEY: &'static [&'static str] = &["id"];
-    const VERSIONS: &'static str = "programme_versions";
-    const VERSION_KEY: &'static [&'static str] = &["programme_id"];
-
-    fn key(&self) -> Id {
-        self.id.clone()
-    }
-
-    fn name_of(id: &Id) -> String {
-        format!("programmes/{id}")
-    }
+    history::kept_by_id!("programmes" as "p", "programme_versions" by "programme_id");
 
     /// The version row, then its partners and countries.
     async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
