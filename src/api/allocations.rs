@@ -123,13 +123,11 @@ async fn create_allocation(
         Id::parse(&req.allocation_id, "allocation_id")?
     };
     let allocation = allocation(id, req.allocation.as_ref(), "allocation")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            require_programme(w.conn(), &allocation, "allocation").await?;
-            resource::create_audited(w, &allocation).await
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &allocation, async |w| {
+            require_programme(w.conn(), &allocation, "allocation").await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 async fn update_allocation(

@@ -179,13 +179,11 @@ async fn create_member_state(
     let (caller, req) = Caller::split(request);
     let given = resource::required(req.member_state.as_ref(), "member_state", "member state")?;
     let m = member_state_from(given, "member_state")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            check_member_state(w, &m.id, "member_state.name").await?;
-            resource::create_audited(w, &m).await
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &m, async |w| {
+            check_member_state(w, &m.id, "member_state.name").await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 async fn update_member_state(

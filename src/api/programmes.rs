@@ -182,6 +182,22 @@ fn required(p: Option<&pb::Programme>) -> Parsed<&pb::Programme> {
     p.ok_or_else(|| FieldViolation::new("programme", "REQUIRED", "the programme is required"))
 }
 
+/// Checks, inside the write, that a programme's parent is neither the programme itself nor one
+/// of the programmes under it.
+async fn refuse_cycle(w: &mut Write, p: &Programme) -> Result<()> {
+    if let Some(parent) = &p.parent
+        && programmes::would_cycle(w, &p.id, parent).await?
+    {
+        let name = p.name();
+        return Err(Error::invalid(
+            "programme.parent",
+            "PARENT_CYCLE",
+            format!("programmes/{parent} is {name} or belongs to it, so it cannot be its parent"),
+        ));
+    }
+    Ok(())
+}
+
 async fn create_programme(
     api: &Api,
     request: Request<pb::CreateProgrammeRequest>,
@@ -189,13 +205,11 @@ async fn create_programme(
     let (caller, req) = Caller::split(request);
     let id = Id::parse(&req.programme_id, "programme_id")?;
     let programme = programme(id, required(req.programme.as_ref())?, "programme")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            require_references(w, &programme, "programme").await?;
-            resource::create_audited(w, &programme).await
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &programme, async |w| {
+            require_references(w, &programme, "programme").await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 async fn update_programme(
@@ -207,28 +221,15 @@ async fn update_programme(
     let id = parse_name(&given.name, "programme.name")?;
     let programme = programme(id, given, "programme")?;
     let etag = given.etag.clone();
-    let response = api
+    Ok(api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let name = programme.name();
-            let before = resource::lock_with_etag(w, &programme.id, &etag).await?;
-            require_references(w, &programme, "programme").await?;
-            if let Some(parent) = &programme.parent
-                && programmes::would_cycle(w, &programme.id, parent).await?
-            {
-                return Err(Error::invalid(
-                    "programme.parent",
-                    "PARENT_CYCLE",
-                    format!(
-                        "programmes/{parent} is {name} or belongs to it, so it cannot be its parent"
-                    ),
-                ));
-            }
-            Ok(resource::revise_audited(w, &before, &programme, None)
-                .await?
-                .unwrap_or_else(|| message(&before)))
+            resource::correct(w, &programme, &etag, None, async |w, _| {
+                require_references(w, &programme, "programme").await?;
+                refuse_cycle(w, &programme).await
+            })
+            .await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 shown!(Programme => pb::Programme);

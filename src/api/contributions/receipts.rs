@@ -17,7 +17,7 @@ use crate::{
     store::{
         Versioned,
         contributions::receipts::{self, Cursor, ReceiptKey},
-        history::{Kept, Listed},
+        history::Listed,
     },
 };
 
@@ -95,16 +95,14 @@ pub async fn record(
         "receipt",
         false,
     )?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &receipt, async |w| {
             let currency = receipts::contribution_currency(w.conn(), &receipt.contribution)
                 .await?
                 .ok_or_else(|| Error::not_found(&req.parent))?;
-            receipt.check_currency(currency, "receipt")?;
-            resource::create_audited(w, &receipt).await
+            Ok(receipt.check_currency(currency, "receipt")?)
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 pub async fn correct(
@@ -117,18 +115,14 @@ pub async fn correct(
     let receipt = receipt(contribution, id, Some(given), "receipt", given.withdrawn)?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
     let etag = given.etag.clone();
-    let response = api
+    Ok(api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let current = resource::lock_with_etag::<Receipt>(w, &receipt.key(), &etag).await?;
-            receipt.check_currency(current.value.amount.currency(), "receipt")?;
-            Ok(
-                resource::revise_audited(w, &current, &receipt, Some(&reason))
-                    .await?
-                    .unwrap_or_else(|| message(&current)),
-            )
+            resource::correct(w, &receipt, &etag, Some(&reason), async |_, current| {
+                Ok(receipt.check_currency(current.value.amount.currency(), "receipt")?)
+            })
+            .await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 pub async fn list(

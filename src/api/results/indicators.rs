@@ -134,15 +134,12 @@ pub async fn create(
     let programme = text::parse_name(&req.parent, "programmes", "parent")?;
     let id = Id::parse(&req.indicator_id, "indicator_id")?;
     let indicator = indicator(programme, id, req.indicator.as_ref(), "indicator")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            // The parent is checked inside the write so that a refusal is never stored as a
-            // response, and a programme created since is found on retry.
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &indicator, async |w| {
             refs::require(w.conn(), Target::Programme, &req.parent, "parent").await?;
-            resource::create_audited(w, &indicator).await
+            Ok(())
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 pub async fn list(
