@@ -8,10 +8,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Statement, Versioned,
+    Statement, Versioned,
     copy::CopyRows,
     history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
@@ -22,7 +22,6 @@ use crate::{
             Contribution, Earmarking, EarmarkingCategory, EarmarkingModality, FlowStatus,
             FundingType, Installment,
         },
-        filter::Filter,
         money::{Currency, Money},
         session::SessionKey,
         text::Id,
@@ -383,19 +382,6 @@ impl Listed for Contribution {
             _ => return None,
         })
     }
-}
-
-/// Contributions after `after` (by id) matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Contribution>>> {
-    let after = after.map(str::to_owned);
-    let mut conn = pool.acquire().await?;
-    history::list(&mut conn, None, filter, as_of, after.as_ref(), Some(limit)).await
 }
 
 /// What the database knows of one contribution's references: the donor as it is now, the

@@ -2,16 +2,16 @@
 //! and never changed, so a programme read as of an instant has the partners it had then.
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Statement, Versioned,
+    Statement, Versioned,
     history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
 use crate::{
     domain::{
-        filter::{Filter, Group, Op, Value},
+        filter::{Group, Op, Value},
         geo::Country,
         programme::{Partner, PartnerRole, Programme, SrfObjective},
         text::Id,
@@ -283,19 +283,6 @@ impl Listed for Programme {
         }
         Ok(())
     }
-}
-
-/// Programmes after `after` (by id) matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Programme>>> {
-    let after = after.map(str::to_owned);
-    let mut conn = pool.acquire().await?;
-    history::list(&mut conn, None, filter, as_of, after.as_ref(), Some(limit)).await
 }
 
 /// Whether making `parent` the parent of `id` would close a loop: `id` is `parent` or one of
