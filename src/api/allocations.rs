@@ -50,7 +50,7 @@ fn usd(m: Option<&pb::Money>, path: &str, allocation_path: &str) -> Parsed<Money
 
 /// Parses the allocation at `path` of a request, with the id it will have.
 fn allocation(id: Id, a: Option<&pb::Allocation>, path: &str) -> Parsed<Allocation> {
-    let a = a.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the allocation is required"))?;
+    let a = resource::required(a, path, "allocation")?;
     let programme = if a.programme.is_empty() {
         None
     } else {

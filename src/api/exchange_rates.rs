@@ -40,8 +40,7 @@ fn value(m: &pb::ExchangeRate, path: &str) -> Parsed<(Rate, String)> {
 
 /// Parses the rate of a Create request: its key comes from the pair and month fields.
 fn new_rate(m: Option<&pb::ExchangeRate>, path: &str) -> Parsed<ExchangeRate> {
-    let m =
-        m.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the exchange rate is required"))?;
+    let m = resource::required(m, path, "exchange rate")?;
     let quote_field = field(path, "quote_currency_code");
     let key = RateKey::new(
         Currency::parse(&m.base_currency_code, &field(path, "base_currency_code"))?,

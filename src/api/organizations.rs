@@ -54,8 +54,7 @@ fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
 
 /// Parses the organization at `path` of a request, with the id it will have.
 fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Organization> {
-    let o =
-        o.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the organization is required"))?;
+    let o = resource::required(o, path, "organization")?;
     let iati_ref = text::optional_text(&o.iati_ref, &field(path, "iati_ref"), 100)?;
     Organization {
         id,

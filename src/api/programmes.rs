@@ -178,10 +178,6 @@ fn store_filter(filter: &Filter) -> Parsed<Filter> {
     Ok(filter)
 }
 
-fn required(p: Option<&pb::Programme>) -> Parsed<&pb::Programme> {
-    p.ok_or_else(|| FieldViolation::new("programme", "REQUIRED", "the programme is required"))
-}
-
 /// Checks, inside the write, that a programme's parent is neither the programme itself nor one
 /// of the programmes under it.
 async fn refuse_cycle(w: &mut Write, p: &Programme) -> Result<()> {
@@ -204,7 +200,11 @@ async fn create_programme(
 ) -> Result<pb::Programme, Status> {
     let (caller, req) = Caller::split(request);
     let id = Id::parse(&req.programme_id, "programme_id")?;
-    let programme = programme(id, required(req.programme.as_ref())?, "programme")?;
+    let programme = programme(
+        id,
+        resource::required(req.programme.as_ref(), "programme", "programme")?,
+        "programme",
+    )?;
     Ok(api
         .create_checked(&caller, &req.request_id, &req, &programme, async |w| {
             require_references(w, &programme, "programme").await
@@ -217,7 +217,7 @@ async fn update_programme(
     request: Request<pb::UpdateProgrammeRequest>,
 ) -> Result<pb::Programme, Status> {
     let (caller, req) = Caller::split(request);
-    let given = required(req.programme.as_ref())?;
+    let given = resource::required(req.programme.as_ref(), "programme", "programme")?;
     let id = parse_name(&given.name, "programme.name")?;
     let programme = programme(id, given, "programme")?;
     let etag = given.etag.clone();

@@ -9,7 +9,7 @@ use tonic::{Request, Status};
 use crate::{
     api::{Api, Caller, PageRequest, convert},
     domain::{
-        Parsed,
+        FieldViolation, Parsed,
         filter::{FieldSpec, Filter},
         text::Id,
     },
@@ -238,10 +238,10 @@ pub async fn list<R: Listing>(api: &Api, request: Request<R>) -> Result<R::Respo
     Ok(R::response(items, next_page_token))
 }
 
-/// The resource message a Create or an Update carries in `field`: INVALID_ARGUMENT naming it
-/// when it is missing (`what` is how the refusal calls it: "the {what} is required").
-pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Result<&'m M> {
-    given.ok_or_else(|| Error::invalid(field, "REQUIRED", format!("the {what} is required")))
+/// The resource message a request carries in `field`: REQUIRED naming it when it is missing
+/// (`what` is how the refusal calls it: "the {what} is required").
+pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Parsed<&'m M> {
+    given.ok_or_else(|| FieldViolation::new(field, "REQUIRED", format!("the {what} is required")))
 }
 
 impl Api {

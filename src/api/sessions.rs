@@ -63,10 +63,6 @@ fn session(key: SessionKey, s: &pb::Session, path: &str) -> Parsed<Session> {
     .check(path)
 }
 
-fn required(s: Option<&pb::Session>) -> Parsed<&pb::Session> {
-    s.ok_or_else(|| FieldViolation::new("session", "REQUIRED", "the session is required"))
-}
-
 /// The protobuf form of a stored session.
 pub fn message(v: &Versioned<Session>) -> pb::Session {
     let s = &v.value;
@@ -91,7 +87,7 @@ async fn create_session(
     request: Request<pb::CreateSessionRequest>,
 ) -> Result<pb::Session, Status> {
     let (caller, req) = Caller::split(request);
-    let given = required(req.session.as_ref())?;
+    let given = resource::required(req.session.as_ref(), "session", "session")?;
     let body = Body::from_wire(given.body).ok_or_else(|| {
         Error::invalid(
             "session.body",
@@ -111,7 +107,7 @@ async fn update_session(
     request: Request<pb::UpdateSessionRequest>,
 ) -> Result<pb::Session, Status> {
     let (caller, req) = Caller::split(request);
-    let given = required(req.session.as_ref())?;
+    let given = resource::required(req.session.as_ref(), "session", "session")?;
     let key = SessionKey::parse_name(&given.name, "session.name")?;
     session::check_same_identity(
         key,

@@ -37,7 +37,7 @@ fn receipt(
     path: &str,
     withdrawn: bool,
 ) -> Parsed<Receipt> {
-    let r = r.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the receipt is required"))?;
+    let r = resource::required(r, path, "receipt")?;
     let at = |name: &str| field(path, name);
     let received_date = parse_date(&r.received_date, &at("received_date"))?;
     let amount_path = at("amount");

@@ -2,7 +2,10 @@
 //! values (naming the field on refusal), and back.
 
 use crate::{
-    api::convert::{self, Wire},
+    api::{
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         FieldViolation, Parsed,
         contribution::{
@@ -122,8 +125,7 @@ fn installments(given: &[pb::Installment], path: &str) -> Parsed<Vec<Installment
 
 /// Parses the contribution at `path` of a request, with the id it will have.
 pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<Contribution> {
-    let c =
-        c.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the contribution is required"))?;
+    let c = resource::required(c, path, "contribution")?;
     let at = |name: &str| field(path, name);
     let donor = text::parse_name(&c.donor, "organizations", &at("donor"))?;
     let funding_type = funding_type(c.funding_type, &at("funding_type"))?;

@@ -55,7 +55,7 @@ fn baseline(b: Option<&pb::Baseline>, path: &str) -> Parsed<Baseline> {
 
 /// Parses the indicator at `path` of a request, with the ids it will have.
 fn indicator(programme: Id, id: Id, i: Option<&pb::Indicator>, path: &str) -> Parsed<Indicator> {
-    let i = i.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the indicator is required"))?;
+    let i = resource::required(i, path, "indicator")?;
     let dimensions = i
         .dimensions
         .iter()

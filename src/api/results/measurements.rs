@@ -4,7 +4,7 @@ use tonic::{Request, Status};
 
 use super::indicators;
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{Api, Caller, PageRequest, convert, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind},
@@ -43,10 +43,7 @@ pub struct Recording {
 pub fn recording(req: &pb::RecordMeasurementRequest) -> Parsed<Recording> {
     let (programme, indicator) = indicators::parse_name(&req.parent, "parent")?;
     let path = "measurement";
-    let m = req
-        .measurement
-        .as_ref()
-        .ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the measurement is required"))?;
+    let m = resource::required(req.measurement.as_ref(), path, "measurement")?;
     let period_start = dates::parse_date(&m.period_start, &field(path, "period_start"))?;
     let period_end = dates::parse_date(&m.period_end, &field(path, "period_end"))?;
     let dimensions = DimensionValues::parse(
