@@ -45,6 +45,14 @@ pub trait Wire: Sized {
 
     /// The protobuf value.
     fn to_wire(self) -> Self::Message;
+
+    /// The value of a message's number in `field`, which must have one: REQUIRED when it is
+    /// UNSPECIFIED or a number the enum does not have (`what` is what the refusal says is
+    /// required: "a measure").
+    fn required(value: i32, field: &str, what: &str) -> Parsed<Self> {
+        Self::from_wire(value)
+            .ok_or_else(|| FieldViolation::new(field, "REQUIRED", format!("{what} is required")))
+    }
 }
 
 wire_enum!(SrfObjective => SrfObjective {

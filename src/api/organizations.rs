@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 use crate::{
     api::{Api, Caller, convert::Wire, resource},
     domain::{
-        FieldViolation, Parsed, field,
+        Parsed, field,
         filter::{FieldSpec, Kind},
         geo::Country,
         organization::{Organization, OrganizationKind},
@@ -42,16 +42,6 @@ wire_enum!(OrganizationKind => OrganizationKind {
     Other,
 });
 
-fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
-    OrganizationKind::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field(path, "kind"),
-            "REQUIRED",
-            "a kind of organization is required",
-        )
-    })
-}
-
 /// Parses the organization at `path` of a request, with the id it will have.
 fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Organization> {
     let o = resource::required(o, path, "organization")?;
@@ -59,7 +49,7 @@ fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Orga
     Organization {
         id,
         display_name: text::required_text(&o.display_name, &field(path, "display_name"), 200)?,
-        kind: kind(o.kind, path)?,
+        kind: OrganizationKind::required(o.kind, &field(path, "kind"), "a kind of organization")?,
         member_state: o.member_state,
         country: Country::parse_optional(&o.country_code, &field(path, "country_code"))?,
         iati_ref: (!iati_ref.is_empty()).then_some(iati_ref),

@@ -58,16 +58,6 @@ wire_enum!(PartnerRole => PartnerRole {
     Implementing,
 });
 
-fn role(value: i32, field: &str) -> Parsed<PartnerRole> {
-    PartnerRole::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING) is required",
-        )
-    })
-}
-
 /// Parses `programmes/{id}`.
 pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
     text::parse_name(name, "programmes", field)
@@ -87,7 +77,11 @@ fn programme(id: Id, p: &pb::Programme, path: &str) -> Parsed<Programme> {
                     &x.organization,
                     &field(&at, "organization"),
                 )?,
-                role: role(x.role, &field(&at, "role"))?,
+                role: PartnerRole::required(
+                    x.role,
+                    &field(&at, "role"),
+                    "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING)",
+                )?,
             })
         })
         .collect::<Parsed<Vec<_>>>()?;

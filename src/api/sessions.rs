@@ -13,7 +13,7 @@ use crate::{
         filter::{FieldSpec, Kind},
         session::{self, Body, Session, SessionKey, SessionState},
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, session_service_server::SessionService},
     store::Versioned,
 };
@@ -88,13 +88,11 @@ async fn create_session(
 ) -> Result<pb::Session, Status> {
     let (caller, req) = Caller::split(request);
     let given = resource::required(req.session.as_ref(), "session", "session")?;
-    let body = Body::from_wire(given.body).ok_or_else(|| {
-        Error::invalid(
-            "session.body",
-            "REQUIRED",
-            "the governing body (SCPF or COUNCIL) is required",
-        )
-    })?;
+    let body = Body::required(
+        given.body,
+        "session.body",
+        "the governing body (SCPF or COUNCIL)",
+    )?;
     let key = SessionKey::new(body, given.number.into(), "session.number")?;
     let session = session(key, given, "session")?;
     Ok(api

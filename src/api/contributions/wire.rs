@@ -7,7 +7,7 @@ use crate::{
         resource,
     },
     domain::{
-        FieldViolation, Parsed,
+        Parsed,
         contribution::{
             self, BudgetPart, Contribution, EarmarkingCategory, EarmarkingModality, FlowStatus,
             FundingType, Installment,
@@ -36,16 +36,6 @@ wire_enum!(EarmarkingCategory => EarmarkingCategory {
 });
 wire_enum!(FlowStatus => FlowStatus { Pledge, Commitment });
 
-fn funding_type(value: i32, field: &str) -> Parsed<FundingType> {
-    FundingType::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a funding type (ASSESSED or VOLUNTARY) is required",
-        )
-    })
-}
-
 /// The proto enum names each modality `EARMARKING_MODALITY_{letter}`.
 fn modality(value: i32) -> Option<EarmarkingModality> {
     let name = pb::EarmarkingModality::try_from(value).ok()?.as_str_name();
@@ -60,16 +50,6 @@ fn modality(value: i32) -> Option<EarmarkingModality> {
 fn modality_message(m: EarmarkingModality) -> pb::EarmarkingModality {
     pb::EarmarkingModality::from_str_name(&format!("EARMARKING_MODALITY_{}", m.letter()))
         .unwrap_or(pb::EarmarkingModality::Unspecified)
-}
-
-fn status(value: i32, field: &str) -> Parsed<FlowStatus> {
-    FlowStatus::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a status (PLEDGE or COMMITMENT) is required",
-        )
-    })
 }
 
 /// `funding_type` filter values: `ASSESSED`, `VOLUNTARY` (with or without the enum prefix).
@@ -128,7 +108,11 @@ pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<
     let c = resource::required(c, path, "contribution")?;
     let at = |name: &str| field(path, name);
     let donor = text::parse_name(&c.donor, "organizations", &at("donor"))?;
-    let funding_type = funding_type(c.funding_type, &at("funding_type"))?;
+    let funding_type = FundingType::required(
+        c.funding_type,
+        &at("funding_type"),
+        "a funding type (ASSESSED or VOLUNTARY)",
+    )?;
     contribution::check_budget_part(
         funding_type,
         BudgetPart::from_wire(c.budget_part),
@@ -142,7 +126,7 @@ pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<
     )?;
     let programme = optional_name(&c.programme, "programmes", &at("programme"))?;
     let earmarked_to = text::optional_text(&c.earmarked_to, &at("earmarked_to"), MAX_EARMARKED_TO)?;
-    let status = status(c.status, &at("status"))?;
+    let status = FlowStatus::required(c.status, &at("status"), "a status (PLEDGE or COMMITMENT)")?;
     let total_path = at("total");
     let total = convert::money(c.total.as_ref(), &total_path)?
         .require_positive(&field(&total_path, "amount"))?;

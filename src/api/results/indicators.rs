@@ -24,14 +24,6 @@ const MAX_DESCRIPTION: usize = 5000;
 const MAX_BASELINE_COMMENT: usize = 1000;
 const MAX_UNIT: usize = 40;
 
-fn required(path: &str, child: &str, what: &str) -> FieldViolation {
-    FieldViolation::new(
-        field(path, child),
-        "REQUIRED",
-        format!("{what} is required"),
-    )
-}
-
 wire_enum!(ResultLevel => ResultLevel { Output, Outcome, Impact });
 wire_enum!(Measure => IndicatorMeasure {
     Unit,
@@ -71,12 +63,13 @@ fn indicator(programme: Id, id: Id, i: Option<&pb::Indicator>, path: &str) -> Pa
             &field(path, "description"),
             MAX_DESCRIPTION,
         )?,
-        result_level: ResultLevel::from_wire(i.result_level)
-            .ok_or_else(|| required(path, "result_level", "a result level"))?,
-        measure: Measure::from_wire(i.measure)
-            .ok_or_else(|| required(path, "measure", "a measure"))?,
-        direction: Direction::from_wire(i.direction)
-            .ok_or_else(|| required(path, "direction", "a direction"))?,
+        result_level: ResultLevel::required(
+            i.result_level,
+            &field(path, "result_level"),
+            "a result level",
+        )?,
+        measure: Measure::required(i.measure, &field(path, "measure"), "a measure")?,
+        direction: Direction::required(i.direction, &field(path, "direction"), "a direction")?,
         cumulative: i.cumulative,
         baseline: baseline(i.baseline.as_ref(), &field(path, "baseline"))?,
         dimensions,
