@@ -61,6 +61,21 @@ wire_enum!(SrfObjective => SrfObjective {
     RegularPathways,
 });
 
+/// A filter's value of an enum field: the name the database keeps of the one of `all` it names,
+/// with or without the protobuf enum's `prefix`, in any case (`kind = government`,
+/// `kind = ORGANIZATION_KIND_GOVERNMENT`).
+pub fn enum_filter<E>(
+    raw: &str,
+    prefix: &str,
+    all: impl IntoIterator<Item = E>,
+    db_name: fn(E) -> &'static str,
+) -> Option<&'static str> {
+    let raw = raw.strip_prefix(prefix).unwrap_or(raw);
+    all.into_iter()
+        .map(db_name)
+        .find(|name| name.eq_ignore_ascii_case(raw))
+}
+
 /// Parses a Strategic Results Framework objective at `field` (an allocation's or a programme's);
 /// `None` when unspecified.
 pub fn srf_objective(value: i32, field: &str) -> Parsed<Option<SrfObjective>> {

@@ -3,7 +3,11 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert::Wire, resource},
+    api::{
+        Api, Caller,
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
         Parsed, field,
         filter::{FieldSpec, Kind},
@@ -23,11 +27,8 @@ const FILTER: &[FieldSpec] = &[
 ];
 
 fn kind_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("ORGANIZATION_KIND_").unwrap_or(raw);
-    OrganizationKind::ALL
-        .into_iter()
-        .find(|k| k.db_name().eq_ignore_ascii_case(raw))
-        .map(OrganizationKind::db_name)
+    let all = OrganizationKind::ALL;
+    convert::enum_filter(raw, "ORGANIZATION_KIND_", all, OrganizationKind::db_name)
 }
 
 wire_enum!(OrganizationKind => OrganizationKind {

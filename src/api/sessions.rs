@@ -24,11 +24,8 @@ const FILTER: &[FieldSpec] = &[
 ];
 
 fn body_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("GOVERNING_BODY_").unwrap_or(raw);
-    [Body::Scpf, Body::Council]
-        .into_iter()
-        .find(|b| b.db_name().eq_ignore_ascii_case(raw))
-        .map(Body::db_name)
+    let all = [Body::Scpf, Body::Council];
+    convert::enum_filter(raw, "GOVERNING_BODY_", all, Body::db_name)
 }
 
 wire_enum!(Body => GoverningBody { Scpf, Council });

@@ -54,20 +54,12 @@ fn modality_message(m: EarmarkingModality) -> pb::EarmarkingModality {
 
 /// `funding_type` filter values: `ASSESSED`, `VOLUNTARY` (with or without the enum prefix).
 pub fn funding_type_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("FUNDING_TYPE_").unwrap_or(raw);
-    FundingType::ALL
-        .into_iter()
-        .find(|t| t.db_name().eq_ignore_ascii_case(raw))
-        .map(FundingType::db_name)
+    convert::enum_filter(raw, "FUNDING_TYPE_", FundingType::ALL, FundingType::db_name)
 }
 
 /// `status` filter values: `PLEDGE`, `COMMITMENT`.
 pub fn status_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("FLOW_STATUS_").unwrap_or(raw);
-    FlowStatus::ALL
-        .into_iter()
-        .find(|s| s.db_name().eq_ignore_ascii_case(raw))
-        .map(FlowStatus::db_name)
+    convert::enum_filter(raw, "FLOW_STATUS_", FlowStatus::ALL, FlowStatus::db_name)
 }
 
 /// `earmarking_category` filter values: `1` to `4`, or the names (`SOFTLY_EARMARKED`).
