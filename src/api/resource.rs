@@ -258,9 +258,10 @@ impl Api {
             .await
     }
 
-    /// A Create RPC's write whose value is judged inside the write first (that what it refers
-    /// to exists, so that a refusal is never stored as a response and a reference created since
-    /// is found on retry): `check`, then `value` as revision 1 (see [`create_audited`]).
+    /// A Create RPC's write whose value is first judged against the database (that what it
+    /// refers to exists, say) inside the write, so that a refusal is never stored as a response
+    /// and what was created since is found on retry: `check`, then `value` as revision 1 (see
+    /// [`create_audited`]).
     pub async fn create_checked<T: Shown, R: prost::Message>(
         &self,
         caller: &Caller,

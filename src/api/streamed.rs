@@ -87,7 +87,7 @@ impl Row for pb::ImportMeasurementsRequest {
 pub const BATCH_ROWS: usize = 500;
 
 /// The next rows of the stream, [`BATCH_ROWS`] of them or what is left; `None` once it has ended.
-pub async fn next_batch<T>(stream: &mut Streaming<T>) -> Result<Option<Vec<T>>, Status> {
+async fn next_batch<T>(stream: &mut Streaming<T>) -> Result<Option<Vec<T>>, Status> {
     let mut rows = Vec::new();
     while rows.len() < BATCH_ROWS {
         match stream.message().await? {
