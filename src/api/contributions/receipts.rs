@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 use crate::{
     api::{Api, Caller, convert, resource},
     domain::{
-        FieldViolation, Parsed,
+        Parsed,
         contribution::receipt::Receipt,
         dates::parse_date,
         field,
@@ -56,15 +56,9 @@ fn receipt(
 
 /// Parses `contributions/{contribution_id}/receipts/{receipt_id}` into its two ids.
 fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
-    let mut ids = text::parse_nested_name(name, &["contributions", "receipts"], field)?;
-    match (ids.pop(), ids.pop()) {
-        (Some(receipt), Some(contribution)) => Ok((contribution, receipt)),
-        _ => Err(FieldViolation::new(
-            field,
-            "INVALID_NAME",
-            "not a receipt name",
-        )),
-    }
+    let [contribution, receipt] =
+        text::parse_nested_name(name, &["contributions", "receipts"], field)?;
+    Ok((contribution, receipt))
 }
 
 /// The protobuf form of a stored receipt.

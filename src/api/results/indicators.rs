@@ -9,7 +9,7 @@ use crate::{
         refs, resource,
     },
     domain::{
-        FieldViolation, Parsed, dates, field,
+        Parsed, dates, field,
         filter::Filter,
         result::{self, Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel},
         text::{self, Id},
@@ -106,17 +106,8 @@ pub fn message(v: &Versioned<Indicator>) -> pb::Indicator {
 
 /// Parses `programmes/{p}/indicators/{i}` into its ids.
 pub fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
-    let mut ids = text::parse_nested_name(name, &["programmes", "indicators"], field)?;
-    let id = ids.pop();
-    let programme = ids.pop();
-    match (programme, id) {
-        (Some(p), Some(i)) => Ok((p, i)),
-        _ => Err(FieldViolation::new(
-            field,
-            "INVALID_NAME",
-            "not an indicator name",
-        )),
-    }
+    let [programme, id] = text::parse_nested_name(name, &["programmes", "indicators"], field)?;
+    Ok((programme, id))
 }
 
 pub async fn create(

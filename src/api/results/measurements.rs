@@ -170,9 +170,7 @@ pub async fn record(
 
 /// Parses `programmes/{p}/indicators/{i}/measurements/{m}` into its ids.
 fn parse_name(name: &str, field: &str) -> Parsed<[Id; 3]> {
-    let ids = text::parse_nested_name(name, &["programmes", "indicators", "measurements"], field)?;
-    <[Id; 3]>::try_from(ids)
-        .map_err(|_| FieldViolation::new(field, "INVALID_NAME", "not a measurement name"))
+    text::parse_nested_name(name, &["programmes", "indicators", "measurements"], field)
 }
 
 pub async fn get(
