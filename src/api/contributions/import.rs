@@ -16,8 +16,8 @@ use crate::{
     error::{Error, Result},
     pb,
     store::{
-        Versioned,
         contributions::import::{self, StagedRow},
+        history,
         statistics::Table,
         write::{Batch, RowClaim, RowOutcome},
     },
@@ -142,12 +142,7 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
     // revision 1, stamped with the batch's instant. A replay stages nothing.
     let mut responses: Vec<Option<pb::Contribution>> = vec![None; valid.len()];
     for &i in &fresh {
-        responses[i] = Some(message(&Versioned {
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-            value: valid[i].contribution.clone(),
-        }));
+        responses[i] = Some(message(&history::first(&valid[i].contribution, now)));
     }
     let staged: Vec<StagedRow> = fresh
         .iter()
