@@ -303,6 +303,7 @@ impl Api {
     }
 }
 
+/// A response stored under a request_id by an earlier call, to be answered again.
 fn decode_stored<Resp: Message + Default>(bytes: &[u8]) -> Result<Resp> {
     Resp::decode(bytes)
         .map_err(|e| Error::Internal(anyhow::anyhow!("stored response does not decode: {e}")))

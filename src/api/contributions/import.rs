@@ -11,7 +11,7 @@ use tonic::{Request, Status, Streaming};
 
 use super::{message, parse_create};
 use crate::{
-    api::{Api, Caller, convert, fingerprint, row_failure, streamed},
+    api::{Api, Caller, convert, decode_stored, fingerprint, row_failure, streamed},
     domain::{contribution::Contribution, text::RequestId},
     error::{Error, Result},
     pb,
@@ -216,14 +216,12 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
                     "an import row has no result"
                 ))),
             },
-            RowOutcome::Replay(bytes) => match pb::Contribution::decode(bytes.as_slice()) {
+            RowOutcome::Replay(bytes) => match decode_stored::<pb::Contribution>(&bytes) {
                 Ok(response) => Answer::Done {
                     response: Box::new(response),
                     replayed: true,
                 },
-                Err(e) => Answer::Refused(Error::Internal(anyhow::anyhow!(
-                    "stored response does not decode: {e}"
-                ))),
+                Err(e) => Answer::Refused(e),
             },
             RowOutcome::Reused(err) => Answer::Refused(err),
             RowOutcome::SameAs(first) => Answer::SameAs(first),

@@ -7,7 +7,7 @@ use tonic::{Request, Status, Streaming};
 
 use super::measurements::{self, Recording};
 use crate::{
-    api::{Api, Caller, convert, fingerprint, row_failure, streamed},
+    api::{Api, Caller, convert, decode_stored, fingerprint, row_failure, streamed},
     domain::text::RequestId,
     error::{Error, Result},
     pb,
@@ -136,9 +136,7 @@ async fn write_batch(
                 }
             }
             RowOutcome::Replay(bytes) => {
-                let response = pb::Measurement::decode(bytes.as_slice()).map_err(|e| {
-                    Error::Internal(anyhow::anyhow!("stored response does not decode: {e}"))
-                })?;
+                let response: pb::Measurement = decode_stored(&bytes)?;
                 streamed::success(p.row, response.name, true)
             }
             // The same request sent twice in one stream: the second is a replay of the first.
