@@ -249,6 +249,19 @@ impl Api {
         Resp: Message + Default,
     {
         let ctx = caller.write_context(request_id, request)?;
+        self.write_once(ctx, work).await
+    }
+
+    /// Opens the write envelope of `ctx`: answers the stored response of an earlier call with
+    /// its request_id, or runs `work` and commits its response with what it wrote.
+    async fn write_once<Resp>(
+        &self,
+        ctx: WriteContext,
+        work: impl AsyncFnOnce(&mut Write) -> Result<Resp>,
+    ) -> Result<Resp>
+    where
+        Resp: Message + Default,
+    {
         match Write::begin(self.pool(), ctx).await? {
             Begun::Replay(bytes) => decode_stored(&bytes),
             Begun::Fresh(mut write) => {
@@ -285,14 +298,8 @@ impl Api {
                 return decode_stored::<Resp>(&bytes);
             }
             let prepared = prepare().await?;
-            match Write::begin(self.pool(), ctx).await? {
-                Begun::Replay(bytes) => decode_stored::<Resp>(&bytes),
-                Begun::Fresh(mut write) => {
-                    let response = work(&mut write, prepared).await?;
-                    write.commit(&response.encode_to_vec()).await?;
-                    Ok(response)
-                }
-            }
+            self.write_once(ctx, async |w| work(w, prepared).await)
+                .await
         }
         .await;
         if let Err(e) = lock.release().await {
