@@ -97,6 +97,7 @@ paged!(
     pb::ListContributionsRequest,
     pb::ListExchangeRatesRequest,
     pb::ListIndicatorsRequest,
+    pb::ListMeasurementsRequest,
     pb::ListMemberStatesRequest,
     pb::ListOrganizationsRequest,
     pb::ListProgrammesRequest,

@@ -4,7 +4,7 @@ use tonic::{Request, Status};
 
 use super::indicators;
 use crate::{
-    api::{Api, Caller, PageRequest, convert, resource},
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind},
@@ -233,28 +233,18 @@ pub async fn list(
     let req = request.into_inner();
     let scope = scope(&req.parent, "parent")?;
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-    let page = PageRequest::<measurements::Cursor>::parse(
-        api.page_key(),
-        req.page_size,
-        &req.page_token,
-        format!(
-            "ListMeasurements|{}|{}|{as_of:?}",
-            filter.canonical(),
-            req.parent
-        ),
-    )?;
-    let as_of = crate::store::resolve_as_of(api.pool(), as_of, "as_of").await?;
-    let rows = measurements::list(
-        api.pool(),
-        &scope,
-        &filter,
-        as_of,
-        page.after.as_ref(),
-        page.fetch_limit(),
-    )
-    .await?;
-    let (rows, next_page_token) = page.finish(api.page_key(), rows, measurements::cursor);
+    let query = format!("{}|{}", filter.canonical(), req.parent);
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListMeasurements",
+            Some(query),
+            async |as_of, after: Option<&measurements::Cursor>, limit| {
+                measurements::list(api.pool(), &scope, &filter, as_of, after, limit).await
+            },
+            measurements::cursor,
+        )
+        .await?;
     Ok(pb::ListMeasurementsResponse {
         measurements: rows.iter().map(message).collect(),
         next_page_token,
