@@ -50,7 +50,7 @@ fn usd(m: Option<&pb::Money>, path: &str, allocation_path: &str) -> Parsed<Money
 
 /// Parses the allocation at `path` of a request, with the id it will have.
 fn allocation(id: Id, a: Option<&pb::Allocation>, path: &str) -> Parsed<Allocation> {
-    let a = a.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the allocation is required"))?;
+    let a = resource::required(a, path, "allocation")?;
     let programme = if a.programme.is_empty() {
         None
     } else {
@@ -88,22 +88,21 @@ async fn require_programme(conn: &mut PgConnection, a: &Allocation, path: &str) 
 /// The protobuf form of a stored allocation.
 pub fn message(v: &Versioned<Allocation>) -> pb::Allocation {
     let a = &v.value;
-    pb::Allocation {
-        name: a.name(),
-        allocation_date: convert::date(a.allocation_date),
-        amount: Some(convert::money_message(a.amount)),
-        programme: a
-            .programme
-            .as_ref()
-            .map(|p| format!("programmes/{p}"))
-            .unwrap_or_default(),
-        srf_objective: convert::srf_message(a.srf_objective).into(),
-        description: a.description.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Allocation {
+            name: a.name(),
+            allocation_date: convert::date(a.allocation_date),
+            amount: Some(convert::money_message(a.amount)),
+            programme: a
+                .programme
+                .as_ref()
+                .map(|p| format!("programmes/{p}"))
+                .unwrap_or_default(),
+            srf_objective: convert::srf_message(a.srf_objective).into(),
+            description: a.description.clone(),
+        }
+    )
 }
 
 /// Parses `allocations/{id}`.
@@ -124,13 +123,11 @@ async fn create_allocation(
         Id::parse(&req.allocation_id, "allocation_id")?
     };
     let allocation = allocation(id, req.allocation.as_ref(), "allocation")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            require_programme(w.conn(), &allocation, "allocation").await?;
-            resource::create_audited(w, &allocation).await
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &allocation, async |w| {
+            require_programme(w.conn(), &allocation, "allocation").await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 async fn update_allocation(

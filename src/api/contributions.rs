@@ -145,17 +145,15 @@ async fn amend_contribution(
     let c = contribution(id, Some(given), "contribution")?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
     let etag = given.etag.clone();
-    let response = api
+    Ok(api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let current = resource::lock_with_etag(w, &c.id, &etag).await?;
-            c.check_same_identity(&current.value, "contribution")?;
-            check_links(&c, &contributions::references(w.conn(), &c).await?)?;
-            Ok(resource::revise_audited(w, &current, &c, Some(&reason))
-                .await?
-                .unwrap_or_else(|| message(&current)))
+            resource::correct(w, &c, &etag, Some(&reason), async |w, current| {
+                c.check_same_identity(&current.value, "contribution")?;
+                check_links(&c, &contributions::references(w.conn(), &c).await?)
+            })
+            .await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 listing!(pb::ListContributionsRequest => Contribution, pb::ListContributionsResponse { contributions }, "ListContributions", filter: FILTER, filter_ids);

@@ -45,6 +45,14 @@ pub trait Wire: Sized {
 
     /// The protobuf value.
     fn to_wire(self) -> Self::Message;
+
+    /// The value of a message's number in `field`, which must have one: REQUIRED when it is
+    /// UNSPECIFIED or a number the enum does not have (`what` is what the refusal says is
+    /// required: "a measure").
+    fn required(value: i32, field: &str, what: &str) -> Parsed<Self> {
+        Self::from_wire(value)
+            .ok_or_else(|| FieldViolation::new(field, "REQUIRED", format!("{what} is required")))
+    }
 }
 
 wire_enum!(SrfObjective => SrfObjective {
@@ -52,6 +60,21 @@ wire_enum!(SrfObjective => SrfObjective {
     SolutionsToDisplacement,
     RegularPathways,
 });
+
+/// A filter's value of an enum field: the name the database keeps of the one of `all` it names,
+/// with or without the protobuf enum's `prefix`, in any case (`kind = government`,
+/// `kind = ORGANIZATION_KIND_GOVERNMENT`).
+pub fn enum_filter<E>(
+    raw: &str,
+    prefix: &str,
+    all: impl IntoIterator<Item = E>,
+    db_name: fn(E) -> &'static str,
+) -> Option<&'static str> {
+    let raw = raw.strip_prefix(prefix).unwrap_or(raw);
+    all.into_iter()
+        .map(db_name)
+        .find(|name| name.eq_ignore_ascii_case(raw))
+}
 
 /// Parses a Strategic Results Framework objective at `field` (an allocation's or a programme's);
 /// `None` when unspecified.

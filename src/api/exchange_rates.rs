@@ -3,7 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{Api, Caller, convert, resource},
+    api::{Api, Caller, resource},
     domain::{
         FieldViolation, Parsed,
         dates::Month,
@@ -40,8 +40,7 @@ fn value(m: &pb::ExchangeRate, path: &str) -> Parsed<(Rate, String)> {
 
 /// Parses the rate of a Create request: its key comes from the pair and month fields.
 fn new_rate(m: Option<&pb::ExchangeRate>, path: &str) -> Parsed<ExchangeRate> {
-    let m =
-        m.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the exchange rate is required"))?;
+    let m = resource::required(m, path, "exchange rate")?;
     let quote_field = field(path, "quote_currency_code");
     let key = RateKey::new(
         Currency::parse(&m.base_currency_code, &field(path, "base_currency_code"))?,
@@ -91,18 +90,17 @@ fn corrected_rate(m: &pb::ExchangeRate, path: &str) -> Parsed<ExchangeRate> {
 /// The protobuf form of a stored rate.
 pub fn message(v: &Versioned<ExchangeRate>) -> pb::ExchangeRate {
     let r = &v.value;
-    pb::ExchangeRate {
-        name: r.name(),
-        base_currency_code: r.key.base.code().to_owned(),
-        quote_currency_code: r.key.quote.code().to_owned(),
-        month: r.key.month.to_string(),
-        rate: r.rate.to_string(),
-        source: r.source.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::ExchangeRate {
+            name: r.name(),
+            base_currency_code: r.key.base.code().to_owned(),
+            quote_currency_code: r.key.quote.code().to_owned(),
+            month: r.key.month.to_string(),
+            rate: r.rate.to_string(),
+            source: r.source.clone(),
+        }
+    )
 }
 
 async fn create_exchange_rate(

@@ -3,11 +3,7 @@
 use tonic::{Request, Status};
 
 use crate::{
-    api::{
-        Api, Caller,
-        convert::{self, Wire},
-        resource,
-    },
+    api::{Api, Caller, convert::Wire, resource},
     domain::{
         FieldViolation, Parsed, field,
         member_state::{
@@ -112,47 +108,46 @@ fn member_state_from(m: &pb::MemberState, path: &str) -> Parsed<MemberState> {
 pub fn message(v: &Versioned<MemberState>) -> pb::MemberState {
     let m = &v.value;
     let s = &m.standing;
-    pb::MemberState {
-        name: m.name(),
-        organization: format!("organizations/{}", m.id),
-        scale: s
-            .scale
-            .iter()
-            .map(|e| pb::ScaleOfAssessment {
-                year: e.year,
-                percentage: e.percentage.to_string(),
-            })
-            .collect(),
-        council_acts: s
-            .council_acts
-            .iter()
-            .map(|a| pb::CouncilAct {
-                kind: a.kind.to_wire().into(),
-                date: a.date.to_string(),
-                reference: a.reference.clone(),
-            })
-            .collect(),
-        payment_plans: s
-            .payment_plans
-            .iter()
-            .map(|p| pb::PaymentPlan {
-                reference: p.reference.clone(),
-                agreed_date: p.agreed_date.to_string(),
-                installments: p
-                    .installments
-                    .iter()
-                    .map(|i| pb::PaymentPlanInstallment {
-                        due_date: i.due_date.to_string(),
-                        amount_chf: i.amount.to_string(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::MemberState {
+            name: m.name(),
+            organization: format!("organizations/{}", m.id),
+            scale: s
+                .scale
+                .iter()
+                .map(|e| pb::ScaleOfAssessment {
+                    year: e.year,
+                    percentage: e.percentage.to_string(),
+                })
+                .collect(),
+            council_acts: s
+                .council_acts
+                .iter()
+                .map(|a| pb::CouncilAct {
+                    kind: a.kind.to_wire().into(),
+                    date: a.date.to_string(),
+                    reference: a.reference.clone(),
+                })
+                .collect(),
+            payment_plans: s
+                .payment_plans
+                .iter()
+                .map(|p| pb::PaymentPlan {
+                    reference: p.reference.clone(),
+                    agreed_date: p.agreed_date.to_string(),
+                    installments: p
+                        .installments
+                        .iter()
+                        .map(|i| pb::PaymentPlanInstallment {
+                            due_date: i.due_date.to_string(),
+                            amount_chf: i.amount.to_string(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    )
 }
 
 /// Parses `memberStates/{organization_id}`.
@@ -184,13 +179,11 @@ async fn create_member_state(
     let (caller, req) = Caller::split(request);
     let given = resource::required(req.member_state.as_ref(), "member_state", "member state")?;
     let m = member_state_from(given, "member_state")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            check_member_state(w, &m.id, "member_state.name").await?;
-            resource::create_audited(w, &m).await
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &m, async |w| {
+            check_member_state(w, &m.id, "member_state.name").await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 async fn update_member_state(

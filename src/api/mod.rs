@@ -49,6 +49,22 @@ macro_rules! shown {
     };
 }
 
+/// The message of one version of a versioned resource: the struct literal given, with the fields
+/// every such message ends with (`revision`, `etag`, `create_time`, `update_time`) filled from
+/// `v`, a `&store::Versioned<_>`. `versioned_message!(v, pb::Organization { name: ..., ... })`.
+macro_rules! versioned_message {
+    ($v:expr, $message:path { $($field:ident $(: $value:expr)?),* $(,)? }) => {{
+        let v = $v;
+        $message {
+            $($field $(: $value)?,)*
+            revision: v.revision.into(),
+            etag: $crate::api::convert::etag(v.revision),
+            create_time: Some($crate::api::convert::timestamp(v.created_at)),
+            update_time: Some($crate::api::convert::timestamp(v.updated_at)),
+        }
+    }};
+}
+
 /// `impl convert::Wire` for a domain enum whose variants are those of its protobuf enum (named
 /// under `pb`), UNSPECIFIED aside: `wire_enum!(Domain => ProtoEnum { VariantA, VariantB })`.
 macro_rules! wire_enum {
@@ -233,6 +249,19 @@ impl Api {
         Resp: Message + Default,
     {
         let ctx = caller.write_context(request_id, request)?;
+        self.write_once(ctx, work).await
+    }
+
+    /// Opens the write envelope of `ctx`: answers the stored response of an earlier call with
+    /// its request_id, or runs `work` and commits its response with what it wrote.
+    async fn write_once<Resp>(
+        &self,
+        ctx: WriteContext,
+        work: impl AsyncFnOnce(&mut Write) -> Result<Resp>,
+    ) -> Result<Resp>
+    where
+        Resp: Message + Default,
+    {
         match Write::begin(self.pool(), ctx).await? {
             Begun::Replay(bytes) => decode_stored(&bytes),
             Begun::Fresh(mut write) => {
@@ -269,14 +298,8 @@ impl Api {
                 return decode_stored::<Resp>(&bytes);
             }
             let prepared = prepare().await?;
-            match Write::begin(self.pool(), ctx).await? {
-                Begun::Replay(bytes) => decode_stored::<Resp>(&bytes),
-                Begun::Fresh(mut write) => {
-                    let response = work(&mut write, prepared).await?;
-                    write.commit(&response.encode_to_vec()).await?;
-                    Ok(response)
-                }
-            }
+            self.write_once(ctx, async |w| work(w, prepared).await)
+                .await
         }
         .await;
         if let Err(e) = lock.release().await {
@@ -287,6 +310,7 @@ impl Api {
     }
 }
 
+/// A response stored under a request_id by an earlier call, to be answered again.
 fn decode_stored<Resp: Message + Default>(bytes: &[u8]) -> Result<Resp> {
     Resp::decode(bytes)
         .map_err(|e| Error::Internal(anyhow::anyhow!("stored response does not decode: {e}")))

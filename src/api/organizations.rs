@@ -9,7 +9,7 @@ use crate::{
         resource,
     },
     domain::{
-        FieldViolation, Parsed, field,
+        Parsed, field,
         filter::{FieldSpec, Kind},
         geo::Country,
         organization::{Organization, OrganizationKind},
@@ -27,11 +27,8 @@ const FILTER: &[FieldSpec] = &[
 ];
 
 fn kind_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("ORGANIZATION_KIND_").unwrap_or(raw);
-    OrganizationKind::ALL
-        .into_iter()
-        .find(|k| k.db_name().eq_ignore_ascii_case(raw))
-        .map(OrganizationKind::db_name)
+    let all = OrganizationKind::ALL;
+    convert::enum_filter(raw, "ORGANIZATION_KIND_", all, OrganizationKind::db_name)
 }
 
 wire_enum!(OrganizationKind => OrganizationKind {
@@ -46,25 +43,14 @@ wire_enum!(OrganizationKind => OrganizationKind {
     Other,
 });
 
-fn kind(value: i32, path: &str) -> Parsed<OrganizationKind> {
-    OrganizationKind::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field(path, "kind"),
-            "REQUIRED",
-            "a kind of organization is required",
-        )
-    })
-}
-
 /// Parses the organization at `path` of a request, with the id it will have.
 fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Organization> {
-    let o =
-        o.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the organization is required"))?;
+    let o = resource::required(o, path, "organization")?;
     let iati_ref = text::optional_text(&o.iati_ref, &field(path, "iati_ref"), 100)?;
     Organization {
         id,
         display_name: text::required_text(&o.display_name, &field(path, "display_name"), 200)?,
-        kind: kind(o.kind, path)?,
+        kind: OrganizationKind::required(o.kind, &field(path, "kind"), "a kind of organization")?,
         member_state: o.member_state,
         country: Country::parse_optional(&o.country_code, &field(path, "country_code"))?,
         iati_ref: (!iati_ref.is_empty()).then_some(iati_ref),
@@ -75,18 +61,17 @@ fn organization(id: Id, o: Option<&pb::Organization>, path: &str) -> Parsed<Orga
 /// The protobuf form of a stored organization.
 pub fn message(v: &Versioned<Organization>) -> pb::Organization {
     let o = &v.value;
-    pb::Organization {
-        name: o.name(),
-        display_name: o.display_name.clone(),
-        kind: o.kind.to_wire().into(),
-        member_state: o.member_state,
-        country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
-        iati_ref: o.iati_ref.clone().unwrap_or_default(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Organization {
+            name: o.name(),
+            display_name: o.display_name.clone(),
+            kind: o.kind.to_wire().into(),
+            member_state: o.member_state,
+            country_code: o.country.map(|c| c.code().to_owned()).unwrap_or_default(),
+            iati_ref: o.iati_ref.clone().unwrap_or_default(),
+        }
+    )
 }
 
 /// Parses `organizations/{id}`.

@@ -58,16 +58,6 @@ wire_enum!(PartnerRole => PartnerRole {
     Implementing,
 });
 
-fn role(value: i32, field: &str) -> Parsed<PartnerRole> {
-    PartnerRole::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING) is required",
-        )
-    })
-}
-
 /// Parses `programmes/{id}`.
 pub fn parse_name(name: &str, field: &str) -> Parsed<Id> {
     text::parse_name(name, "programmes", field)
@@ -87,7 +77,11 @@ fn programme(id: Id, p: &pb::Programme, path: &str) -> Parsed<Programme> {
                     &x.organization,
                     &field(&at, "organization"),
                 )?,
-                role: role(x.role, &field(&at, "role"))?,
+                role: PartnerRole::required(
+                    x.role,
+                    &field(&at, "role"),
+                    "a partner role (FUNDING, ACCOUNTABLE, EXTENDING or IMPLEMENTING)",
+                )?,
             })
         })
         .collect::<Parsed<Vec<_>>>()?;
@@ -129,34 +123,33 @@ async fn require_references(w: &mut Write, p: &Programme, path: &str) -> Result<
 /// The protobuf form of a stored programme.
 pub fn message(v: &Versioned<Programme>) -> pb::Programme {
     let p = &v.value;
-    pb::Programme {
-        name: p.name(),
-        code: p.code.clone(),
-        title: p.title.clone(),
-        description: p.description.clone(),
-        country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
-        thematic_area: p.thematic_area.clone(),
-        srf_objective: convert::srf_message(p.srf_objective).into(),
-        partners: p
-            .partners
-            .iter()
-            .map(|x| pb::Partner {
-                organization: format!("organizations/{}", x.organization),
-                role: x.role.to_wire().into(),
-            })
-            .collect(),
-        parent: p
-            .parent
-            .as_ref()
-            .map(|id| format!("programmes/{id}"))
-            .unwrap_or_default(),
-        start_date: convert::optional_date(p.start_date),
-        end_date: convert::optional_date(p.end_date),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Programme {
+            name: p.name(),
+            code: p.code.clone(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            country_codes: p.countries.iter().map(|c| c.code().to_owned()).collect(),
+            thematic_area: p.thematic_area.clone(),
+            srf_objective: convert::srf_message(p.srf_objective).into(),
+            partners: p
+                .partners
+                .iter()
+                .map(|x| pb::Partner {
+                    organization: format!("organizations/{}", x.organization),
+                    role: x.role.to_wire().into(),
+                })
+                .collect(),
+            parent: p
+                .parent
+                .as_ref()
+                .map(|id| format!("programmes/{id}"))
+                .unwrap_or_default(),
+            start_date: convert::optional_date(p.start_date),
+            end_date: convert::optional_date(p.end_date),
+        }
+    )
 }
 
 /// The filter the store runs: `parent` names become ids (empty stays empty: no parent).
@@ -179,8 +172,20 @@ fn store_filter(filter: &Filter) -> Parsed<Filter> {
     Ok(filter)
 }
 
-fn required(p: Option<&pb::Programme>) -> Parsed<&pb::Programme> {
-    p.ok_or_else(|| FieldViolation::new("programme", "REQUIRED", "the programme is required"))
+/// Checks, inside the write, that a programme's parent is neither the programme itself nor one
+/// of the programmes under it.
+async fn refuse_cycle(w: &mut Write, p: &Programme) -> Result<()> {
+    if let Some(parent) = &p.parent
+        && programmes::would_cycle(w, &p.id, parent).await?
+    {
+        let name = p.name();
+        return Err(Error::invalid(
+            "programme.parent",
+            "PARENT_CYCLE",
+            format!("programmes/{parent} is {name} or belongs to it, so it cannot be its parent"),
+        ));
+    }
+    Ok(())
 }
 
 async fn create_programme(
@@ -189,14 +194,16 @@ async fn create_programme(
 ) -> Result<pb::Programme, Status> {
     let (caller, req) = Caller::split(request);
     let id = Id::parse(&req.programme_id, "programme_id")?;
-    let programme = programme(id, required(req.programme.as_ref())?, "programme")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            require_references(w, &programme, "programme").await?;
-            resource::create_audited(w, &programme).await
+    let programme = programme(
+        id,
+        resource::required(req.programme.as_ref(), "programme", "programme")?,
+        "programme",
+    )?;
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &programme, async |w| {
+            require_references(w, &programme, "programme").await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 async fn update_programme(
@@ -204,32 +211,19 @@ async fn update_programme(
     request: Request<pb::UpdateProgrammeRequest>,
 ) -> Result<pb::Programme, Status> {
     let (caller, req) = Caller::split(request);
-    let given = required(req.programme.as_ref())?;
+    let given = resource::required(req.programme.as_ref(), "programme", "programme")?;
     let id = parse_name(&given.name, "programme.name")?;
     let programme = programme(id, given, "programme")?;
     let etag = given.etag.clone();
-    let response = api
+    Ok(api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let name = programme.name();
-            let before = resource::lock_with_etag(w, &programme.id, &etag).await?;
-            require_references(w, &programme, "programme").await?;
-            if let Some(parent) = &programme.parent
-                && programmes::would_cycle(w, &programme.id, parent).await?
-            {
-                return Err(Error::invalid(
-                    "programme.parent",
-                    "PARENT_CYCLE",
-                    format!(
-                        "programmes/{parent} is {name} or belongs to it, so it cannot be its parent"
-                    ),
-                ));
-            }
-            Ok(resource::revise_audited(w, &before, &programme, None)
-                .await?
-                .unwrap_or_else(|| message(&before)))
+            resource::correct(w, &programme, &etag, None, async |w, _| {
+                require_references(w, &programme, "programme").await?;
+                refuse_cycle(w, &programme).await
+            })
+            .await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 shown!(Programme => pb::Programme);

@@ -9,7 +9,7 @@ use tonic::{Request, Status};
 use crate::{
     api::{Api, Caller, PageRequest, convert},
     domain::{
-        Parsed,
+        FieldViolation, Parsed,
         filter::{FieldSpec, Filter},
         text::Id,
     },
@@ -97,6 +97,7 @@ paged!(
     pb::ListContributionsRequest,
     pb::ListExchangeRatesRequest,
     pb::ListIndicatorsRequest,
+    pb::ListMeasurementsRequest,
     pb::ListMemberStatesRequest,
     pb::ListOrganizationsRequest,
     pb::ListProgrammesRequest,
@@ -238,10 +239,10 @@ pub async fn list<R: Listing>(api: &Api, request: Request<R>) -> Result<R::Respo
     Ok(R::response(items, next_page_token))
 }
 
-/// The resource message a Create or an Update carries in `field`: INVALID_ARGUMENT naming it
-/// when it is missing (`what` is how the refusal calls it: "the {what} is required").
-pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Result<&'m M> {
-    given.ok_or_else(|| Error::invalid(field, "REQUIRED", format!("the {what} is required")))
+/// The resource message a request carries in `field`: REQUIRED naming it when it is missing
+/// (`what` is how the refusal calls it: "the {what} is required").
+pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Parsed<&'m M> {
+    given.ok_or_else(|| FieldViolation::new(field, "REQUIRED", format!("the {what} is required")))
 }
 
 impl Api {
@@ -254,7 +255,24 @@ impl Api {
         request: &R,
         value: &T,
     ) -> Result<T::Message> {
+        self.create_checked(caller, request_id, request, value, async |_| Ok(()))
+            .await
+    }
+
+    /// A Create RPC's write whose value is first judged against the database (that what it
+    /// refers to exists, say) inside the write, so that a refusal is never stored as a response
+    /// and what was created since is found on retry: `check`, then `value` as revision 1 (see
+    /// [`create_audited`]).
+    pub async fn create_checked<T: Shown, R: prost::Message>(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        request: &R,
+        value: &T,
+        check: impl AsyncFnOnce(&mut Write) -> Result<()>,
+    ) -> Result<T::Message> {
         self.mutate(caller, request_id, request, async |w| {
+            check(w).await?;
             create_audited(w, value).await
         })
         .await
@@ -288,11 +306,7 @@ pub async fn create_audited<T: Shown>(w: &mut Write, value: &T) -> Result<T::Mes
 
 /// The start of a correction inside its write: waits for the resource's other writers and reads
 /// its current version, which must be the one the caller's `etag` names (ABORTED otherwise).
-pub async fn lock_with_etag<T: Shown>(
-    w: &mut Write,
-    key: &T::Key,
-    etag: &str,
-) -> Result<Versioned<T>> {
+async fn lock_with_etag<T: Shown>(w: &mut Write, key: &T::Key, etag: &str) -> Result<Versioned<T>> {
     let current = history::lock_current::<T>(w, key).await?;
     convert::check_etag(&T::name_of(key), etag, current.revision)?;
     Ok(current)
@@ -302,7 +316,7 @@ pub async fn lock_with_etag<T: Shown>(
 /// [`lock_with_etag`]), audited with the version it replaces and the caller's `reason` if any;
 /// nothing is written when nothing changed. Answers the message of the resource after, `None`
 /// when nothing changed.
-pub async fn revise_audited<T: Shown>(
+async fn revise_audited<T: Shown>(
     w: &mut Write,
     current: &Versioned<T>,
     value: &T,
@@ -325,8 +339,24 @@ pub async fn update_with_etag<T: Shown>(
     value: &T,
     etag: &str,
 ) -> Result<T::Message> {
+    correct(w, value, etag, None, async |_, _| Ok(())).await
+}
+
+/// A correction inside its write, judged against the version it replaces: waits for the
+/// resource's other writers and reads its current version, which the caller's `etag` must name
+/// (ABORTED otherwise); `check` judges `value` against it; then `value` is the next revision,
+/// audited with the caller's `reason` if any (nothing is written when nothing changed). Answers
+/// the message of the resource after.
+pub async fn correct<T: Shown>(
+    w: &mut Write,
+    value: &T,
+    etag: &str,
+    reason: Option<&str>,
+    check: impl AsyncFnOnce(&mut Write, &Versioned<T>) -> Result<()>,
+) -> Result<T::Message> {
     let current = lock_with_etag(w, &value.key(), etag).await?;
-    Ok(revise_audited(w, &current, value, None)
+    check(w, &current).await?;
+    Ok(revise_audited(w, &current, value, reason)
         .await?
         .unwrap_or_else(|| T::message(&current)))
 }

@@ -13,7 +13,7 @@ use crate::{
         filter::{FieldSpec, Kind},
         session::{self, Body, Session, SessionKey, SessionState},
     },
-    error::{Error, Result},
+    error::Result,
     pb::{self, session_service_server::SessionService},
     store::Versioned,
 };
@@ -24,11 +24,8 @@ const FILTER: &[FieldSpec] = &[
 ];
 
 fn body_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("GOVERNING_BODY_").unwrap_or(raw);
-    [Body::Scpf, Body::Council]
-        .into_iter()
-        .find(|b| b.db_name().eq_ignore_ascii_case(raw))
-        .map(Body::db_name)
+    let all = [Body::Scpf, Body::Council];
+    convert::enum_filter(raw, "GOVERNING_BODY_", all, Body::db_name)
 }
 
 wire_enum!(Body => GoverningBody { Scpf, Council });
@@ -63,28 +60,23 @@ fn session(key: SessionKey, s: &pb::Session, path: &str) -> Parsed<Session> {
     .check(path)
 }
 
-fn required(s: Option<&pb::Session>) -> Parsed<&pb::Session> {
-    s.ok_or_else(|| FieldViolation::new("session", "REQUIRED", "the session is required"))
-}
-
 /// The protobuf form of a stored session.
 pub fn message(v: &Versioned<Session>) -> pb::Session {
     let s = &v.value;
-    pb::Session {
-        name: s.name(),
-        body: s.key.body.to_wire().into(),
-        number: s.key.number as i32,
-        start_date: convert::date(s.start_date),
-        end_date: convert::date(s.end_date),
-        reporting_period_start: convert::date(s.reporting_period_start),
-        reporting_period_end: convert::date(s.reporting_period_end),
-        state: s.state.to_wire().into(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-        status_date: convert::optional_date(s.status_date),
-    }
+    versioned_message!(
+        v,
+        pb::Session {
+            name: s.name(),
+            body: s.key.body.to_wire().into(),
+            number: s.key.number as i32,
+            start_date: convert::date(s.start_date),
+            end_date: convert::date(s.end_date),
+            reporting_period_start: convert::date(s.reporting_period_start),
+            reporting_period_end: convert::date(s.reporting_period_end),
+            state: s.state.to_wire().into(),
+            status_date: convert::optional_date(s.status_date),
+        }
+    )
 }
 
 async fn create_session(
@@ -92,14 +84,12 @@ async fn create_session(
     request: Request<pb::CreateSessionRequest>,
 ) -> Result<pb::Session, Status> {
     let (caller, req) = Caller::split(request);
-    let given = required(req.session.as_ref())?;
-    let body = Body::from_wire(given.body).ok_or_else(|| {
-        Error::invalid(
-            "session.body",
-            "REQUIRED",
-            "the governing body (SCPF or COUNCIL) is required",
-        )
-    })?;
+    let given = resource::required(req.session.as_ref(), "session", "session")?;
+    let body = Body::required(
+        given.body,
+        "session.body",
+        "the governing body (SCPF or COUNCIL)",
+    )?;
     let key = SessionKey::new(body, given.number.into(), "session.number")?;
     let session = session(key, given, "session")?;
     Ok(api
@@ -112,7 +102,7 @@ async fn update_session(
     request: Request<pb::UpdateSessionRequest>,
 ) -> Result<pb::Session, Status> {
     let (caller, req) = Caller::split(request);
-    let given = required(req.session.as_ref())?;
+    let given = resource::required(req.session.as_ref(), "session", "session")?;
     let key = SessionKey::parse_name(&given.name, "session.name")?;
     session::check_same_identity(
         key,

@@ -327,10 +327,10 @@ pub(super) fn name(collection: &str, value: &str) -> String {
 
 /// An enum column: empty is unspecified; otherwise the value's name with or without the
 /// proto prefix, in any case.
-fn enum_value(
+fn enum_value<E: Into<i32>>(
     value: &str,
     prefix: &str,
-    from_name: fn(&str) -> Option<i32>,
+    from_name: fn(&str) -> Option<E>,
     field: &str,
     allowed: &str,
 ) -> Result<i32, LineError> {
@@ -343,27 +343,30 @@ fn enum_value(
     } else {
         format!("{prefix}{upper}")
     };
-    from_name(&full).filter(|v| *v != 0).ok_or_else(|| {
-        LineError::new(
-            field,
-            "INVALID_VALUE",
-            format!("{value:?} is not one of {allowed}"),
-        )
-    })
+    from_name(&full)
+        .map(Into::into)
+        .filter(|v| *v != 0)
+        .ok_or_else(|| {
+            LineError::new(
+                field,
+                "INVALID_VALUE",
+                format!("{value:?} is not one of {allowed}"),
+            )
+        })
 }
 
 fn request(row: Row, derived_request_id: Uuid) -> Result<pb::CreateContributionRequest, LineError> {
     let funding_type = enum_value(
         &row.funding_type,
         "FUNDING_TYPE_",
-        |n| pb::FundingType::from_str_name(n).map(|v| v as i32),
+        pb::FundingType::from_str_name,
         "contribution.funding_type",
         "ASSESSED, VOLUNTARY",
     )?;
     let budget_part = enum_value(
         &row.budget_part,
         "BUDGET_PART_",
-        |n| pb::BudgetPart::from_str_name(n).map(|v| v as i32),
+        pb::BudgetPart::from_str_name,
         "contribution.budget_part",
         "ADMINISTRATIVE, OPERATIONAL",
     )?;
@@ -372,7 +375,7 @@ fn request(row: Row, derived_request_id: Uuid) -> Result<pb::CreateContributionR
         _ => enum_value(
             &row.earmarking_category,
             "EARMARKING_CATEGORY_",
-            |n| pb::EarmarkingCategory::from_str_name(n).map(|v| v as i32),
+            pb::EarmarkingCategory::from_str_name,
             "contribution.earmarking_category",
             "1, 2, 3, 4",
         )?,
@@ -380,14 +383,14 @@ fn request(row: Row, derived_request_id: Uuid) -> Result<pb::CreateContributionR
     let earmarking_modality = enum_value(
         &row.earmarking_modality,
         "EARMARKING_MODALITY_",
-        |n| pb::EarmarkingModality::from_str_name(n).map(|v| v as i32),
+        pb::EarmarkingModality::from_str_name,
         "contribution.earmarking_modality",
         "A to L",
     )?;
     let status = enum_value(
         &row.status,
         "FLOW_STATUS_",
-        |n| pb::FlowStatus::from_str_name(n).map(|v| v as i32),
+        pb::FlowStatus::from_str_name,
         "contribution.status",
         "PLEDGE, COMMITMENT",
     )?;

@@ -80,13 +80,17 @@ impl fmt::Display for Id {
 
 /// Parses `{collection}/{id}` into its id: `parse_name("organizations/belgium", "organizations", ..)`.
 pub fn parse_name(name: &str, collection: &str, field: &str) -> Parsed<Id> {
-    let ids = parse_nested_name(name, &[collection], field)?;
-    Ok(ids.into_iter().next().expect("one segment pair"))
+    let [id] = parse_nested_name(name, &[collection], field)?;
+    Ok(id)
 }
 
 /// Parses a nested name such as `programmes/o-remit/indicators/returns` against its collections
-/// (`["programmes", "indicators"]`) into its ids.
-pub fn parse_nested_name(name: &str, collections: &[&str], field: &str) -> Parsed<Vec<Id>> {
+/// (`["programmes", "indicators"]`) into its ids, one per collection.
+pub fn parse_nested_name<const N: usize>(
+    name: &str,
+    collections: &[&str; N],
+    field: &str,
+) -> Parsed<[Id; N]> {
     let pattern = collections
         .iter()
         .map(|c| format!("{c}/{{id}}"))
@@ -120,7 +124,7 @@ pub fn parse_nested_name(name: &str, collections: &[&str], field: &str) -> Parse
         }
         ids.push(Id::parse(pair[1], field).map_err(|_| bad())?);
     }
-    Ok(ids)
+    <[Id; N]>::try_from(ids).map_err(|_| bad())
 }
 
 /// A parent that may be a wildcard (`programmes/-`): `None` means "every parent".

@@ -883,20 +883,14 @@ fn multi_year(
             });
         }
     }
-    let (years, donors, year_totals) = by_year(years, by_donor);
-    Ok(pb::MultiYearCommitments {
-        currency_code: OPERATIONAL.code().to_owned(),
-        schedule_count: schedules.len() as i32,
+    let schedule_count = schedules.len() as i32;
+    Ok(commitments(
+        schedule_count,
         schedules,
-        total_outstanding: amount(total_outstanding, OPERATIONAL),
-        total: amount(year_totals.iter().sum(), OPERATIONAL),
-        year_totals: year_totals
-            .iter()
-            .map(|t| amount(*t, OPERATIONAL))
-            .collect(),
+        total_outstanding,
         years,
-        donors,
-    })
+        by_donor,
+    ))
 }
 
 /// Notes an installment in section 9 when it fell due on or before the status date and was not
@@ -961,28 +955,26 @@ fn multi_year_summed(
             .entry(c.year)
             .or_default() += amount_decimal(c.converted);
     }
-    let (years, donors, year_totals) = by_year(years, by_donor);
-    pb::MultiYearCommitments {
-        currency_code: OPERATIONAL.code().to_owned(),
-        schedule_count: schedule_count as i32,
-        schedules: Vec::new(),
-        total_outstanding: amount(total_outstanding, OPERATIONAL),
-        total: amount(year_totals.iter().sum(), OPERATIONAL),
-        year_totals: year_totals
-            .iter()
-            .map(|t| amount(*t, OPERATIONAL))
-            .collect(),
+    commitments(
+        schedule_count as i32,
+        Vec::new(),
+        total_outstanding,
         years,
-        donors,
-    }
+        by_donor,
+    )
 }
 
-/// The donor-by-year table: the years with something unpaid, each donor's cells in those years
-/// with its total, and the years' totals.
-fn by_year(
+/// Section 5 of `schedule_count` schedules (`schedules` holds them when they are listed) with
+/// `total_outstanding` (USD), and its donor-by-year table: the `years` with something unpaid,
+/// each donor's cells in those years (`by_donor`, by donor name and id) with its total, and the
+/// years' totals.
+fn commitments(
+    schedule_count: i32,
+    schedules: Vec<pb::Schedule>,
+    total_outstanding: Decimal,
     years: BTreeSet<i32>,
     by_donor: BTreeMap<(String, String), BTreeMap<i32, Decimal>>,
-) -> (Vec<i32>, Vec<pb::DonorYears>, Vec<Decimal>) {
+) -> pb::MultiYearCommitments {
     let years: Vec<i32> = years.into_iter().collect();
     let mut year_totals = vec![Decimal::ZERO; years.len()];
     let mut donors = Vec::with_capacity(by_donor.len());
@@ -1001,7 +993,19 @@ fn by_year(
             amounts: amounts.iter().map(|a| amount(*a, OPERATIONAL)).collect(),
         });
     }
-    (years, donors, year_totals)
+    pb::MultiYearCommitments {
+        currency_code: OPERATIONAL.code().to_owned(),
+        schedule_count,
+        schedules,
+        total_outstanding: amount(total_outstanding, OPERATIONAL),
+        total: amount(year_totals.iter().sum(), OPERATIONAL),
+        year_totals: year_totals
+            .iter()
+            .map(|t| amount(*t, OPERATIONAL))
+            .collect(),
+        years,
+        donors,
+    }
 }
 
 /// The unpaid part of a multi-year installment in USD at the rate of the status date's month,

@@ -121,24 +121,33 @@ struct StoreAnnexes {
     runtime: tokio::runtime::Handle,
 }
 
+/// What an annex does with one page of contribution ids: reads what the page holds and hands it
+/// to the annex's reader, answering the store's error or else the reader's answer.
+type Page<'a> =
+    dyn FnMut(&mut sqlx::PgConnection, &[String]) -> Result<Result<(), RenderError>> + 'a;
+
 impl StoreAnnexes {
-    /// Calls `page` with each page of contribution ids, in id order.
-    fn pages(
-        &self,
-        page: &mut dyn FnMut(&mut sqlx::PgConnection, &[String]) -> Result<()>,
-    ) -> Result<()> {
+    /// Calls `page` with each page of contribution ids, in id order. Either error ends the
+    /// pages: the store's as an annex error, the reader's as it is.
+    fn pages(&self, page: &mut Page<'_>) -> Result<(), RenderError> {
         let mut after: Option<String> = None;
         loop {
-            let mut conn = self.runtime.block_on(self.store.pool.acquire())?;
-            let ids = self.runtime.block_on(data::contribution_page(
-                &mut conn,
-                after.as_deref(),
-                ANNEX_PAGE,
-            ))?;
+            let mut conn = self
+                .runtime
+                .block_on(self.store.pool.acquire())
+                .map_err(|e| annex_error(e.into()))?;
+            let ids = self
+                .runtime
+                .block_on(data::contribution_page(
+                    &mut conn,
+                    after.as_deref(),
+                    ANNEX_PAGE,
+                ))
+                .map_err(annex_error)?;
             let Some(last) = ids.last().cloned() else {
                 return Ok(());
             };
-            page(&mut conn, &ids)?;
+            page(&mut conn, &ids).map_err(annex_error)??;
             after = Some(last);
         }
     }
@@ -214,7 +223,6 @@ fn annex_error(e: Error) -> RenderError {
 impl annex::Annexes for StoreAnnexes {
     fn installments(&mut self, each: &mut annex::Both<'_>) -> Result<(), RenderError> {
         let (mut count, mut outstanding, mut overdue) = (0i64, Decimal::ZERO, 0i64);
-        let mut failed = None;
         self.pages(&mut |conn, ids| {
             let (schedules, mut issues) = self.installments_page(conn, ids)?;
             issues.retain(|i| i.kind == OVERDUE as i32);
@@ -226,12 +234,8 @@ impl annex::Annexes for StoreAnnexes {
                     .parse::<Decimal>()
                     .unwrap_or_default();
             }
-            each(schedules, issues).map_err(|e| {
-                failed = Some(e);
-                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
-            })
-        })
-        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+            Ok(each(schedules, issues))
+        })?;
         if count != self.expected.schedules {
             return Err(annex_error(differs(
                 "schedules",
@@ -251,7 +255,6 @@ impl annex::Annexes for StoreAnnexes {
 
     fn pledges(&mut self, each: &mut annex::Each<'_, pb::PledgeLine>) -> Result<(), RenderError> {
         let mut count = 0i64;
-        let mut failed = None;
         self.pages(&mut |conn, ids| {
             let rows = self.runtime.block_on(data::pledges_of(
                 conn,
@@ -261,12 +264,8 @@ impl annex::Annexes for StoreAnnexes {
             ))?;
             let lines = assemble::pledge_lines(&rows)?;
             count += lines.len() as i64;
-            each(lines).map_err(|e| {
-                failed = Some(e);
-                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
-            })
-        })
-        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+            Ok(each(lines))
+        })?;
         if count != self.expected.pledges {
             return Err(annex_error(differs(
                 "pledges",
@@ -283,7 +282,6 @@ impl annex::Annexes for StoreAnnexes {
         }
         let mut previous = None;
         let mut count = 0i64;
-        let mut failed = None;
         self.pages(&mut |conn, ids| {
             let (as_of, status_date) = match previous {
                 Some(window) => window,
@@ -298,12 +296,8 @@ impl annex::Annexes for StoreAnnexes {
                     .block_on(data::schedule_rows_of(conn, w.as_of, w.status_date, ids))?;
             let changes = crate::report::changes::annex_page(&old, &new);
             count += changes.len() as i64;
-            each(changes).map_err(|e| {
-                failed = Some(e);
-                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
-            })
-        })
-        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+            Ok(each(changes))
+        })?;
         check_count("changes to contributions", count, self.expected.changes)
     }
 
@@ -312,19 +306,14 @@ impl annex::Annexes for StoreAnnexes {
         each: &mut annex::Each<'_, pb::DataQualityIssue>,
     ) -> Result<(), RenderError> {
         let mut count = 0i64;
-        let mut failed = None;
         self.pages(&mut |conn, ids| {
             let doubts = self
                 .runtime
                 .block_on(data::doubts_of(conn, &self.store.window, ids))?;
             let issues = assemble::doubt_issues(&doubts)?;
             count += issues.len() as i64;
-            each(issues).map_err(|e| {
-                failed = Some(e);
-                Error::Internal(anyhow::anyhow!("the annex's reader stopped"))
-            })
-        })
-        .map_err(|e| failed.take().unwrap_or_else(|| annex_error(e)))?;
+            Ok(each(issues))
+        })?;
         check_count(
             "overpaid contributions and pledges with receipts",
             count,

@@ -28,6 +28,12 @@ impl Figures {
         self.out.insert(key, value.to_owned());
     }
 
+    /// The amount and the share of one part of a whole: `{key}.amount` and `{key}.share`.
+    fn part(&mut self, key: String, amount: &str, share: &str) {
+        self.summary(format!("{key}.amount"), amount);
+        self.summary(format!("{key}.share"), share);
+    }
+
     fn detail(&mut self, key: String, value: &str) {
         if self.scope == Scope::All {
             self.out.insert(key, value.to_owned());
@@ -130,24 +136,12 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
         f.summary("flexibility.total".into(), &x.total);
         f.summary("flexibility.flexible_share".into(), &x.flexible_share);
         for c in &x.categories {
-            f.summary(
-                format!("flexibility.categories[{}].amount", c.category),
-                &c.amount,
-            );
-            f.summary(
-                format!("flexibility.categories[{}].share", c.category),
-                &c.share,
-            );
+            let k = format!("flexibility.categories[{}]", c.category);
+            f.part(k, &c.amount, &c.share);
         }
         for m in &x.modalities {
-            f.summary(
-                format!("flexibility.modalities[{}].amount", m.modality),
-                &m.amount,
-            );
-            f.summary(
-                format!("flexibility.modalities[{}].share", m.modality),
-                &m.share,
-            );
+            let k = format!("flexibility.modalities[{}]", m.modality);
+            f.part(k, &m.amount, &m.share);
         }
     }
     if let Some(m) = &content.multi_year_commitments {
@@ -179,14 +173,8 @@ pub fn figures(content: &pb::ReportContent, scope: Scope) -> BTreeMap<String, St
         f.summary("unearmarked.total_allocated".into(), &u.total_allocated);
         f.summary("unearmarked.unallocated".into(), &u.unallocated);
         for o in &u.objectives {
-            f.summary(
-                format!("unearmarked.objectives[{}].amount", o.srf_objective),
-                &o.amount,
-            );
-            f.summary(
-                format!("unearmarked.objectives[{}].share", o.srf_objective),
-                &o.share,
-            );
+            let k = format!("unearmarked.objectives[{}]", o.srf_objective);
+            f.part(k, &o.amount, &o.share);
         }
         for a in &u.allocations {
             f.detail(

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 
 use super::{
     Statement, Versioned,
-    history::{Kept, Listed, Revision, Stamp},
+    history::{self, Kept, Listed, Revision, Stamp},
 };
 use crate::{
     domain::{
@@ -61,25 +61,12 @@ impl TryFrom<Row> for Versioned<Allocation> {
 }
 
 impl Kept for Allocation {
-    type Key = Id;
     type Row = Row;
     const SELECT: &'static str =
         "SELECT a.id, v.revision, a.created_at, v.valid_from, v.allocation_date,
             v.amount, v.currency_code, v.programme_id, v.srf_objective, v.description
        FROM allocations a JOIN allocation_versions v ON v.allocation_id = a.id";
-    const IDENTITY: &'static str = "allocations";
-    const ALIAS: &'static str = "a";
-    const KEY: &'static [&'static str] = &["id"];
-    const VERSIONS: &'static str = "allocation_versions";
-    const VERSION_KEY: &'static [&'static str] = &["allocation_id"];
-
-    fn key(&self) -> Id {
-        self.id.clone()
-    }
-
-    fn name_of(key: &Id) -> String {
-        format!("allocations/{key}")
-    }
+    history::kept_by_id!("allocations" as "a", "allocation_versions" by "allocation_id");
 
     async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Statement, Versioned,
+    Statement, Versioned,
     copy::CopyRows,
     history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
@@ -22,7 +22,6 @@ use crate::{
             Contribution, Earmarking, EarmarkingCategory, EarmarkingModality, FlowStatus,
             FundingType, Installment,
         },
-        filter::Filter,
         money::{Currency, Money},
         session::SessionKey,
         text::Id,
@@ -133,7 +132,6 @@ impl TryFrom<Row> for Versioned<Contribution> {
 /// Get is one statement: a second one for the installments cost the database more than the
 /// version itself, and was planned again at every call (BENCHMARKS.md, "Run 6").
 impl Kept for Contribution {
-    type Key = Id;
     type Row = Row;
     const SELECT: &'static str = "SELECT c.id, c.donor_id, c.funding_type, c.currency_code,
             c.created_at, v.revision, v.valid_from, v.earmarking_category, v.earmarking_modality,
@@ -146,19 +144,7 @@ impl Kept for Contribution {
                    WHERE i.contribution_id = c.id AND i.revision = v.revision
                    ORDER BY i.position) AS amounts
        FROM contributions c JOIN contribution_versions v ON v.contribution_id = c.id";
-    const IDENTITY: &'static str = "contributions";
-    const ALIAS: &'static str = "c";
-    const KEY: &'static [&'static str] = &["id"];
-    const VERSIONS: &'static str = "contribution_versions";
-    const VERSION_KEY: &'static [&'static str] = &["contribution_id"];
-
-    fn key(&self) -> Id {
-        self.id.clone()
-    }
-
-    fn name_of(id: &Id) -> String {
-        format!("contributions/{id}")
-    }
+    history::kept_by_id!("contributions" as "c", "contribution_versions" by "contribution_id");
 
     async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         let version = NewVersion {
@@ -377,19 +363,6 @@ impl Listed for Contribution {
             _ => return None,
         })
     }
-}
-
-/// Contributions after `after` (by id) matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Contribution>>> {
-    let after = after.map(str::to_owned);
-    let mut conn = pool.acquire().await?;
-    history::list(&mut conn, None, filter, as_of, after.as_ref(), Some(limit)).await
 }
 
 /// What the database knows of one contribution's references: the donor as it is now, the

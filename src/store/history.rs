@@ -183,6 +183,31 @@ pub trait Kept: Clone + PartialEq + Send + Sync + Sized {
     }
 }
 
+/// What a [`Kept`] resource keyed by its `id` alone says of its key, in its `impl Kept`: the key
+/// is the value's `id`, the identity table's key column `id`, and the resource's name
+/// `{identity}/{id}`. `kept_by_id!("organizations" as "o", "organization_versions" by
+/// "organization_id")` names the identity table and its alias in [`Kept::SELECT`], then the
+/// versions table and its column holding the id.
+macro_rules! kept_by_id {
+    ($identity:literal as $alias:literal, $versions:literal by $version_key:literal) => {
+        type Key = $crate::domain::text::Id;
+        const IDENTITY: &'static str = $identity;
+        const ALIAS: &'static str = $alias;
+        const KEY: &'static [&'static str] = &["id"];
+        const VERSIONS: &'static str = $versions;
+        const VERSION_KEY: &'static [&'static str] = &[$version_key];
+
+        fn key(&self) -> $crate::domain::text::Id {
+            self.id.clone()
+        }
+
+        fn name_of(id: &$crate::domain::text::Id) -> String {
+            format!("{}/{id}", $identity)
+        }
+    };
+}
+pub(crate) use kept_by_id;
+
 /// A kept resource read in pages: its List is [`list`].
 pub trait Listed: Kept {
     /// Where a page ends: the values of [`Listed::ORDER`] in its last row.

@@ -52,24 +52,11 @@ impl TryFrom<Row> for Versioned<Organization> {
 }
 
 impl Kept for Organization {
-    type Key = Id;
     type Row = Row;
     const SELECT: &'static str = "SELECT o.id, v.revision, o.created_at, v.valid_from,
             v.display_name, v.kind, v.member_state, v.country_code, v.iati_ref
        FROM organizations o JOIN organization_versions v ON v.organization_id = o.id";
-    const IDENTITY: &'static str = "organizations";
-    const ALIAS: &'static str = "o";
-    const KEY: &'static [&'static str] = &["id"];
-    const VERSIONS: &'static str = "organization_versions";
-    const VERSION_KEY: &'static [&'static str] = &["organization_id"];
-
-    fn key(&self) -> Id {
-        self.id.clone()
-    }
-
-    fn name_of(id: &Id) -> String {
-        format!("organizations/{id}")
-    }
+    history::kept_by_id!("organizations" as "o", "organization_versions" by "organization_id");
 
     async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
         sqlx::query!(

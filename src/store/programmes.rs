@@ -2,16 +2,16 @@
 //! and never changed, so a programme read as of an instant has the partners it had then.
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::{
-    AsOf, Statement, Versioned,
+    Statement, Versioned,
     history::{self, Kept, Listed, Revision, Stamp},
     write::Write,
 };
 use crate::{
     domain::{
-        filter::{Filter, Group, Op, Value},
+        filter::{Group, Op, Value},
         geo::Country,
         programme::{Partner, PartnerRole, Programme, SrfObjective},
         text::Id,
@@ -88,25 +88,12 @@ impl TryFrom<Row> for Versioned<Programme> {
 }
 
 impl Kept for Programme {
-    type Key = Id;
     type Row = Row;
     const SELECT: &'static str = "SELECT p.id, v.revision, p.created_at, v.valid_from, v.code,
             v.title, v.description, v.thematic_area, v.srf_objective, v.parent_id, v.start_date,
             v.end_date
        FROM programmes p JOIN programme_versions v ON v.programme_id = p.id";
-    const IDENTITY: &'static str = "programmes";
-    const ALIAS: &'static str = "p";
-    const KEY: &'static [&'static str] = &["id"];
-    const VERSIONS: &'static str = "programme_versions";
-    const VERSION_KEY: &'static [&'static str] = &["programme_id"];
-
-    fn key(&self) -> Id {
-        self.id.clone()
-    }
-
-    fn name_of(id: &Id) -> String {
-        format!("programmes/{id}")
-    }
+    history::kept_by_id!("programmes" as "p", "programme_versions" by "programme_id");
 
     /// The version row, then its partners and countries.
     async fn insert_version(&self, conn: &mut PgConnection, at: Revision<'_>) -> Result<()> {
@@ -296,19 +283,6 @@ impl Listed for Programme {
         }
         Ok(())
     }
-}
-
-/// Programmes after `after` (by id) matching the filter, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    filter: &Filter,
-    as_of: AsOf,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Versioned<Programme>>> {
-    let after = after.map(str::to_owned);
-    let mut conn = pool.acquire().await?;
-    history::list(&mut conn, None, filter, as_of, after.as_ref(), Some(limit)).await
 }
 
 /// Whether making `parent` the parent of `id` would close a loop: `id` is `parent` or one of

@@ -11,13 +11,13 @@ use tonic::{Request, Status, Streaming};
 
 use super::{message, parse_create};
 use crate::{
-    api::{Api, Caller, convert, fingerprint, row_failure, streamed},
+    api::{Api, Caller, convert, decode_stored, fingerprint, row_failure, streamed},
     domain::{contribution::Contribution, text::RequestId},
     error::{Error, Result},
     pb,
     store::{
-        Versioned,
         contributions::import::{self, StagedRow},
+        history,
         statistics::Table,
         write::{Batch, RowClaim, RowOutcome},
     },
@@ -27,13 +27,7 @@ pub async fn import(
     api: &Api,
     request: Request<Streaming<pb::ImportContributionsRequest>>,
 ) -> Result<pb::ImportContributionsResponse, Status> {
-    let (caller, mut stream) = Caller::split(request);
-    let mut results = Vec::new();
-    let mut written = Written::default();
-    while let Some(batch) = streamed::next_batch(&mut stream).await? {
-        results.extend(import_batch(api, &caller, batch, &mut written).await);
-    }
-    Ok(streamed::finish(api, &written, results).await)
+    streamed::import(api, request, |r| parse_row(&r), write_rows).await
 }
 
 /// Rows an import wrote, per table.
@@ -86,64 +80,32 @@ pub(super) fn parse_valid(row: i64, req: &pb::CreateContributionRequest) -> Resu
     })
 }
 
-/// One result per row, in order. A database failure fails every row that reached it.
-async fn import_batch(
+/// Writes a batch's parsed rows ([`write`]) and answers each, in order, counting what was
+/// written.
+async fn write_rows(
     api: &Api,
     caller: &Caller,
-    rows: Vec<pb::ImportContributionsRequest>,
+    valid: &[Valid],
     written: &mut Written,
-) -> Vec<pb::ImportRowResult> {
-    let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; rows.len()];
-    let mut valid = Vec::new();
-    let mut places = Vec::new();
-    for (index, r) in rows.iter().enumerate() {
-        match parse_row(r) {
-            Ok(v) => {
-                valid.push(v);
-                places.push(index);
+) -> Result<Vec<pb::ImportRowResult>> {
+    let answers = write(api, caller, valid).await?;
+    let mut answered: Vec<pb::ImportRowResult> = Vec::with_capacity(valid.len());
+    for (v, answer) in valid.iter().zip(answers) {
+        let result = match answer {
+            Answer::Done { response, replayed } => {
+                if !replayed {
+                    written.contributions += 1;
+                    written.installments += v.contribution.installments.len() as u64;
+                }
+                streamed::success(v.row, response.name, replayed)
             }
-            Err(err) => results[index] = Some(row_failure(r.row, err)),
-        }
+            Answer::Refused(err) => row_failure(v.row, err),
+            // Answered as the earlier row of the same request; it wrote nothing itself.
+            Answer::SameAs(first) => streamed::same_as(v.row, &answered[first]),
+        };
+        answered.push(result);
     }
-    if !valid.is_empty() {
-        match write(api, caller, &valid).await {
-            Ok(answers) => {
-                let mut answered: Vec<pb::ImportRowResult> = Vec::with_capacity(valid.len());
-                for (v, answer) in valid.iter().zip(answers) {
-                    let result = match answer {
-                        Answer::Done { response, replayed } => {
-                            if !replayed {
-                                written.contributions += 1;
-                                written.installments += v.contribution.installments.len() as u64;
-                            }
-                            streamed::success(v.row, response.name, replayed)
-                        }
-                        Answer::Refused(err) => row_failure(v.row, err),
-                        // Answered as the earlier row of the same request; it wrote nothing itself.
-                        Answer::SameAs(first) => pb::ImportRowResult {
-                            row: v.row,
-                            replayed: answered[first].code == 0,
-                            ..answered[first].clone()
-                        },
-                    };
-                    answered.push(result);
-                }
-                for (index, result) in places.into_iter().zip(answered) {
-                    results[index] = Some(result);
-                }
-            }
-            Err(err) => {
-                let failure = row_failure(0, err);
-                for (index, v) in places.into_iter().zip(&valid) {
-                    results[index] = Some(pb::ImportRowResult {
-                        row: v.row,
-                        ..failure.clone()
-                    });
-                }
-            }
-        }
-    }
-    results.into_iter().flatten().collect()
+    Ok(answered)
 }
 
 /// What writing one row came to.
@@ -180,12 +142,7 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
     // revision 1, stamped with the batch's instant. A replay stages nothing.
     let mut responses: Vec<Option<pb::Contribution>> = vec![None; valid.len()];
     for &i in &fresh {
-        responses[i] = Some(message(&Versioned {
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-            value: valid[i].contribution.clone(),
-        }));
+        responses[i] = Some(message(&history::first(&valid[i].contribution, now)));
     }
     let staged: Vec<StagedRow> = fresh
         .iter()
@@ -259,14 +216,12 @@ pub(super) async fn write(api: &Api, caller: &Caller, valid: &[Valid]) -> Result
                     "an import row has no result"
                 ))),
             },
-            RowOutcome::Replay(bytes) => match pb::Contribution::decode(bytes.as_slice()) {
+            RowOutcome::Replay(bytes) => match decode_stored::<pb::Contribution>(&bytes) {
                 Ok(response) => Answer::Done {
                     response: Box::new(response),
                     replayed: true,
                 },
-                Err(e) => Answer::Refused(Error::Internal(anyhow::anyhow!(
-                    "stored response does not decode: {e}"
-                ))),
+                Err(e) => Answer::Refused(e),
             },
             RowOutcome::Reused(err) => Answer::Refused(err),
             RowOutcome::SameAs(first) => Answer::SameAs(first),

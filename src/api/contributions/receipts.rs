@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 use crate::{
     api::{Api, Caller, convert, resource},
     domain::{
-        FieldViolation, Parsed,
+        Parsed,
         contribution::receipt::Receipt,
         dates::parse_date,
         field,
@@ -17,7 +17,7 @@ use crate::{
     store::{
         Versioned,
         contributions::receipts::{self, Cursor, ReceiptKey},
-        history::{Kept, Listed},
+        history::Listed,
     },
 };
 
@@ -37,7 +37,7 @@ fn receipt(
     path: &str,
     withdrawn: bool,
 ) -> Parsed<Receipt> {
-    let r = r.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the receipt is required"))?;
+    let r = resource::required(r, path, "receipt")?;
     let at = |name: &str| field(path, name);
     let received_date = parse_date(&r.received_date, &at("received_date"))?;
     let amount_path = at("amount");
@@ -56,31 +56,24 @@ fn receipt(
 
 /// Parses `contributions/{contribution_id}/receipts/{receipt_id}` into its two ids.
 fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
-    let mut ids = text::parse_nested_name(name, &["contributions", "receipts"], field)?;
-    match (ids.pop(), ids.pop()) {
-        (Some(receipt), Some(contribution)) => Ok((contribution, receipt)),
-        _ => Err(FieldViolation::new(
-            field,
-            "INVALID_NAME",
-            "not a receipt name",
-        )),
-    }
+    let [contribution, receipt] =
+        text::parse_nested_name(name, &["contributions", "receipts"], field)?;
+    Ok((contribution, receipt))
 }
 
 /// The protobuf form of a stored receipt.
 pub fn message(v: &Versioned<Receipt>) -> pb::Receipt {
     let r = &v.value;
-    pb::Receipt {
-        name: r.name(),
-        received_date: convert::date(r.received_date),
-        amount: Some(convert::money_message(r.amount)),
-        reference: r.reference.clone(),
-        withdrawn: r.withdrawn,
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Receipt {
+            name: r.name(),
+            received_date: convert::date(r.received_date),
+            amount: Some(convert::money_message(r.amount)),
+            reference: r.reference.clone(),
+            withdrawn: r.withdrawn,
+        }
+    )
 }
 
 pub async fn record(
@@ -96,16 +89,14 @@ pub async fn record(
         "receipt",
         false,
     )?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &receipt, async |w| {
             let currency = receipts::contribution_currency(w.conn(), &receipt.contribution)
                 .await?
                 .ok_or_else(|| Error::not_found(&req.parent))?;
-            receipt.check_currency(currency, "receipt")?;
-            resource::create_audited(w, &receipt).await
+            Ok(receipt.check_currency(currency, "receipt")?)
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 pub async fn correct(
@@ -118,18 +109,14 @@ pub async fn correct(
     let receipt = receipt(contribution, id, Some(given), "receipt", given.withdrawn)?;
     let reason = text::required_text(&req.reason, "reason", 500)?;
     let etag = given.etag.clone();
-    let response = api
+    Ok(api
         .mutate(&caller, &req.request_id, &req, async |w| {
-            let current = resource::lock_with_etag::<Receipt>(w, &receipt.key(), &etag).await?;
-            receipt.check_currency(current.value.amount.currency(), "receipt")?;
-            Ok(
-                resource::revise_audited(w, &current, &receipt, Some(&reason))
-                    .await?
-                    .unwrap_or_else(|| message(&current)),
-            )
+            resource::correct(w, &receipt, &etag, Some(&reason), async |_, current| {
+                Ok(receipt.check_currency(current.value.amount.currency(), "receipt")?)
+            })
+            .await
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 pub async fn list(

@@ -2,9 +2,12 @@
 //! values (naming the field on refusal), and back.
 
 use crate::{
-    api::convert::{self, Wire},
+    api::{
+        convert::{self, Wire},
+        resource,
+    },
     domain::{
-        FieldViolation, Parsed,
+        Parsed,
         contribution::{
             self, BudgetPart, Contribution, EarmarkingCategory, EarmarkingModality, FlowStatus,
             FundingType, Installment,
@@ -33,16 +36,6 @@ wire_enum!(EarmarkingCategory => EarmarkingCategory {
 });
 wire_enum!(FlowStatus => FlowStatus { Pledge, Commitment });
 
-fn funding_type(value: i32, field: &str) -> Parsed<FundingType> {
-    FundingType::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a funding type (ASSESSED or VOLUNTARY) is required",
-        )
-    })
-}
-
 /// The proto enum names each modality `EARMARKING_MODALITY_{letter}`.
 fn modality(value: i32) -> Option<EarmarkingModality> {
     let name = pb::EarmarkingModality::try_from(value).ok()?.as_str_name();
@@ -59,32 +52,14 @@ fn modality_message(m: EarmarkingModality) -> pb::EarmarkingModality {
         .unwrap_or(pb::EarmarkingModality::Unspecified)
 }
 
-fn status(value: i32, field: &str) -> Parsed<FlowStatus> {
-    FlowStatus::from_wire(value).ok_or_else(|| {
-        FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a status (PLEDGE or COMMITMENT) is required",
-        )
-    })
-}
-
 /// `funding_type` filter values: `ASSESSED`, `VOLUNTARY` (with or without the enum prefix).
 pub fn funding_type_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("FUNDING_TYPE_").unwrap_or(raw);
-    FundingType::ALL
-        .into_iter()
-        .find(|t| t.db_name().eq_ignore_ascii_case(raw))
-        .map(FundingType::db_name)
+    convert::enum_filter(raw, "FUNDING_TYPE_", FundingType::ALL, FundingType::db_name)
 }
 
 /// `status` filter values: `PLEDGE`, `COMMITMENT`.
 pub fn status_filter(raw: &str) -> Option<&'static str> {
-    let raw = raw.strip_prefix("FLOW_STATUS_").unwrap_or(raw);
-    FlowStatus::ALL
-        .into_iter()
-        .find(|s| s.db_name().eq_ignore_ascii_case(raw))
-        .map(FlowStatus::db_name)
+    convert::enum_filter(raw, "FLOW_STATUS_", FlowStatus::ALL, FlowStatus::db_name)
 }
 
 /// `earmarking_category` filter values: `1` to `4`, or the names (`SOFTLY_EARMARKED`).
@@ -122,11 +97,14 @@ fn installments(given: &[pb::Installment], path: &str) -> Parsed<Vec<Installment
 
 /// Parses the contribution at `path` of a request, with the id it will have.
 pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<Contribution> {
-    let c =
-        c.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the contribution is required"))?;
+    let c = resource::required(c, path, "contribution")?;
     let at = |name: &str| field(path, name);
     let donor = text::parse_name(&c.donor, "organizations", &at("donor"))?;
-    let funding_type = funding_type(c.funding_type, &at("funding_type"))?;
+    let funding_type = FundingType::required(
+        c.funding_type,
+        &at("funding_type"),
+        "a funding type (ASSESSED or VOLUNTARY)",
+    )?;
     contribution::check_budget_part(
         funding_type,
         BudgetPart::from_wire(c.budget_part),
@@ -140,7 +118,7 @@ pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<
     )?;
     let programme = optional_name(&c.programme, "programmes", &at("programme"))?;
     let earmarked_to = text::optional_text(&c.earmarked_to, &at("earmarked_to"), MAX_EARMARKED_TO)?;
-    let status = status(c.status, &at("status"))?;
+    let status = FlowStatus::required(c.status, &at("status"), "a status (PLEDGE or COMMITMENT)")?;
     let total_path = at("total");
     let total = convert::money(c.total.as_ref(), &total_path)?
         .require_positive(&field(&total_path, "amount"))?;
@@ -179,45 +157,44 @@ pub fn contribution(id: Id, c: Option<&pb::Contribution>, path: &str) -> Parsed<
 /// The protobuf form of a stored contribution.
 pub fn message(v: &Versioned<Contribution>) -> pb::Contribution {
     let c = &v.value;
-    pb::Contribution {
-        name: c.name(),
-        donor: format!("organizations/{}", c.donor),
-        funding_type: c.funding_type.to_wire().into(),
-        budget_part: c.budget_part().to_wire().into(),
-        earmarking_category: c
-            .earmarking
-            .map(|e| e.category().to_wire())
-            .unwrap_or_default()
-            .into(),
-        earmarking_modality: c
-            .earmarking
-            .map(|e| modality_message(e.modality()))
-            .unwrap_or_default()
-            .into(),
-        programme: c
-            .programme
-            .as_ref()
-            .map(|p| format!("programmes/{p}"))
-            .unwrap_or_default(),
-        earmarked_to: c.earmarked_to.clone(),
-        status: c.status.to_wire().into(),
-        total: Some(convert::money_message(c.total)),
-        installments: c
-            .installments
-            .iter()
-            .map(|i| pb::Installment {
-                due_date: convert::date(i.due_date),
-                amount: Some(convert::money_message(i.amount)),
-            })
-            .collect(),
-        agreement_date: convert::date(c.agreement_date),
-        period_start: convert::date(c.period_start),
-        period_end: convert::date(c.period_end),
-        announced_at: c.announced_at.map(SessionKey::name).unwrap_or_default(),
-        description: c.description.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Contribution {
+            name: c.name(),
+            donor: format!("organizations/{}", c.donor),
+            funding_type: c.funding_type.to_wire().into(),
+            budget_part: c.budget_part().to_wire().into(),
+            earmarking_category: c
+                .earmarking
+                .map(|e| e.category().to_wire())
+                .unwrap_or_default()
+                .into(),
+            earmarking_modality: c
+                .earmarking
+                .map(|e| modality_message(e.modality()))
+                .unwrap_or_default()
+                .into(),
+            programme: c
+                .programme
+                .as_ref()
+                .map(|p| format!("programmes/{p}"))
+                .unwrap_or_default(),
+            earmarked_to: c.earmarked_to.clone(),
+            status: c.status.to_wire().into(),
+            total: Some(convert::money_message(c.total)),
+            installments: c
+                .installments
+                .iter()
+                .map(|i| pb::Installment {
+                    due_date: convert::date(i.due_date),
+                    amount: Some(convert::money_message(i.amount)),
+                })
+                .collect(),
+            agreement_date: convert::date(c.agreement_date),
+            period_start: convert::date(c.period_start),
+            period_end: convert::date(c.period_end),
+            announced_at: c.announced_at.map(SessionKey::name).unwrap_or_default(),
+            description: c.description.clone(),
+        }
+    )
 }

@@ -11,22 +11,21 @@ use tonic::Status;
 use crate::{
     api::{
         Api,
-        iati::{PAGE, every_page},
+        iati::{PAGE, every, every_page},
     },
     domain::{
         contribution::Contribution,
         filter::{Condition, Filter, Op, Value},
         programme::Programme,
+        result::Indicator,
         text::{self, Id},
     },
     error::{Error, Result},
     iati::writer::{self, ActivityOut, OrgOut},
     pb,
     store::{
-        self, AsOf, Versioned,
-        contributions::{self, receipts},
-        history, iati as iati_store, programmes,
-        results::{indicators, measurements},
+        self, AsOf, Versioned, contributions::receipts, history, iati as iati_store,
+        results::measurements,
     },
 };
 
@@ -98,13 +97,7 @@ async fn choose(api: &Api, ids: &[Id], as_of: AsOf) -> Result<Vec<Versioned<Prog
     if ids.is_empty() {
         let pool = api.pool();
         let none = &Filter::default();
-        all = every_page(
-            |after: Option<String>| async move {
-                programmes::list(pool, none, as_of, after.as_deref(), PAGE).await
-            },
-            |p| p.value.id.to_string(),
-        )
-        .await?;
+        all = every::<Programme>(pool, None, none, as_of).await?;
     } else {
         let mut conn = api.pool().acquire().await?;
         for id in ids {
@@ -165,16 +158,12 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
         .remove(id.as_str());
 
     let filter = &by_programme(&id);
-    let mut contributions: BTreeMap<Id, Versioned<Contribution>> = every_page(
-        |after: Option<String>| async move {
-            contributions::list(pool, filter, as_of, after.as_deref(), PAGE).await
-        },
-        |c| c.value.id.to_string(),
-    )
-    .await?
-    .into_iter()
-    .map(|c| (c.value.id.clone(), c))
-    .collect();
+    let mut contributions: BTreeMap<Id, Versioned<Contribution>> =
+        every::<Contribution>(pool, None, filter, as_of)
+            .await?
+            .into_iter()
+            .map(|c| (c.value.id.clone(), c))
+            .collect();
     for linked in loaded.iter().flat_map(|l| &l.contributions) {
         if !contributions.contains_key(linked)
             && let Some(c) = history::get::<Contribution>(&mut conn, linked, as_of).await?
@@ -227,15 +216,8 @@ async fn activity(api: &Api, p: Versioned<Programme>, as_of: AsOf) -> Result<Act
     }
 
     let mut results = Vec::new();
-    let programme = &id;
-    let indicators = every_page(
-        |after| async move {
-            indicators::list(pool, Some(programme), as_of, after.as_ref(), PAGE).await
-        },
-        |i| (i.value.programme.to_string(), i.value.id.to_string()),
-    )
-    .await?;
     let none = &Filter::default();
+    let indicators = every::<Indicator>(pool, Some(&id), none, as_of).await?;
     for i in indicators {
         latest = latest.max(i.updated_at);
         let scope = &measurements::Scope::Indicator(id.clone(), i.value.id.clone());

@@ -287,30 +287,26 @@ async fn write(
         ..Default::default()
     };
     if let Some(cur) = &current {
+        // The activity is left as it is stored: nothing is written.
+        let left = |outcome: pb::IatiOutcome| {
+            let programme = format!("programmes/{}", cur.programme_id);
+            let result = pb::IatiActivityResult {
+                outcome: outcome.into(),
+                programme,
+                ..base.clone()
+            };
+            Ok((result, false))
+        };
         let same_time = cur.last_updated == a.last_updated;
         if let (Some(file), Some(stored)) = (a.last_updated, cur.last_updated)
             && file < stored
         {
-            return Ok((
-                pb::IatiActivityResult {
-                    outcome: pb::IatiOutcome::Stale.into(),
-                    programme: format!("programmes/{}", cur.programme_id),
-                    ..base
-                },
-                false,
-            ));
+            return left(pb::IatiOutcome::Stale);
         }
         // Idempotent on the identifier and last-updated-datetime; without a datetime, on the
         // content itself.
         if same_time && (a.last_updated.is_some() || cur.content_sha256 == a.content_sha256) {
-            return Ok((
-                pb::IatiActivityResult {
-                    outcome: pb::IatiOutcome::Unchanged.into(),
-                    programme: format!("programmes/{}", cur.programme_id),
-                    ..base
-                },
-                false,
-            ));
+            return left(pb::IatiOutcome::Unchanged);
         }
     }
     let mut tally = Tally {

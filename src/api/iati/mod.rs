@@ -5,11 +5,17 @@ mod export;
 pub(crate) mod import;
 mod reconcile;
 
+use sqlx::PgPool;
 use tonic::Streaming;
 
 use crate::{
+    domain::{filter::Filter, text::Id},
     error::Result,
     pb::{self, iati_service_server::IatiService},
+    store::{
+        AsOf, Versioned,
+        history::{self, Listed},
+    },
 };
 
 /// Rows read per page from the store.
@@ -35,6 +41,24 @@ where
             return Ok(all);
         }
     }
+}
+
+/// Every resource of a kind read in pages ([`Listed`]) of `parent` (all with `None`) that
+/// matches `filter`, as of `as_of`: [`every_page`] over `history::list`.
+async fn every<T: Listed>(
+    pool: &PgPool,
+    parent: Option<&Id>,
+    filter: &Filter,
+    as_of: AsOf,
+) -> Result<Vec<Versioned<T>>> {
+    every_page(
+        |after: Option<T::Cursor>| async move {
+            let mut conn = pool.acquire().await?;
+            history::list(&mut conn, parent, filter, as_of, after.as_ref(), Some(PAGE)).await
+        },
+        T::cursor,
+    )
+    .await
 }
 
 rpcs!(IatiService, type ExportIatiStream = export::ExportStream {

@@ -9,11 +9,11 @@ use tonic::Streaming;
 
 use super::import::problem_message;
 use crate::{
-    api::{
-        Api, convert,
-        iati::{PAGE, every_page},
+    api::{Api, convert, iati::every},
+    domain::{
+        contribution::Contribution,
+        filter::{Condition, Filter, Op, Value},
     },
-    domain::filter::{Condition, Filter, Op, Value},
     error::{Error, Result},
     iati::{
         IOM_REF, activity,
@@ -21,11 +21,7 @@ use crate::{
         xml::{DocumentReader, Item, Piece, Pieces},
     },
     pb,
-    store::{
-        self, AsOf,
-        contributions::{self, receipts},
-        iati as iati_store,
-    },
+    store::{self, AsOf, contributions::receipts, iati as iati_store},
 };
 
 pub async fn reconcile(
@@ -120,13 +116,7 @@ async fn compare(
                 value: Value::Text(donor.to_string()),
             }],
         };
-        let donated = every_page(
-            |after: Option<String>| async move {
-                contributions::list(pool, filter, as_of, after.as_deref(), PAGE).await
-            },
-            |c| c.value.id.to_string(),
-        )
-        .await?;
+        let donated = every::<Contribution>(pool, None, filter, as_of).await?;
         for c in donated {
             let rs = receipts::of_contribution(&mut conn, &c.value.id, as_of)
                 .await?

@@ -7,7 +7,7 @@ use tonic::{Request, Status, Streaming};
 
 use super::measurements::{self, Recording};
 use crate::{
-    api::{Api, Caller, convert, fingerprint, row_failure, streamed},
+    api::{Api, Caller, convert, decode_stored, fingerprint, row_failure, streamed},
     domain::text::RequestId,
     error::{Error, Result},
     pb,
@@ -22,13 +22,7 @@ pub async fn import(
     api: &Api,
     request: Request<Streaming<pb::ImportMeasurementsRequest>>,
 ) -> Result<pb::ImportMeasurementsResponse, Status> {
-    let (caller, mut stream) = Caller::split(request);
-    let mut results = Vec::new();
-    let mut written = Written::default();
-    while let Some(batch) = streamed::next_batch(&mut stream).await? {
-        results.extend(import_batch(api, &caller, batch, &mut written).await);
-    }
-    Ok(streamed::finish(api, &written, results).await)
+    streamed::import(api, request, parse_row, write_batch).await
 }
 
 /// Rows an import wrote, per table.
@@ -49,61 +43,24 @@ impl streamed::Written for Written {
 
 /// A row that parsed: ready to be claimed and checked against the database.
 struct ParsedRow {
-    /// Position in the batch.
-    index: usize,
     row: i64,
     request_id: String,
     fingerprint: [u8; 32],
     recording: Recording,
 }
 
-/// Imports one batch; returns one result per row, in order.
-async fn import_batch(
-    api: &Api,
-    caller: &Caller,
-    rows: Vec<pb::ImportMeasurementsRequest>,
-    written: &mut Written,
-) -> Vec<pb::ImportRowResult> {
-    let mut results: Vec<Option<pb::ImportRowResult>> = vec![None; rows.len()];
-    let mut parsed = Vec::with_capacity(rows.len());
-    for (index, r) in rows.into_iter().enumerate() {
-        // A row without its request reads as an empty one, refused like an empty single call.
-        let req = r.measurement.unwrap_or_default();
-        let checked = measurements::recording(&req).and_then(|recording| {
-            let request_id = RequestId::parse(&req.request_id, "request_id")?;
-            Ok((recording, request_id))
-        });
-        match checked {
-            Ok((recording, request_id)) => parsed.push(ParsedRow {
-                index,
-                row: r.row,
-                request_id: request_id.as_str().to_owned(),
-                fingerprint: fingerprint(&req),
-                recording,
-            }),
-            Err(refused) => results[index] = Some(row_failure(r.row, refused.into())),
-        }
-    }
-    if !parsed.is_empty() {
-        match write_batch(api, caller, &parsed, written).await {
-            Ok(answers) => {
-                for (p, answer) in parsed.iter().zip(answers) {
-                    results[p.index] = Some(answer);
-                }
-            }
-            Err(err) => {
-                // Nothing of the batch was written: every row that reached it failed with it.
-                let failure = row_failure(0, err);
-                for p in &parsed {
-                    results[p.index] = Some(pb::ImportRowResult {
-                        row: p.row,
-                        ..failure.clone()
-                    });
-                }
-            }
-        }
-    }
-    results.into_iter().flatten().collect()
+/// Parses a row as a single RecordMeasurement is parsed.
+fn parse_row(r: pb::ImportMeasurementsRequest) -> Result<ParsedRow> {
+    // A row without its request reads as an empty one, refused like an empty single call.
+    let req = r.measurement.unwrap_or_default();
+    let recording = measurements::recording(&req)?;
+    let request_id = RequestId::parse(&req.request_id, "request_id")?;
+    Ok(ParsedRow {
+        row: r.row,
+        request_id: request_id.as_str().to_owned(),
+        fingerprint: fingerprint(&req),
+        recording,
+    })
 }
 
 /// Claims, checks and writes the parsed rows of a batch in one transaction. The error is a
@@ -179,20 +136,11 @@ async fn write_batch(
                 }
             }
             RowOutcome::Replay(bytes) => {
-                let response = pb::Measurement::decode(bytes.as_slice()).map_err(|e| {
-                    Error::Internal(anyhow::anyhow!("stored response does not decode: {e}"))
-                })?;
+                let response: pb::Measurement = decode_stored(&bytes)?;
                 streamed::success(p.row, response.name, true)
             }
             // The same request sent twice in one stream: the second is a replay of the first.
-            RowOutcome::SameAs(first) => {
-                let earlier = &answers[first];
-                pb::ImportRowResult {
-                    row: p.row,
-                    replayed: earlier.code == 0,
-                    ..earlier.clone()
-                }
-            }
+            RowOutcome::SameAs(first) => streamed::same_as(p.row, &answers[first]),
             RowOutcome::Reused(refused) => row_failure(p.row, refused),
         };
         answers.push(answer);

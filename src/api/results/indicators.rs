@@ -9,7 +9,7 @@ use crate::{
         refs, resource,
     },
     domain::{
-        FieldViolation, Parsed, dates, field,
+        Parsed, dates, field,
         filter::Filter,
         result::{self, Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel},
         text::{self, Id},
@@ -23,14 +23,6 @@ const MAX_TITLE: usize = 300;
 const MAX_DESCRIPTION: usize = 5000;
 const MAX_BASELINE_COMMENT: usize = 1000;
 const MAX_UNIT: usize = 40;
-
-fn required(path: &str, child: &str, what: &str) -> FieldViolation {
-    FieldViolation::new(
-        field(path, child),
-        "REQUIRED",
-        format!("{what} is required"),
-    )
-}
 
 wire_enum!(ResultLevel => ResultLevel { Output, Outcome, Impact });
 wire_enum!(Measure => IndicatorMeasure {
@@ -55,7 +47,7 @@ fn baseline(b: Option<&pb::Baseline>, path: &str) -> Parsed<Baseline> {
 
 /// Parses the indicator at `path` of a request, with the ids it will have.
 fn indicator(programme: Id, id: Id, i: Option<&pb::Indicator>, path: &str) -> Parsed<Indicator> {
-    let i = i.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the indicator is required"))?;
+    let i = resource::required(i, path, "indicator")?;
     let dimensions = i
         .dimensions
         .iter()
@@ -71,12 +63,13 @@ fn indicator(programme: Id, id: Id, i: Option<&pb::Indicator>, path: &str) -> Pa
             &field(path, "description"),
             MAX_DESCRIPTION,
         )?,
-        result_level: ResultLevel::from_wire(i.result_level)
-            .ok_or_else(|| required(path, "result_level", "a result level"))?,
-        measure: Measure::from_wire(i.measure)
-            .ok_or_else(|| required(path, "measure", "a measure"))?,
-        direction: Direction::from_wire(i.direction)
-            .ok_or_else(|| required(path, "direction", "a direction"))?,
+        result_level: ResultLevel::required(
+            i.result_level,
+            &field(path, "result_level"),
+            "a result level",
+        )?,
+        measure: Measure::required(i.measure, &field(path, "measure"), "a measure")?,
+        direction: Direction::required(i.direction, &field(path, "direction"), "a direction")?,
         cumulative: i.cumulative,
         baseline: baseline(i.baseline.as_ref(), &field(path, "baseline"))?,
         dimensions,
@@ -90,41 +83,31 @@ pub fn message(v: &Versioned<Indicator>) -> pb::Indicator {
     let i = &v.value;
     let b = &i.baseline;
     let has_baseline = b.value.is_some() || b.date.is_some() || !b.comment.is_empty();
-    pb::Indicator {
-        name: i.name(),
-        title: i.title.clone(),
-        description: i.description.clone(),
-        result_level: i.result_level.to_wire().into(),
-        measure: i.measure.to_wire().into(),
-        direction: i.direction.to_wire().into(),
-        cumulative: i.cumulative,
-        baseline: has_baseline.then(|| pb::Baseline {
-            value: b.value.map(|v| v.to_string()).unwrap_or_default(),
-            date: convert::optional_date(b.date),
-            comment: b.comment.clone(),
-        }),
-        dimensions: i.dimensions.iter().map(|d| d.to_string()).collect(),
-        unit: i.unit.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Indicator {
+            name: i.name(),
+            title: i.title.clone(),
+            description: i.description.clone(),
+            result_level: i.result_level.to_wire().into(),
+            measure: i.measure.to_wire().into(),
+            direction: i.direction.to_wire().into(),
+            cumulative: i.cumulative,
+            baseline: has_baseline.then(|| pb::Baseline {
+                value: b.value.map(|v| v.to_string()).unwrap_or_default(),
+                date: convert::optional_date(b.date),
+                comment: b.comment.clone(),
+            }),
+            dimensions: i.dimensions.iter().map(|d| d.to_string()).collect(),
+            unit: i.unit.clone(),
+        }
+    )
 }
 
 /// Parses `programmes/{p}/indicators/{i}` into its ids.
 pub fn parse_name(name: &str, field: &str) -> Parsed<(Id, Id)> {
-    let mut ids = text::parse_nested_name(name, &["programmes", "indicators"], field)?;
-    let id = ids.pop();
-    let programme = ids.pop();
-    match (programme, id) {
-        (Some(p), Some(i)) => Ok((p, i)),
-        _ => Err(FieldViolation::new(
-            field,
-            "INVALID_NAME",
-            "not an indicator name",
-        )),
-    }
+    let [programme, id] = text::parse_nested_name(name, &["programmes", "indicators"], field)?;
+    Ok((programme, id))
 }
 
 pub async fn create(
@@ -135,15 +118,12 @@ pub async fn create(
     let programme = text::parse_name(&req.parent, "programmes", "parent")?;
     let id = Id::parse(&req.indicator_id, "indicator_id")?;
     let indicator = indicator(programme, id, req.indicator.as_ref(), "indicator")?;
-    let response = api
-        .mutate(&caller, &req.request_id, &req, async |w| {
-            // The parent is checked inside the write so that a refusal is never stored as a
-            // response, and a programme created since is found on retry.
+    Ok(api
+        .create_checked(&caller, &req.request_id, &req, &indicator, async |w| {
             refs::require(w.conn(), Target::Programme, &req.parent, "parent").await?;
-            resource::create_audited(w, &indicator).await
+            Ok(())
         })
-        .await?;
-    Ok(response)
+        .await?)
 }
 
 pub async fn list(

@@ -4,7 +4,7 @@ use tonic::{Request, Status};
 
 use super::indicators;
 use crate::{
-    api::{Api, Caller, PageRequest, convert},
+    api::{Api, Caller, convert, resource},
     domain::{
         FieldViolation, Parsed, dates, field,
         filter::{FieldSpec, Filter, Kind},
@@ -43,10 +43,7 @@ pub struct Recording {
 pub fn recording(req: &pb::RecordMeasurementRequest) -> Parsed<Recording> {
     let (programme, indicator) = indicators::parse_name(&req.parent, "parent")?;
     let path = "measurement";
-    let m = req
-        .measurement
-        .as_ref()
-        .ok_or_else(|| FieldViolation::new(path, "REQUIRED", "the measurement is required"))?;
+    let m = resource::required(req.measurement.as_ref(), path, "measurement")?;
     let period_start = dates::parse_date(&m.period_start, &field(path, "period_start"))?;
     let period_end = dates::parse_date(&m.period_end, &field(path, "period_end"))?;
     let dimensions = DimensionValues::parse(
@@ -112,26 +109,25 @@ pub fn check(
 pub fn message(v: &Versioned<Measurement>) -> pb::Measurement {
     let m = &v.value;
     let decimal = |d: Option<rust_decimal::Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
-    pb::Measurement {
-        name: m.name(),
-        period_start: convert::date(m.key.period_start),
-        period_end: convert::date(m.key.period_end),
-        target: decimal(m.figures.target),
-        actual: decimal(m.figures.actual),
-        dimensions: m
-            .key
-            .dimensions
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_owned()))
-            .collect(),
-        source: m.figures.source.clone(),
-        verified: m.figures.verified,
-        comment: m.figures.comment.clone(),
-        revision: v.revision.into(),
-        etag: convert::etag(v.revision),
-        create_time: Some(convert::timestamp(v.created_at)),
-        update_time: Some(convert::timestamp(v.updated_at)),
-    }
+    versioned_message!(
+        v,
+        pb::Measurement {
+            name: m.name(),
+            period_start: convert::date(m.key.period_start),
+            period_end: convert::date(m.key.period_end),
+            target: decimal(m.figures.target),
+            actual: decimal(m.figures.actual),
+            dimensions: m
+                .key
+                .dimensions
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_owned()))
+                .collect(),
+            source: m.figures.source.clone(),
+            verified: m.figures.verified,
+            comment: m.figures.comment.clone(),
+        }
+    )
 }
 
 /// The audit form of a measurement version.
@@ -174,9 +170,7 @@ pub async fn record(
 
 /// Parses `programmes/{p}/indicators/{i}/measurements/{m}` into its ids.
 fn parse_name(name: &str, field: &str) -> Parsed<[Id; 3]> {
-    let ids = text::parse_nested_name(name, &["programmes", "indicators", "measurements"], field)?;
-    <[Id; 3]>::try_from(ids)
-        .map_err(|_| FieldViolation::new(field, "INVALID_NAME", "not a measurement name"))
+    text::parse_nested_name(name, &["programmes", "indicators", "measurements"], field)
 }
 
 pub async fn get(
@@ -239,28 +233,18 @@ pub async fn list(
     let req = request.into_inner();
     let scope = scope(&req.parent, "parent")?;
     let filter = Filter::parse(&req.filter, FILTER, "filter")?;
-    let as_of = convert::instant(req.as_of.as_ref(), "as_of")?;
-    let page = PageRequest::<measurements::Cursor>::parse(
-        api.page_key(),
-        req.page_size,
-        &req.page_token,
-        format!(
-            "ListMeasurements|{}|{}|{as_of:?}",
-            filter.canonical(),
-            req.parent
-        ),
-    )?;
-    let as_of = crate::store::resolve_as_of(api.pool(), as_of, "as_of").await?;
-    let rows = measurements::list(
-        api.pool(),
-        &scope,
-        &filter,
-        as_of,
-        page.after.as_ref(),
-        page.fetch_limit(),
-    )
-    .await?;
-    let (rows, next_page_token) = page.finish(api.page_key(), rows, measurements::cursor);
+    let query = format!("{}|{}", filter.canonical(), req.parent);
+    let (rows, next_page_token) = api
+        .list_page(
+            &req,
+            "ListMeasurements",
+            Some(query),
+            async |as_of, after: Option<&measurements::Cursor>, limit| {
+                measurements::list(api.pool(), &scope, &filter, as_of, after, limit).await
+            },
+            measurements::cursor,
+        )
+        .await?;
     Ok(pb::ListMeasurementsResponse {
         measurements: rows.iter().map(message).collect(),
         next_page_token,

@@ -61,15 +61,27 @@ fn row(out: &mut impl Write, r: &Row, total: bool) -> fmt::Result {
 }
 
 fn table(out: &mut impl Write, t: &Table) -> fmt::Result {
+    title_and_note(out, t)?;
+    if t.is_empty() {
+        return writeln!(out, "{}\n", escape(&t.empty));
+    }
+    column_header(out, t)?;
+    rows(out, &t.rows)?;
+    table_tail(out, t)
+}
+
+fn title_and_note(out: &mut impl Write, t: &Table) -> fmt::Result {
     if !t.title.is_empty() {
         writeln!(out, "### {}\n", escape(&t.title))?;
     }
     if !t.note.is_empty() {
         writeln!(out, "{}\n", escape(&t.note))?;
     }
-    if t.is_empty() {
-        return writeln!(out, "{}\n", escape(&t.empty));
-    }
+    Ok(())
+}
+
+/// The column labels and the rule under them, which aligns numbers to the right.
+fn column_header(out: &mut impl Write, t: &Table) -> fmt::Result {
     let labels: Vec<String> = t.columns.iter().map(|c| escape(&c.label)).collect();
     writeln!(out, "| {} |", labels.join(" | "))?;
     let rules: Vec<&str> = t
@@ -77,14 +89,7 @@ fn table(out: &mut impl Write, t: &Table) -> fmt::Result {
         .iter()
         .map(|c| if c.numeric { "---:" } else { "---" })
         .collect();
-    writeln!(out, "| {} |", rules.join(" | "))?;
-    for r in &t.rows {
-        row(out, r, false)?;
-    }
-    for r in &t.totals {
-        row(out, r, true)?;
-    }
-    out.write_char('\n')
+    writeln!(out, "| {} |", rules.join(" | "))
 }
 
 /// A section's heading and notes, for a section written a piece at a time (the annexes).
@@ -98,20 +103,8 @@ pub fn section_head(out: &mut impl Write, section: &Section) -> fmt::Result {
 
 /// A table's title, note and column header, before its rows are written with [`rows`].
 pub fn table_head(out: &mut impl Write, t: &Table) -> fmt::Result {
-    if !t.title.is_empty() {
-        writeln!(out, "### {}\n", escape(&t.title))?;
-    }
-    if !t.note.is_empty() {
-        writeln!(out, "{}\n", escape(&t.note))?;
-    }
-    let labels: Vec<String> = t.columns.iter().map(|c| escape(&c.label)).collect();
-    writeln!(out, "| {} |", labels.join(" | "))?;
-    let rules: Vec<&str> = t
-        .columns
-        .iter()
-        .map(|c| if c.numeric { "---:" } else { "---" })
-        .collect();
-    writeln!(out, "| {} |", rules.join(" | "))
+    title_and_note(out, t)?;
+    column_header(out, t)
 }
 
 /// Body rows of a table begun with [`table_head`].
@@ -155,10 +148,7 @@ pub fn write(doc: &Document, out: &mut impl Write) -> fmt::Result {
     }
     writeln!(out, "{}\n", escape(&doc.text.reading))?;
     for section in &doc.sections {
-        writeln!(out, "## {}\n", escape(&section.heading))?;
-        for note in &section.notes {
-            writeln!(out, "{}\n", escape(note))?;
-        }
+        section_head(out, section)?;
         for t in &section.tables {
             table(out, t)?;
         }

@@ -2,11 +2,10 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::{
     domain::{
-        filter::Filter,
         result::{
             Baseline, DimensionName, Direction, Indicator, Measure, ResultLevel, Usage,
             indicator::indicator_name,
@@ -15,7 +14,7 @@ use crate::{
     },
     error::{Error, Result},
     store::{
-        AsOf, Statement, Versioned,
+        Statement, Versioned,
         history::{self, Kept, Listed, Revision, Stamp},
         map_db_error,
         write::Write,
@@ -239,19 +238,6 @@ impl Listed for Indicator {
     fn cursor(v: &Versioned<Indicator>) -> Cursor {
         (v.value.programme.to_string(), v.value.id.to_string())
     }
-}
-
-/// Indicators of one programme (or of all), after `after`, as of an instant.
-pub async fn list(
-    pool: &PgPool,
-    programme: Option<&Id>,
-    as_of: AsOf,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<Vec<Versioned<Indicator>>> {
-    let mut conn = pool.acquire().await?;
-    let none = Filter::default();
-    history::list(&mut conn, programme, &none, as_of, after, Some(limit)).await
 }
 
 /// Replaces an indicator's fields with a new revision. `check` sees the current version (for

@@ -162,13 +162,9 @@ fn sequence(
                     key: row.key.clone(),
                     figures: row.figures.clone(),
                 };
-                plan.identities.push(value.clone());
-                Versioned {
-                    revision: 1,
-                    created_at: now,
-                    updated_at: now,
-                    value,
-                }
+                let first = history::first(&value, now);
+                plan.identities.push(value);
+                first
             }
         };
         plan.versions.push(PendingVersion {

@@ -28,6 +28,23 @@ struct Page<'a> {
     sections: Vec<SectionView<'a>>,
 }
 
+impl<'a> Page<'a> {
+    /// The page of `doc`: each of its sections with the charts drawn from `content`.
+    fn of(doc: &'a Document, content: &pb::ReportContent, w: &Words) -> Result<Self, RenderError> {
+        let sections = doc
+            .sections
+            .iter()
+            .map(|section| {
+                Ok(SectionView {
+                    section,
+                    charts: charts(section.id, content, w)?,
+                })
+            })
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        Ok(Page { doc, sections })
+    }
+}
+
 /// The charts of a section, by its anchor.
 fn charts(id: &str, content: &pb::ReportContent, w: &Words) -> Result<Vec<Chart>, RenderError> {
     Ok(match id {
@@ -59,21 +76,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> Result<(), RenderError> {
     let doc = Document::build(report, content, w);
-    let sections = doc
-        .sections
-        .iter()
-        .map(|section| {
-            Ok(SectionView {
-                section,
-                charts: charts(section.id, content, w)?,
-            })
-        })
-        .collect::<Result<Vec<_>, RenderError>>()?;
-    Page {
-        doc: &doc,
-        sections,
-    }
-    .write_into(out)?;
+    Page::of(&doc, content, w)?.write_into(out)?;
     Ok(())
 }
 
@@ -89,21 +92,7 @@ pub fn write_annexed(
 ) -> Result<(), RenderError> {
     let mut doc = Document::build(report, content, w);
     doc.sections.retain(|s| s.id != "annex-schedules");
-    let sections = doc
-        .sections
-        .iter()
-        .map(|section| {
-            Ok(SectionView {
-                section,
-                charts: charts(section.id, content, w)?,
-            })
-        })
-        .collect::<Result<Vec<_>, RenderError>>()?;
-    let page = Page {
-        doc: &doc,
-        sections,
-    }
-    .render()?;
+    let page = Page::of(&doc, content, w)?.render()?;
     let end = page.rfind("</main>").unwrap_or(page.len());
     out.write_all(&page.as_bytes()[..end])?;
     let mut pieces = Pieces {
