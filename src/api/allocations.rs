@@ -38,8 +38,7 @@ fn srf_filter(raw: &str) -> Option<&'static str> {
 /// A positive amount in USD at `path` (for example `allocation.amount`). The currency is
 /// checked first: an amount in another currency is refused for that, whatever its decimals.
 fn usd(m: Option<&pb::Money>, path: &str, allocation_path: &str) -> Parsed<Money> {
-    let m =
-        m.ok_or_else(|| FieldViolation::new(path, "REQUIRED", "an amount in USD is required"))?;
+    let m = m.ok_or_else(|| FieldViolation::required(path, "an amount in USD is required"))?;
     let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
     if currency != Currency::USD {
         return Err(allocation::not_usd(currency, allocation_path));

@@ -28,9 +28,8 @@ pub fn instant(ts: Option<&prost_types::Timestamp>, field: &str) -> Parsed<Optio
 
 /// Parses a required `Money` message at `path` (for example `contribution.total`).
 pub fn money(m: Option<&pb::Money>, path: &str) -> Parsed<Money> {
-    let m = m.ok_or_else(|| {
-        FieldViolation::new(path, "REQUIRED", "an amount with its currency is required")
-    })?;
+    let m =
+        m.ok_or_else(|| FieldViolation::required(path, "an amount with its currency is required"))?;
     let currency = Currency::parse(&m.currency_code, &field(path, "currency_code"))?;
     Money::parse(&m.amount, currency, &field(path, "amount"))
 }
@@ -51,7 +50,7 @@ pub trait Wire: Sized {
     /// required: "a measure").
     fn required(value: i32, field: &str, what: &str) -> Parsed<Self> {
         Self::from_wire(value)
-            .ok_or_else(|| FieldViolation::new(field, "REQUIRED", format!("{what} is required")))
+            .ok_or_else(|| FieldViolation::required(field, format!("{what} is required")))
     }
 }
 

@@ -23,9 +23,8 @@ fn act_kind(value: i32, path: &str) -> Parsed<CouncilActKind> {
         Ok(P::Article4Notified) => Ok(CouncilActKind::Article4Notified),
         Ok(P::VoteMaintained) => Ok(CouncilActKind::VoteMaintained),
         Ok(P::VoteRestored) => Ok(CouncilActKind::VoteRestored),
-        Ok(P::Unspecified) => Err(FieldViolation::new(
+        Ok(P::Unspecified) => Err(FieldViolation::required(
             path,
-            "REQUIRED",
             "the kind of Council act is required",
         )),
         Err(_) => Err(FieldViolation::new(

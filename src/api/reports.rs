@@ -16,6 +16,7 @@ use crate::{
     domain::{
         FieldViolation, Parsed, dates,
         filter::{FieldSpec, Filter, Kind},
+        not_empty,
         session::SessionKey,
     },
     error::{Error, Result},
@@ -53,13 +54,11 @@ pub fn parse_report_name(name: &str, field: &str) -> Parsed<(SessionKey, i32)> {
             ),
         )
     };
-    if name.is_empty() {
-        return Err(FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a report name such as sessions/36/reports/1 is required",
-        ));
-    }
+    not_empty(
+        name,
+        field,
+        "a report name such as sessions/36/reports/1 is required",
+    )?;
     let (session, revision) = name.rsplit_once("/reports/").ok_or_else(bad)?;
     let session = SessionKey::parse_name(session, field).map_err(|_| bad())?;
     let revision = revision
@@ -87,9 +86,8 @@ fn full_view(value: i32, field: &str) -> Parsed<bool> {
 /// UNKNOWN_ENUM_VALUE.
 fn export_format(value: i32) -> Parsed<render::Format> {
     match pb::ExportFormat::try_from(value) {
-        Ok(pb::ExportFormat::Unspecified) => Err(FieldViolation::new(
+        Ok(pb::ExportFormat::Unspecified) => Err(FieldViolation::required(
             "format",
-            "REQUIRED",
             "an export format (JSON, CSV, MARKDOWN or HTML) is required",
         )),
         Ok(format) => render::Format::try_from(format).map_err(|_| {

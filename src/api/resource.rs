@@ -242,7 +242,7 @@ pub async fn list<R: Listing>(api: &Api, request: Request<R>) -> Result<R::Respo
 /// The resource message a request carries in `field`: REQUIRED naming it when it is missing
 /// (`what` is how the refusal calls it: "the {what} is required").
 pub fn required<'m, M>(given: Option<&'m M>, field: &str, what: &str) -> Parsed<&'m M> {
-    given.ok_or_else(|| FieldViolation::new(field, "REQUIRED", format!("the {what} is required")))
+    given.ok_or_else(|| FieldViolation::required(field, format!("the {what} is required")))
 }
 
 impl Api {

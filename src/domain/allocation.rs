@@ -60,6 +60,7 @@ pub fn not_usd(currency: Currency, path: &str) -> FieldViolation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::assert_refused;
 
     fn allocation() -> Allocation {
         Allocation {
@@ -75,29 +76,27 @@ mod tests {
     #[test]
     fn an_allocation_needs_a_destination() {
         assert!(allocation().check("allocation").is_ok());
-        let err = Allocation {
-            srf_objective: None,
-            ..allocation()
-        }
-        .check("allocation")
-        .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("allocation.srf_objective", "ALLOCATION_WITHOUT_DESTINATION")
+        assert_refused(
+            Allocation {
+                srf_objective: None,
+                ..allocation()
+            }
+            .check("allocation"),
+            "allocation.srf_objective",
+            "ALLOCATION_WITHOUT_DESTINATION",
         );
     }
 
     #[test]
     fn an_allocation_is_in_usd() {
-        let err = Allocation {
-            amount: Money::parse("1", Currency::EUR, "amount").unwrap(),
-            ..allocation()
-        }
-        .check("allocation")
-        .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("allocation.amount.currency_code", "CURRENCY_NOT_ALLOWED")
+        assert_refused(
+            Allocation {
+                amount: Money::parse("1", Currency::EUR, "amount").unwrap(),
+                ..allocation()
+            }
+            .check("allocation"),
+            "allocation.amount.currency_code",
+            "CURRENCY_NOT_ALLOWED",
         );
     }
 

@@ -283,9 +283,8 @@ impl Contribution {
             }
             FundingType::Voluntary => {
                 let Some(earmarking) = self.earmarking else {
-                    return Err(FieldViolation::new(
+                    return Err(FieldViolation::required(
                         at("earmarking_category"),
-                        "REQUIRED",
                         "a voluntary contribution needs an earmarking category and modality",
                     ));
                 };
@@ -368,14 +367,12 @@ pub fn earmarking(
         (FundingType::Assessed, None, None) => Ok(None),
         (FundingType::Assessed, Some(_), _) => Err(assessed_earmarked(&category_field)),
         (FundingType::Assessed, None, Some(_)) => Err(assessed_earmarked(&modality_field)),
-        (FundingType::Voluntary, None, _) => Err(FieldViolation::new(
+        (FundingType::Voluntary, None, _) => Err(FieldViolation::required(
             category_field,
-            "REQUIRED",
             "a voluntary contribution needs an earmarking category (1 to 4)",
         )),
-        (FundingType::Voluntary, Some(_), None) => Err(FieldViolation::new(
+        (FundingType::Voluntary, Some(_), None) => Err(FieldViolation::required(
             modality_field,
-            "REQUIRED",
             "a voluntary contribution needs an earmarking modality (A to L)",
         )),
         (FundingType::Voluntary, Some(c), Some(m)) => {
@@ -396,9 +393,8 @@ fn assessed_earmarked(field: &str) -> FieldViolation {
 /// strictly increasing dates, summing exactly to the total. `path` is the installments field.
 pub fn check_schedule(installments: &[Installment], total: Money, path: &str) -> Parsed<()> {
     if installments.is_empty() {
-        return Err(FieldViolation::new(
+        return Err(FieldViolation::required(
             path,
-            "REQUIRED",
             "at least one installment is required",
         ));
     }

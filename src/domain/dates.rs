@@ -4,7 +4,7 @@ use std::{fmt, ops::RangeInclusive};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{FieldViolation, Parsed};
+use super::{FieldViolation, Parsed, not_empty};
 
 /// The years a date, month or instant may fall in: the organization's history and its foreseeable
 /// planning, and nothing a typing slip (`0000`, `9999`) would produce.
@@ -29,13 +29,7 @@ pub fn check_year(date: NaiveDate, field: &str) -> Parsed<NaiveDate> {
 
 /// Parses a required `YYYY-MM-DD` date.
 pub fn parse_date(text: &str, field: &str) -> Parsed<NaiveDate> {
-    if text.is_empty() {
-        return Err(FieldViolation::new(
-            field,
-            "REQUIRED",
-            "a date (YYYY-MM-DD) is required",
-        ));
-    }
+    not_empty(text, field, "a date (YYYY-MM-DD) is required")?;
     // chrono accepts years with more or fewer digits; a report date has exactly ten characters.
     if text.len() != 10 {
         return Err(invalid_date(text, field));
@@ -95,13 +89,7 @@ impl Month {
                 ),
             )
         };
-        if text.is_empty() {
-            return Err(FieldViolation::new(
-                field,
-                "REQUIRED",
-                "a month (YYYY-MM) is required",
-            ));
-        }
+        not_empty(text, field, "a month (YYYY-MM) is required")?;
         if text.len() != 7 {
             return Err(bad());
         }
@@ -130,6 +118,7 @@ impl fmt::Display for Month {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::assert_refused;
 
     #[test]
     fn dates_are_strict() {
@@ -169,10 +158,10 @@ mod tests {
     fn an_end_before_its_start_is_refused() {
         let d = |s| parse_date(s, "d").unwrap();
         assert!(check_order(d("2025-01-01"), d("2025-01-01"), "end").is_ok());
-        let err = check_order(d("2025-01-02"), d("2025-01-01"), "end").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("end", "END_BEFORE_START")
+        assert_refused(
+            check_order(d("2025-01-02"), d("2025-01-01"), "end"),
+            "end",
+            "END_BEFORE_START",
         );
     }
 }

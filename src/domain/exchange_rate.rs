@@ -44,9 +44,8 @@ impl RateKey {
     pub fn parse_name(name: &str, field: &str) -> Parsed<Self> {
         const PATTERN: &str = "exchangeRates/{BASE}-{QUOTE}-{YYYY}-{MM}";
         if name.is_empty() {
-            return Err(FieldViolation::new(
+            return Err(FieldViolation::required(
                 field,
-                "REQUIRED",
                 format!("a resource name of the form {PATTERN} is required"),
             ));
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{FieldViolation, Parsed};
+use super::{FieldViolation, Parsed, not_empty};
 
 /// An ISO 3166-1 alpha-2 country code, upper case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -10,13 +10,7 @@ pub struct Country(&'static str);
 
 impl Country {
     pub fn parse(code: &str, field: &str) -> Parsed<Country> {
-        if code.is_empty() {
-            return Err(FieldViolation::new(
-                field,
-                "REQUIRED",
-                "a country code is required",
-            ));
-        }
+        not_empty(code, field, "a country code is required")?;
         rust_iso3166::from_alpha2(code)
             .map(|c| Country(c.alpha2))
             .ok_or_else(|| {

@@ -132,9 +132,8 @@ impl Standing {
         for (p, plan) in self.payment_plans.iter().enumerate() {
             let plan_path = format!("{}[{p}]", field(path, "payment_plans"));
             if plan.installments.is_empty() {
-                return Err(FieldViolation::new(
+                return Err(FieldViolation::required(
                     field(&plan_path, "installments"),
-                    "REQUIRED",
                     "a payment plan has at least one installment",
                 ));
             }

@@ -39,6 +39,33 @@ impl FieldViolation {
             description: description.into(),
         }
     }
+
+    /// A required field left empty or unset: REQUIRED, with what was expected.
+    pub fn required(field: impl Into<String>, expected: impl Into<String>) -> Self {
+        Self::new(field, "REQUIRED", expected)
+    }
+}
+
+/// Refuses an empty `text` as REQUIRED, saying what was `expected`.
+pub fn not_empty(text: &str, field: &str, expected: impl Into<String>) -> Parsed<()> {
+    if text.is_empty() {
+        Err(FieldViolation::required(field, expected))
+    } else {
+        Ok(())
+    }
+}
+
+/// Asserts that `parsed` is refused on `field` for `reason`.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_refused<T: std::fmt::Debug>(parsed: Parsed<T>, field: &str, reason: &str) {
+    let err = parsed.unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.reason),
+        (field, reason),
+        "{}",
+        err.description
+    );
 }
 
 /// Result of parsing one field.

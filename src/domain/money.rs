@@ -6,7 +6,7 @@ use std::{fmt, str::FromStr};
 use iso_currency::IntoEnumIterator;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::{FieldViolation, Parsed};
+use super::{FieldViolation, Parsed, not_empty};
 
 /// The most integer digits any plain decimal of a request may have.
 const MAX_INTEGER_DIGITS: usize = 15;
@@ -27,13 +27,7 @@ impl Currency {
 
     /// Parses an upper-case ISO 4217 code.
     pub fn parse(code: &str, field: &str) -> Parsed<Currency> {
-        if code.is_empty() {
-            return Err(FieldViolation::new(
-                field,
-                "REQUIRED",
-                "a currency code is required",
-            ));
-        }
+        not_empty(code, field, "a currency code is required")?;
         iso_currency::Currency::from_code(code)
             .filter(|c| c.exponent().is_some())
             .map(Currency)
@@ -173,9 +167,8 @@ impl fmt::Display for Money {
 pub fn parse_plain_decimal(text: &str, field: &str, what: &str) -> Parsed<Decimal> {
     let invalid = |why: String| FieldViolation::new(field, "INVALID_DECIMAL", why);
     if text.is_empty() {
-        return Err(FieldViolation::new(
+        return Err(FieldViolation::required(
             field,
-            "REQUIRED",
             format!("the {what} is empty"),
         ));
     }

@@ -168,6 +168,7 @@ pub fn parse_countries(codes: &[String], path: &str) -> Parsed<Vec<Country>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::assert_refused;
 
     fn programme() -> Programme {
         Programme {
@@ -191,15 +192,15 @@ mod tests {
         let parsed = parse_countries(&codes(&["SN", "BE", "ML"]), "p").unwrap();
         let parsed: Vec<_> = parsed.into_iter().map(Country::code).collect();
         assert_eq!(parsed, ["BE", "ML", "SN"]);
-        let err = parse_countries(&codes(&["BE", "LU", "XX"]), "p").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("p.country_codes[2]", "UNKNOWN_COUNTRY")
+        assert_refused(
+            parse_countries(&codes(&["BE", "LU", "XX"]), "p"),
+            "p.country_codes[2]",
+            "UNKNOWN_COUNTRY",
         );
-        let err = parse_countries(&codes(&["BE", "LU", "BE"]), "p").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("p.country_codes[2]", "DUPLICATE_COUNTRY")
+        assert_refused(
+            parse_countries(&codes(&["BE", "LU", "BE"]), "p"),
+            "p.country_codes[2]",
+            "DUPLICATE_COUNTRY",
         );
     }
 
@@ -209,11 +210,7 @@ mod tests {
             parent: Some(Id::parse("o-remit", "id").unwrap()),
             ..programme()
         };
-        let err = p.check("p").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("p.parent", "PARENT_CYCLE")
-        );
+        assert_refused(p.check("p"), "p.parent", "PARENT_CYCLE");
     }
 
     #[test]
@@ -238,11 +235,7 @@ mod tests {
             ],
             ..ok
         };
-        let err = twice.check("p").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("p.partners[2]", "DUPLICATE_PARTNER")
-        );
+        assert_refused(twice.check("p"), "p.partners[2]", "DUPLICATE_PARTNER");
     }
 
     #[test]
@@ -253,10 +246,6 @@ mod tests {
             end_date: Some(d("2024-12-31")),
             ..programme()
         };
-        let err = p.check("p").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("p.end_date", "END_BEFORE_START")
-        );
+        assert_refused(p.check("p"), "p.end_date", "END_BEFORE_START");
     }
 }

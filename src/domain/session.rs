@@ -4,7 +4,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::{FieldViolation, Parsed, dates, field};
+use super::{FieldViolation, Parsed, dates, field, not_empty};
 
 /// The governing body that meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,13 +59,11 @@ impl SessionKey {
 
     /// Parses `sessions/36` or `sessions/council-116`.
     pub fn parse_name(name: &str, field: &str) -> Parsed<SessionKey> {
-        if name.is_empty() {
-            return Err(FieldViolation::new(
-                field,
-                "REQUIRED",
-                "a session name such as sessions/36 is required",
-            ));
-        }
+        not_empty(
+            name,
+            field,
+            "a session name such as sessions/36 is required",
+        )?;
         let bad = || {
             FieldViolation::new(
                 field,
@@ -241,6 +239,7 @@ pub fn check_same_identity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::assert_refused;
 
     #[test]
     fn session_names_round_trip() {
@@ -287,19 +286,15 @@ mod tests {
                 .check("s")
                 .is_ok()
         );
-        let err = session("2025-06-26", "2025-06-25", "2025-01-01", "2025-05-31")
-            .check("s")
-            .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("s.end_date", "END_BEFORE_START")
+        assert_refused(
+            session("2025-06-26", "2025-06-25", "2025-01-01", "2025-05-31").check("s"),
+            "s.end_date",
+            "END_BEFORE_START",
         );
-        let err = session("2025-06-25", "2025-06-26", "2025-05-31", "2025-01-01")
-            .check("s")
-            .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("s.reporting_period_end", "END_BEFORE_START")
+        assert_refused(
+            session("2025-06-25", "2025-06-26", "2025-05-31", "2025-01-01").check("s"),
+            "s.reporting_period_end",
+            "END_BEFORE_START",
         );
     }
 
@@ -342,15 +337,15 @@ mod tests {
         let key = SessionKey::new(Body::Scpf, 36, "n").unwrap();
         assert!(check_same_identity(key, None, 0, "s").is_ok());
         assert!(check_same_identity(key, Some(Body::Scpf), 36, "s").is_ok());
-        let err = check_same_identity(key, Some(Body::Council), 0, "s").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("s.body", "IMMUTABLE_FIELD")
+        assert_refused(
+            check_same_identity(key, Some(Body::Council), 0, "s"),
+            "s.body",
+            "IMMUTABLE_FIELD",
         );
-        let err = check_same_identity(key, None, 37, "s").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("s.number", "IMMUTABLE_FIELD")
+        assert_refused(
+            check_same_identity(key, None, 37, "s"),
+            "s.number",
+            "IMMUTABLE_FIELD",
         );
     }
 }

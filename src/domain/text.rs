@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{FieldViolation, Parsed};
+use super::{FieldViolation, Parsed, not_empty};
 
 /// Most characters of a caller's input that a message quotes back: an error about a
 /// 10,000-character value stays small.
@@ -33,9 +33,7 @@ pub struct Id(String);
 
 impl Id {
     pub fn parse(text: &str, field: &str) -> Parsed<Id> {
-        if text.is_empty() {
-            return Err(FieldViolation::new(field, "REQUIRED", "an id is required"));
-        }
+        not_empty(text, field, "an id is required")?;
         let bytes = text.as_bytes();
         let ok = text.len() <= 63
             && bytes[0].is_ascii_lowercase()
@@ -97,9 +95,8 @@ pub fn parse_nested_name<const N: usize>(
         .collect::<Vec<_>>()
         .join("/");
     if name.is_empty() {
-        return Err(FieldViolation::new(
+        return Err(FieldViolation::required(
             field,
-            "REQUIRED",
             format!("a resource name of the form {pattern} is required"),
         ));
     }
@@ -142,13 +139,11 @@ pub struct RequestId(String);
 
 impl RequestId {
     pub fn parse(text: &str, field: &str) -> Parsed<RequestId> {
-        if text.is_empty() {
-            return Err(FieldViolation::new(
-                field,
-                "REQUIRED",
-                "a request_id is required so that the call can be retried safely; a UUID is a good choice",
-            ));
-        }
+        not_empty(
+            text,
+            field,
+            "a request_id is required so that the call can be retried safely; a UUID is a good choice",
+        )?;
         if text.len() > 128 || !text.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(FieldViolation::new(
                 field,
@@ -169,7 +164,7 @@ impl RequestId {
 pub fn required_text(text: &str, field: &str, max: usize) -> Parsed<String> {
     let text = optional_text(text, field, max)?;
     if text.is_empty() {
-        Err(FieldViolation::new(field, "REQUIRED", "must not be empty"))
+        Err(FieldViolation::required(field, "must not be empty"))
     } else {
         Ok(text)
     }

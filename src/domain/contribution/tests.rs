@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::assert_refused;
 use crate::domain::dates::parse_date;
 
 fn eur(amount: &str) -> Money {
@@ -72,16 +73,15 @@ fn each_modality_belongs_to_one_category() {
 
 #[test]
 fn assessed_money_carries_no_earmarking_and_funds_the_administrative_part() {
-    let err = earmarking(
-        FundingType::Assessed,
-        Some(EarmarkingCategory::Unearmarked),
-        None,
-        "c",
-    )
-    .unwrap_err();
-    assert_eq!(
-        (err.field.as_str(), err.reason),
-        ("c.earmarking_category", "ASSESSED_EARMARKED")
+    assert_refused(
+        earmarking(
+            FundingType::Assessed,
+            Some(EarmarkingCategory::Unearmarked),
+            None,
+            "c",
+        ),
+        "c.earmarking_category",
+        "ASSESSED_EARMARKED",
     );
     assert_eq!(
         check_budget_part(FundingType::Assessed, None, "b").unwrap(),
@@ -158,12 +158,10 @@ fn identity_fields_cannot_change() {
     let current = belgium();
     let mut other = belgium();
     other.donor = Id::parse("luxembourg", "d").unwrap();
-    let err = other
-        .check_same_identity(&current, "contribution")
-        .unwrap_err();
-    assert_eq!(
-        (err.field.as_str(), err.reason),
-        ("contribution.donor", "IMMUTABLE_FIELD")
+    assert_refused(
+        other.check_same_identity(&current, "contribution"),
+        "contribution.donor",
+        "IMMUTABLE_FIELD",
     );
     assert!(
         belgium()

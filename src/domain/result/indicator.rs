@@ -221,6 +221,7 @@ pub fn indicator_name(programme: &Id, id: &Id) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::assert_refused;
     use crate::domain::dates::parse_date;
 
     /// Returns assisted from Belgium with Fedasil since 1984.
@@ -251,10 +252,10 @@ pub(crate) mod tests {
     fn a_baseline_value_needs_a_date() {
         let mut i = returns();
         i.baseline.date = None;
-        let err = i.check("indicator").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("indicator.baseline.date", "BASELINE_WITHOUT_DATE")
+        assert_refused(
+            i.check("indicator"),
+            "indicator.baseline.date",
+            "BASELINE_WITHOUT_DATE",
         );
     }
 
@@ -263,10 +264,10 @@ pub(crate) mod tests {
         let mut i = returns();
         i.measure = Measure::Percentage;
         i.baseline.value = Some(Decimal::from(101));
-        let err = i.clone().check("indicator").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("indicator.baseline.value", "PERCENTAGE_OVER_100")
+        assert_refused(
+            i.clone().check("indicator"),
+            "indicator.baseline.value",
+            "PERCENTAGE_OVER_100",
         );
         i.baseline.value = Some(Decimal::ONE_HUNDRED);
         assert!(i.check("indicator").is_ok());
@@ -276,10 +277,10 @@ pub(crate) mod tests {
     fn dimensions_are_not_repeated() {
         let mut i = returns();
         i.dimensions.push(DimensionName::parse("sex", "d").unwrap());
-        let err = i.check("indicator").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("indicator.dimensions[2]", "DUPLICATE_DIMENSION")
+        assert_refused(
+            i.check("indicator"),
+            "indicator.dimensions[2]",
+            "DUPLICATE_DIMENSION",
         );
     }
 

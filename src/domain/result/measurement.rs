@@ -213,6 +213,7 @@ impl Measurement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::assert_refused;
     use crate::domain::{dates::parse_date, result::indicator::tests::returns};
 
     fn values(pairs: &[(&str, &str)]) -> DimensionValues {
@@ -258,18 +259,18 @@ mod tests {
 
     #[test]
     fn dimension_values_are_checked_per_entry() {
-        let err = DimensionValues::parse([("sex", "")], "m.dimensions").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("m.dimensions[sex]", "REQUIRED")
+        assert_refused(
+            DimensionValues::parse([("sex", "")], "m.dimensions"),
+            "m.dimensions[sex]",
+            "REQUIRED",
         );
         let long = "x".repeat(101);
         let err = DimensionValues::parse([("sex", long.as_str())], "m.dimensions").unwrap_err();
         assert_eq!(err.reason, "TOO_LONG");
-        let err = DimensionValues::parse([("Sex", "f")], "m.dimensions").unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("m.dimensions[Sex]", "INVALID_DIMENSION")
+        assert_refused(
+            DimensionValues::parse([("Sex", "f")], "m.dimensions"),
+            "m.dimensions[Sex]",
+            "INVALID_DIMENSION",
         );
     }
 
@@ -281,28 +282,23 @@ mod tests {
                 .check_against(&indicator, "measurement")
                 .is_ok()
         );
-        let err = measurement("2025-01-01", &[("age", "18-59")], 1)
-            .check_against(&indicator, "measurement")
-            .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("measurement.dimensions[age]", "UNKNOWN_DIMENSION")
+        assert_refused(
+            measurement("2025-01-01", &[("age", "18-59")], 1)
+                .check_against(&indicator, "measurement"),
+            "measurement.dimensions[age]",
+            "UNKNOWN_DIMENSION",
         );
-        let err = measurement("1983-01-01", &[], 1)
-            .check_against(&indicator, "measurement")
-            .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("measurement.period_start", "PERIOD_BEFORE_BASELINE")
+        assert_refused(
+            measurement("1983-01-01", &[], 1).check_against(&indicator, "measurement"),
+            "measurement.period_start",
+            "PERIOD_BEFORE_BASELINE",
         );
         let mut percent = indicator;
         percent.measure = super::super::Measure::Percentage;
-        let err = measurement("2025-01-01", &[], 101)
-            .check_against(&percent, "measurement")
-            .unwrap_err();
-        assert_eq!(
-            (err.field.as_str(), err.reason),
-            ("measurement.actual", "PERCENTAGE_OVER_100")
+        assert_refused(
+            measurement("2025-01-01", &[], 101).check_against(&percent, "measurement"),
+            "measurement.actual",
+            "PERCENTAGE_OVER_100",
         );
     }
 
